@@ -4,7 +4,7 @@ use clap::Parser;
 use kfscale::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(cli::terraform_style_flags(std::env::args_os())) {
         Ok(cli) => cli,
         Err(err) => {
             // clap exits 2 on usage errors, but 2 means "changes present" for plan: errors are 1.

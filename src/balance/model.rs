@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// A broker the cluster will have after the change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Broker {
     pub id: i32,
     /// Rack (availability zone); `None` when the cluster does not declare racks.
@@ -12,7 +12,7 @@ pub struct Broker {
 }
 
 /// One partition as it is now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Partition {
     pub topic: String,
     pub partition: i32,
@@ -25,7 +25,7 @@ pub struct Partition {
     pub size_bytes: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BalanceRequest {
     pub partitions: Vec<Partition>,
     /// The target broker set. Every replica in `partitions` must be on one of these brokers.
@@ -33,7 +33,7 @@ pub struct BalanceRequest {
 }
 
 /// A partition whose replica list changes (a move, a reorder of leaders, or a creation).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartitionChange {
     pub topic: String,
     pub partition: i32,
@@ -46,14 +46,14 @@ pub struct PartitionChange {
 }
 
 /// Per-broker replica and preferred-leader counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BrokerLoad {
     pub replicas: usize,
     pub leaders: usize,
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BalanceResult {
     /// Only partitions that change, sorted by (topic, partition).
     pub changes: Vec<PartitionChange>,
@@ -85,11 +85,7 @@ pub enum BalanceError {
     #[error(
         "partition {topic}-{partition} is on broker {broker}, which is not in the target broker set; add it to the broker list"
     )]
-    UnknownBroker {
-        topic: String,
-        partition: i32,
-        broker: i32,
-    },
+    UnknownBroker { topic: String, partition: i32, broker: i32 },
     #[error(
         "partition {topic}-{partition} has replication factor {replication_factor} but only {brokers} brokers are given; a partition needs that many distinct brokers"
     )]
@@ -99,14 +95,8 @@ pub enum BalanceError {
         replication_factor: usize,
         brokers: usize,
     },
-    #[error(
-        "partition {topic}-{partition} lists broker {broker} twice in its replicas; fix the assignment"
-    )]
-    DuplicateReplica {
-        topic: String,
-        partition: i32,
-        broker: i32,
-    },
+    #[error("partition {topic}-{partition} lists broker {broker} twice in its replicas; fix the assignment")]
+    DuplicateReplica { topic: String, partition: i32, broker: i32 },
     #[error("partition {topic}-{partition} appears twice in the assignment")]
     DuplicatePartition { topic: String, partition: i32 },
     #[error("broker {0} appears twice in the broker list")]

@@ -4,13 +4,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod kafka_balance;
+pub mod plan;
+mod profile_choice;
+pub mod redact;
+pub mod scale_values;
+pub mod schema;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "kfscale",
-    version,
-    about = "Plan and apply a Kloudfuse cluster scale-out"
-)]
+#[command(name = "kfscale", version, about = "Plan and apply a Kloudfuse cluster scale-out")]
 pub struct Cli {
     /// More log output on stderr (-v, -vv, -vvv). RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -21,6 +22,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Compute and show the whole scale-out plan (nothing is changed).
+    Plan(plan::PlanArgs),
+    /// Rewrite a values file for a new node count (stdout) and list the changes (stderr).
+    ScaleValues(scale_values::ScaleValuesArgs),
+    /// Print a values file with every secret shown as (sensitive).
+    Redact(redact::RedactArgs),
+    /// Print a JSON Schema of kfscale's files.
+    #[command(hide = true)]
+    Schema(schema::SchemaArgs),
     /// Propose a minimal-movement balanced Kafka reassignment (Kafka tool JSON format).
     KafkaBalance(kafka_balance::KafkaBalanceArgs),
 }
@@ -28,6 +38,37 @@ pub enum Command {
 /// Runs the parsed command. Exit codes: 0 success, 1 error, 2 (plan --detailed-exitcode) changes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Plan(args) => plan::run(&args),
+        Command::ScaleValues(args) => scale_values::run(&args),
+        Command::Schema(args) => schema::run(&args),
+        Command::Redact(args) => redact::run(&args),
         Command::KafkaBalance(args) => kafka_balance::run(&args),
     }
+}
+
+/// Terraform users type `-out FILE`, `-detailed-exitcode`, `-auto-approve`: accept those spellings
+/// (clap would read `-out` as `-o ut`).
+pub fn terraform_style_flags(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const LONG_FLAGS: &[&str] = &[
+        "out",
+        "detailed-exitcode",
+        "auto-approve",
+        "json",
+        "no-color",
+        "snapshot",
+    ];
+    args.into_iter()
+        .map(|arg| {
+            let Some(text) = arg.to_str() else { return arg };
+            let Some(rest) = text.strip_prefix('-').filter(|rest| !rest.starts_with('-')) else {
+                return arg;
+            };
+            let name = rest.split('=').next().unwrap_or(rest);
+            if LONG_FLAGS.contains(&name) {
+                format!("-{text}").into()
+            } else {
+                arg
+            }
+        })
+        .collect()
 }

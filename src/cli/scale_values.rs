@@ -1,0 +1,60 @@
+//! `kfscale scale-values`: the values rewrite on its own, for review without a cluster.
+//! The new file goes to stdout, the change list to stderr.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::plan::load_config;
+use super::profile_choice::choose_profile;
+use super::redact::read_values_text;
+use crate::plan::scale_values_text;
+
+#[derive(Debug, Args)]
+pub struct ScaleValuesArgs {
+    /// The customer values file.
+    #[arg(long, value_name = "FILE")]
+    pub values: PathBuf,
+    /// Nodes now.
+    #[arg(long, value_name = "N")]
+    pub from_nodes: u32,
+    /// Nodes after the scale-out.
+    #[arg(long, value_name = "N2")]
+    pub to_nodes: u32,
+    /// Profile: kraft, legacy, or a profile file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// Config file with profile overrides (default: ./kfscale.yaml when present).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+pub fn run(args: &ScaleValuesArgs) -> anyhow::Result<ExitCode> {
+    let shown = args.values.display().to_string();
+    let text = read_values_text(&args.values)?;
+    let config = load_config(args.config.as_deref())?;
+    let config_ref = config.as_ref().map(|(config, origin)| (config, origin.as_str()));
+    let profile = choose_profile(args.profile.as_deref(), config_ref, &text)?;
+    let (plan, new_text) = scale_values_text(&shown, &text, &profile, args.from_nodes, args.to_nodes)?;
+    print!("{new_text}");
+    eprintln!(
+        "{shown}: {} change(s), {} -> {} nodes, profile {}",
+        plan.changes.len(),
+        args.from_nodes,
+        args.to_nodes,
+        profile.name
+    );
+    for change in &plan.changes {
+        eprintln!(
+            "  ~ line {:>4}  {}  {} -> {}  ({}: {})",
+            change.line, change.path, change.old, change.new, change.rule, change.reason
+        );
+    }
+    for missing in &plan.missing {
+        eprintln!("  ? {} ({}): {}", missing.path, missing.subject, missing.consequence);
+    }
+    for note in &plan.notes {
+        eprintln!("  # {note}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

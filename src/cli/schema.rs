@@ -1,0 +1,31 @@
+//! `kfscale schema snapshot|plan|config`: the JSON Schemas committed under `state/`.
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    Snapshot,
+    Plan,
+    Config,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    pub kind: SchemaKind,
+}
+
+pub fn schema_json(kind: SchemaKind) -> String {
+    let schema = match kind {
+        SchemaKind::Snapshot => schemars::schema_for!(crate::snapshot::Snapshot),
+        SchemaKind::Plan => schemars::schema_for!(crate::plan::Plan),
+        SchemaKind::Config => schemars::schema_for!(crate::config::Config),
+    };
+    // A schema is plain JSON data; serializing it cannot fail.
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
+    print!("{}", schema_json(args.kind));
+    Ok(ExitCode::SUCCESS)
+}

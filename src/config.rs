@@ -1,0 +1,181 @@
+//! kfscale.yaml: where the cluster is and how to reach it, and the profile overrides.
+//! Read through the values parser, so an error names the file, the line and the key.
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::values::{ValuesError, typed};
+
+pub const DEFAULT_CONFIG_FILE: &str = "kfscale.yaml";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub cluster: Option<ClusterConfig>,
+    #[serde(default)]
+    pub kubernetes: KubernetesConfig,
+    #[serde(default)]
+    pub helm: HelmConfig,
+    #[serde(default)]
+    pub values: Option<ValuesConfig>,
+    #[serde(default)]
+    pub git: Option<GitConfig>,
+    /// `base:` (kraft, legacy or a profile file) plus overrides of any profile entry.
+    #[serde(default)]
+    pub profile: serde_json::Value,
+    #[serde(default)]
+    pub state: StateConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterConfig {
+    Aws {
+        region: String,
+        cluster: String,
+        nodegroup: String,
+    },
+    Gcp {
+        project: String,
+        location: String,
+        cluster: String,
+        pool: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesConfig {
+    /// kubeconfig context; the current context when absent.
+    #[serde(default)]
+    pub context: Option<String>,
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HelmConfig {
+    #[serde(default = "default_release")]
+    pub release: String,
+    /// Chart reference for the upgrade, e.g. `oci://registry/kfuse-helm/kfuse`.
+    #[serde(default)]
+    pub chart: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValuesConfig {
+    /// The customer values file (relative to this config file).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitConfig {
+    /// The customer repository (relative to this config file).
+    #[serde(default = "default_repo")]
+    pub repo: PathBuf,
+    #[serde(default)]
+    pub branch: Option<String>,
+    /// Push here after the commit, when set.
+    #[serde(default)]
+    pub remote: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    #[serde(default = "default_state_dir")]
+    pub dir: PathBuf,
+}
+
+impl Default for KubernetesConfig {
+    fn default() -> Self {
+        KubernetesConfig {
+            context: None,
+            namespace: default_namespace(),
+        }
+    }
+}
+
+impl Default for HelmConfig {
+    fn default() -> Self {
+        HelmConfig {
+            release: default_release(),
+            chart: None,
+        }
+    }
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            dir: default_state_dir(),
+        }
+    }
+}
+
+fn default_namespace() -> String {
+    "kfuse".into()
+}
+
+fn default_release() -> String {
+    "kfuse".into()
+}
+
+fn default_repo() -> PathBuf {
+    PathBuf::from(".")
+}
+
+fn default_state_dir() -> PathBuf {
+    PathBuf::from(".kfscale")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}; fix: check the path given with --config")]
+    Read { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Invalid(#[from] ValuesError),
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Ok(typed::from_yaml_str(&shown, &text)?)
+    }
+
+    /// The profile base named in the config, if any.
+    pub fn profile_base(&self) -> Option<&str> {
+        self.profile.get("base").and_then(|base| base.as_str())
+    }
+
+    /// The profile overrides without `base`.
+    pub fn profile_overrides(&self) -> serde_json::Value {
+        let mut overrides = self.profile.clone();
+        if let Some(map) = overrides.as_object_mut() {
+            map.remove("base");
+        }
+        overrides
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_line_and_key() {
+        let err = typed::from_yaml_str::<Config>("kfscale.yaml", "kubernetes:\n  namespace: kfuse\n  contxt: prod\n")
+            .unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(err.to_string().contains("contxt"), "{err}");
+    }
+}

@@ -1,0 +1,132 @@
+//! The planner: a pure function from a snapshot, an intent and a profile to the whole desired
+//! state. No I/O, no clock, no randomness: the same inputs give byte-identical plans.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::balance::BalanceError;
+use crate::profile::Profile;
+use crate::snapshot::{Fingerprints, Snapshot};
+use crate::values::ValuesError;
+
+mod intent;
+mod kafka;
+mod node_pool;
+mod pinot;
+mod prechecks;
+mod ratio;
+mod summary;
+mod values_reader;
+mod values_scaling;
+mod values_topics;
+
+pub use intent::{Intent, IntentError};
+pub use kafka::KafkaPlan;
+pub use node_pool::{NodePoolPlan, PoolSize};
+pub use pinot::{PinotPlan, ServerCount, TableRebalance};
+pub use prechecks::{CheckStatus, PreCheck};
+pub use summary::Summary;
+pub use values_scaling::{LiveFacts, MissingValue, ReplicaCount, ValueChange, ValuesPlan, scale_values_text};
+pub use values_topics::TopicGrowth;
+
+/// Bumped when a reader of the old format could misread the new one.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub format_version: u32,
+    pub kfscale_version: String,
+    pub intent: Intent,
+    pub from_nodes: u32,
+    pub to_nodes: u32,
+    /// The Helm release; the upgrade pins `chart_version`, the version installed now.
+    pub release: Release,
+    /// The snapshot's fingerprint per system: an apply refuses the plan when one changed.
+    pub fingerprints: Fingerprints,
+    /// The effective profile (built-in plus overrides) the plan was made with.
+    pub profile: Profile,
+    pub node_pool: NodePoolPlan,
+    pub values: ValuesPlan,
+    pub kafka: KafkaPlan,
+    pub pinot: PinotPlan,
+    pub prechecks: Vec<PreCheck>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub name: String,
+    pub namespace: String,
+    pub chart: String,
+    pub chart_version: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Intent(#[from] IntentError),
+    #[error(transparent)]
+    Values(#[from] ValuesError),
+    #[error("kafka: {0}")]
+    Balance(BalanceError),
+    #[error("{message}; fix: {fix}")]
+    Impossible { message: String, fix: String },
+}
+
+// Not `#[from]`: that would also chain the balancer error as the source and print it twice.
+impl From<BalanceError> for PlanError {
+    fn from(err: BalanceError) -> Self {
+        PlanError::Balance(err)
+    }
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.summary.has_changes()
+    }
+
+    pub fn has_failed_checks(&self) -> bool {
+        self.prechecks.iter().any(|check| check.status == CheckStatus::Fail)
+    }
+}
+
+pub fn plan(snapshot: &Snapshot, intent: Intent, profile: &Profile) -> Result<Plan, PlanError> {
+    let from_nodes = snapshot.node_pool.total_nodes();
+    let to_nodes = intent.target_nodes(from_nodes)?;
+    let node_pool = node_pool::plan_node_pool(snapshot, to_nodes)?;
+    let values = values_scaling::plan_values(snapshot, profile, from_nodes, to_nodes)?;
+    let kafka = kafka::plan_kafka(snapshot, profile, &values)?;
+    let pinot = pinot::plan_pinot(snapshot, profile, &values);
+    let inputs = prechecks::Inputs {
+        snapshot,
+        profile,
+        from_nodes,
+        node_pool: &node_pool,
+        values: &values,
+        pinot: &pinot,
+    };
+    let prechecks = prechecks::run(&inputs);
+    let summary = Summary::of(&node_pool, &values, &kafka, &pinot);
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        kfscale_version: env!("CARGO_PKG_VERSION").to_string(),
+        intent,
+        from_nodes,
+        to_nodes,
+        release: Release {
+            name: snapshot.helm.name.clone(),
+            namespace: snapshot.helm.namespace.clone(),
+            chart: snapshot.helm.chart.clone(),
+            chart_version: snapshot.helm.chart_version.clone(),
+        },
+        fingerprints: snapshot.fingerprints(),
+        profile: profile.clone(),
+        node_pool,
+        values,
+        kafka,
+        pinot,
+        prechecks,
+        summary,
+    })
+}

@@ -1,0 +1,106 @@
+//! Pinot: which tables get a manual rebalance, with which versioned parameter set, and the server
+//! counts the rebalance should end with.
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values_scaling::ValuesPlan;
+use crate::profile::{Profile, select_parameter_set};
+use crate::snapshot::Snapshot;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinotPlan {
+    /// The parameter set chosen for the installed chart version.
+    pub parameter_set: Option<String>,
+    pub tables: Vec<TableRebalance>,
+    pub servers: Vec<ServerCount>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableRebalance {
+    pub table: String,
+    pub table_type: String,
+    /// Query parameters of `POST /tables/{table}/rebalance`, `type` included.
+    pub parameters: BTreeMap<String, String>,
+    /// Servers holding the table's segments now, and servers carrying its tag after the change.
+    pub servers_before: u64,
+    pub servers_after: u64,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerCount {
+    pub workload: String,
+    pub before: u64,
+    pub after: u64,
+}
+
+pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -> PinotPlan {
+    let mut notes = Vec::new();
+    let servers: Vec<ServerCount> = profile
+        .pinot
+        .server_workloads
+        .iter()
+        .filter_map(|workload| {
+            values.replicas(workload).map(|count| ServerCount {
+                workload: workload.clone(),
+                before: count.before,
+                after: count.after,
+            })
+        })
+        .collect();
+    let servers_grow = servers.iter().any(|count| count.after > count.before);
+    let added: u64 = servers.iter().map(|count| count.after - count.before).sum();
+    let chart_version = &snapshot.helm.chart_version;
+    let set = select_parameter_set(&profile.pinot.parameter_sets, chart_version);
+
+    let mut tables = Vec::new();
+    for name in &profile.pinot.manual_rebalance_tables {
+        let Some(table) = snapshot.pinot.table(name) else {
+            notes.push(format!(
+                "{name}: not in the cluster (for example rollup is off): no rebalance"
+            ));
+            continue;
+        };
+        let tagged_now = snapshot.pinot.servers_tagged(&table.server_tag) as u64;
+        let holding = table.servers.len() as u64;
+        let servers_after = tagged_now + added;
+        let why = if servers_grow {
+            format!("{added} new server(s) get segments only through a rebalance")
+        } else if holding < tagged_now {
+            format!(
+                "segments sit on {holding} of the {tagged_now} servers tagged {}",
+                table.server_tag
+            )
+        } else {
+            continue;
+        };
+        let Some(set) = set else {
+            notes.push(format!(
+                "{name}: no Pinot parameter set matches chart version {chart_version}; add one under profile.pinot.parameter_sets in kfscale.yaml"
+            ));
+            continue;
+        };
+        let mut parameters = set.parameters.clone();
+        parameters.insert("type".into(), table.table_type.clone());
+        tables.push(TableRebalance {
+            table: name.clone(),
+            table_type: table.table_type.clone(),
+            parameters,
+            servers_before: holding,
+            servers_after,
+            why,
+        });
+    }
+    PinotPlan {
+        parameter_set: set.map(|set| set.name.clone()),
+        tables,
+        servers,
+        notes,
+    }
+}

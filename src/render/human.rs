@@ -1,0 +1,311 @@
+//! The plan as an operator reads it at 3 a.m.: what is checked, what changes and why, one summary.
+use std::fmt::Write;
+
+use super::kafka_table::render_broker_table;
+use super::style::Style;
+use crate::plan::{CheckStatus, Plan};
+use crate::values::quantity::human_bytes;
+
+pub fn render_plan(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let s = style;
+    let _ = writeln!(
+        out,
+        "{} {} from {} to {} nodes (profile {}, release {} chart {} {})",
+        s.bold("kfscale plan:"),
+        plan.node_pool.pool,
+        plan.from_nodes,
+        plan.to_nodes,
+        plan.profile.name,
+        plan.release.name,
+        plan.release.chart,
+        plan.release.chart_version
+    );
+    render_prechecks(plan, s, &mut out);
+    if !plan.has_changes() {
+        let _ = writeln!(
+            out,
+            "\n{} The cluster already matches the requested state.",
+            s.green(&s.bold("No changes."))
+        );
+        return out;
+    }
+    let _ = writeln!(out, "\nkfscale will perform the following actions:\n");
+    render_node_pool(plan, s, &mut out);
+    render_values(plan, s, &mut out);
+    render_kafka(plan, s, &mut out);
+    render_pinot(plan, s, &mut out);
+    render_summary(plan, s, &mut out);
+    out
+}
+
+fn render_prechecks(plan: &Plan, s: Style, out: &mut String) {
+    let _ = writeln!(out, "\n{}", s.bold("Pre-checks:"));
+    let width = plan.prechecks.iter().map(|check| check.id.len()).max().unwrap_or(0);
+    for check in &plan.prechecks {
+        let mark = match check.status {
+            CheckStatus::Pass => s.green("✓ pass"),
+            CheckStatus::Warn => s.yellow("! warn"),
+            CheckStatus::Fail => s.red("✗ FAIL"),
+        };
+        let _ = writeln!(out, "  {mark}  {:width$}  {}", check.id, check.message);
+        if !check.fix.is_empty() {
+            let _ = writeln!(out, "          {:width$}  {} {}", "", s.dim("fix:"), check.fix);
+        }
+    }
+}
+
+fn render_node_pool(plan: &Plan, s: Style, out: &mut String) {
+    let pool = &plan.node_pool;
+    if !pool.changes() {
+        return;
+    }
+    let _ = writeln!(out, "  {} {}", s.dim("#"), s.bold(&format!("node pool: {}", pool.pool)));
+    let _ = writeln!(out, "  {} node pool {{", s.yellow("~"));
+    let field = |name: &str, before: Option<u32>, after: Option<u32>, out: &mut String| match (before, after) {
+        (Some(b), Some(a)) if a != b => {
+            let _ = writeln!(out, "      {} {name:<14} = {b} -> {a}", s.yellow("~"));
+        }
+        (Some(b), _) => {
+            let _ = writeln!(out, "        {name:<14} = {b}");
+        }
+        _ => {}
+    };
+    field("nodes (total)", Some(pool.before.total), Some(pool.after.total), out);
+    field("per zone", pool.before.per_zone, pool.after.per_zone, out);
+    field("min", pool.before.min, pool.after.min, out);
+    field("max", pool.before.max, pool.after.max, out);
+    let _ = writeln!(out, "    }}");
+    for note in &pool.notes {
+        let _ = writeln!(out, "    {} {note}", s.dim("#"));
+    }
+    let zones: Vec<String> = pool
+        .zones
+        .iter()
+        .map(|(zone, count)| format!("{zone}: {count}"))
+        .collect();
+    if !zones.is_empty() {
+        let _ = writeln!(out, "    {} nodes now by zone: {}", s.dim("#"), zones.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "    {} done = the pool reports {} and {} nodes of the pool are Ready",
+        s.dim("#"),
+        pool.after.total,
+        pool.after.total
+    );
+    out.push('\n');
+}
+
+fn render_values(plan: &Plan, s: Style, out: &mut String) {
+    let values = &plan.values;
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        s.dim("#"),
+        s.bold(&format!(
+            "values file {}: {} change(s)",
+            values.path,
+            values.changes.len()
+        ))
+    );
+    let width = values
+        .changes
+        .iter()
+        .map(|c| c.path.to_string().len())
+        .max()
+        .unwrap_or(0);
+    for change in &values.changes {
+        let _ = writeln!(
+            out,
+            "  {} {:width$}  {:>6} -> {:<6}  {}",
+            s.yellow("~"),
+            change.path.to_string(),
+            change.old,
+            change.new,
+            s.dim(&format!("{}: {}", change.rule, change.reason))
+        );
+    }
+    for missing in &values.missing {
+        let _ = writeln!(
+            out,
+            "  {} {} ({}): {}",
+            s.yellow("?"),
+            missing.path,
+            missing.subject,
+            missing.consequence
+        );
+    }
+    for note in &values.notes {
+        let _ = writeln!(out, "    {} {note}", s.dim("#"));
+    }
+    if !values.diff.is_empty() {
+        out.push('\n');
+        for line in values.diff.lines() {
+            let painted = match line.chars().next() {
+                Some('+') if !line.starts_with("+++") => s.green(line),
+                Some('-') if !line.starts_with("---") => s.red(line),
+                _ => line.to_string(),
+            };
+            let _ = writeln!(out, "    {painted}");
+        }
+    }
+    out.push('\n');
+}
+
+fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
+    let kafka = &plan.kafka;
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        s.dim("#"),
+        s.bold(&format!(
+            "kafka: {} -> {} brokers",
+            kafka.brokers_before.len(),
+            kafka.brokers_after.len()
+        ))
+    );
+    let new_brokers = kafka.new_brokers();
+    if !new_brokers.is_empty() {
+        let ids: Vec<String> = new_brokers.iter().map(|id| id.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "  {} brokers {} (started by the Helm upgrade)",
+            s.green("+"),
+            ids.join(", ")
+        );
+    }
+    for topic in plan
+        .values
+        .topics
+        .iter()
+        .filter(|t| t.partitions_after > t.live_partitions.unwrap_or(t.partitions_before))
+    {
+        let from = topic.live_partitions.unwrap_or(topic.partitions_before);
+        let _ = writeln!(
+            out,
+            "  {} topic {} partitions {} -> {} (+{} created, no data copied)",
+            s.green("+"),
+            topic.topic,
+            from,
+            topic.partitions_after,
+            topic.partitions_after - from
+        );
+    }
+    if let Some(result) = &kafka.reassignment {
+        let bound = if result.replicas_moved == result.lower_bound {
+            format!("= lower bound {}", result.lower_bound)
+        } else {
+            format!(
+                "lower bound {}, best balanced placement {}",
+                result.lower_bound, result.count_optimum
+            )
+        };
+        let bytes = if result.bytes_moved > 0 {
+            format!(", {} copied", human_bytes(result.bytes_moved))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {} reassignment: {} replica(s) move ({bound}){bytes}, {} preferred leader(s) change, {} partition(s) only reordered",
+            s.yellow("~"),
+            result.replicas_moved,
+            result.leaders_changed,
+            result.reorder_only
+        );
+        render_broker_table(result, &kafka.brokers_before, s, out);
+    }
+    for note in &kafka.notes {
+        let _ = writeln!(out, "    {} {note}", s.dim("#"));
+    }
+    out.push('\n');
+}
+
+fn render_pinot(plan: &Plan, s: Style, out: &mut String) {
+    let pinot = &plan.pinot;
+    let servers: Vec<String> = pinot
+        .servers
+        .iter()
+        .map(|c| format!("{} {} -> {}", c.workload, c.before, c.after))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        s.dim("#"),
+        s.bold(&format!(
+            "pinot: {}",
+            if servers.is_empty() {
+                "no server workloads in the file".into()
+            } else {
+                servers.join(", ")
+            }
+        ))
+    );
+    for table in &pinot.tables {
+        let _ = writeln!(
+            out,
+            "  {} rebalance {} ({}) with parameter set {}: {} -> {} servers; {}",
+            s.yellow("~"),
+            table.table,
+            table.table_type,
+            pinot.parameter_set.as_deref().unwrap_or("?"),
+            table.servers_before,
+            table.servers_after,
+            table.why
+        );
+        let query: Vec<String> = table.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(
+            out,
+            "      {}",
+            s.dim(&format!("POST /tables/{}/rebalance?{}", table.table, query.join("&")))
+        );
+    }
+    for note in &pinot.notes {
+        let _ = writeln!(out, "    {} {note}", s.dim("#"));
+    }
+    out.push('\n');
+}
+
+fn render_summary(plan: &Plan, s: Style, out: &mut String) {
+    let m = &plan.summary;
+    let _ = writeln!(
+        out,
+        "{} {} to add, {} to change, {} to destroy.",
+        s.bold("Plan:"),
+        m.to_add,
+        m.to_change,
+        m.to_destroy
+    );
+    let mut parts = vec![
+        format!("{} node(s)", m.nodes_added),
+        format!("{} broker(s)", m.brokers_added),
+        format!("{} value(s)", m.values_changed),
+    ];
+    if m.partitions_created > 0 {
+        parts.push(format!(
+            "{} partition(s) created on {} topic(s)",
+            m.partitions_created, m.topics_grown
+        ));
+    }
+    parts.push(format!(
+        "{} replica(s) moved in {} partition(s) (lower bound {}{})",
+        m.replicas_moved,
+        m.partitions_reassigned,
+        m.lower_bound,
+        if m.bytes_moved > 0 {
+            format!(", {}", human_bytes(m.bytes_moved))
+        } else {
+            String::new()
+        }
+    ));
+    parts.push(format!("{} Pinot table(s) rebalanced", m.tables_rebalanced));
+    let _ = writeln!(out, "      {}", s.dim(&parts.join("; ")));
+    if plan.has_failed_checks() {
+        let _ = writeln!(
+            out,
+            "\n{} a pre-check failed: this plan cannot be applied until it passes.",
+            s.red(&s.bold("Error:"))
+        );
+    }
+}
