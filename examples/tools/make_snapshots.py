@@ -134,8 +134,8 @@ def eks_kraft():
                       for n in nodes],
             "workloads": workloads(counts, nodes),
             "jobs": [],
-            "pvcs": [{"name": f"data-kafka-kraft-broker-{i}", "storage_class": "gp3-kafka", "requested": "300Gi",
-                      "capacity": "300Gi"} for i in range(6)]
+            "pvcs": [{"name": f"data-kafka-kraft-broker-{i}", "storage_class": "gp3-kafka", "requested": "400Gi",
+                      "capacity": "400Gi"} for i in range(6)]
                     + [{"name": f"data-pinot-server-realtime-{i}", "storage_class": "gp3-pinot", "requested": "500Gi",
                         "capacity": "500Gi"} for i in range(6)],
             "storage_classes": [
