@@ -3,6 +3,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::error::BalanceError;
+
 /// A broker the cluster will have after the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Broker {
@@ -74,42 +76,20 @@ pub struct BalanceResult {
     pub created: usize,
     pub before: BTreeMap<i32, BrokerLoad>,
     pub after: BTreeMap<i32, BrokerLoad>,
+    /// Whether every existing partition came with `size_bytes` (else byte figures are partial).
+    pub sizes_known: bool,
+    /// Whether brokers have racks (then replicas of a partition are spread over racks).
+    pub rack_aware: bool,
+    /// Replicas per broker within 1 of each other per topic and over all topics.
+    pub replicas_balanced: bool,
+    /// Preferred leaders per broker within 1 of each other per topic.
+    pub leaders_balanced: bool,
+    /// Partitions that were not rack-valid and were moved to become so (costs moves beyond the
+    /// count optimum).
+    pub rack_fixes: usize,
+    /// Times distinct-broker or rack constraints forced an extra move or left an imbalance; 0
+    /// means `replicas_moved == count_optimum + moves of rack_fixes` and full balance.
+    pub constraint_conflicts: usize,
     /// Human-readable notes where a constraint prevented full balance or the bound.
     pub notes: Vec<String>,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum BalanceError {
-    #[error("the balancer is not implemented yet")]
-    NotImplemented,
-    #[error(
-        "partition {topic}-{partition} is on broker {broker}, which is not in the target broker set; add it to the broker list"
-    )]
-    UnknownBroker { topic: String, partition: i32, broker: i32 },
-    #[error(
-        "partition {topic}-{partition} has replication factor {replication_factor} but only {brokers} brokers are given; a partition needs that many distinct brokers"
-    )]
-    ReplicationFactorTooHigh {
-        topic: String,
-        partition: i32,
-        replication_factor: usize,
-        brokers: usize,
-    },
-    #[error("partition {topic}-{partition} lists broker {broker} twice in its replicas; fix the assignment")]
-    DuplicateReplica { topic: String, partition: i32, broker: i32 },
-    #[error("partition {topic}-{partition} appears twice in the assignment")]
-    DuplicatePartition { topic: String, partition: i32 },
-    #[error("broker {0} appears twice in the broker list")]
-    DuplicateBroker(i32),
-    #[error("the broker list is empty")]
-    NoBrokers,
-    #[error(
-        "partition {topic}-{partition}: replication factor {replication_factor} does not match its {replicas} replicas"
-    )]
-    ReplicationFactorMismatch {
-        topic: String,
-        partition: i32,
-        replication_factor: usize,
-        replicas: usize,
-    },
 }

@@ -1,0 +1,255 @@
+//! Realizes the target counts, topic by topic: which replicas leave the brokers above target and
+//! where they land, and where new partitions go.
+//!
+//! Every broker above its target sheds exactly its surplus and every broker below receives
+//! exactly its deficit, so the moves equal the count-level optimum unless a constraint (two
+//! replicas of a partition on one broker, the rack rule) forces a detour. A greedy pass handles
+//! almost everything: replicas leave smallest first and go to a deficit broker of the same rack
+//! (always rack-valid) in round-robin order, else to another rack where valid. New partitions
+//! then take the brokers with the most remaining room. What the greedy pass cannot place goes to
+//! the augmenting-path repair in [`super::repair`].
+use super::cluster::{Cluster, UNPLACED};
+use super::counts::{CountPlan, TopicCounts, topic_counts};
+use super::racks::move_keeps_racks;
+use super::repair::{RepairOutcome, TopicRepair, Unit};
+
+/// What constraints cost during realization.
+#[derive(Default)]
+pub(crate) struct Realized {
+    /// Units (a replica to shed or a new replica to place) that needed extra moves or could
+    /// not be balanced.
+    pub conflicts: usize,
+    pub notes: Vec<String>,
+}
+
+pub(crate) fn realize_counts(
+    cluster: &Cluster<'_>,
+    plan: &CountPlan,
+    original: &[u32],
+    assigned: &mut [u32],
+) -> Realized {
+    let brokers = cluster.broker_count();
+    let mut groups = vec![Vec::new(); cluster.rack_groups()];
+    for b in 0..brokers as u32 {
+        groups[cluster.rack_of(b) as usize].push(b);
+    }
+    let mut counts = TopicCounts::new(brokers);
+    let mut work = TopicWork {
+        surplus: vec![0; brokers],
+        deficit: vec![0; brokers],
+    };
+    let mut realized = Realized::default();
+    for t in 0..cluster.topics.len() {
+        topic_counts(cluster, assigned, t, &mut counts);
+        let mut shed = 0u64;
+        for b in 0..brokers {
+            let target = u64::from(plan.floor[t]);
+            let target = target + u64::from(plan.extra[t].binary_search(&(b as u32)).is_ok());
+            let current = counts.per_broker[b];
+            work.surplus[b] = current.saturating_sub(target) as u32;
+            work.deficit[b] = target.saturating_sub(current) as u32;
+            shed += u64::from(work.surplus[b]);
+        }
+        if shed == 0 && counts.created == 0 {
+            continue;
+        }
+        greedy_moves(cluster, t, &groups, &mut work, assigned);
+        place_created(cluster, t, &mut work, assigned);
+        repair_rest(cluster, t, &mut work, original, assigned, &mut realized);
+    }
+    realized
+}
+
+pub(crate) struct TopicWork {
+    /// Replicas each broker still has to shed.
+    pub surplus: Vec<u32>,
+    /// Replicas each broker still has to receive.
+    pub deficit: Vec<u32>,
+}
+
+/// Deficit brokers of one rack group, visited round-robin so the arrivals spread evenly and
+/// leave room everywhere for the new partitions placed next.
+struct DeficitRing {
+    brokers: Vec<u32>,
+    cursor: usize,
+}
+
+impl DeficitRing {
+    fn find(&mut self, deficit: &[u32], mut accept: impl FnMut(u32) -> bool) -> Option<u32> {
+        let len = self.brokers.len();
+        let mut full_seen = 0;
+        let mut found = None;
+        for step in 0..len {
+            let index = (self.cursor + step) % len;
+            let broker = self.brokers[index];
+            if deficit[broker as usize] == 0 {
+                full_seen += 1;
+            } else if accept(broker) {
+                self.cursor = index + 1;
+                found = Some(broker);
+                break;
+            }
+        }
+        // Scans that mostly skip full brokers mean the ring should shrink; each broker is
+        // dropped once, so scans stay cheap on average.
+        if full_seen * 2 > len {
+            let cursor = self.cursor.min(len);
+            self.cursor = self.brokers[..cursor]
+                .iter()
+                .filter(|&&b| deficit[b as usize] > 0)
+                .count();
+            self.brokers.retain(|&b| deficit[b as usize] > 0);
+        }
+        found
+    }
+}
+
+fn greedy_moves(
+    cluster: &Cluster<'_>,
+    topic: usize,
+    groups: &[Vec<u32>],
+    work: &mut TopicWork,
+    assigned: &mut [u32],
+) {
+    let mut remaining: u64 = work.surplus.iter().map(|&s| u64::from(s)).sum();
+    if remaining == 0 {
+        return;
+    }
+    let mut rings: Vec<DeficitRing> = groups
+        .iter()
+        .map(|group| DeficitRing {
+            brokers: group
+                .iter()
+                .copied()
+                .filter(|&b| work.deficit[b as usize] > 0)
+                .collect(),
+            cursor: 0,
+        })
+        .collect();
+    let partitions = cluster.topics[topic].partitions.clone();
+    let mut order: Vec<usize> = partitions
+        .filter(|&p| !cluster.partitions[p].created)
+        .collect();
+    // Smallest first (partition number breaks ties: the list is already in that order).
+    order.sort_by_key(|&p| cluster.partitions[p].size_order());
+    for p in order {
+        let slots = cluster.partitions[p].slots();
+        for i in 0..slots.len() {
+            let from = assigned[slots.start + i];
+            if work.surplus[from as usize] == 0 {
+                continue;
+            }
+            let home = cluster.rack_of(from) as usize;
+            let replicas = &assigned[slots.clone()];
+            let mut found = None;
+            for step in 0..rings.len() {
+                let k = (home + step) % rings.len();
+                found = rings[k].find(&work.deficit, |b| {
+                    !replicas.contains(&b) && move_keeps_racks(cluster, replicas, i, b)
+                });
+                if found.is_some() {
+                    break;
+                }
+            }
+            if let Some(to) = found {
+                assigned[slots.start + i] = to;
+                work.surplus[from as usize] -= 1;
+                work.deficit[to as usize] -= 1;
+                remaining -= 1;
+            }
+        }
+        if remaining == 0 {
+            return;
+        }
+    }
+}
+
+/// New partitions take, replica by replica, the valid broker with the most room left.
+fn place_created(cluster: &Cluster<'_>, topic: usize, work: &mut TopicWork, assigned: &mut [u32]) {
+    for p in cluster.topic_partitions(topic).iter().filter(|p| p.created) {
+        let slots = p.slots();
+        for i in 0..slots.len() {
+            if assigned[slots.start + i] != UNPLACED {
+                continue;
+            }
+            let replicas = &assigned[slots.clone()];
+            let best = (0..cluster.broker_count() as u32)
+                .filter(|&b| {
+                    work.deficit[b as usize] > 0
+                        && !replicas.contains(&b)
+                        && move_keeps_racks(cluster, replicas, i, b)
+                })
+                .max_by_key(|&b| (work.deficit[b as usize], std::cmp::Reverse(b)));
+            if let Some(b) = best {
+                assigned[slots.start + i] = b;
+                work.deficit[b as usize] -= 1;
+            }
+        }
+    }
+}
+
+/// Sends what the greedy pass left to the augmenting-path repair, and records what even that
+/// cannot do.
+fn repair_rest(
+    cluster: &Cluster<'_>,
+    topic: usize,
+    work: &mut TopicWork,
+    original: &[u32],
+    assigned: &mut [u32],
+    realized: &mut Realized,
+) {
+    let mut units = Vec::new();
+    for (b, &s) in work.surplus.iter().enumerate() {
+        units.extend(std::iter::repeat_n(Unit::Shed(b as u32), s as usize));
+    }
+    for p in cluster.topic_partitions(topic).iter().filter(|p| p.created) {
+        for slot in p.slots() {
+            if assigned[slot] == UNPLACED {
+                units.push(Unit::Place(slot));
+            }
+        }
+    }
+    if units.is_empty() {
+        return;
+    }
+    let name = cluster.topics[topic].name;
+    let mut repair = TopicRepair::new(cluster, topic, original, assigned);
+    let (mut extra_moves, mut stuck_shed, mut stuck_place) = (0u32, Vec::new(), Vec::new());
+    for unit in units {
+        match repair.route(unit, work, assigned) {
+            RepairOutcome::Free => {}
+            RepairOutcome::ExtraMoves(extra) => {
+                realized.conflicts += 1;
+                extra_moves += extra;
+            }
+            RepairOutcome::Stuck => {
+                realized.conflicts += 1;
+                match unit {
+                    Unit::Shed(b) => stuck_shed.push(cluster.broker_ids[b as usize]),
+                    Unit::Place(slot) => {
+                        let broker = repair.place_anywhere(slot, assigned);
+                        stuck_place.push(cluster.broker_ids[broker as usize]);
+                    }
+                }
+            }
+        }
+    }
+    if extra_moves > 0 {
+        realized.notes.push(format!(
+            "topic {name}: distinct-broker/rack constraints cost {extra_moves} move(s) beyond the \
+             count optimum to keep the topic balanced"
+        ));
+    }
+    if !stuck_shed.is_empty() {
+        realized.notes.push(format!(
+            "topic {name}: brokers {stuck_shed:?} keep a replica above their balanced share: no \
+             valid broker can take it (distinct brokers / racks)"
+        ));
+    }
+    if !stuck_place.is_empty() {
+        realized.notes.push(format!(
+            "topic {name}: new replicas go to brokers {stuck_place:?} beyond their balanced share: \
+             no balanced valid place exists"
+        ));
+    }
+}
