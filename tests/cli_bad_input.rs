@@ -36,7 +36,10 @@ impl Workspace {
             .unwrap()
             .map(|entry| {
                 let entry = entry.unwrap();
-                (entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path()).unwrap())
+                (
+                    entry.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(entry.path()).unwrap(),
+                )
             })
             .collect()
     }
@@ -44,9 +47,17 @@ impl Workspace {
     /// Runs kfscale in the workspace and asserts exit 1, each expected text on stderr, and no write.
     fn fails(&self, args: &[&str], expected: &[&str]) {
         let before = self.contents();
-        let output = Command::new(env!("CARGO_BIN_EXE_kfscale")).args(args).current_dir(self.dir.path()).output().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_kfscale"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{args:?} should exit 1; stderr: {stderr}");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?} should exit 1; stderr: {stderr}"
+        );
         for text in expected {
             assert!(stderr.contains(text), "{args:?}: stderr lacks {text:?}:\n{stderr}");
         }
@@ -64,21 +75,55 @@ fn snapshot_with(edit: impl FnOnce(&mut serde_json::Value)) -> String {
 #[test]
 fn bad_snapshots() {
     let ws = Workspace::new();
-    ws.write("truncated.json", &std::fs::read(ws.path("eks-kraft-6-nodes.json")).unwrap()[..5000]);
-    ws.fails(&["plan", "--snapshot", "truncated.json", "--add-nodes", "3", "-out", "p.plan"], &["truncated.json:", "fix:"]);
+    ws.write(
+        "truncated.json",
+        &std::fs::read(ws.path("eks-kraft-6-nodes.json")).unwrap()[..5000],
+    );
+    ws.fails(
+        &[
+            "plan",
+            "--snapshot",
+            "truncated.json",
+            "--add-nodes",
+            "3",
+            "-out",
+            "p.plan",
+        ],
+        &["truncated.json:", "fix:"],
+    );
     ws.write("garbage.json", [0xff, 0xfe, 0x00, 0x12, 0x80]);
-    ws.fails(&["plan", "--snapshot", "garbage.json", "--add-nodes", "3"], &["garbage.json", "fix:"]);
-    ws.fails(&["plan", "--snapshot", "missing.json", "--add-nodes", "3"], &["missing.json", "fix: check the path"]);
+    ws.fails(
+        &["plan", "--snapshot", "garbage.json", "--add-nodes", "3"],
+        &["garbage.json", "fix:"],
+    );
+    ws.fails(
+        &["plan", "--snapshot", "missing.json", "--add-nodes", "3"],
+        &["missing.json", "fix: check the path"],
+    );
     let wrong_type = snapshot_with(|s| s["node_pool"]["desired_size"] = "six".into());
     ws.write("wrong-type.json", wrong_type);
-    ws.fails(&["plan", "--snapshot", "wrong-type.json", "--add-nodes", "3"], &["wrong-type.json:", "node_pool", "fix:"]);
+    ws.fails(
+        &["plan", "--snapshot", "wrong-type.json", "--add-nodes", "3"],
+        &["wrong-type.json:", "node_pool", "fix:"],
+    );
     let newer = snapshot_with(|s| s["format_version"] = 99.into());
     ws.write("newer.json", newer);
-    ws.fails(&["plan", "--snapshot", "newer.json", "--add-nodes", "3"], &["newer than this kfscale", "upgrade kfscale"]);
+    ws.fails(
+        &["plan", "--snapshot", "newer.json", "--add-nodes", "3"],
+        &["newer than this kfscale", "upgrade kfscale"],
+    );
     let bad_values = snapshot_with(|s| s["values"]["text"] = "global:\n  numNodes: 6\n  numNodes: 7\n".into());
     ws.write("dup-values.json", bad_values);
     ws.fails(
-        &["plan", "--snapshot", "dup-values.json", "--add-nodes", "3", "-out", "p.plan"],
+        &[
+            "plan",
+            "--snapshot",
+            "dup-values.json",
+            "--add-nodes",
+            "3",
+            "-out",
+            "p.plan",
+        ],
         &["values/kraft-values.yaml:3", "duplicate key `global.numNodes`", "fix:"],
     );
 }
@@ -86,11 +131,42 @@ fn bad_snapshots() {
 #[test]
 fn bad_intents() {
     let ws = Workspace::new();
-    ws.fails(&["plan", "--snapshot", "eks-kraft-6-nodes.json", "--add-nodes", "0"], &["adds nothing", "fix:"]);
-    ws.fails(&["plan", "--snapshot", "eks-kraft-6-nodes.json", "--nodes", "4", "-out", "p.plan"], &["only scales out", "fix:"]);
-    ws.fails(&["plan", "--snapshot", "eks-kraft-6-nodes.json", "--nodes", "-3"], &["--nodes"]);
-    ws.fails(&["plan", "--snapshot", "eks-kraft-6-nodes.json"], &["--add-nodes", "--nodes"]);
-    ws.fails(&["plan", "--snapshot", "eks-kraft-6-nodes.json", "--add-nodes", "3", "--nodes", "9"], &["cannot be used with"]);
+    ws.fails(
+        &["plan", "--snapshot", "eks-kraft-6-nodes.json", "--add-nodes", "0"],
+        &["adds nothing", "fix:"],
+    );
+    ws.fails(
+        &[
+            "plan",
+            "--snapshot",
+            "eks-kraft-6-nodes.json",
+            "--nodes",
+            "4",
+            "-out",
+            "p.plan",
+        ],
+        &["only scales out", "fix:"],
+    );
+    ws.fails(
+        &["plan", "--snapshot", "eks-kraft-6-nodes.json", "--nodes", "-3"],
+        &["--nodes"],
+    );
+    ws.fails(
+        &["plan", "--snapshot", "eks-kraft-6-nodes.json"],
+        &["--add-nodes", "--nodes"],
+    );
+    ws.fails(
+        &[
+            "plan",
+            "--snapshot",
+            "eks-kraft-6-nodes.json",
+            "--add-nodes",
+            "3",
+            "--nodes",
+            "9",
+        ],
+        &["cannot be used with"],
+    );
     let zonal = {
         let text = std::fs::read_to_string(ws.path("gke-legacy-3-nodes.json")).unwrap();
         let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -100,41 +176,161 @@ fn bad_intents() {
     };
     ws.write("gke-3-zones.json", zonal);
     ws.fails(
-        &["plan", "--snapshot", "gke-3-zones.json", "--nodes", "4", "-out", "p.plan"],
-        &["spans 3 zones", "per zone", "fix: choose a total that is a multiple of 3, for example 6"],
+        &[
+            "plan",
+            "--snapshot",
+            "gke-3-zones.json",
+            "--nodes",
+            "4",
+            "-out",
+            "p.plan",
+        ],
+        &[
+            "spans 3 zones",
+            "per zone",
+            "fix: choose a total that is a multiple of 3, for example 6",
+        ],
     );
 }
 
 #[test]
 fn bad_values_for_scale_values() {
     let ws = Workspace::new();
-    ws.fails(&["scale-values", "--values", "kraft-values.yaml", "--from-nodes", "0", "--to-nodes", "3"], &["at least 1", "fix:"]);
-    ws.fails(&["scale-values", "--values", "kraft-values.yaml", "--from-nodes", "6", "--to-nodes", "4"], &["only scales out"]);
+    ws.fails(
+        &[
+            "scale-values",
+            "--values",
+            "kraft-values.yaml",
+            "--from-nodes",
+            "0",
+            "--to-nodes",
+            "3",
+        ],
+        &["at least 1", "fix:"],
+    );
+    ws.fails(
+        &[
+            "scale-values",
+            "--values",
+            "kraft-values.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "4",
+        ],
+        &["only scales out"],
+    );
     ws.write("syntax.yaml", "global:\n  numNodes: 6\n kafka: [\n");
-    ws.fails(&["scale-values", "--values", "syntax.yaml", "--from-nodes", "6", "--to-nodes", "9"], &["syntax.yaml:", "YAML syntax error", "fix:"]);
+    ws.fails(
+        &[
+            "scale-values",
+            "--values",
+            "syntax.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+        ],
+        &["syntax.yaml:", "YAML syntax error", "fix:"],
+    );
     ws.write("words.yaml", "ingester:\n  replicaCount: six\n");
     ws.fails(
-        &["scale-values", "--values", "words.yaml", "--from-nodes", "6", "--to-nodes", "9"],
-        &["words.yaml:2", "`ingester.replicaCount` is `six`, not a whole number", "fix:"],
+        &[
+            "scale-values",
+            "--values",
+            "words.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+        ],
+        &[
+            "words.yaml:2",
+            "`ingester.replicaCount` is `six`, not a whole number",
+            "fix:",
+        ],
     );
     ws.write("alias.yaml", "defaults: &r 3\ningester:\n  replicaCount: *r\n");
-    ws.fails(&["scale-values", "--values", "alias.yaml", "--from-nodes", "6", "--to-nodes", "9"], &["alias.yaml:", "alias", "fix:"]);
-    ws.write("binary.yaml", [0u8, 159, 146, 150, 1, 2]);
-    ws.fails(&["scale-values", "--values", "binary.yaml", "--from-nodes", "6", "--to-nodes", "9"], &["binary.yaml", "not UTF-8", "fix:"]);
-    ws.write("topics.yaml", "kafkaTopics:\n  replicas: 3\n");
-    ws.fails(&["scale-values", "--values", "topics.yaml", "--from-nodes", "6", "--to-nodes", "9"], &["topics.yaml:2", "not a list of topics"]);
     ws.fails(
-        &["scale-values", "--values", "kraft-values.yaml", "--from-nodes", "6", "--to-nodes", "9", "--profile", "nope"],
+        &[
+            "scale-values",
+            "--values",
+            "alias.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+        ],
+        &["alias.yaml:", "alias", "fix:"],
+    );
+    ws.write("binary.yaml", [0u8, 159, 146, 150, 1, 2]);
+    ws.fails(
+        &[
+            "scale-values",
+            "--values",
+            "binary.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+        ],
+        &["binary.yaml", "not UTF-8", "fix:"],
+    );
+    ws.write("topics.yaml", "kafkaTopics:\n  replicas: 3\n");
+    ws.fails(
+        &[
+            "scale-values",
+            "--values",
+            "topics.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+        ],
+        &["topics.yaml:2", "not a list of topics"],
+    );
+    ws.fails(
+        &[
+            "scale-values",
+            "--values",
+            "kraft-values.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+            "--profile",
+            "nope",
+        ],
         &["unknown built-in profile `nope`", "fix:"],
     );
     ws.write("bad-config.yaml", "profile:\n  kafka:\n    partition_factor: 0.5\n");
     ws.fails(
-        &["scale-values", "--values", "kraft-values.yaml", "--from-nodes", "6", "--to-nodes", "9", "--config", "bad-config.yaml"],
+        &[
+            "scale-values",
+            "--values",
+            "kraft-values.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+            "--config",
+            "bad-config.yaml",
+        ],
         &["partition_factor", "fix:"],
     );
     ws.write("typo-config.yaml", "kubernetes:\n  namespace: kfuse\n  contxt: prod\n");
     ws.fails(
-        &["scale-values", "--values", "kraft-values.yaml", "--from-nodes", "6", "--to-nodes", "9", "--config", "typo-config.yaml"],
+        &[
+            "scale-values",
+            "--values",
+            "kraft-values.yaml",
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+            "--config",
+            "typo-config.yaml",
+        ],
         &["typo-config.yaml:3", "contxt", "fix:"],
     );
 }

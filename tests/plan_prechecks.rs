@@ -14,7 +14,11 @@ fn planned(snapshot: &Snapshot) -> Plan {
 }
 
 fn check(plan: &Plan, id: &str) -> (CheckStatus, String, String) {
-    let check = plan.prechecks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id}"));
+    let check = plan
+        .prechecks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id}"));
     (check.status, check.message.clone(), check.fix.clone())
 }
 
@@ -75,16 +79,29 @@ fn drift_between_the_file_and_the_release_is_named() {
 fn partitions_behind_kafka_are_raised_never_lowered() {
     let mut snapshot = eks();
     // Kafka already has 40 partitions of kf_logs_topic (someone grew it by hand).
-    let topic = snapshot.kafka.topics.iter_mut().find(|t| t.name == "kf_logs_topic").unwrap();
+    let topic = snapshot
+        .kafka
+        .topics
+        .iter_mut()
+        .find(|t| t.name == "kf_logs_topic")
+        .unwrap();
     let template = topic.partitions[0].clone();
     for id in 24..40 {
-        topic.partitions.push(kfscale::snapshot::KafkaPartition { partition: id, ..template.clone() });
+        topic.partitions.push(kfscale::snapshot::KafkaPartition {
+            partition: id,
+            ..template.clone()
+        });
     }
     let plan = planned(&snapshot);
     let (status, message, _) = check(&plan, "partitions-never-decrease");
     assert_eq!(status, CheckStatus::Warn, "the file asks for 24 where Kafka has 40");
     assert!(message.contains("kf_logs_topic (file 24, Kafka 40)"), "{message}");
-    let change = plan.values.changes.iter().find(|c| c.path.to_string() == "kafkaTopics[1].partitions").unwrap();
+    let change = plan
+        .values
+        .changes
+        .iter()
+        .find(|c| c.path.to_string() == "kafkaTopics[1].partitions")
+        .unwrap();
     assert_eq!(change.new, "40", "never below what Kafka has: {}", change.reason);
     assert!(change.reason.contains("partitions never decrease"));
 }
@@ -99,7 +116,12 @@ fn a_pool_with_unready_nodes_fails() {
 #[test]
 fn slow_pinot_volumes_warn() {
     let mut snapshot = eks();
-    let class = snapshot.kubernetes.storage_classes.iter_mut().find(|c| c.name == "gp3-pinot").unwrap();
+    let class = snapshot
+        .kubernetes
+        .storage_classes
+        .iter_mut()
+        .find(|c| c.name == "gp3-pinot")
+        .unwrap();
     class.parameters.insert("type".into(), "gp2".into());
     let (status, message, _) = check(&planned(&snapshot), "pinot-storage");
     assert_eq!(status, CheckStatus::Warn);

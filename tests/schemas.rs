@@ -5,7 +5,11 @@ use std::process::Command;
 use kfscale::values::{Document, json::to_json};
 
 fn kfscale(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kfscale")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_kfscale"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
 }
 
 fn read_json(path: &str) -> serde_json::Value {
@@ -15,7 +19,10 @@ fn read_json(path: &str) -> serde_json::Value {
 
 fn assert_valid(schema: &serde_json::Value, instance: &serde_json::Value, what: &str) {
     let validator = jsonschema::validator_for(schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{what} is not valid: {errors:#?}");
 }
 
@@ -24,7 +31,9 @@ fn committed_schemas_match_the_code() {
     for kind in ["snapshot", "plan", "config"] {
         let generated = kfscale(&["schema", kind]);
         assert!(generated.status.success());
-        let committed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("state/{kind}.schema.json"))).unwrap();
+        let committed =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("state/{kind}.schema.json")))
+                .unwrap();
         assert_eq!(
             String::from_utf8(generated.stdout).unwrap(),
             committed,
@@ -36,7 +45,10 @@ fn committed_schemas_match_the_code() {
 #[test]
 fn example_snapshots_are_valid() {
     let schema = read_json("state/snapshot.schema.json");
-    for snapshot in ["examples/snapshots/eks-kraft-6-nodes.json", "examples/snapshots/gke-legacy-3-nodes.json"] {
+    for snapshot in [
+        "examples/snapshots/eks-kraft-6-nodes.json",
+        "examples/snapshots/gke-legacy-3-nodes.json",
+    ] {
         assert_valid(&schema, &read_json(snapshot), snapshot);
     }
 }
@@ -53,7 +65,10 @@ fn example_config_is_valid() {
 #[test]
 fn plan_json_is_valid() {
     let schema = read_json("state/plan.schema.json");
-    for (snapshot, target) in [("examples/snapshots/eks-kraft-6-nodes.json", "9"), ("examples/snapshots/gke-legacy-3-nodes.json", "4")] {
+    for (snapshot, target) in [
+        ("examples/snapshots/eks-kraft-6-nodes.json", "9"),
+        ("examples/snapshots/gke-legacy-3-nodes.json", "4"),
+    ] {
         let output = kfscale(&["plan", "--snapshot", snapshot, "--nodes", target, "--json"]);
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();

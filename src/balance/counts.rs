@@ -43,12 +43,7 @@ pub(crate) struct TopicCounts {
     pub created: u64,
 }
 
-pub(crate) fn topic_counts(
-    cluster: &Cluster<'_>,
-    assignment: &[u32],
-    topic: usize,
-    into: &mut TopicCounts,
-) {
+pub(crate) fn topic_counts(cluster: &Cluster<'_>, assignment: &[u32], topic: usize, into: &mut TopicCounts) {
     into.per_broker.fill(0);
     into.total = 0;
     into.created = 0;
@@ -86,10 +81,7 @@ struct TopicRow {
     preferred: Vec<u32>,
 }
 
-pub(crate) fn plan_counts(
-    cluster: &Cluster<'_>,
-    assignment: &[u32],
-) -> Result<CountPlan, BalanceError> {
+pub(crate) fn plan_counts(cluster: &Cluster<'_>, assignment: &[u32]) -> Result<CountPlan, BalanceError> {
     let brokers = cluster.broker_count();
     let groups = rack_groups(cluster);
     let mut counts = TopicCounts::new(brokers);
@@ -107,11 +99,7 @@ pub(crate) fn plan_counts(
         let floor = counts.total / brokers as u64;
         let extras = (counts.total % brokers as u64) as u32;
         plan.floor.push(floor as u32);
-        base_moves += counts
-            .per_broker
-            .iter()
-            .map(|&c| c.saturating_sub(floor))
-            .sum::<u64>();
+        base_moves += counts.per_broker.iter().map(|&c| c.saturating_sub(floor)).sum::<u64>();
         if extras == 0 {
             continue;
         }

@@ -15,9 +15,7 @@ pub enum BalanceError {
         column: usize,
         message: String,
     },
-    #[error(
-        "unsupported \"version\": {0}; only version 1 of Kafka's reassignment format exists, set \"version\": 1"
-    )]
+    #[error("unsupported \"version\": {0}; only version 1 of Kafka's reassignment format exists, set \"version\": 1")]
     UnsupportedVersion(i64),
     #[error(
         "no \"partitions\" list; this looks like a topics-to-move file (\"topics\"), give the current \
@@ -25,9 +23,7 @@ pub enum BalanceError {
          kafka-reassign-partitions --generate)"
     )]
     TopicsFileGiven,
-    #[error(
-        "no \"partitions\" list; give the current assignment as {{\"version\":1,\"partitions\":[...]}}"
-    )]
+    #[error("no \"partitions\" list; give the current assignment as {{\"version\":1,\"partitions\":[...]}}")]
     MissingPartitions,
     #[error(
         "partition {topic}-{partition} has no replicas, so it is a partition to create, but its \
@@ -42,13 +38,9 @@ pub enum BalanceError {
     DuplicateBroker(i32),
     #[error("broker id {0} in the broker list is negative; Kafka broker ids are >= 0")]
     NegativeBrokerId(i32),
-    #[error(
-        "rack entry \"{0}\" is not of the form id=rack (e.g. --racks 1=us-east-1a,2=us-east-1b)"
-    )]
+    #[error("rack entry \"{0}\" is not of the form id=rack (e.g. --racks 1=us-east-1a,2=us-east-1b)")]
     RackSyntax(String),
-    #[error(
-        "rack given for broker {0}, which is not in the broker list; add it to the brokers or drop its rack"
-    )]
+    #[error("rack given for broker {0}, which is not in the broker list; add it to the brokers or drop its rack")]
     RackForUnknownBroker(i32),
     #[error("broker {0} is given a rack twice; give each broker one rack")]
     DuplicateRack(i32),
@@ -64,17 +56,11 @@ pub enum BalanceError {
     // --- partitions ---------------------------------------------------------------------------
     #[error("a partition (number {partition}) has an empty topic name; fix the assignment")]
     EmptyTopicName { partition: i32 },
-    #[error(
-        "partition {topic}-{partition} has a negative partition number; partitions count from 0"
-    )]
+    #[error("partition {topic}-{partition} has a negative partition number; partitions count from 0")]
     NegativePartition { topic: String, partition: i32 },
-    #[error(
-        "partition {topic}-{partition} appears twice in the assignment; list each partition once"
-    )]
+    #[error("partition {topic}-{partition} appears twice in the assignment; list each partition once")]
     DuplicatePartition { topic: String, partition: i32 },
-    #[error(
-        "partition {topic}-{partition} has replication factor 0; every partition needs at least one replica"
-    )]
+    #[error("partition {topic}-{partition} has replication factor 0; every partition needs at least one replica")]
     ZeroReplicationFactor { topic: String, partition: i32 },
     #[error(
         "partition {topic}-{partition}: replication factor {replication_factor} does not match its \
@@ -97,24 +83,14 @@ pub enum BalanceError {
         replication_factor: usize,
         brokers: usize,
     },
-    #[error(
-        "partition {topic}-{partition} lists broker {broker} twice in its replicas; fix the assignment"
-    )]
-    DuplicateReplica {
-        topic: String,
-        partition: i32,
-        broker: i32,
-    },
+    #[error("partition {topic}-{partition} lists broker {broker} twice in its replicas; fix the assignment")]
+    DuplicateReplica { topic: String, partition: i32, broker: i32 },
     #[error(
         "partition {topic}-{partition} is on broker {broker}, which is not in the target broker set; \
          add broker {broker} to the broker list (moving replicas off a broker being removed is not \
          supported)"
     )]
-    UnknownBroker {
-        topic: String,
-        partition: i32,
-        broker: i32,
-    },
+    UnknownBroker { topic: String, partition: i32, broker: i32 },
 
     // --- the balancer itself ------------------------------------------------------------------
     /// A broken internal invariant: a bug in kfscale, never a problem with the input.

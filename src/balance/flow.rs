@@ -218,13 +218,7 @@ impl MinCostFlow {
 
     /// Pushes flow along level-increasing admissible paths until none is left. Returns the flow
     /// pushed and its cost.
-    fn blocking_flow(
-        &mut self,
-        source: usize,
-        sink: usize,
-        level: &[i32],
-        cursor: &mut [usize],
-    ) -> (u64, i128) {
+    fn blocking_flow(&mut self, source: usize, sink: usize, level: &[i32], cursor: &mut [usize]) -> (u64, i128) {
         let mut pushed = 0u64;
         let mut cost = 0i128;
         let mut dead = vec![false; level.len()];
@@ -232,11 +226,7 @@ impl MinCostFlow {
         let mut u = source;
         loop {
             if u == sink {
-                let amount = path
-                    .iter()
-                    .map(|&arc| self.residual[arc])
-                    .min()
-                    .unwrap_or(0);
+                let amount = path.iter().map(|&arc| self.residual[arc]).min().unwrap_or(0);
                 for &arc in &path {
                     self.residual[arc] -= amount;
                     self.residual[self.pair[arc]] += amount;
@@ -251,11 +241,7 @@ impl MinCostFlow {
             while cursor[u] < end {
                 let arc = cursor[u];
                 let v = self.to[arc] as usize;
-                if !dead[v]
-                    && self.residual[arc] > 0
-                    && level[v] == level[u] + 1
-                    && self.reduced(arc, u) == 0
-                {
+                if !dead[v] && self.residual[arc] > 0 && level[v] == level[u] + 1 && self.reduced(arc, u) == 0 {
                     break;
                 }
                 cursor[u] += 1;

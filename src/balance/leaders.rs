@@ -114,14 +114,7 @@ impl LeaderSearch {
         }
     }
 
-    fn make_leader(
-        &mut self,
-        cluster: &Cluster<'_>,
-        assigned: &mut [u32],
-        p: usize,
-        from: u32,
-        to: u32,
-    ) {
+    fn make_leader(&mut self, cluster: &Cluster<'_>, assigned: &mut [u32], p: usize, from: u32, to: u32) {
         let slots = cluster.partitions[p].slots();
         if let Some(offset) = assigned[slots.clone()].iter().position(|&b| b == to) {
             assigned.swap(slots.start, slots.start + offset);

@@ -27,9 +27,7 @@ mod summary;
 pub mod tool_json;
 mod validate;
 
-pub use model::{
-    BalanceError, BalanceRequest, BalanceResult, Broker, BrokerLoad, Partition, PartitionChange,
-};
+pub use model::{BalanceError, BalanceRequest, BalanceResult, Broker, BrokerLoad, Partition, PartitionChange};
 
 /// Most partitions named in one note before it says "and N more".
 const NOTE_LIST_LIMIT: usize = 10;
@@ -68,9 +66,7 @@ pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> 
         ));
     }
     if plan.global_excess {
-        notes.push(
-            "the rack rule forces some brokers above the balanced total over all topics".into(),
-        );
+        notes.push("the rack rule forces some brokers above the balanced total over all topics".into());
     }
 
     let realized = placement::realize_counts(&cluster, &plan, &cluster.current, &mut assigned);
@@ -86,9 +82,7 @@ pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> 
         bounds,
         count_optimum,
         rack_fixes,
-        constraint_conflicts: realized.conflicts
-            + usize::from(plan.global_excess)
-            + plan.rack_relaxed.len(),
+        constraint_conflicts: realized.conflicts + usize::from(plan.global_excess) + plan.rack_relaxed.len(),
         notes,
     };
     Ok(summary::build_result(request, &cluster, &assigned, facts))

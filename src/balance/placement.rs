@@ -104,13 +104,7 @@ impl DeficitRing {
     }
 }
 
-fn greedy_moves(
-    cluster: &Cluster<'_>,
-    topic: usize,
-    groups: &[Vec<u32>],
-    work: &mut TopicWork,
-    assigned: &mut [u32],
-) {
+fn greedy_moves(cluster: &Cluster<'_>, topic: usize, groups: &[Vec<u32>], work: &mut TopicWork, assigned: &mut [u32]) {
     let mut remaining: u64 = work.surplus.iter().map(|&s| u64::from(s)).sum();
     if remaining == 0 {
         return;
@@ -127,9 +121,7 @@ fn greedy_moves(
         })
         .collect();
     let partitions = cluster.topics[topic].partitions.clone();
-    let mut order: Vec<usize> = partitions
-        .filter(|&p| !cluster.partitions[p].created)
-        .collect();
+    let mut order: Vec<usize> = partitions.filter(|&p| !cluster.partitions[p].created).collect();
     // Smallest first (partition number breaks ties: the list is already in that order).
     order.sort_by_key(|&p| cluster.partitions[p].size_order());
     for p in order {
@@ -175,9 +167,7 @@ fn place_created(cluster: &Cluster<'_>, topic: usize, work: &mut TopicWork, assi
             let replicas = &assigned[slots.clone()];
             let best = (0..cluster.broker_count() as u32)
                 .filter(|&b| {
-                    work.deficit[b as usize] > 0
-                        && !replicas.contains(&b)
-                        && move_keeps_racks(cluster, replicas, i, b)
+                    work.deficit[b as usize] > 0 && !replicas.contains(&b) && move_keeps_racks(cluster, replicas, i, b)
                 })
                 .max_by_key(|&b| (work.deficit[b as usize], std::cmp::Reverse(b)));
             if let Some(b) = best {

@@ -18,12 +18,7 @@ pub(crate) fn racks_constrain(cluster: &Cluster<'_>) -> bool {
 
 /// Whether moving the replica in `slot` (of a partition whose replicas are `replicas`) onto
 /// `broker` keeps the partition rack-valid. A move within one rack never changes the rack spread.
-pub(crate) fn move_keeps_racks(
-    cluster: &Cluster<'_>,
-    replicas: &[u32],
-    moving: usize,
-    broker: u32,
-) -> bool {
+pub(crate) fn move_keeps_racks(cluster: &Cluster<'_>, replicas: &[u32], moving: usize, broker: u32) -> bool {
     if !racks_constrain(cluster) {
         return true;
     }
@@ -98,8 +93,7 @@ pub(crate) fn fix_rack_spread(cluster: &Cluster<'_>, assigned: &mut [u32]) -> (u
             let mut ok = true;
             while !is_rack_valid(cluster, &assigned[slots.clone()]) {
                 let replicas = &assigned[slots.clone()];
-                let Some((moving, destination)) = best_fix(cluster, replicas, &topic_count, &total)
-                else {
+                let Some((moving, destination)) = best_fix(cluster, replicas, &topic_count, &total) else {
                     ok = false;
                     break;
                 };
@@ -122,12 +116,7 @@ pub(crate) fn fix_rack_spread(cluster: &Cluster<'_>, assigned: &mut [u32]) -> (u
 
 /// The replica to move (one on an over-full rack, from the broker most loaded with the topic)
 /// and its destination, or `None` when no rack-improving destination exists.
-fn best_fix(
-    cluster: &Cluster<'_>,
-    replicas: &[u32],
-    topic_count: &[usize],
-    total: &[usize],
-) -> Option<(usize, u32)> {
+fn best_fix(cluster: &Cluster<'_>, replicas: &[u32], topic_count: &[usize], total: &[usize]) -> Option<(usize, u32)> {
     let cap = rack_cap(cluster, replicas.len());
     let mut per_rack = vec![0usize; cluster.rack_count()];
     for &b in replicas {

@@ -53,12 +53,7 @@ pub(crate) struct TopicRepair<'a, 'c> {
 }
 
 impl<'a, 'c> TopicRepair<'a, 'c> {
-    pub fn new(
-        cluster: &'a Cluster<'c>,
-        topic: usize,
-        original: &'a [u32],
-        assigned: &[u32],
-    ) -> Self {
+    pub fn new(cluster: &'a Cluster<'c>, topic: usize, original: &'a [u32], assigned: &[u32]) -> Self {
         let partitions = cluster.topic_partitions(topic);
         let first_slot = partitions.first().map_or(0, |p| p.first_slot);
         let mut slot_partition = Vec::new();
@@ -86,12 +81,7 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
     }
 
     /// Finds and applies the cheapest path for one unit.
-    pub fn route(
-        &mut self,
-        unit: Unit,
-        work: &mut TopicWork,
-        assigned: &mut [u32],
-    ) -> RepairOutcome {
+    pub fn route(&mut self, unit: Unit, work: &mut TopicWork, assigned: &mut [u32]) -> RepairOutcome {
         let brokers = self.cluster.broker_count();
         let mut dist = vec![u32::MAX; brokers];
         let mut came_from = vec![
@@ -114,13 +104,9 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
                 let replicas = &assigned[self.cluster.partitions[p].slots()];
                 let moving = slot - self.cluster.partitions[p].first_slot;
                 for y in 0..brokers as u32 {
-                    if !replicas.contains(&y) && move_keeps_racks(self.cluster, replicas, moving, y)
-                    {
+                    if !replicas.contains(&y) && move_keeps_racks(self.cluster, replicas, moving, y) {
                         dist[y as usize] = 0;
-                        came_from[y as usize] = Step {
-                            from: NO_BROKER,
-                            slot,
-                        };
+                        came_from[y as usize] = Step { from: NO_BROKER, slot };
                         queue.push_back(y);
                     }
                 }
@@ -208,11 +194,7 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
             .filter(free)
             .filter(|&y| move_keeps_racks(self.cluster, replicas, moving, y))
             .min_by_key(by_load)
-            .or_else(|| {
-                (0..self.cluster.broker_count() as u32)
-                    .filter(free)
-                    .min_by_key(by_load)
-            });
+            .or_else(|| (0..self.cluster.broker_count() as u32).filter(free).min_by_key(by_load));
         // A partition never has more replicas than there are brokers (validated), so some
         // broker is free; 0 is unreachable but keeps this total.
         let broker = choice.unwrap_or(0);

@@ -18,11 +18,7 @@ fn write_summary(result: &BalanceResult, out: &mut String) -> std::fmt::Result {
     writeln!(
         out,
         "kafka-balance: {partitions} partitions, {replicas} replicas on {brokers} brokers{}",
-        if result.rack_aware {
-            " (rack-aware)"
-        } else {
-            ""
-        }
+        if result.rack_aware { " (rack-aware)" } else { "" }
     )?;
     writeln!(
         out,
@@ -51,11 +47,7 @@ fn write_summary(result: &BalanceResult, out: &mut String) -> std::fmt::Result {
         result.leaders_changed, result.reorder_only
     )?;
     if result.created > 0 {
-        writeln!(
-            out,
-            "created:          {} new partition(s) placed",
-            result.created
-        )?;
+        writeln!(out, "created:          {} new partition(s) placed", result.created)?;
     }
     if !result.replicas_balanced || !result.leaders_balanced {
         writeln!(
@@ -67,11 +59,7 @@ fn write_summary(result: &BalanceResult, out: &mut String) -> std::fmt::Result {
     }
     writeln!(out)?;
     let show_bytes = result.before.values().any(|l| l.bytes > 0);
-    write!(
-        out,
-        "{:>8}  {:>18}  {:>16}",
-        "broker", "replicas", "leaders"
-    )?;
+    write!(out, "{:>8}  {:>18}  {:>16}", "broker", "replicas", "leaders")?;
     if show_bytes {
         write!(out, "  {:>22}", "size")?;
     }
@@ -88,11 +76,7 @@ fn write_summary(result: &BalanceResult, out: &mut String) -> std::fmt::Result {
             write!(
                 out,
                 "  {:>22}",
-                format!(
-                    "{} -> {}",
-                    human_bytes(before.bytes),
-                    human_bytes(after.bytes)
-                )
+                format!("{} -> {}", human_bytes(before.bytes), human_bytes(after.bytes))
             )?;
         }
         writeln!(out)?;

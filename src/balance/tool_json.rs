@@ -56,21 +56,19 @@ pub fn parse_assignment(text: &str) -> Result<Vec<Partition>, BalanceError> {
     let mut topic_rf: BTreeMap<&str, usize> = BTreeMap::new();
     for entry in &entries {
         if !entry.replicas.is_empty() {
-            topic_rf
-                .entry(entry.topic.as_str())
-                .or_insert(entry.replicas.len());
+            topic_rf.entry(entry.topic.as_str()).or_insert(entry.replicas.len());
         }
     }
     let mut defaults = Vec::new();
     for entry in &entries {
         let rf = match (entry.replicas.len(), entry.replication_factor) {
             (0, Some(rf)) => rf,
-            (0, None) => *topic_rf.get(entry.topic.as_str()).ok_or_else(|| {
-                BalanceError::MissingReplicationFactor {
+            (0, None) => *topic_rf
+                .get(entry.topic.as_str())
+                .ok_or_else(|| BalanceError::MissingReplicationFactor {
                     topic: entry.topic.clone(),
                     partition: entry.partition,
-                }
-            })?,
+                })?,
             (_, Some(rf)) => rf,
             (n, None) => n,
         };
@@ -184,8 +182,7 @@ mod tests {
 
     #[test]
     fn json_errors_carry_line_and_column() {
-        let err =
-            parse_assignment("{\"version\":1,\n\"partitions\":[{\"topic\":\"a\"}]}").unwrap_err();
+        let err = parse_assignment("{\"version\":1,\n\"partitions\":[{\"topic\":\"a\"}]}").unwrap_err();
         match err {
             BalanceError::Json { line, message, .. } => {
                 assert_eq!(line, 2);

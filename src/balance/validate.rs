@@ -59,11 +59,7 @@ pub(crate) fn build_cluster(request: &BalanceRequest) -> Result<Cluster<'_>, Bal
         });
     }
 
-    let total_slots = request
-        .partitions
-        .iter()
-        .map(|p| p.replication_factor)
-        .sum();
+    let total_slots = request.partitions.iter().map(|p| p.replication_factor).sum();
     let mut current = Vec::with_capacity(total_slots);
     let mut partitions = Vec::with_capacity(order.len());
     let mut topics: Vec<Topic<'_>> = by_name
@@ -98,14 +94,13 @@ pub(crate) fn build_cluster(request: &BalanceRequest) -> Result<Cluster<'_>, Bal
             // Every id was found by `check_partition`; a miss cannot happen, but map it to the
             // same error rather than panic.
             for &broker in &source.replicas {
-                let index =
-                    broker_ids
-                        .binary_search(&broker)
-                        .map_err(|_| BalanceError::UnknownBroker {
-                            topic: source.topic.clone(),
-                            partition: source.partition,
-                            broker,
-                        })?;
+                let index = broker_ids
+                    .binary_search(&broker)
+                    .map_err(|_| BalanceError::UnknownBroker {
+                        topic: source.topic.clone(),
+                        partition: source.partition,
+                        broker,
+                    })?;
                 current.push(index as u32);
             }
         }
@@ -138,20 +133,12 @@ fn sorted_brokers(brokers: &[Broker]) -> Result<Vec<&Broker>, BalanceError> {
 
 /// Rack names (sorted) and each broker's rack index; both empty when no broker has a rack.
 fn racks<'a>(brokers: &[&'a Broker]) -> Result<(Vec<&'a str>, Vec<u32>), BalanceError> {
-    let with_rack: Vec<i32> = brokers
-        .iter()
-        .filter(|b| b.rack.is_some())
-        .map(|b| b.id)
-        .collect();
+    let with_rack: Vec<i32> = brokers.iter().filter(|b| b.rack.is_some()).map(|b| b.id).collect();
     if with_rack.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
     if with_rack.len() != brokers.len() {
-        let without_rack = brokers
-            .iter()
-            .filter(|b| b.rack.is_none())
-            .map(|b| b.id)
-            .collect();
+        let without_rack = brokers.iter().filter(|b| b.rack.is_none()).map(|b| b.id).collect();
         return Err(BalanceError::PartialRacks {
             with_rack,
             without_rack,

@@ -12,9 +12,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::balance::report::render_summary;
-use crate::balance::tool_json::{
-    brokers_with_racks, creations, parse_assignment, write_reassignment,
-};
+use crate::balance::tool_json::{brokers_with_racks, creations, parse_assignment, write_reassignment};
 use crate::balance::{BalanceError, BalanceRequest, Partition, balance};
 
 #[derive(Debug, Args)]
@@ -38,10 +36,7 @@ pub fn run(args: &KafkaBalanceArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{file}: cannot read the assignment file"))?;
     let partitions = parse_assignment(&text).with_context(|| file.clone())?;
     let brokers = brokers_with_racks(&args.brokers, &args.racks).context("--racks")?;
-    let request = BalanceRequest {
-        partitions,
-        brokers,
-    };
+    let request = BalanceRequest { partitions, brokers };
     let result = balance(&request).map_err(|err| {
         let place = if blames_broker_flags(&err) {
             "--brokers/--racks".to_string()
@@ -92,10 +87,7 @@ fn creation_hints(partitions: &[Partition], result: &crate::balance::BalanceResu
     }
     // Final replicas of every partition of the topics that grow, by partition number.
     let mut final_replicas: BTreeMap<&str, BTreeMap<i32, Vec<i32>>> = BTreeMap::new();
-    for p in partitions
-        .iter()
-        .filter(|p| created.contains_key(p.topic.as_str()))
-    {
+    for p in partitions.iter().filter(|p| created.contains_key(p.topic.as_str())) {
         final_replicas
             .entry(p.topic.as_str())
             .or_default()

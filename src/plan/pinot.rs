@@ -45,7 +45,7 @@ pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
     let servers: Vec<ServerCount> = profile
         .pinot
         .server_workloads
-        .iter()
+        .values()
         .filter_map(|workload| {
             values.replicas(workload).map(|count| ServerCount {
                 workload: workload.clone(),
@@ -54,8 +54,6 @@ pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
             })
         })
         .collect();
-    let servers_grow = servers.iter().any(|count| count.after > count.before);
-    let added: u64 = servers.iter().map(|count| count.after - count.before).sum();
     let chart_version = &snapshot.helm.chart_version;
     let set = select_parameter_set(&profile.pinot.parameter_sets, chart_version);
 
@@ -69,8 +67,14 @@ pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
         };
         let tagged_now = snapshot.pinot.servers_tagged(&table.server_tag) as u64;
         let holding = table.servers.len() as u64;
+        let added = profile
+            .pinot
+            .server_workloads
+            .get(&table.table_type)
+            .and_then(|workload| values.replicas(workload))
+            .map_or(0, |count| count.after.saturating_sub(count.before));
         let servers_after = tagged_now + added;
-        let why = if servers_grow {
+        let why = if added > 0 {
             format!("{added} new server(s) get segments only through a rebalance")
         } else if holding < tagged_now {
             format!(

@@ -9,6 +9,7 @@ use super::values_scaling::ValuesPlan;
 use crate::profile::{KafkaLayout, Profile};
 use crate::snapshot::{NodePool, Snapshot};
 use crate::values::quantity::parse_bytes;
+use crate::values::redact::redact_json;
 use crate::values::{Document, ValuePath, json::to_json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
@@ -304,13 +305,13 @@ fn values_drift(i: &Inputs) -> PreCheck {
     let Ok(document) = Document::parse(&i.values.path, &i.snapshot.values.text) else {
         return fail(id, "the values file does not parse", "fix the values file");
     };
+    // Both sides redacted the same way, so a secret compares equal to a secret.
+    let mut file_values = to_json(&document);
+    redact_json(&mut file_values);
+    let mut release_values = user_values.clone();
+    redact_json(&mut release_values);
     let mut differences = Vec::new();
-    diff_json(
-        &ValuePath::default(),
-        &to_json(&document),
-        user_values,
-        &mut differences,
-    );
+    diff_json(&ValuePath::default(), &file_values, &release_values, &mut differences);
     if differences.is_empty() {
         return pass(
             id,
@@ -610,7 +611,7 @@ fn pinot_ready(i: &Inputs) -> PreCheck {
 
 fn storage_class(i: &Inputs) -> PreCheck {
     let id = "pinot-storage";
-    let servers: Vec<&str> = i.profile.pinot.server_workloads.iter().map(String::as_str).collect();
+    let servers: Vec<&str> = i.profile.pinot.server_workloads.values().map(String::as_str).collect();
     let slow: Vec<String> = i
         .snapshot
         .kubernetes

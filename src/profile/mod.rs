@@ -98,7 +98,8 @@ pub struct PinotProfile {
     /// Tables (with the `_REALTIME`/`_OFFLINE` suffix) that need a manual rebalance; tables the
     /// cluster does not have are skipped (for example the rollup table when rollup is off).
     pub manual_rebalance_tables: Vec<String>,
-    pub server_workloads: Vec<String>,
+    /// Table type (REALTIME, OFFLINE) -> the server StatefulSet that serves it.
+    pub server_workloads: BTreeMap<String, String>,
     pub parameter_sets: Vec<ParameterSet>,
 }
 
