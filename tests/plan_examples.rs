@@ -141,7 +141,11 @@ fn gke_legacy_three_to_four() {
     assert_eq!(plan.kafka.brokers_after, vec![0, 1, 2, 3]);
     let reassignment = plan.kafka.reassignment.as_ref().unwrap();
     for load in reassignment.after.values() {
-        assert_eq!(load.replicas, 36, "144 replicas over 4 brokers: {:?}", reassignment.after);
+        assert_eq!(
+            load.replicas, 36,
+            "144 replicas over 4 brokers: {:?}",
+            reassignment.after
+        );
     }
     let partitions: Vec<(String, String)> = plan
         .values

@@ -44,6 +44,12 @@ pub fn read_topics(document: &Document, path: &ValuePath) -> Result<Option<Vec<T
         Lookup::Found(node) => node,
         _ => return crate::values::editable_scalar(document, path).map(|_| None),
     };
+    if let Node::Scalar(scalar) = node
+        && scalar.style == crate::values::document::Style::Plain
+        && matches!(scalar.value.as_str(), "" | "~" | "null")
+    {
+        return Ok(Some(Vec::new()));
+    }
     let Node::Sequence(sequence) = node else {
         return Err(ValuesError::new(
             &document.file,
