@@ -20,6 +20,7 @@ mod flow;
 mod leaders;
 pub mod model;
 mod placement;
+mod rack_limits;
 mod racks;
 mod repair;
 pub mod report;
@@ -73,8 +74,22 @@ pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> 
         );
     }
 
+    let start = assigned.clone();
     let realized = placement::realize_counts(&cluster, &plan, &cluster.current, &mut assigned);
     notes.extend(realized.notes);
+    let mut detours = 0;
+    for (t, topic) in cluster.topics.iter().enumerate() {
+        let moved = moves_between(&cluster, t, &start, &assigned);
+        if moved > plan.topic_moves[t] {
+            detours += 1;
+            notes.push(format!(
+                "topic {}: distinct-broker/rack constraints cost {} move(s) beyond the count \
+                 optimum to keep the topic balanced",
+                topic.name,
+                moved - plan.topic_moves[t]
+            ));
+        }
+    }
     for t in leaders::balance_leaders(&cluster, &mut assigned) {
         notes.push(format!(
             "topic {}: preferred leaders cannot be balanced with these replicas",
@@ -86,12 +101,26 @@ pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> 
         bounds,
         count_optimum,
         rack_fixes,
-        constraint_conflicts: realized.conflicts
+        constraint_conflicts: realized.stuck
+            + detours
             + usize::from(plan.global_excess)
             + plan.rack_relaxed.len(),
         notes,
     };
     Ok(summary::build_result(request, &cluster, &assigned, facts))
+}
+
+/// Replicas of a topic that sit on a broker in `to` that did not hold them in `from`.
+fn moves_between(cluster: &cluster::Cluster<'_>, topic: usize, from: &[u32], to: &[u32]) -> u64 {
+    cluster
+        .topic_partitions(topic)
+        .iter()
+        .filter(|p| !p.created)
+        .map(|p| {
+            let before = &from[p.slots()];
+            to[p.slots()].iter().filter(|b| !before.contains(b)).count() as u64
+        })
+        .sum()
 }
 
 /// `topic-partition` names, the first few of them.

@@ -64,8 +64,12 @@ pub struct BalanceResult {
     pub lower_bound: usize,
     pub per_topic_bound: usize,
     pub global_bound: usize,
-    /// The fewest moves any balanced placement needs when only broker counts are considered
-    /// (>= lower_bound; above it when per-topic and global balance conflict).
+    /// The fewest moves any balanced placement needs when only broker counts are considered:
+    /// replicas above their broker's target plus new replicas that find no room (a new
+    /// partition brings at most one replica to a broker). At least `lower_bound`, above it when
+    /// per-topic and global balance conflict or new partitions cannot fill new brokers alone.
+    /// When racks force an imbalance (`constraint_conflicts > 0`), the moves of the best plan
+    /// the racks allow.
     pub count_optimum: usize,
     pub bytes_moved: u64,
     /// Partitions whose preferred leader changes.

@@ -11,14 +11,13 @@
 use super::cluster::{Cluster, UNPLACED};
 use super::counts::{CountPlan, TopicCounts, topic_counts};
 use super::racks::move_keeps_racks;
-use super::repair::{RepairOutcome, TopicRepair, Unit};
+use super::repair::{TopicRepair, Unit};
 
-/// What constraints cost during realization.
+/// What constraints cost during realization (extra moves show in the topics' moves).
 #[derive(Default)]
 pub(crate) struct Realized {
-    /// Units (a replica to shed or a new replica to place) that needed extra moves or could
-    /// not be balanced.
-    pub conflicts: usize,
+    /// Units (a replica to shed or a new replica to place) that could not be balanced.
+    pub stuck: usize,
     pub notes: Vec<String>,
 }
 
@@ -214,31 +213,19 @@ fn repair_rest(
     }
     let name = cluster.topics[topic].name;
     let mut repair = TopicRepair::new(cluster, topic, original, assigned);
-    let (mut extra_moves, mut stuck_shed, mut stuck_place) = (0u32, Vec::new(), Vec::new());
+    let (mut stuck_shed, mut stuck_place) = (Vec::new(), Vec::new());
     for unit in units {
-        match repair.route(unit, work, assigned) {
-            RepairOutcome::Free => {}
-            RepairOutcome::ExtraMoves(extra) => {
-                realized.conflicts += 1;
-                extra_moves += extra;
-            }
-            RepairOutcome::Stuck => {
-                realized.conflicts += 1;
-                match unit {
-                    Unit::Shed(b) => stuck_shed.push(cluster.broker_ids[b as usize]),
-                    Unit::Place(slot) => {
-                        let broker = repair.place_anywhere(slot, assigned);
-                        stuck_place.push(cluster.broker_ids[broker as usize]);
-                    }
-                }
+        if repair.route(unit, work, assigned) {
+            continue;
+        }
+        realized.stuck += 1;
+        match unit {
+            Unit::Shed(b) => stuck_shed.push(cluster.broker_ids[b as usize]),
+            Unit::Place(slot) => {
+                let broker = repair.place_anywhere(slot, assigned);
+                stuck_place.push(cluster.broker_ids[broker as usize]);
             }
         }
-    }
-    if extra_moves > 0 {
-        realized.notes.push(format!(
-            "topic {name}: distinct-broker/rack constraints cost {extra_moves} move(s) beyond the \
-             count optimum to keep the topic balanced"
-        ));
     }
     if !stuck_shed.is_empty() {
         realized.notes.push(format!(
