@@ -37,6 +37,8 @@ pub fn run(args: &KafkaBalanceArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.assignment)
         .with_context(|| format!("{file}: cannot read the assignment file"))?;
     let partitions = parse_assignment(&text).with_context(|| file.clone())?;
+    // The text is as large as the parsed assignment: free it before balancing.
+    drop(text);
     let brokers = brokers_with_racks(&args.brokers, &args.racks).context("--racks")?;
     let request = BalanceRequest {
         partitions,
