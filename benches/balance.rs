@@ -329,6 +329,8 @@ fn median(mut run: impl FnMut()) -> Duration {
 }
 
 /// Median wall time and the peak RSS (KiB) of a child process, from `wait4`.
+// `wait4` reaps each child itself (std's `wait` cannot report its rusage).
+#[allow(clippy::zombie_processes)]
 fn median_child(make: impl Fn() -> Command) -> (Duration, u64) {
     let mut runs: Vec<(Duration, u64)> = (0..RUNS)
         .map(|_| {
