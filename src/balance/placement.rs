@@ -215,15 +215,26 @@ fn repair_rest(
     let mut repair = TopicRepair::new(cluster, topic, original, assigned);
     let (mut stuck_shed, mut stuck_place) = (Vec::new(), Vec::new());
     for unit in units {
-        if repair.route(unit, work, assigned) {
+        // A broker that found no path once will not find one for its next replica either
+        // (later paths only use up room): skip the search.
+        let hopeless =
+            matches!(unit, Unit::Shed(b) if stuck_shed.contains(&cluster.broker_ids[b as usize]));
+        if !hopeless && repair.route(unit, work, assigned) {
             continue;
         }
         realized.stuck += 1;
         match unit {
-            Unit::Shed(b) => stuck_shed.push(cluster.broker_ids[b as usize]),
+            Unit::Shed(b) => {
+                let id = cluster.broker_ids[b as usize];
+                if !stuck_shed.contains(&id) {
+                    stuck_shed.push(id);
+                }
+            }
             Unit::Place(slot) => {
-                let broker = repair.place_anywhere(slot, assigned);
-                stuck_place.push(cluster.broker_ids[broker as usize]);
+                let id = cluster.broker_ids[repair.place_anywhere(slot, assigned) as usize];
+                if !stuck_place.contains(&id) {
+                    stuck_place.push(id);
+                }
             }
         }
     }

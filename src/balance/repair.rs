@@ -43,6 +43,9 @@ pub(crate) struct TopicRepair<'a, 'c> {
     slot_partition: Vec<usize>,
     /// Slots each broker holds now.
     holdings: Vec<Vec<usize>>,
+    /// Brokers a failed search reached: no path from them leads to room, and later paths only
+    /// use room up, so searches from them are skipped.
+    dead: Vec<bool>,
 }
 
 impl<'a, 'c> TopicRepair<'a, 'c> {
@@ -70,6 +73,7 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
             original,
             first_slot,
             slot_partition,
+            dead: vec![false; holdings.len()],
             holdings,
         }
     }
@@ -83,11 +87,14 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
     pub fn route(&mut self, unit: Unit, work: &mut TopicWork, assigned: &mut [u32]) -> bool {
         let brokers = self.cluster.broker_count();
         let mut search = Search::new(brokers);
-        let start = match unit {
+        let (start, own_cost) = match unit {
             Unit::Shed(b) => {
+                if self.dead[b as usize] {
+                    return false;
+                }
                 search.dist[b as usize] = 0;
                 search.enqueue(b, true);
-                b
+                (b, 1)
             }
             Unit::Place(slot) => {
                 let p = self.partition_of(slot);
@@ -95,7 +102,9 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
                 let replicas = &assigned[info.slots()];
                 let moving = slot - info.first_slot;
                 for y in 0..brokers as u32 {
-                    if !replicas.contains(&y) && move_keeps_racks(self.cluster, replicas, moving, y)
+                    if !self.dead[y as usize]
+                        && !replicas.contains(&y)
+                        && move_keeps_racks(self.cluster, replicas, moving, y)
                     {
                         search.dist[y as usize] = 0;
                         search.came_from[y as usize] = Step {
@@ -105,10 +114,12 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
                         search.enqueue(y, true);
                     }
                 }
-                NO_BROKER
+                (NO_BROKER, 0)
             }
         };
-        while let Some(x) = search.queue.pop_front() {
+        // A path that costs no more than the unit itself needs no better one.
+        let mut good_end = None;
+        'search: while let Some(x) = search.queue.pop_front() {
             let xi = x as usize;
             search.queued[xi] = false;
             if x != start && work.deficit[xi] > 0 {
@@ -144,15 +155,27 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
                     search.dist[yi] = reach;
                     search.relaxed[yi] += 1;
                     search.came_from[yi] = Step { from: x, slot };
+                    if y != start && work.deficit[yi] > 0 && reach <= own_cost {
+                        good_end = Some(y);
+                        break 'search;
+                    }
                     search.enqueue(y, reach <= here);
                 }
             }
         }
-        let end = (0..brokers as u32)
-            .filter(|&y| y != start && work.deficit[y as usize] > 0)
-            .filter(|&y| search.dist[y as usize] != UNREACHED)
-            .min_by_key(|&y| (search.dist[y as usize], y));
+        let end = good_end.or_else(|| {
+            (0..brokers as u32)
+                .filter(|&y| y != start && work.deficit[y as usize] > 0)
+                .filter(|&y| search.dist[y as usize] != UNREACHED)
+                .min_by_key(|&y| (search.dist[y as usize], y))
+        });
         let Some(end) = end else {
+            for (dead, &d) in self.dead.iter_mut().zip(&search.dist) {
+                *dead |= d != UNREACHED;
+            }
+            if let Unit::Shed(b) = unit {
+                self.dead[b as usize] = true;
+            }
             return false;
         };
         let Some(steps) = self.valid_path(end, &search.came_from, assigned) else {
