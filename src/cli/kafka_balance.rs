@@ -60,7 +60,9 @@ pub fn run(args: &KafkaBalanceArgs) -> anyhow::Result<ExitCode> {
     if result.changes.iter().any(|c| !c.old_replicas.is_empty()) {
         summary.push_str(
             "\napply: kafka-reassign-partitions --bootstrap-server HOST:PORT \
-             --reassignment-json-file PROPOSAL.json --execute [--throttle BYTES_PER_SEC]\n",
+             --reassignment-json-file PROPOSAL.json --execute [--throttle BYTES_PER_SEC]\n\
+             then, once --verify reports completion: kafka-leader-election --bootstrap-server \
+             HOST:PORT --election-type PREFERRED --all-topic-partitions\n",
         );
     } else {
         summary.push_str("\nnothing to reassign: the assignment is already balanced\n");
