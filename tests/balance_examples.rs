@@ -233,6 +233,38 @@ fn small_partitions_move_first() {
 }
 
 #[test]
+fn global_balance_moves_the_small_topic_rather_than_the_large_one() {
+    // 6 -> 9 brokers with two RF-1 topics of 24 partitions: global balance leaves 3 extras to
+    // the new brokers, which costs moves in one topic or the other; sizes decide which.
+    let old: Vec<i32> = (0..6).collect();
+    let mut partitions = consecutive("zz-large", 24, 1, &old, 0);
+    for p in &mut partitions {
+        p.size_bytes = Some(1 << 30);
+    }
+    let mut small = consecutive("aa-small", 24, 1, &old, 0);
+    for p in &mut small {
+        p.size_bytes = Some(1 << 10);
+    }
+    partitions.extend(small);
+    let request = BalanceRequest {
+        partitions,
+        brokers: brokers(0..9),
+    };
+    let result = balanced(&request);
+    assert_eq!(result.replicas_moved, result.count_optimum);
+    let moved = |topic: &str| -> usize {
+        result
+            .changes
+            .iter()
+            .filter(|c| c.topic == topic)
+            .map(|c| c.replicas_moved)
+            .sum()
+    };
+    assert_eq!(moved("zz-large"), 6, "the per-topic minimum for the large topic");
+    assert_eq!(moved("aa-small"), result.replicas_moved - 6);
+}
+
+#[test]
 fn rack_invalid_partition_is_fixed() {
     let request = BalanceRequest {
         partitions: vec![partition("t", 0, &[1, 3]), partition("t", 1, &[2, 3])],

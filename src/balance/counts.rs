@@ -121,6 +121,9 @@ struct TopicRow {
     absorbing: Vec<u32>,
     /// Brokers where an extra would leave more room than the new partitions can fill, ascending.
     hard_to_fill: Vec<u32>,
+    /// Rank of the topic's average partition size among the rows (0 = smallest or unknown): a
+    /// move saved in a larger topic saves more bytes.
+    size_rank: u32,
 }
 
 pub(crate) fn plan_counts(
@@ -192,8 +195,10 @@ pub(crate) fn plan_counts(
             displaced,
             absorbing,
             hard_to_fill,
+            size_rank: 0,
         });
     }
+    rank_by_size(cluster, &mut rows);
     assign_extras(cluster, &groups, &rows, &mut plan)?;
     for t in 0..topics {
         topic_counts(cluster, assignment, t, &mut counts);
@@ -202,6 +207,27 @@ pub(crate) fn plan_counts(
     }
     plan.optimum = plan.topic_moves.iter().sum::<u64>() as usize;
     Ok(plan)
+}
+
+/// Ranks the rows by the average known size of their topic's existing partitions.
+fn rank_by_size(cluster: &Cluster<'_>, rows: &mut [TopicRow]) {
+    let averages: Vec<u64> = rows
+        .iter()
+        .map(|row| {
+            let (sum, count) = cluster
+                .topic_partitions(row.topic)
+                .iter()
+                .filter(|p| p.size_known && !p.created)
+                .fold((0u128, 0u128), |(s, n), p| (s + u128::from(p.size), n + 1));
+            if count == 0 { 0 } else { (sum / count) as u64 }
+        })
+        .collect();
+    let mut distinct = averages.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for (row, average) in rows.iter_mut().zip(averages) {
+        row.size_rank = distinct.binary_search(&average).unwrap_or(0) as u32;
+    }
 }
 
 /// Brokers of each rack group, ascending (one group of all brokers without racks).
@@ -229,14 +255,15 @@ fn assign_extras(
     let per_broker = (extras_total / brokers as u64) as u32;
     let overflow = (extras_total % brokers as u64) as u32;
     // Cost tiers, each worth more than everything the tiers below can add up to (each tier
-    // counts at most `extras_total` units; the lowest spans at most five times that):
-    // realizability preferences (keeping replicas on their racks weighs more than room the new
-    // partitions cannot fill), a move, a unit of global imbalance, a unit of an unmet rack
-    // minimum.
+    // counts at most `extras_total` units, weighted): the size rank of a topic whose move is
+    // not saved (bytes), realizability preferences (keeping replicas on their racks weighs more
+    // than room the new partitions cannot fill; together at most five units per extra), a
+    // move, a unit of global imbalance, a unit of an unmet rack minimum.
     let units = Cost::from(extras_total as u32) + 1;
-    let rack_preference: Cost = 2;
-    let hard_to_fill_cost: Cost = 1;
-    let move_cost = 6 * units + 1;
+    let realizability: Cost = units * rows.len() as Cost + 1;
+    let rack_preference = 2 * realizability;
+    let hard_to_fill_cost = realizability;
+    let move_cost = 6 * units * realizability + 1;
     let imbalance_cost = units * move_cost + 1;
     let rack_reward = units * imbalance_cost + 1;
 
@@ -284,7 +311,11 @@ fn assign_extras(
             }
             for &b in &groups[k] {
                 let preferred = row.preferred.binary_search(&b).is_ok();
-                let mut cost = if preferred { 0 } else { move_cost };
+                let mut cost = if preferred {
+                    0
+                } else {
+                    move_cost + Cost::from(row.size_rank)
+                };
                 if row.hard_to_fill.binary_search(&b).is_ok() {
                     cost += hard_to_fill_cost;
                 }
@@ -297,7 +328,8 @@ fn assign_extras(
                     Some(position) => {
                         let cell = cell_node[i] + position;
                         builder.add_edge(row_node(i, k), cell, 1, cost);
-                        builder.add_edge(pool_node(i), cell, 1, cost - move_cost);
+                        let saving = move_cost + Cost::from(row.size_rank);
+                        builder.add_edge(pool_node(i), cell, 1, cost - saving);
                         builder.add_edge(cell, broker, 1, 0)
                     }
                     None => builder.add_edge(row_node(i, k), broker, 1, cost),
