@@ -260,7 +260,11 @@ fn global_balance_moves_the_small_topic_rather_than_the_large_one() {
             .map(|c| c.replicas_moved)
             .sum()
     };
-    assert_eq!(moved("zz-large"), 6, "the per-topic minimum for the large topic");
+    assert_eq!(
+        moved("zz-large"),
+        6,
+        "the per-topic minimum for the large topic"
+    );
     assert_eq!(moved("aa-small"), result.replicas_moved - 6);
 }
 

@@ -219,7 +219,7 @@ fn rank_by_size(cluster: &Cluster<'_>, rows: &mut [TopicRow]) {
                 .iter()
                 .filter(|p| p.size_known && !p.created)
                 .fold((0u128, 0u128), |(s, n), p| (s + u128::from(p.size), n + 1));
-            if count == 0 { 0 } else { (sum / count) as u64 }
+            sum.checked_div(count).map_or(0, |average| average as u64)
         })
         .collect();
     let mut distinct = averages.clone();
