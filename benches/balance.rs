@@ -271,14 +271,20 @@ fn big_benchmark() {
         balance_only.cpu.as_secs_f64() / parse_serialize.cpu.as_secs_f64(),
         kafka_balance_child.cpu.as_secs_f64() / parse_child.cpu.as_secs_f64()
     );
+    let total_bytes: u64 = request
+        .partitions
+        .iter()
+        .map(|p| p.size_bytes.unwrap_or(0) * p.replicas.len() as u64)
+        .sum();
     println!(
-        "no racks: moved {} replicas (lower bound {}, count optimum {}), {} leaders changed, {} reorder-only, bytes {}",
+        "no racks: moved {} replicas (lower bound {}, count optimum {}), {} leaders changed, {} reorder-only, bytes {} of {}",
         result.replicas_moved,
         result.lower_bound,
         result.count_optimum,
         result.leaders_changed,
         result.reorder_only,
-        kfscale::balance::report::human_bytes(result.bytes_moved)
+        kfscale::balance::report::human_bytes(result.bytes_moved),
+        kfscale::balance::report::human_bytes(total_bytes)
     );
     println!(
         "3 racks:  moved {} replicas (lower bound {}, count optimum {}), {} partitions rack-fixed, balanced {}",
