@@ -2,12 +2,13 @@
 //! where they land, and where new partitions go.
 //!
 //! Every broker above its target sheds exactly its surplus and every broker below receives
-//! exactly its deficit, so the moves equal the count-level optimum unless a constraint (two
-//! replicas of a partition on one broker, the rack rule) forces a detour. A greedy pass handles
-//! almost everything: replicas leave smallest first and go to a deficit broker of the same rack
-//! (always rack-valid) in round-robin order, else to another rack where valid. New partitions
-//! then take the brokers with the most remaining room. What the greedy pass cannot place goes to
-//! the augmenting-path repair in [`super::repair`].
+//! exactly its deficit, so the moves equal the count plan's (including new replicas that find no
+//! room and displace an existing one) unless a constraint (two replicas of a partition on one
+//! broker, the rack rule) forces a detour. A greedy pass handles almost everything: replicas
+//! leave smallest first and go to a deficit broker of the same rack (always rack-valid) in
+//! round-robin order, else to another rack where valid. New partitions then take the brokers with
+//! the most remaining room. What the greedy pass cannot place (displacements included) goes to the
+//! augmenting-path repair in [`super::repair`].
 use super::cluster::{Cluster, UNPLACED};
 use super::counts::{CountPlan, TopicCounts, topic_counts};
 use super::racks::move_keeps_racks;

@@ -6,11 +6,11 @@
 //! y then holds one too many, unless it still has room, which ends the path. Moving a replica
 //! that already moved (or is new) costs nothing, moving one from its original broker is one more
 //! move and sending one back to its original broker undoes one, so a label-correcting search
-//! (costs -1, 0, +1) finds the path with the fewest moves. A path reroutes earlier choices, so
-//! it succeeds where greedy choices blocked each other; a path that needs more moves than the
-//! unit itself means a constraint forced a detour (the caller sees it in the topic's moves). A
-//! partition appears at most once per path,
-//! which keeps every step's validity check exact.
+//! (costs -1, 0, +1) finds the path with the fewest moves; it stops at the first path that costs
+//! no more than the unit itself. A path reroutes earlier choices, so it succeeds where greedy
+//! choices blocked each other; a path that needs more moves than the unit itself means a
+//! constraint forced a detour (the caller sees it in the topic's moves). A partition appears at
+//! most once per path, which keeps every step's validity check exact.
 use std::collections::VecDeque;
 
 use super::cluster::{Cluster, UNPLACED};
@@ -43,8 +43,9 @@ pub(crate) struct TopicRepair<'a, 'c> {
     slot_partition: Vec<usize>,
     /// Slots each broker holds now.
     holdings: Vec<Vec<usize>>,
-    /// Brokers a failed search reached: no path from them leads to room, and later paths only
-    /// use room up, so searches from them are skipped.
+    /// Brokers a failed search reached: no path from them led to room, and later paths mostly
+    /// use room up, so searches from them are skipped (a heuristic: it keeps inputs that racks
+    /// make unbalanceable fast, at worst leaving a replica that a later path could have placed).
     dead: Vec<bool>,
 }
 
