@@ -11,12 +11,15 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-const UNREACHED: i64 = i64::MAX;
+/// Costs are wide: the balancer stacks several lexicographic tiers into one number.
+pub(crate) type Cost = i128;
+
+const UNREACHED: Cost = Cost::MAX;
 
 /// Edges collected before solving; `add_edge` returns the edge's id for reading its flow back.
 pub(crate) struct FlowBuilder {
     node_count: usize,
-    edges: Vec<(u32, u32, u32, i64)>,
+    edges: Vec<(u32, u32, u32, Cost)>,
 }
 
 pub(crate) struct MinCostFlow {
@@ -25,19 +28,18 @@ pub(crate) struct MinCostFlow {
     to: Vec<u32>,
     /// Residual capacity.
     residual: Vec<u32>,
-    cost: Vec<i64>,
+    cost: Vec<Cost>,
     /// Index of the reverse arc.
     pair: Vec<usize>,
     /// Arc index of each edge's forward arc, and the edge's capacity.
     edge_arc: Vec<usize>,
     edge_capacity: Vec<u32>,
-    potential: Vec<i64>,
+    potential: Vec<Cost>,
 }
 
 pub(crate) struct FlowOutcome {
     pub flow: u64,
-    /// Wide: penalty tiers multiply, and only this sum can grow beyond `i64`.
-    pub cost: i128,
+    pub cost: Cost,
 }
 
 impl FlowBuilder {
@@ -48,7 +50,7 @@ impl FlowBuilder {
         }
     }
 
-    pub fn add_edge(&mut self, from: usize, to: usize, capacity: u32, cost: i64) -> usize {
+    pub fn add_edge(&mut self, from: usize, to: usize, capacity: u32, cost: Cost) -> usize {
         debug_assert!(from < to, "arcs must go forward in node order");
         self.edges.push((from as u32, to as u32, capacity, cost));
         self.edges.len() - 1
@@ -69,7 +71,7 @@ impl FlowBuilder {
         let mut next = first.clone();
         let mut to = vec![0u32; arcs];
         let mut residual = vec![0u32; arcs];
-        let mut cost = vec![0i64; arcs];
+        let mut cost: Vec<Cost> = vec![0; arcs];
         let mut pair = vec![0usize; arcs];
         let mut edge_arc = Vec::with_capacity(self.edges.len());
         let mut edge_capacity = Vec::with_capacity(self.edges.len());
@@ -112,7 +114,7 @@ impl MinCostFlow {
         self.edge_capacity[edge] - self.residual[self.edge_arc[edge]]
     }
 
-    fn reduced(&self, arc: usize, from: usize) -> i64 {
+    fn reduced(&self, arc: usize, from: usize) -> Cost {
         self.cost[arc] + self.potential[from] - self.potential[self.to[arc] as usize]
     }
 
@@ -172,11 +174,11 @@ impl MinCostFlow {
         }
     }
 
-    fn shortest_distances(&self, source: usize, dist: &mut [i64]) {
+    fn shortest_distances(&self, source: usize, dist: &mut [Cost]) {
         dist.fill(UNREACHED);
         dist[source] = 0;
         let mut heap = BinaryHeap::new();
-        heap.push(Reverse((0i64, source as u32)));
+        heap.push(Reverse((0 as Cost, source as u32)));
         while let Some(Reverse((d, u))) = heap.pop() {
             let u = u as usize;
             if d > dist[u] {
@@ -218,9 +220,9 @@ impl MinCostFlow {
 
     /// Pushes flow along level-increasing admissible paths until none is left. Returns the flow
     /// pushed and its cost.
-    fn blocking_flow(&mut self, source: usize, sink: usize, level: &[i32], cursor: &mut [usize]) -> (u64, i128) {
+    fn blocking_flow(&mut self, source: usize, sink: usize, level: &[i32], cursor: &mut [usize]) -> (u64, Cost) {
         let mut pushed = 0u64;
-        let mut cost = 0i128;
+        let mut cost: Cost = 0;
         let mut dead = vec![false; level.len()];
         let mut path: Vec<usize> = Vec::new();
         let mut u = source;
@@ -230,7 +232,7 @@ impl MinCostFlow {
                 for &arc in &path {
                     self.residual[arc] -= amount;
                     self.residual[self.pair[arc]] += amount;
-                    cost += i128::from(self.cost[arc]) * i128::from(amount);
+                    cost += self.cost[arc] * Cost::from(amount);
                 }
                 pushed += u64::from(amount);
                 path.clear();

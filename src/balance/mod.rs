@@ -4,7 +4,7 @@
 //! The steps, each in its own file:
 //! 1. [`validate`]: check the request, index brokers, racks and topics ([`cluster`]).
 //! 2. [`bounds`]: the lower bounds on moves.
-//! 3. [`racks`]: move replicas of partitions that break the rack rule (rare; costs moves).
+//! 3. [`rack_fix`]: move replicas of partitions that break the rack rule ([`racks`]).
 //! 4. [`counts`]: target replica counts per (topic, broker), exact min-cost flow ([`flow`]).
 //! 5. [`placement`] and [`repair`]: which replicas move where to reach those counts.
 //! 6. [`leaders`]: balance the preferred leaders per topic by reordering replicas.
@@ -20,6 +20,8 @@ mod flow;
 mod leaders;
 pub mod model;
 mod placement;
+mod rack_fix;
+mod rack_limits;
 mod racks;
 mod repair;
 pub mod report;
@@ -34,19 +36,25 @@ const NOTE_LIST_LIMIT: usize = 10;
 
 /// Computes the reassignment. Deterministic: the same request gives the same result.
 pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> {
+    let started = std::time::Instant::now();
+    let lap = |step: &str| tracing::debug!(step, elapsed = ?started.elapsed(), "kafka balancer");
     let cluster = validate::build_cluster(request)?;
+    lap("validated");
     let bounds = bounds::lower_bounds(&cluster);
     let mut notes = Vec::new();
 
     let mut assigned = cluster.current.clone();
-    let (rack_fixes, unfixable) = racks::fix_rack_spread(&cluster, &mut assigned);
+    let (rack_fixes, unfixable) = rack_fix::fix_rack_spread(&cluster, &mut assigned);
+    lap("bounds and rack fixes");
     let original_plan = counts::plan_counts(&cluster, &cluster.current)?;
+    lap("count plan");
     let count_optimum = original_plan.optimum;
     // Rack fixes changed the starting point: plan the counts from there.
     let plan = if rack_fixes > 0 {
         notes.push(format!(
-            "{rack_fixes} partition(s) had replicas on too few racks; moving them onto other \
-             racks costs moves beyond the count optimum"
+            "{rack_fixes} partition(s) had replicas on too few racks and get a replica moved to \
+             another rack (included in the moves above; the count optimum is for the current \
+             racks as they are)"
         ));
         counts::plan_counts(&cluster, &assigned)?
     } else {
@@ -69,8 +77,23 @@ pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> 
         notes.push("the rack rule forces some brokers above the balanced total over all topics".into());
     }
 
+    let start = assigned.clone();
     let realized = placement::realize_counts(&cluster, &plan, &cluster.current, &mut assigned);
+    lap("placement");
     notes.extend(realized.notes);
+    let mut detours = 0;
+    for (t, topic) in cluster.topics.iter().enumerate() {
+        let moved = moves_between(&cluster, t, &start, &assigned);
+        if moved > plan.topic_moves[t] {
+            detours += 1;
+            notes.push(format!(
+                "topic {}: distinct-broker/rack constraints cost {} move(s) beyond the count \
+                 optimum to keep the topic balanced",
+                topic.name,
+                moved - plan.topic_moves[t]
+            ));
+        }
+    }
     for t in leaders::balance_leaders(&cluster, &mut assigned) {
         notes.push(format!(
             "topic {}: preferred leaders cannot be balanced with these replicas",
@@ -78,14 +101,28 @@ pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> 
         ));
     }
 
+    lap("leaders");
     let facts = summary::PlanFacts {
         bounds,
         count_optimum,
         rack_fixes,
-        constraint_conflicts: realized.conflicts + usize::from(plan.global_excess) + plan.rack_relaxed.len(),
+        constraint_conflicts: realized.stuck + detours + usize::from(plan.global_excess) + plan.rack_relaxed.len(),
         notes,
     };
     Ok(summary::build_result(request, &cluster, &assigned, facts))
+}
+
+/// Replicas of a topic that sit on a broker in `to` that did not hold them in `from`.
+fn moves_between(cluster: &cluster::Cluster<'_>, topic: usize, from: &[u32], to: &[u32]) -> u64 {
+    cluster
+        .topic_partitions(topic)
+        .iter()
+        .filter(|p| !p.created)
+        .map(|p| {
+            let before = &from[p.slots()];
+            to[p.slots()].iter().filter(|b| !before.contains(b)).count() as u64
+        })
+        .sum()
 }
 
 /// `topic-partition` names, the first few of them.

@@ -9,7 +9,9 @@ pub use super::error::BalanceError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Broker {
     pub id: i32,
-    /// Rack (availability zone); `None` when the cluster does not declare racks.
+    /// Rack (availability zone); `None` when the cluster does not declare racks. All brokers
+    /// have one or none. With racks, a partition keeps at most `ceil(RF / racks)` replicas per
+    /// rack (distinct racks when RF <= racks).
     pub rack: Option<String>,
 }
 
@@ -23,7 +25,8 @@ pub struct Partition {
     pub replicas: Vec<i32>,
     /// Replication factor; equals `replicas.len()` for existing partitions.
     pub replication_factor: usize,
-    /// Bytes a copy of one replica moves, when known (DescribeLogDirs).
+    /// Bytes a copy of one replica moves, when known (DescribeLogDirs). Smaller partitions
+    /// move first.
     pub size_bytes: Option<u64>,
 }
 
@@ -42,12 +45,14 @@ pub struct PartitionChange {
     /// Empty for a partition being created.
     pub old_replicas: Vec<i32>,
     pub new_replicas: Vec<i32>,
-    /// Replicas that land on a broker that did not hold them (data copied).
+    /// Replicas that land on a broker that did not hold them (data copied); 0 for a reorder
+    /// (new preferred leader) and for a creation.
     pub replicas_moved: usize,
+    /// `replicas_moved * size_bytes`, when the size is known.
     pub bytes_moved: Option<u64>,
 }
 
-/// Per-broker replica and preferred-leader counts.
+/// Per-broker replica, preferred-leader and byte counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BrokerLoad {
     pub replicas: usize,
@@ -64,8 +69,12 @@ pub struct BalanceResult {
     pub lower_bound: usize,
     pub per_topic_bound: usize,
     pub global_bound: usize,
-    /// The fewest moves any balanced placement needs when only broker counts are considered
-    /// (>= lower_bound; above it when per-topic and global balance conflict).
+    /// The fewest moves any balanced placement needs when only broker counts are considered:
+    /// replicas above their broker's target plus new replicas that find no room (a new
+    /// partition brings at most one replica to a broker). At least `lower_bound`, above it when
+    /// per-topic and global balance conflict or new partitions cannot fill new brokers alone.
+    /// When racks force an imbalance (`constraint_conflicts > 0`), the moves of the best plan
+    /// the racks allow.
     pub count_optimum: usize,
     pub bytes_moved: u64,
     /// Partitions whose preferred leader changes.

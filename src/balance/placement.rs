@@ -2,23 +2,23 @@
 //! where they land, and where new partitions go.
 //!
 //! Every broker above its target sheds exactly its surplus and every broker below receives
-//! exactly its deficit, so the moves equal the count-level optimum unless a constraint (two
-//! replicas of a partition on one broker, the rack rule) forces a detour. A greedy pass handles
-//! almost everything: replicas leave smallest first and go to a deficit broker of the same rack
-//! (always rack-valid) in round-robin order, else to another rack where valid. New partitions
-//! then take the brokers with the most remaining room. What the greedy pass cannot place goes to
-//! the augmenting-path repair in [`super::repair`].
+//! exactly its deficit, so the moves equal the count plan's (including new replicas that find no
+//! room and displace an existing one) unless a constraint (two replicas of a partition on one
+//! broker, the rack rule) forces a detour. A greedy pass handles almost everything: replicas
+//! leave smallest first and go to a deficit broker of the same rack (always rack-valid) in
+//! round-robin order, else to another rack where valid. New partitions then take the brokers with
+//! the most remaining room. What the greedy pass cannot place (displacements included) goes to the
+//! augmenting-path repair in [`super::repair`].
 use super::cluster::{Cluster, UNPLACED};
 use super::counts::{CountPlan, TopicCounts, topic_counts};
 use super::racks::move_keeps_racks;
-use super::repair::{RepairOutcome, TopicRepair, Unit};
+use super::repair::{TopicRepair, Unit};
 
-/// What constraints cost during realization.
+/// What constraints cost during realization (extra moves show in the topics' moves).
 #[derive(Default)]
 pub(crate) struct Realized {
-    /// Units (a replica to shed or a new replica to place) that needed extra moves or could
-    /// not be balanced.
-    pub conflicts: usize,
+    /// Units (a replica to shed or a new replica to place) that could not be balanced.
+    pub stuck: usize,
     pub notes: Vec<String>,
 }
 
@@ -204,31 +204,29 @@ fn repair_rest(
     }
     let name = cluster.topics[topic].name;
     let mut repair = TopicRepair::new(cluster, topic, original, assigned);
-    let (mut extra_moves, mut stuck_shed, mut stuck_place) = (0u32, Vec::new(), Vec::new());
+    let (mut stuck_shed, mut stuck_place) = (Vec::new(), Vec::new());
     for unit in units {
-        match repair.route(unit, work, assigned) {
-            RepairOutcome::Free => {}
-            RepairOutcome::ExtraMoves(extra) => {
-                realized.conflicts += 1;
-                extra_moves += extra;
+        // A broker that found no path once will not find one for its next replica either
+        // (later paths only use up room): skip the search.
+        let hopeless = matches!(unit, Unit::Shed(b) if stuck_shed.contains(&cluster.broker_ids[b as usize]));
+        if !hopeless && repair.route(unit, work, assigned) {
+            continue;
+        }
+        realized.stuck += 1;
+        match unit {
+            Unit::Shed(b) => {
+                let id = cluster.broker_ids[b as usize];
+                if !stuck_shed.contains(&id) {
+                    stuck_shed.push(id);
+                }
             }
-            RepairOutcome::Stuck => {
-                realized.conflicts += 1;
-                match unit {
-                    Unit::Shed(b) => stuck_shed.push(cluster.broker_ids[b as usize]),
-                    Unit::Place(slot) => {
-                        let broker = repair.place_anywhere(slot, assigned);
-                        stuck_place.push(cluster.broker_ids[broker as usize]);
-                    }
+            Unit::Place(slot) => {
+                let id = cluster.broker_ids[repair.place_anywhere(slot, assigned) as usize];
+                if !stuck_place.contains(&id) {
+                    stuck_place.push(id);
                 }
             }
         }
-    }
-    if extra_moves > 0 {
-        realized.notes.push(format!(
-            "topic {name}: distinct-broker/rack constraints cost {extra_moves} move(s) beyond the \
-             count optimum to keep the topic balanced"
-        ));
     }
     if !stuck_shed.is_empty() {
         realized.notes.push(format!(

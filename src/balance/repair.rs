@@ -5,10 +5,12 @@
 //! topic on x may go to any broker y that does not hold its partition and keeps its racks valid;
 //! y then holds one too many, unless it still has room, which ends the path. Moving a replica
 //! that already moved (or is new) costs nothing, moving one from its original broker is one more
-//! move, so a 0-1 BFS finds the path with the fewest moves. A path reroutes earlier choices, so
-//! it succeeds where greedy choices blocked each other; a path that needs more moves than the
-//! unit itself means a constraint forced a detour. A partition appears at most once per path,
-//! which keeps every step's validity check exact.
+//! move and sending one back to its original broker undoes one, so a label-correcting search
+//! (costs -1, 0, +1) finds the path with the fewest moves; it stops at the first path that costs
+//! no more than the unit itself. A path reroutes earlier choices, so it succeeds where greedy
+//! choices blocked each other; a path that needs more moves than the unit itself means a
+//! constraint forced a detour (the caller sees it in the topic's moves). A partition appears at
+//! most once per path, which keeps every step's validity check exact.
 use std::collections::VecDeque;
 
 use super::cluster::{Cluster, UNPLACED};
@@ -21,15 +23,6 @@ pub(crate) enum Unit {
     Shed(u32),
     /// The slot of a new partition must be placed.
     Place(usize),
-}
-
-pub(crate) enum RepairOutcome {
-    /// Placed at the unit's own cost (one move to shed, none to place).
-    Free,
-    /// Placed, with this many moves beyond the unit's own cost.
-    ExtraMoves(u32),
-    /// No path: the constraints leave no balanced valid option.
-    Stuck,
 }
 
 /// Where a broker's label came from: the broker it was reached from and the slot that moved.
@@ -50,6 +43,10 @@ pub(crate) struct TopicRepair<'a, 'c> {
     slot_partition: Vec<usize>,
     /// Slots each broker holds now.
     holdings: Vec<Vec<usize>>,
+    /// Brokers a failed search reached: no path from them led to room, and later paths mostly
+    /// use room up, so searches from them are skipped (a heuristic: it keeps inputs that racks
+    /// make unbalanceable fast, at worst leaving a replica that a later path could have placed).
+    dead: Vec<bool>,
 }
 
 impl<'a, 'c> TopicRepair<'a, 'c> {
@@ -72,6 +69,7 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
             original,
             first_slot,
             slot_partition,
+            dead: vec![false; holdings.len()],
             holdings,
         }
     }
@@ -80,104 +78,140 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
         self.slot_partition[slot - self.first_slot]
     }
 
-    /// Finds and applies the cheapest path for one unit.
-    pub fn route(&mut self, unit: Unit, work: &mut TopicWork, assigned: &mut [u32]) -> RepairOutcome {
+    /// Finds and applies the cheapest path for one unit; false when there is none (the
+    /// constraints leave no balanced valid option).
+    pub fn route(&mut self, unit: Unit, work: &mut TopicWork, assigned: &mut [u32]) -> bool {
         let brokers = self.cluster.broker_count();
-        let mut dist = vec![u32::MAX; brokers];
-        let mut came_from = vec![
-            Step {
-                from: NO_BROKER,
-                slot: usize::MAX
-            };
-            brokers
-        ];
-        let mut settled = vec![false; brokers];
-        let mut queue = VecDeque::new();
-        let own_cost = match unit {
+        let mut search = Search::new(brokers);
+        let (start, own_cost) = match unit {
             Unit::Shed(b) => {
-                dist[b as usize] = 0;
-                queue.push_back(b);
-                1
+                if self.dead[b as usize] {
+                    return false;
+                }
+                search.dist[b as usize] = 0;
+                search.enqueue(b, true);
+                (b, 1)
             }
             Unit::Place(slot) => {
                 let p = self.partition_of(slot);
-                let replicas = &assigned[self.cluster.partitions[p].slots()];
-                let moving = slot - self.cluster.partitions[p].first_slot;
+                let info = &self.cluster.partitions[p];
+                let replicas = &assigned[info.slots()];
+                let moving = slot - info.first_slot;
                 for y in 0..brokers as u32 {
-                    if !replicas.contains(&y) && move_keeps_racks(self.cluster, replicas, moving, y) {
-                        dist[y as usize] = 0;
-                        came_from[y as usize] = Step { from: NO_BROKER, slot };
-                        queue.push_back(y);
+                    if !self.dead[y as usize]
+                        && !replicas.contains(&y)
+                        && move_keeps_racks(self.cluster, replicas, moving, y)
+                    {
+                        search.dist[y as usize] = 0;
+                        search.came_from[y as usize] = Step { from: NO_BROKER, slot };
+                        search.enqueue(y, true);
                     }
                 }
-                0
+                (NO_BROKER, 0)
             }
         };
-        let start = match unit {
-            Unit::Shed(b) => b,
-            Unit::Place(_) => NO_BROKER,
-        };
-        let mut terminal = None;
-        while let Some(x) = queue.pop_front() {
+        // A path that costs no more than the unit itself needs no better one.
+        let mut good_end = None;
+        'search: while let Some(x) = search.queue.pop_front() {
             let xi = x as usize;
-            if settled[xi] {
+            search.queued[xi] = false;
+            if x != start && work.deficit[xi] > 0 {
+                // A broker with room ends a path; it never passes a replica on.
                 continue;
             }
-            settled[xi] = true;
-            if x != start && work.deficit[xi] > 0 {
-                terminal = Some(x);
-                break;
-            }
-            let on_path = self.partitions_on_path(x, &came_from);
+            let Some(on_path) = self.partitions_on_path(x, &search.came_from) else {
+                continue;
+            };
+            let here = search.dist[xi];
             for &slot in &self.holdings[xi] {
                 let p = self.partition_of(slot);
                 if on_path.contains(&p) {
                     continue;
                 }
-                let cost = u32::from(self.original[slot] == x);
-                let reach = dist[xi] + cost;
+                let home = self.original[slot];
+                // Moving a replica off its original broker is a new move; moving one that
+                // already moved is free; sending it back home undoes a move.
+                let leave = i64::from(home == x);
                 let info = &self.cluster.partitions[p];
                 let replicas = &assigned[info.slots()];
                 let moving = slot - info.first_slot;
                 for y in 0..brokers as u32 {
+                    let reach = here + leave - i64::from(home == y);
                     let yi = y as usize;
-                    if dist[yi] <= reach
+                    if reach >= search.dist[yi]
+                        || search.relaxed[yi] > brokers
                         || replicas.contains(&y)
                         || !move_keeps_racks(self.cluster, replicas, moving, y)
                     {
                         continue;
                     }
-                    dist[yi] = reach;
-                    came_from[yi] = Step { from: x, slot };
-                    if cost == 0 {
-                        queue.push_front(y);
-                    } else {
-                        queue.push_back(y);
+                    search.dist[yi] = reach;
+                    search.relaxed[yi] += 1;
+                    search.came_from[yi] = Step { from: x, slot };
+                    if y != start && work.deficit[yi] > 0 && reach <= own_cost {
+                        good_end = Some(y);
+                        break 'search;
                     }
+                    search.enqueue(y, reach <= here);
                 }
             }
         }
-        let Some(end) = terminal else {
-            return RepairOutcome::Stuck;
+        let end = good_end.or_else(|| {
+            (0..brokers as u32)
+                .filter(|&y| y != start && work.deficit[y as usize] > 0)
+                .filter(|&y| search.dist[y as usize] != UNREACHED)
+                .min_by_key(|&y| (search.dist[y as usize], y))
+        });
+        let Some(end) = end else {
+            for (dead, &d) in self.dead.iter_mut().zip(&search.dist) {
+                *dead |= d != UNREACHED;
+            }
+            if let Unit::Shed(b) = unit {
+                self.dead[b as usize] = true;
+            }
+            return false;
         };
-        let total = dist[end as usize];
+        let Some(steps) = self.valid_path(end, &search.came_from, assigned) else {
+            return false;
+        };
+        for (slot, to) in steps {
+            self.move_slot(slot, to, assigned);
+        }
         work.deficit[end as usize] -= 1;
         if let Unit::Shed(b) = unit {
             work.surplus[b as usize] -= 1;
         }
+        true
+    }
+
+    /// The path's steps (slot, destination), if it touches each partition once and every step
+    /// is valid; label updates during the search can leave a stale chain, which is refused.
+    fn valid_path(&self, end: u32, came_from: &[Step], assigned: &[u32]) -> Option<Vec<(usize, u32)>> {
+        let mut steps = Vec::new();
+        let mut partitions = Vec::new();
         let mut y = end;
         loop {
             let step = came_from[y as usize];
-            self.move_slot(step.slot, y, assigned);
-            if step.from == NO_BROKER || step.from == start {
-                break;
+            if step.slot == usize::MAX || steps.len() > self.cluster.broker_count() {
+                return None;
+            }
+            let p = self.partition_of(step.slot);
+            let info = &self.cluster.partitions[p];
+            let replicas = &assigned[info.slots()];
+            let moving = step.slot - info.first_slot;
+            if partitions.contains(&p)
+                || replicas.contains(&y)
+                || !move_keeps_racks(self.cluster, replicas, moving, y)
+                || (step.from != NO_BROKER && assigned[step.slot] != step.from)
+            {
+                return None;
+            }
+            partitions.push(p);
+            steps.push((step.slot, y));
+            if step.from == NO_BROKER || came_from[step.from as usize].slot == usize::MAX {
+                return Some(steps);
             }
             y = step.from;
-        }
-        if total > own_cost {
-            RepairOutcome::ExtraMoves(total - own_cost)
-        } else {
-            RepairOutcome::Free
         }
     }
 
@@ -214,18 +248,65 @@ impl<'a, 'c> TopicRepair<'a, 'c> {
         self.holdings[to as usize].push(slot);
     }
 
-    fn partitions_on_path(&self, mut x: u32, came_from: &[Step]) -> Vec<usize> {
+    /// Partitions on the current path to `x`; `None` if the chain loops (a stale label).
+    fn partitions_on_path(&self, mut x: u32, came_from: &[Step]) -> Option<Vec<usize>> {
         let mut partitions = Vec::new();
         loop {
             let step = came_from[x as usize];
             if step.slot == usize::MAX {
-                return partitions;
+                return Some(partitions);
+            }
+            if partitions.len() > self.cluster.broker_count() {
+                return None;
             }
             partitions.push(self.partition_of(step.slot));
             if step.from == NO_BROKER {
-                return partitions;
+                return Some(partitions);
             }
             x = step.from;
+        }
+    }
+}
+
+const UNREACHED: i64 = i64::MAX;
+
+/// Label-correcting shortest paths (costs -1, 0, +1) over brokers.
+struct Search {
+    dist: Vec<i64>,
+    came_from: Vec<Step>,
+    queue: VecDeque<u32>,
+    queued: Vec<bool>,
+    /// Label improvements per broker; capped so a negative cycle cannot spin forever.
+    relaxed: Vec<usize>,
+}
+
+impl Search {
+    fn new(brokers: usize) -> Self {
+        Search {
+            dist: vec![UNREACHED; brokers],
+            came_from: vec![
+                Step {
+                    from: NO_BROKER,
+                    slot: usize::MAX,
+                };
+                brokers
+            ],
+            queue: VecDeque::new(),
+            queued: vec![false; brokers],
+            relaxed: vec![0; brokers],
+        }
+    }
+
+    /// Cheaper labels go to the front (small-label-first keeps re-expansions rare).
+    fn enqueue(&mut self, broker: u32, front: bool) {
+        if self.queued[broker as usize] {
+            return;
+        }
+        self.queued[broker as usize] = true;
+        if front {
+            self.queue.push_front(broker);
+        } else {
+            self.queue.push_back(broker);
         }
     }
 }

@@ -35,6 +35,8 @@ pub fn run(args: &KafkaBalanceArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.assignment)
         .with_context(|| format!("{file}: cannot read the assignment file"))?;
     let partitions = parse_assignment(&text).with_context(|| file.clone())?;
+    // The text is as large as the parsed assignment: free it before balancing.
+    drop(text);
     let brokers = brokers_with_racks(&args.brokers, &args.racks).context("--racks")?;
     let request = BalanceRequest { partitions, brokers };
     let result = balance(&request).map_err(|err| {
@@ -53,7 +55,9 @@ pub fn run(args: &KafkaBalanceArgs) -> anyhow::Result<ExitCode> {
     if result.changes.iter().any(|c| !c.old_replicas.is_empty()) {
         summary.push_str(
             "\napply: kafka-reassign-partitions --bootstrap-server HOST:PORT \
-             --reassignment-json-file PROPOSAL.json --execute [--throttle BYTES_PER_SEC]\n",
+             --reassignment-json-file PROPOSAL.json --execute [--throttle BYTES_PER_SEC]\n\
+             then, once --verify reports completion: kafka-leader-election --bootstrap-server \
+             HOST:PORT --election-type PREFERRED --all-topic-partitions\n",
         );
     } else {
         summary.push_str("\nnothing to reassign: the assignment is already balanced\n");
