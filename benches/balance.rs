@@ -277,8 +277,8 @@ fn big_benchmark() {
         result.count_optimum,
         result.leaders_changed,
         result.reorder_only,
-        kfscale::balance::report::human_bytes(result.bytes_moved),
-        kfscale::balance::report::human_bytes(total_bytes)
+        kfscale::values::quantity::human_bytes(result.bytes_moved),
+        kfscale::values::quantity::human_bytes(total_bytes)
     );
     println!(
         "3 racks:  moved {} replicas (lower bound {}, count optimum {}), {} partitions rack-fixed, balanced {}",

@@ -1,5 +1,6 @@
 //! The human summary of a [`BalanceResult`]: what moves, against which bound, and the per-broker
 //! load before and after.
+use crate::values::quantity::human_bytes;
 use std::fmt::Write;
 
 use super::model::BalanceResult;
@@ -92,33 +93,4 @@ fn write_summary(result: &BalanceResult, out: &mut String) -> std::fmt::Result {
 
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "NO" }
-}
-
-/// Bytes in binary units with one decimal (`1.5 GiB`).
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_bytes;
-
-    #[test]
-    fn bytes_in_binary_units() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
-    }
 }

@@ -69,10 +69,10 @@ pub fn human_bytes(bytes: u64) -> String {
         unit += 1;
     }
     if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
+        return format!("{bytes} B");
     }
+    let number = format!("{value:.1}");
+    format!("{} {}", number.strip_suffix(".0").unwrap_or(&number), UNITS[unit])
 }
 
 #[cfg(test)]
@@ -97,5 +97,7 @@ mod tests {
         assert_eq!(format_gib_ceil(600 * GIB + 1), "601Gi");
         assert_eq!(human_bytes(5 * GIB + GIB / 5), "5.2 GiB");
         assert_eq!(human_bytes(12), "12 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 30), "3 GiB");
     }
 }
