@@ -144,7 +144,7 @@ fn sizes_give_bytes_moved_and_small_partitions_move() {
     let names: Vec<i64> = moved.keys().map(|k| k.1).collect();
     assert_eq!(names, vec![0, 1]);
     assert!(
-        stderr(&output).contains("bytes moved:      3.0 GiB"),
+        stderr(&output).contains("bytes moved:      3 GiB"),
         "{}",
         stderr(&output)
     );
