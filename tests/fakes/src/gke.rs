@@ -1,0 +1,1 @@
+//! The gke fake (see README.md).

@@ -1,0 +1,1 @@
+//! The kafka fake (see README.md).

@@ -1,0 +1,1 @@
+//! The pinot fake (see README.md).
