@@ -65,6 +65,13 @@ impl Workspace {
     }
 }
 
+/// `kfscale scale-values` arguments for a file, node counts and extra flags.
+fn scale<'a>(file: &'a str, from: &'a str, to: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["scale-values", "--values", file, "--from-nodes", from, "--to-nodes", to];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn snapshot_with(edit: impl FnOnce(&mut serde_json::Value)) -> String {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(EKS)).unwrap();
     let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -196,54 +203,16 @@ fn bad_intents() {
 #[test]
 fn bad_values_for_scale_values() {
     let ws = Workspace::new();
-    ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "kraft-values.yaml",
-            "--from-nodes",
-            "0",
-            "--to-nodes",
-            "3",
-        ],
-        &["at least 1", "fix:"],
-    );
-    ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "kraft-values.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "4",
-        ],
-        &["only scales out"],
-    );
+    ws.fails(&scale("kraft-values.yaml", "0", "3", &[]), &["at least 1", "fix:"]);
+    ws.fails(&scale("kraft-values.yaml", "6", "4", &[]), &["only scales out"]);
     ws.write("syntax.yaml", "global:\n  numNodes: 6\n kafka: [\n");
     ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "syntax.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "9",
-        ],
+        &scale("syntax.yaml", "6", "9", &[]),
         &["syntax.yaml:", "YAML syntax error", "fix:"],
     );
     ws.write("words.yaml", "ingester:\n  replicaCount: six\n");
     ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "words.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "9",
-        ],
+        &scale("words.yaml", "6", "9", &[]),
         &[
             "words.yaml:2",
             "`ingester.replicaCount` is `six`, not a whole number",
@@ -251,86 +220,29 @@ fn bad_values_for_scale_values() {
         ],
     );
     ws.write("alias.yaml", "defaults: &r 3\ningester:\n  replicaCount: *r\n");
-    ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "alias.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "9",
-        ],
-        &["alias.yaml:", "alias", "fix:"],
-    );
+    ws.fails(&scale("alias.yaml", "6", "9", &[]), &["alias.yaml:", "alias", "fix:"]);
     ws.write("binary.yaml", [0u8, 159, 146, 150, 1, 2]);
     ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "binary.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "9",
-        ],
+        &scale("binary.yaml", "6", "9", &[]),
         &["binary.yaml", "not UTF-8", "fix:"],
     );
     ws.write("topics.yaml", "kafkaTopics:\n  replicas: 3\n");
     ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "topics.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "9",
-        ],
+        &scale("topics.yaml", "6", "9", &[]),
         &["topics.yaml:2", "not a list of topics"],
     );
     ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "kraft-values.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "9",
-            "--profile",
-            "nope",
-        ],
+        &scale("kraft-values.yaml", "6", "9", &["--profile", "nope"]),
         &["unknown built-in profile `nope`", "fix:"],
     );
     ws.write("bad-config.yaml", "profile:\n  kafka:\n    partition_factor: 0.5\n");
     ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "kraft-values.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "9",
-            "--config",
-            "bad-config.yaml",
-        ],
+        &scale("kraft-values.yaml", "6", "9", &["--config", "bad-config.yaml"]),
         &["partition_factor", "fix:"],
     );
     ws.write("typo-config.yaml", "kubernetes:\n  namespace: kfuse\n  contxt: prod\n");
     ws.fails(
-        &[
-            "scale-values",
-            "--values",
-            "kraft-values.yaml",
-            "--from-nodes",
-            "6",
-            "--to-nodes",
-            "9",
-            "--config",
-            "typo-config.yaml",
-        ],
+        &scale("kraft-values.yaml", "6", "9", &["--config", "typo-config.yaml"]),
         &["typo-config.yaml:3", "contxt", "fix:"],
     );
 }

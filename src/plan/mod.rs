@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::balance::BalanceError;
 use crate::profile::Profile;
 use crate::snapshot::{Fingerprints, Snapshot};
-use crate::values::ValuesError;
+use crate::values::{Document, ValuesError};
 
 mod intent;
 mod kafka;
@@ -15,7 +15,7 @@ mod pinot;
 mod prechecks;
 mod ratio;
 mod summary;
-mod values_reader;
+pub(crate) mod values_reader;
 mod values_scaling;
 mod values_topics;
 
@@ -95,12 +95,14 @@ pub fn plan(snapshot: &Snapshot, intent: Intent, profile: &Profile) -> Result<Pl
     let from_nodes = snapshot.node_pool.total_nodes();
     let to_nodes = intent.target_nodes(from_nodes)?;
     let node_pool = node_pool::plan_node_pool(snapshot, to_nodes)?;
-    let values = values_scaling::plan_values(snapshot, profile, from_nodes, to_nodes)?;
+    let document = Document::parse(&snapshot.values.path, &snapshot.values.text)?;
+    let values = values_scaling::plan_values(snapshot, &document, profile, from_nodes, to_nodes)?;
     let kafka = kafka::plan_kafka(snapshot, profile, &values)?;
     let pinot = pinot::plan_pinot(snapshot, profile, &values);
     let inputs = prechecks::Inputs {
         snapshot,
         profile,
+        document: &document,
         from_nodes,
         node_pool: &node_pool,
         values: &values,

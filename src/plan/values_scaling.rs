@@ -89,9 +89,16 @@ impl ValuesPlan {
     }
 }
 
-pub fn plan_values(snapshot: &Snapshot, profile: &Profile, from: u32, to: u32) -> Result<ValuesPlan, PlanError> {
+/// `document` is the parse of the snapshot's values text.
+pub fn plan_values(
+    snapshot: &Snapshot,
+    document: &Document,
+    profile: &Profile,
+    from: u32,
+    to: u32,
+) -> Result<ValuesPlan, PlanError> {
     let live = live_facts(snapshot, profile);
-    let (plan, _) = scale_values(&snapshot.values.path, &snapshot.values.text, profile, from, to, &live)?;
+    let (plan, _) = scale_values(document, &snapshot.values.text, profile, from, to, &live)?;
     Ok(ValuesPlan {
         before_sha256: snapshot.values.sha256.clone(),
         ..plan
@@ -119,7 +126,8 @@ pub fn scale_values_text(
         }
         .into());
     }
-    let (plan, new_text) = scale_values(file, text, profile, from, to, &LiveFacts::default())?;
+    let document = Document::parse(file, text)?;
+    let (plan, new_text) = scale_values(&document, text, profile, from, to, &LiveFacts::default())?;
     Ok((
         ValuesPlan {
             before_sha256: crate::snapshot::sha256_hex(text.as_bytes()),
@@ -130,14 +138,14 @@ pub fn scale_values_text(
 }
 
 fn scale_values(
-    file: &str,
+    document: &Document,
     text: &str,
     profile: &Profile,
     from: u32,
     to: u32,
     live: &LiveFacts,
 ) -> Result<(ValuesPlan, String), PlanError> {
-    let document = Document::parse(file, text)?;
+    let file = document.file.as_str();
     let mut changes = Vec::new();
     let mut missing = Vec::new();
     let mut notes = Vec::new();
@@ -145,7 +153,7 @@ fn scale_values(
 
     let mut workloads = BTreeMap::new();
     for (workload, rule) in &profile.workloads {
-        let Some((current, scalar)) = read_count(&document, &rule.path)? else {
+        let Some((current, scalar)) = read_count(document, &rule.path)? else {
             missing.push(MissingValue {
                 subject: workload.clone(),
                 path: rule.path.clone(),
@@ -189,10 +197,10 @@ fn scale_values(
         );
     }
 
-    let topics = plan_topics(&document, profile, from, to, live, &mut changes, &mut missing)?;
+    let topics = plan_topics(document, profile, from, to, live, &mut changes, &mut missing)?;
     let brokers = workloads.get(&profile.kafka.broker_workload).copied();
     plan_disk(
-        &document,
+        document,
         profile,
         brokers,
         &topics,
@@ -203,7 +211,7 @@ fn scale_values(
     )?;
 
     if let Some(path) = &profile.num_nodes_path {
-        match read_count(&document, path)? {
+        match read_count(document, path)? {
             Some((current, scalar)) if current != to => {
                 let reason = format!("the node count the chart validates against: {to}");
                 changes.push(change(path, scalar.line, current, to, "num_nodes", &reason, "global"));
@@ -225,8 +233,8 @@ fn scale_values(
             new_value: c.new.clone(),
         })
         .collect();
-    let new_text = apply_edits(&document, text, &edits)?;
-    let diff = display_diff(file, &document, text, &new_text)?;
+    let new_text = apply_edits(document, text, &edits)?;
+    let diff = display_diff(file, document, text, &new_text)?;
     for change in changes.iter_mut().filter(|c| is_sensitive_path(&c.path)) {
         change.old = SENSITIVE.into();
         change.new = SENSITIVE.into();
