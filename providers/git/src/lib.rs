@@ -1,0 +1,161 @@
+//! A thin client of the customer's git repository (git2), and `git push` by argument vector so the
+//! user's own credential helpers apply. No kfscale rules in here.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{path} is not inside a git repository ({source}); fix: set git.repo in kfscale.yaml to the customer repo")]
+    NotARepository { path: String, source: git2::Error },
+    #[error("git: {action}: {source}")]
+    Git { action: String, source: git2::Error },
+    #[error("{path} is outside the repository {repo}; fix: keep the values file inside the customer repo")]
+    OutsideRepository { path: String, repo: String },
+    #[error(
+        "git push {remote} {branch} failed (exit {code}): {stderr}; fix: check the remote and your credentials, then re-run"
+    )]
+    Push {
+        remote: String,
+        branch: String,
+        code: i32,
+        stderr: String,
+    },
+    #[error("cannot run git: {0}; fix: install git")]
+    Spawn(std::io::Error),
+}
+
+pub struct Repo {
+    repo: git2::Repository,
+    root: PathBuf,
+}
+
+/// What HEAD says about one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileState {
+    pub branch: Option<String>,
+    pub head_commit: Option<String>,
+    /// The file's bytes at HEAD (None: not committed yet).
+    pub committed: Option<Vec<u8>>,
+    /// The working file differs from HEAD (or is untracked).
+    pub uncommitted_changes: bool,
+}
+
+impl Repo {
+    /// The repository containing `path`.
+    pub fn discover(path: &Path) -> Result<Repo, GitError> {
+        let repo = git2::Repository::discover(path).map_err(|source| GitError::NotARepository {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let root = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| repo.path().to_path_buf());
+        Ok(Repo { repo, root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `path` relative to the repository root.
+    pub fn relative(&self, path: &Path) -> Result<PathBuf, GitError> {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        absolute
+            .strip_prefix(&root)
+            .map(Path::to_path_buf)
+            .map_err(|_| GitError::OutsideRepository {
+                path: path.display().to_string(),
+                repo: self.root.display().to_string(),
+            })
+    }
+
+    pub fn file_state(&self, path: &Path) -> Result<FileState, GitError> {
+        let relative = self.relative(path)?;
+        let head = self.repo.head().ok();
+        let branch = head.as_ref().and_then(|h| h.shorthand().ok().map(String::from));
+        let commit = head.as_ref().and_then(|h| h.peel_to_commit().ok());
+        let committed = match &commit {
+            Some(commit) => {
+                let tree = commit.tree().map_err(|source| git("read the HEAD tree", source))?;
+                match tree.get_path(&relative) {
+                    Ok(entry) => {
+                        let blob = self
+                            .repo
+                            .find_blob(entry.id())
+                            .map_err(|source| git("read the file at HEAD", source))?;
+                        Some(blob.content().to_vec())
+                    }
+                    Err(_) => None,
+                }
+            }
+            None => None,
+        };
+        let working = std::fs::read(self.root.join(&relative)).ok();
+        Ok(FileState {
+            branch,
+            head_commit: commit.map(|c| c.id().to_string()),
+            uncommitted_changes: committed != working,
+            committed,
+        })
+    }
+
+    /// Commits `files` (paths relative to the root, as they are in the working tree) on the current
+    /// branch. Returns the new commit id, or None when nothing changed.
+    pub fn commit_files(&self, files: &[PathBuf], message: &str) -> Result<Option<String>, GitError> {
+        let mut index = self.repo.index().map_err(|source| git("open the index", source))?;
+        for file in files {
+            index
+                .add_path(file)
+                .map_err(|source| git(&format!("stage {}", file.display()), source))?;
+        }
+        index.write().map_err(|source| git("write the index", source))?;
+        let tree_id = index.write_tree().map_err(|source| git("write the tree", source))?;
+        let tree = self
+            .repo
+            .find_tree(tree_id)
+            .map_err(|source| git("find the tree", source))?;
+        let parent = self.repo.head().ok().and_then(|head| head.peel_to_commit().ok());
+        if parent.as_ref().is_some_and(|p| p.tree_id() == tree_id) {
+            return Ok(None);
+        }
+        let signature = self
+            .repo
+            .signature()
+            .or_else(|_| git2::Signature::now("kfscale", "kfscale@localhost"))
+            .map_err(|source| git("make a signature", source))?;
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        let id = self
+            .repo
+            .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
+            .map_err(|source| git("commit", source))?;
+        Ok(Some(id.to_string()))
+    }
+}
+
+/// `git push REMOTE BRANCH` in `dir`, by argument vector, so the user's credential helpers apply.
+pub fn push(dir: &Path, remote: &str, branch: &str) -> Result<(), GitError> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["push", "--porcelain", remote, branch])
+        .output()
+        .map_err(GitError::Spawn)?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(GitError::Push {
+        remote: remote.into(),
+        branch: branch.into(),
+        code: output.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    })
+}
+
+fn git(action: &str, source: git2::Error) -> GitError {
+    GitError::Git {
+        action: action.into(),
+        source,
+    }
+}
