@@ -1,0 +1,187 @@
+//! A thin client of the `helm` CLI. There is no Rust library for Helm, so kfscale runs the binary,
+//! always with an argument vector (never a shell string), and speaks the dialect of its major
+//! version: Helm 4 renamed `--atomic` to `--rollback-on-failure` and gave `--wait` a strategy.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+mod release;
+
+pub use release::{HistoryEntry, ReleaseStatus};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HelmError {
+    #[error("cannot run `{binary}`: {source}; fix: install helm 3 or 4, or set the helm binary path")]
+    Spawn { binary: String, source: std::io::Error },
+    #[error("`helm {command}` failed (exit {code}): {stderr}")]
+    Failed { command: String, code: i32, stderr: String },
+    #[error(
+        "release {release} not found in namespace {namespace}; fix: check helm.release and kubernetes.namespace in kfscale.yaml"
+    )]
+    ReleaseNotFound { release: String, namespace: String },
+    #[error("`helm {command}` printed output kfscale cannot read: {message}")]
+    Output { command: String, message: String },
+    #[error("helm {0} is not supported; fix: use helm 3 or helm 4")]
+    UnsupportedVersion(String),
+}
+
+/// Which flags this helm understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    V3,
+    V4,
+}
+
+/// Where helm talks to: kubeconfig and context, plus the environment helm itself reads.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: String,
+}
+
+pub struct Helm {
+    binary: PathBuf,
+    dialect: Dialect,
+    version: String,
+    target: Target,
+}
+
+/// What `helm upgrade` is asked to do.
+#[derive(Debug, Clone)]
+pub struct Upgrade<'a> {
+    pub release: &'a str,
+    pub chart: &'a str,
+    /// Always the installed version: a scale-out must never upgrade the software.
+    pub version: &'a str,
+    pub values_file: &'a Path,
+    pub timeout: Duration,
+}
+
+impl Helm {
+    /// Runs `helm version` to learn the dialect.
+    pub fn detect(binary: &Path, target: Target) -> Result<Helm, HelmError> {
+        let mut helm = Helm {
+            binary: binary.to_path_buf(),
+            dialect: Dialect::V3,
+            version: String::new(),
+            target,
+        };
+        let output = helm.run_raw(&["version", "--template", "{{.Version}}"])?;
+        let version = output.trim().to_string();
+        helm.dialect = match version.trim_start_matches('v').split('.').next() {
+            Some("3") => Dialect::V3,
+            Some("4") => Dialect::V4,
+            _ => return Err(HelmError::UnsupportedVersion(version)),
+        };
+        helm.version = version;
+        Ok(helm)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// `helm get values RELEASE -o json`: the user-supplied values.
+    pub fn user_values(&self, release: &str) -> Result<serde_json::Value, HelmError> {
+        let text = self.run(release, &["get", "values", release, "-o", "json"])?;
+        let value: serde_json::Value = parse(&text, "get values")?;
+        // `helm get values` prints `null` when the release was installed without values.
+        Ok(if value.is_null() { serde_json::json!({}) } else { value })
+    }
+
+    /// `helm status RELEASE -o json`.
+    pub fn status(&self, release: &str) -> Result<ReleaseStatus, HelmError> {
+        let text = self.run(release, &["status", release, "-o", "json"])?;
+        release::parse_status(&text).map_err(|message| HelmError::Output {
+            command: "status".into(),
+            message,
+        })
+    }
+
+    /// `helm history RELEASE -o json`, oldest first.
+    pub fn history(&self, release: &str) -> Result<Vec<HistoryEntry>, HelmError> {
+        let text = self.run(release, &["history", release, "-o", "json"])?;
+        parse(&text, "history")
+    }
+
+    /// The argument vector of the upgrade, in this helm's dialect (also shown in plans and logs).
+    pub fn upgrade_args(&self, upgrade: &Upgrade) -> Vec<String> {
+        let mut args: Vec<String> = vec![
+            "upgrade".into(),
+            upgrade.release.into(),
+            upgrade.chart.into(),
+            "--version".into(),
+            upgrade.version.into(),
+            "-f".into(),
+            upgrade.values_file.display().to_string(),
+            "--timeout".into(),
+            format!("{}s", upgrade.timeout.as_secs()),
+        ];
+        match self.dialect {
+            Dialect::V3 => args.push("--wait".into()),
+            Dialect::V4 => args.push("--wait=watcher".into()),
+        }
+        args
+    }
+
+    pub fn upgrade(&self, upgrade: &Upgrade) -> Result<String, HelmError> {
+        let args = self.upgrade_args(upgrade);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(upgrade.release, &refs)
+    }
+
+    fn run(&self, release: &str, args: &[&str]) -> Result<String, HelmError> {
+        self.run_raw(args).map_err(|err| match err {
+            HelmError::Failed { stderr, .. }
+                if stderr.contains("release: not found")
+                    || (stderr.contains("not found") && stderr.contains(release)) =>
+            {
+                HelmError::ReleaseNotFound {
+                    release: release.into(),
+                    namespace: self.target.namespace.clone(),
+                }
+            }
+            other => other,
+        })
+    }
+
+    fn run_raw(&self, args: &[&str]) -> Result<String, HelmError> {
+        let mut command = Command::new(&self.binary);
+        command.args(args);
+        if !self.target.namespace.is_empty() {
+            command.args(["--namespace", &self.target.namespace]);
+        }
+        if let Some(kubeconfig) = &self.target.kubeconfig {
+            command.arg("--kubeconfig").arg(kubeconfig);
+        }
+        if let Some(context) = &self.target.context {
+            command.args(["--kube-context", context]);
+        }
+        let output = command.output().map_err(|source| HelmError::Spawn {
+            binary: self.binary.display().to_string(),
+            source,
+        })?;
+        if output.status.success() {
+            return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+        }
+        Err(HelmError::Failed {
+            command: args.first().copied().unwrap_or_default().to_string(),
+            code: output.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        })
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(text: &str, command: &str) -> Result<T, HelmError> {
+    serde_json::from_str(text).map_err(|err| HelmError::Output {
+        command: command.into(),
+        message: err.to_string(),
+    })
+}
