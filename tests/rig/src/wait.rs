@@ -18,7 +18,10 @@ where
     let start = Instant::now();
     loop {
         let last = match probe().await? {
-            Ok(done) => return Ok(done),
+            Ok(done) => {
+                eprintln!("waited {:?} for {what}", start.elapsed());
+                return Ok(done);
+            }
             Err(state) => state,
         };
         if start.elapsed() > timeout {

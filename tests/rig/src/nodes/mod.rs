@@ -162,8 +162,18 @@ impl Provisioner {
         }
     }
 
-    /// The machine is gone: its pods go with it (as when an instance terminates), then its Node.
+    /// The machine is gone: cordoned first (so no new pod lands on it), then its Node, then its pods,
+    /// as when an instance terminates.
     async fn remove(&mut self, name: &str) -> Result<()> {
+        let cordon = serde_json::json!({ "spec": { "unschedulable": true } });
+        ignore_not_found(
+            self.nodes
+                .patch(name, &PatchParams::default(), &Patch::Merge(cordon))
+                .await,
+        )
+        .with_context(|| format!("cordoning node {name}"))?;
+        ignore_not_found(self.nodes.delete(name, &DeleteParams::default()).await)
+            .with_context(|| format!("deleting node {name}"))?;
         let on_node = self
             .pods
             .list(&ListParams::default().fields(&format!("spec.nodeName={name}")))
@@ -179,8 +189,6 @@ impl Provisioner {
             )
             .with_context(|| format!("deleting pod {ns}/{pod_name} of removed node {name}"))?;
         }
-        ignore_not_found(self.nodes.delete(name, &DeleteParams::default()).await)
-            .with_context(|| format!("deleting node {name}"))?;
         self.registered.remove(name);
         info!("node {name} removed");
         Ok(())

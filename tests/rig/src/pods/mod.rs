@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
-use kube::runtime::controller::{Action, Controller};
+use kube::runtime::controller::{self, Action, Controller};
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
 use tracing::{info, warn};
@@ -60,8 +60,10 @@ impl Runner {
             )
             .run(reconcile, on_error, Arc::new(self))
             .for_each(|result| async move {
-                if let Err(err) = result {
-                    warn!("pod runner: {err}");
+                match result {
+                    // A pod deleted before its queued reconcile ran: nothing left to do.
+                    Ok(_) | Err(controller::Error::ObjectNotFound(_)) => {}
+                    Err(err) => warn!("pod runner: {err}"),
                 }
             })
             .await;
@@ -136,7 +138,18 @@ async fn reconcile(pod: Arc<Pod>, runner: Arc<Runner>) -> Result<Action, kube::E
         }
     }
 
-    let host_ip = node_ip(&runner.client, node).await?;
+    let Some(host_ip) = node_ip(&runner.client, node).await? else {
+        // Bound to a node that is gone (its machine terminated): the pod goes too, at once rather
+        // than after the pod garbage collector's 40 s quarantine.
+        return match pods
+            .delete(name, &DeleteParams::default().grace_period(0))
+            .await
+        {
+            Ok(_) => Ok(Action::await_change()),
+            Err(kube::Error::Api(e)) if e.is_not_found() => Ok(Action::await_change()),
+            Err(err) => Err(err),
+        };
+    };
     let patch = status::patch(&pod, target, &host_ip, &runner.pod_ip());
     match pods
         .patch_status(name, &PatchParams::default(), &Patch::Merge(patch))
@@ -179,17 +192,21 @@ fn already_waiting(pod: &Pod) -> bool {
         })
 }
 
-/// The node's InternalIP, which becomes the pod's hostIP.
-async fn node_ip(client: &kube::Client, node: &str) -> Result<String, kube::Error> {
-    let node = Api::<Node>::all(client.clone()).get_opt(node).await?;
+/// The node's InternalIP, which becomes the pod's hostIP; None when the node does not exist.
+async fn node_ip(client: &kube::Client, node: &str) -> Result<Option<String>, kube::Error> {
+    let Some(node) = Api::<Node>::all(client.clone()).get_opt(node).await? else {
+        return Ok(None);
+    };
     let addresses: BTreeMap<String, String> = node
-        .and_then(|n| n.status)
+        .status
         .and_then(|s| s.addresses)
         .unwrap_or_default()
         .into_iter()
         .map(|a| (a.type_, a.address))
         .collect();
-    Ok(addresses.get("InternalIP").cloned().unwrap_or_default())
+    Ok(Some(
+        addresses.get("InternalIP").cloned().unwrap_or_default(),
+    ))
 }
 
 fn on_error(pod: Arc<Pod>, err: &kube::Error, _runner: Arc<Runner>) -> Action {
