@@ -9,6 +9,7 @@ pub mod helm;
 pub mod names;
 pub mod nodes;
 pub mod pods;
+pub mod volumes;
 pub mod wait;
 
 pub use env::RigEnv;

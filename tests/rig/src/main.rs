@@ -1,5 +1,5 @@
-//! `kfscale-rig`: the rig's daemon (node provisioner + pod runner) and small commands the sandbox
-//! script uses. Started by `tests/rig/start.sh`; reads the rig's env file.
+//! `kfscale-rig`: the rig's daemon (node provisioner, pod runner, volume provisioner) and small
+//! commands the sandbox script uses. Started by `tests/rig/start.sh`; reads the rig's env file.
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use kfscale_rig::nodes::Provisioner;
 use kfscale_rig::nodes::eks::EksSource;
 use kfscale_rig::pods::Runner;
+use kfscale_rig::volumes::Volumes;
 use kfscale_rig::{RigEnv, eks, wait};
 
 #[derive(Parser)]
@@ -23,7 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Node provisioner and pod runner together, until stopped.
+    /// Node provisioner, pod runner and volume provisioner together, until stopped.
     Run(Timing),
     /// Only the node provisioner.
     Nodes(Timing),
@@ -99,7 +100,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Run(t) => {
             tokio::join!(
                 provisioner(&rig, client.clone(), &t).await?.run(),
-                runner(client, &t).run()
+                runner(client.clone(), &t).run(),
+                Volumes::new(client).run(),
             );
         }
         Command::Nodes(t) => provisioner(&rig, client, &t).await?.run().await,

@@ -1,6 +1,7 @@
 {{/*
 Shared pieces. Each workload template calls "kfuse.statefulset" or "kfuse.deployment" with a dict:
-  root: the top-level context, name: the workload name, replicas: its replica count.
+  root: the top-level context, name: the workload name, replicas: its replica count, and optionally
+  port, env (a list), volume (a persistence block: size, storageClass) for a StatefulSet.
 */}}
 
 {{- define "kfuse.selectorLabels" -}}
@@ -67,6 +68,11 @@ spec:
       {{- end }}
       resources:
         {{- toYaml .root.Values.global.resources | nindent 8 }}
+      {{- if and .volume .root.Values.global.persistence.enabled }}
+      volumeMounts:
+        - name: data
+          mountPath: /data
+      {{- end }}
 {{- end }}
 
 {{- define "kfuse.headlessService" -}}
@@ -106,6 +112,20 @@ spec:
       {{- include "kfuse.selectorLabels" . | nindent 6 }}
   template:
     {{- include "kfuse.podTemplate" . | nindent 4 }}
+  {{- if and .volume .root.Values.global.persistence.enabled }}
+  {{- /* Immutable once created, as in the real chart: a changed size fails the upgrade. */}}
+  volumeClaimTemplates:
+    - metadata:
+        name: data
+      spec:
+        accessModes: [ReadWriteOnce]
+        {{- with (.volume.storageClass | default .root.Values.global.storageClass) }}
+        storageClassName: {{ . }}
+        {{- end }}
+        resources:
+          requests:
+            storage: {{ .volume.size }}
+  {{- end }}
 {{- end }}
 
 {{- define "kfuse.deployment" -}}

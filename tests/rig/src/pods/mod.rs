@@ -159,6 +159,7 @@ async fn reconcile(pod: Arc<Pod>, runner: Arc<Runner>) -> Result<Action, kube::E
         Err(kube::Error::Api(e)) if e.is_not_found() => return Ok(Action::await_change()),
         Err(err) => return Err(err),
     }
+    runner.forget(uid); // started: no more start delay to time
     info!("pod {ns}/{name} on {node}: {target:?}");
     Ok(Action::await_change())
 }
@@ -209,11 +210,7 @@ async fn node_ip(client: &kube::Client, node: &str) -> Result<Option<String>, ku
     ))
 }
 
-fn on_error(pod: Arc<Pod>, err: &kube::Error, _runner: Arc<Runner>) -> Action {
-    warn!(
-        "pod runner: {}/{}: {err}",
-        pod.metadata.namespace.as_deref().unwrap_or(""),
-        pod.metadata.name.as_deref().unwrap_or("")
-    );
+/// Retries soon; the error itself is logged where the controller's results are drained.
+fn on_error(_pod: Arc<Pod>, _err: &kube::Error, _runner: Arc<Runner>) -> Action {
     Action::requeue(Duration::from_millis(500))
 }
