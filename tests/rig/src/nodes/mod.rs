@@ -127,14 +127,7 @@ impl Provisioner {
             self.registered.insert(name, Instant::now());
         }
         for (name, pool) in to_ready {
-            self.nodes
-                .patch_status(
-                    &name,
-                    &PatchParams::default(),
-                    &Patch::Merge(object::ready_status()),
-                )
-                .await
-                .with_context(|| format!("marking node {name} Ready"))?;
+            // Taint off before Ready: whoever sees the node Ready may schedule onto it at once.
             self.nodes
                 .patch(
                     &name,
@@ -143,6 +136,14 @@ impl Provisioner {
                 )
                 .await
                 .with_context(|| format!("removing the not-ready taint of node {name}"))?;
+            self.nodes
+                .patch_status(
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::Merge(object::ready_status()),
+                )
+                .await
+                .with_context(|| format!("marking node {name} Ready"))?;
             info!("node {name} Ready");
         }
         for name in owned.keys().filter(|n| !wanted.contains_key(*n)) {
