@@ -13,3 +13,12 @@ pub mod volumes;
 pub mod wait;
 
 pub use env::RigEnv;
+
+/// A deletion or update that found its object already gone has nothing left to do.
+pub(crate) fn ignore_not_found<T>(result: kube::Result<T>) -> kube::Result<()> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(()),
+        Err(err) => Err(err),
+    }
+}

@@ -17,7 +17,7 @@ use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
 use tracing::{info, warn};
 
-use crate::faults;
+use crate::{faults, ignore_not_found};
 use status::Target;
 
 pub struct Runner {
@@ -141,24 +141,22 @@ async fn reconcile(pod: Arc<Pod>, runner: Arc<Runner>) -> Result<Action, kube::E
     let Some(host_ip) = node_ip(&runner.client, node).await? else {
         // Bound to a node that is gone (its machine terminated): the pod goes too, at once rather
         // than after the pod garbage collector's 40 s quarantine.
-        return match pods
+        let gone = pods
             .delete(name, &DeleteParams::default().grace_period(0))
-            .await
-        {
-            Ok(_) => Ok(Action::await_change()),
-            Err(kube::Error::Api(e)) if e.is_not_found() => Ok(Action::await_change()),
-            Err(err) => Err(err),
-        };
+            .await;
+        return ignore_not_found(gone).map(|()| Action::await_change());
     };
-    let patch = status::patch(&pod, target, &host_ip, &runner.pod_ip());
-    match pods
+    // A pod keeps its IP when only its readiness flips.
+    let pod_ip = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.pod_ip.clone())
+        .unwrap_or_else(|| runner.pod_ip());
+    let patch = status::patch(&pod, target, &host_ip, &pod_ip);
+    let patched = pods
         .patch_status(name, &PatchParams::default(), &Patch::Merge(patch))
-        .await
-    {
-        Ok(_) => {}
-        Err(kube::Error::Api(e)) if e.is_not_found() => return Ok(Action::await_change()),
-        Err(err) => return Err(err),
-    }
+        .await;
+    ignore_not_found(patched)?;
     runner.forget(uid); // started: no more start delay to time
     info!("pod {ns}/{name} on {node}: {target:?}");
     Ok(Action::await_change())

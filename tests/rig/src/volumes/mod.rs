@@ -18,6 +18,7 @@ use kube::runtime::watcher;
 use serde_json::json;
 use tracing::{info, warn};
 
+use crate::ignore_not_found;
 use crate::names::fnv1a;
 
 const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
@@ -220,14 +221,13 @@ async fn reconcile_volume(
     // Released first: the pv-protection finalizer holds a Bound volume.
     let volumes: Api<PersistentVolume> = Api::all(ctx.client.clone());
     let released = json!({ "status": { "phase": "Released" } });
-    volumes
+    // Either call may find the volume gone: deleted by an earlier round, nothing left to do.
+    let released = volumes
         .patch_status(name, &PatchParams::default(), &Patch::Merge(released))
-        .await?;
-    match volumes.delete(name, &DeleteParams::default()).await {
-        Ok(_) => info!("volume {name} deleted (claim {ns}/{claim_name} is gone)"),
-        Err(kube::Error::Api(e)) if e.is_not_found() => {}
-        Err(err) => return Err(err),
-    }
+        .await;
+    ignore_not_found(released)?;
+    ignore_not_found(volumes.delete(name, &DeleteParams::default()).await)?;
+    info!("volume {name} deleted (claim {ns}/{claim_name} is gone)");
     Ok(Action::await_change())
 }
 
