@@ -48,6 +48,9 @@ pub enum ClusterConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KubernetesConfig {
+    /// kubeconfig file; `KUBECONFIG` or ~/.kube/config when absent.
+    #[serde(default)]
+    pub kubeconfig: Option<PathBuf>,
     /// kubeconfig context; the current context when absent.
     #[serde(default)]
     pub context: Option<String>,
@@ -63,6 +66,12 @@ pub struct HelmConfig {
     /// Chart reference for the upgrade, e.g. `oci://registry/kfuse-helm/kfuse`.
     #[serde(default)]
     pub chart: Option<String>,
+    /// The helm binary (helm 3 or 4).
+    #[serde(default = "default_helm_binary")]
+    pub binary: PathBuf,
+    /// Pull the chart over plain HTTP (a registry on 127.0.0.1 in tests).
+    #[serde(default)]
+    pub plain_http: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -95,6 +104,7 @@ pub struct StateConfig {
 impl Default for KubernetesConfig {
     fn default() -> Self {
         KubernetesConfig {
+            kubeconfig: None,
             context: None,
             namespace: default_namespace(),
         }
@@ -106,6 +116,8 @@ impl Default for HelmConfig {
         HelmConfig {
             release: default_release(),
             chart: None,
+            binary: default_helm_binary(),
+            plain_http: false,
         }
     }
 }
@@ -124,6 +136,10 @@ fn default_namespace() -> String {
 
 fn default_release() -> String {
     "kfuse".into()
+}
+
+fn default_helm_binary() -> PathBuf {
+    PathBuf::from("helm")
 }
 
 fn default_repo() -> PathBuf {

@@ -131,6 +131,27 @@ fn the_broker_disk_grows_when_partitions_outgrow_the_brokers() {
     );
     let topic = plan.values.changes.iter().find(|c| c.rule == "partitions").unwrap();
     assert_eq!(topic.new, "48");
+    // The six existing broker claims grow; the StatefulSet template alone cannot change them.
+    let claims: Vec<&str> = plan.kafka.volumes.iter().map(|v| v.claim.as_str()).collect();
+    assert_eq!(claims.len(), 6, "{claims:?}");
+    assert!(plan.kafka.volumes.iter().all(|v| v.from == "400Gi" && v.to == "480Gi"));
+    let check = plan
+        .prechecks
+        .iter()
+        .find(|c| c.id == "broker-volume-expansion")
+        .unwrap();
+    assert_eq!(
+        check.status,
+        kfscale::plan::CheckStatus::Pass,
+        "gp3-kafka allows expansion"
+    );
+
+    let mut fixed_class = snapshot.clone();
+    for class in &mut fixed_class.kubernetes.storage_classes {
+        class.allow_volume_expansion = false;
+    }
+    let refused = kfscale::plan::plan(&fixed_class, Intent::AddNodes(3), &profile).unwrap();
+    assert!(refused.has_failed_checks(), "a volume that cannot grow stops the plan");
 }
 
 #[test]

@@ -76,3 +76,23 @@ fn plan_json_is_valid() {
         assert_valid(&schema, &plan, snapshot);
     }
 }
+
+#[test]
+fn the_sandbox_config_is_a_valid_kfscale_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/sandbox-config"))
+        .arg(dir.path())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_EKS", "http://127.0.0.1:5000")
+        .env("KUBECONFIG", "/tmp/rig/kubeconfig")
+        .env("KFSCALE_RIG_HELM", "/cache/helm")
+        .env("KFSCALE_RIG_CHART", "oci://127.0.0.1:5001/kfuse-helm/kfuse")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let path = dir.path().join("kfscale.yaml");
+    std::fs::write(&path, &output.stdout).unwrap();
+    let config = kfscale::config::Config::load(&path).unwrap();
+    assert!(config.helm.plain_http);
+    assert_eq!(config.profile_base(), Some("kraft"));
+}

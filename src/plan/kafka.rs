@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PlanError;
+use super::broker_volumes::{VolumeResize, broker_volumes_to_grow};
 use super::values_scaling::ValuesPlan;
 use crate::balance::{BalanceRequest, BalanceResult, Broker, Partition, balance};
 use crate::profile::Profile;
@@ -20,6 +21,8 @@ pub struct KafkaPlan {
     pub partitions_created: u64,
     /// None when Kafka was not observed (no brokers in the snapshot).
     pub reassignment: Option<BalanceResult>,
+    /// Existing broker volumes that grow to the new disk size.
+    pub volumes: Vec<VolumeResize>,
     pub notes: Vec<String>,
 }
 
@@ -69,6 +72,7 @@ pub fn plan_kafka(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
     let brokers_after: Vec<i32> = after.into_iter().collect();
 
     let (partitions, partitions_created) = partitions_after(snapshot, profile, values);
+    let volumes = broker_volumes_to_grow(snapshot, profile, values);
     if kafka.brokers.is_empty() {
         notes.push("Kafka was not observed (no brokers in the snapshot): no reassignment is planned".into());
         let partitions_created = values
@@ -81,6 +85,7 @@ pub fn plan_kafka(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
             brokers_after,
             partitions_created,
             reassignment: None,
+            volumes,
             notes,
         });
     }
@@ -109,6 +114,7 @@ pub fn plan_kafka(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
         brokers_after,
         partitions_created,
         reassignment: Some(result),
+        volumes,
         notes,
     })
 }

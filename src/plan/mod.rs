@@ -8,6 +8,7 @@ use crate::profile::Profile;
 use crate::snapshot::{Fingerprints, Snapshot};
 use crate::values::{Document, ValuesError};
 
+mod broker_volumes;
 mod intent;
 mod kafka;
 mod node_pool;
@@ -19,6 +20,7 @@ pub(crate) mod values_reader;
 mod values_scaling;
 mod values_topics;
 
+pub use broker_volumes::VolumeResize;
 pub use intent::{Intent, IntentError};
 pub use kafka::KafkaPlan;
 pub use node_pool::{NodePoolPlan, PoolSize};
@@ -107,6 +109,7 @@ pub fn plan(snapshot: &Snapshot, intent: Intent, profile: &Profile) -> Result<Pl
         node_pool: &node_pool,
         values: &values,
         pinot: &pinot,
+        kafka: &kafka,
     };
     let prechecks = prechecks::run(&inputs);
     let summary = Summary::of(&node_pool, &values, &kafka, &pinot);

@@ -216,6 +216,16 @@ fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
         );
         render_broker_table(result, &kafka.brokers_before, s, out);
     }
+    for volume in &kafka.volumes {
+        let _ = writeln!(
+            out,
+            "  {} volume {} {} -> {} (the claim grows; the StatefulSet is re-created without deleting its pods, its volume template being immutable)",
+            s.yellow("~"),
+            volume.claim,
+            volume.from,
+            volume.to
+        );
+    }
     for note in &kafka.notes {
         let _ = writeln!(out, "    {} {note}", s.dim("#"));
     }

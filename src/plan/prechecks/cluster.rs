@@ -163,3 +163,50 @@ pub(super) fn storage_class(i: &Inputs) -> PreCheck {
         )
     }
 }
+
+/// Growing a broker volume needs a storage class that allows expansion.
+pub(super) fn broker_volume_expansion(i: &Inputs) -> PreCheck {
+    let id = "broker-volume-expansion";
+    if i.kafka.volumes.is_empty() {
+        return pass(id, "no broker volume needs to grow");
+    }
+    let fixed: Vec<String> = i
+        .kafka
+        .volumes
+        .iter()
+        .filter(|volume| {
+            let class = i
+                .snapshot
+                .kubernetes
+                .storage_classes
+                .iter()
+                .find(|c| Some(&c.name) == volume.storage_class.as_ref());
+            !class.is_some_and(|class| class.allow_volume_expansion)
+        })
+        .map(|volume| {
+            format!(
+                "{} ({})",
+                volume.claim,
+                volume.storage_class.as_deref().unwrap_or("no storage class")
+            )
+        })
+        .collect();
+    if fixed.is_empty() {
+        pass(
+            id,
+            format!(
+                "{} broker volume(s) grow; their storage class allows expansion",
+                i.kafka.volumes.len()
+            ),
+        )
+    } else {
+        fail(
+            id,
+            format!(
+                "broker volumes must grow but their storage class does not allow expansion: {}",
+                fixed.join(", ")
+            ),
+            "set allowVolumeExpansion: true on the storage class (EBS CSI and GCE PD support it), then plan again",
+        )
+    }
+}

@@ -14,6 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use values::*;
 
+use super::kafka::KafkaPlan;
 use super::node_pool::NodePoolPlan;
 use super::pinot::PinotPlan;
 use super::values_scaling::ValuesPlan;
@@ -50,10 +51,11 @@ pub struct Inputs<'a> {
     pub node_pool: &'a NodePoolPlan,
     pub values: &'a ValuesPlan,
     pub pinot: &'a PinotPlan,
+    pub kafka: &'a KafkaPlan,
 }
 
 pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
-    let checks: [fn(&Inputs) -> PreCheck; 17] = [
+    let checks: [fn(&Inputs) -> PreCheck; 18] = [
         chart_version,
         helm_status,
         node_pool_status,
@@ -67,6 +69,7 @@ pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
         kafka_throttles,
         partitions_never_decrease,
         disk_never_shrinks,
+        broker_volume_expansion,
         kraft_cluster_id,
         pinot_ready,
         storage_class,

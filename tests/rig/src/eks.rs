@@ -41,12 +41,7 @@ impl<'a> NodeGroup<'a> {
 
 /// Creates the cluster (when missing) and the node group in moto.
 pub async fn create(client: &aws_sdk_eks::Client, group: &NodeGroup<'_>) -> Result<()> {
-    let exists = client
-        .describe_cluster()
-        .name(group.cluster)
-        .send()
-        .await
-        .is_ok();
+    let exists = client.describe_cluster().name(group.cluster).send().await.is_ok();
     if !exists {
         client
             .create_cluster()
@@ -84,12 +79,7 @@ pub async fn create(client: &aws_sdk_eks::Client, group: &NodeGroup<'_>) -> Resu
 }
 
 /// Sets the desired size (raising max when needed, as the EKS API itself does not check).
-pub async fn resize(
-    client: &aws_sdk_eks::Client,
-    cluster: &str,
-    nodegroup: &str,
-    desired: i32,
-) -> Result<()> {
+pub async fn resize(client: &aws_sdk_eks::Client, cluster: &str, nodegroup: &str, desired: i32) -> Result<()> {
     let current = client
         .describe_nodegroup()
         .cluster_name(cluster)
@@ -98,10 +88,7 @@ pub async fn resize(
         .await
         .with_context(|| format!("EKS DescribeNodegroup {cluster}/{nodegroup}"))?;
     let scaling = current.nodegroup().and_then(|n| n.scaling_config());
-    let max = scaling
-        .and_then(|s| s.max_size())
-        .unwrap_or(desired)
-        .max(desired);
+    let max = scaling.and_then(|s| s.max_size()).unwrap_or(desired).max(desired);
     let min = scaling.and_then(|s| s.min_size()).unwrap_or(0).min(desired);
     client
         .update_nodegroup_config()

@@ -32,8 +32,8 @@ impl RigEnv {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the rig env file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading the rig env file {}", path.display()))?;
         let vars = parse(&text).with_context(|| format!("in {}", path.display()))?;
         Ok(Self {
             path: path.to_path_buf(),
@@ -66,8 +66,8 @@ impl RigEnv {
     /// A Kubernetes client for the rig's API server, from the rig's own kubeconfig.
     pub async fn kube_client(&self) -> Result<kube::Client> {
         let path = self.get("KUBECONFIG")?;
-        let kubeconfig = kube::config::Kubeconfig::read_from(path)
-            .with_context(|| format!("reading kubeconfig {path}"))?;
+        let kubeconfig =
+            kube::config::Kubeconfig::read_from(path).with_context(|| format!("reading kubeconfig {path}"))?;
         let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
             .await
             .with_context(|| format!("loading kubeconfig {path}"))?;

@@ -43,11 +43,7 @@ impl Fault {
 
 /// The fault that applies to a pod, if any: the annotation wins, then the ConfigMap's keys, the
 /// harshest fault first.
-pub fn fault_for(
-    pod_name: &str,
-    annotation: Option<&str>,
-    config: Option<&BTreeMap<String, String>>,
-) -> Option<Fault> {
+pub fn fault_for(pod_name: &str, annotation: Option<&str>, config: Option<&BTreeMap<String, String>>) -> Option<Fault> {
     if let Some(fault) = annotation.and_then(Fault::parse) {
         return Some(fault);
     }
@@ -63,12 +59,7 @@ pub fn fault_for(
 
 /// Sets the pods (patterns) that get `fault` in `namespace`, replacing that key of the ConfigMap;
 /// an empty list clears the fault. Tests call this; the pod runner picks it up at once.
-pub async fn set(
-    client: kube::Client,
-    namespace: &str,
-    fault: Fault,
-    patterns: &[&str],
-) -> Result<()> {
+pub async fn set(client: kube::Client, namespace: &str, fault: Fault, patterns: &[&str]) -> Result<()> {
     let api: Api<ConfigMap> = Api::namespaced(client, namespace);
     let body = serde_json::json!({
         "apiVersion": "v1",
@@ -128,10 +119,7 @@ mod tests {
         ]);
         assert_eq!(fault_for("p-1", None, Some(&config)), Some(Fault::Fail));
         assert_eq!(fault_for("p-2", None, Some(&config)), Some(Fault::NotReady));
-        assert_eq!(
-            fault_for("p-1", Some("pending"), Some(&config)),
-            Some(Fault::Pending)
-        );
+        assert_eq!(fault_for("p-1", Some("pending"), Some(&config)), Some(Fault::Pending));
         assert_eq!(fault_for("z", None, Some(&config)), None);
         assert_eq!(fault_for("z", Some("bogus"), None), None);
     }

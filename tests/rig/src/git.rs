@@ -14,8 +14,7 @@ pub fn seeded_remote(rig: &RigEnv, name: &str) -> Result<PathBuf> {
     let work = root.join(format!("{name}.seed"));
     git(&root, &["init", "-q", "--bare", "-b", "main", path(&bare)?])?;
     git(&root, &["clone", "-q", path(&bare)?, path(&work)?])?;
-    std::fs::copy(rig.get("KFSCALE_RIG_VALUES")?, work.join("values.yaml"))
-        .context("copying the seed values file")?;
+    std::fs::copy(rig.get("KFSCALE_RIG_VALUES")?, work.join("values.yaml")).context("copying the seed values file")?;
     git(&work, &["add", "values.yaml"])?;
     git(
         &work,
@@ -36,8 +35,7 @@ pub fn seeded_remote(rig: &RigEnv, name: &str) -> Result<PathBuf> {
 }
 
 fn path(p: &Path) -> Result<&str> {
-    p.to_str()
-        .with_context(|| format!("{} is not UTF-8", p.display()))
+    p.to_str().with_context(|| format!("{} is not UTF-8", p.display()))
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<()> {

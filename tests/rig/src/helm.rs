@@ -7,12 +7,7 @@ use tokio::process::Command;
 use crate::RigEnv;
 
 /// Variables every helm invocation on the rig needs.
-const HELM_VARS: [&str; 4] = [
-    "KUBECONFIG",
-    "HELM_CACHE_HOME",
-    "HELM_CONFIG_HOME",
-    "HELM_DATA_HOME",
-];
+const HELM_VARS: [&str; 4] = ["KUBECONFIG", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"];
 
 pub struct Helm {
     bin: PathBuf,

@@ -32,29 +32,17 @@ where
 }
 
 /// Waits until exactly `count` nodes match `selector` and all of them are Ready.
-pub async fn ready_nodes(
-    client: &kube::Client,
-    selector: &str,
-    count: usize,
-    timeout: Duration,
-) -> Result<Vec<Node>> {
+pub async fn ready_nodes(client: &kube::Client, selector: &str, count: usize, timeout: Duration) -> Result<Vec<Node>> {
     let api: Api<Node> = Api::all(client.clone());
-    until(
-        &format!("{count} Ready nodes matching {selector}"),
-        timeout,
-        || async {
-            let nodes = api
-                .list(&ListParams::default().labels(selector))
-                .await?
-                .items;
-            let ready = nodes.iter().filter(|n| crate::nodes::is_ready(n)).count();
-            Ok(if nodes.len() == count && ready == count {
-                Ok(nodes)
-            } else {
-                Err(format!("{} nodes, {ready} Ready", nodes.len()))
-            })
-        },
-    )
+    until(&format!("{count} Ready nodes matching {selector}"), timeout, || async {
+        let nodes = api.list(&ListParams::default().labels(selector)).await?.items;
+        let ready = nodes.iter().filter(|n| crate::nodes::is_ready(n)).count();
+        Ok(if nodes.len() == count && ready == count {
+            Ok(nodes)
+        } else {
+            Err(format!("{} nodes, {ready} Ready", nodes.len()))
+        })
+    })
     .await
 }
 

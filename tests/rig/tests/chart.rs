@@ -111,10 +111,7 @@ async fn legacy_layout_installs_then_upgrades_to_the_next_chart_version() -> Res
         names.contains(&"kafka-broker".to_owned()) && names.contains(&"kafka-zookeeper".to_owned()),
         "{names:?}"
     );
-    assert!(
-        !names.iter().any(|n| n.starts_with("kafka-kraft")),
-        "{names:?}"
-    );
+    assert!(!names.iter().any(|n| n.starts_with("kafka-kraft")), "{names:?}");
     let jobs: Api<Job> = Api::namespaced(slot.kube.clone(), &slot.id);
     let topic_job = jobs.get("kfuse-kafka-topic-creation").await?;
     assert_eq!(topic_job.status.and_then(|s| s.succeeded), Some(1));
@@ -124,10 +121,7 @@ async fn legacy_layout_installs_then_upgrades_to_the_next_chart_version() -> Res
         .get("kfuse-version")
         .await?;
     assert_eq!(
-        version
-            .data
-            .and_then(|d| d.get("version").cloned())
-            .as_deref(),
+        version.data.and_then(|d| d.get("version").cloned()).as_deref(),
         Some("3.4.1")
     );
     // Every long-running pod was replaced by one of the new version, and is Ready.
@@ -163,16 +157,14 @@ async fn kraft_cluster_id_survives_upgrades() -> Result<()> {
                 .map(|b| String::from_utf8_lossy(&b.0).into_owned())
         })
     };
-    let first =
-        id_of(secrets.get("kafka-kraft-kraft-cluster-id").await?).context("no cluster id")?;
+    let first = id_of(secrets.get("kafka-kraft-kraft-cluster-id").await?).context("no cluster id")?;
     assert_eq!(
         first.len(),
         22,
         "a generated KRaft cluster id has 22 characters: {first}"
     );
     slot.deploy("3.4.0", &values).await?;
-    let second =
-        id_of(secrets.get("kafka-kraft-kraft-cluster-id").await?).context("no cluster id")?;
+    let second = id_of(secrets.get("kafka-kraft-kraft-cluster-id").await?).context("no cluster id")?;
     assert_eq!(first, second, "an upgrade must keep the cluster id");
     slot.teardown().await
 }

@@ -35,10 +35,7 @@ async fn pods_start_complete_fail_on_request_and_follow_their_nodes() -> Result<
     let jobs: Api<Job> = Api::namespaced(kube.clone(), &id);
     let pods: Api<Pod> = Api::namespaced(kube.clone(), &id);
     deployments
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(deployment(&nodegroup))?,
-        )
+        .create(&PostParams::default(), &serde_json::from_value(deployment(&nodegroup))?)
         .await?;
     jobs.create(
         &PostParams::default(),
@@ -82,10 +79,7 @@ async fn pods_start_complete_fail_on_request_and_follow_their_nodes() -> Result<
         &serde_json::from_value(job("crash", &nodegroup))?,
     )
     .await?;
-    wait::until("Job crash to fail", WAIT, || {
-        job_condition(&jobs, "crash", "Failed")
-    })
-    .await?;
+    wait::until("Job crash to fail", WAIT, || job_condition(&jobs, "crash", "Failed")).await?;
 
     // 2 -> 1 through the EKS API: one node goes with its pods; web recovers on the other node.
     eks::resize(&eks_client, &id, &nodegroup, 1).await?;
@@ -95,10 +89,7 @@ async fn pods_start_complete_fail_on_request_and_follow_their_nodes() -> Result<
         let pods = pods.clone();
         let survivor = survivor.clone();
         async move {
-            let web = pods
-                .list(&ListParams::default().labels("app=web"))
-                .await?
-                .items;
+            let web = pods.list(&ListParams::default().labels("app=web")).await?.items;
             let placed: Vec<String> = web
                 .iter()
                 .filter(|p| wait::pod_ready(p))
@@ -132,18 +123,11 @@ async fn pods_start_complete_fail_on_request_and_follow_their_nodes() -> Result<
     .await
 }
 
-async fn job_condition(
-    jobs: &Api<Job>,
-    name: &str,
-    condition: &str,
-) -> Result<std::result::Result<(), String>> {
+async fn job_condition(jobs: &Api<Job>, name: &str, condition: &str) -> Result<std::result::Result<(), String>> {
     let job = jobs.get(name).await?;
     let conditions = job.status.and_then(|s| s.conditions).unwrap_or_default();
     Ok(
-        if conditions
-            .iter()
-            .any(|c| c.type_ == condition && c.status == "True")
-        {
+        if conditions.iter().any(|c| c.type_ == condition && c.status == "True") {
             Ok(())
         } else {
             Err(format!(

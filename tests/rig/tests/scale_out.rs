@@ -58,8 +58,7 @@ async fn eks_scale_out_6_to_9_then_helm_upgrade_spreads_pods_evenly() -> Result<
     let placement = scratch.join("placement.yaml");
     std::fs::write(
         &placement,
-        json!({ "global": { "nodeSelector": { kfscale_rig::nodes::eks::NODEGROUP_LABEL: nodegroup } } })
-            .to_string(),
+        json!({ "global": { "nodeSelector": { kfscale_rig::nodes::eks::NODEGROUP_LABEL: nodegroup } } }).to_string(),
     )?;
     let chart = rig.get("KFSCALE_RIG_CHART")?;
     let values = rig.get("KFSCALE_RIG_VALUES")?;
@@ -103,10 +102,7 @@ async fn eks_scale_out_6_to_9_then_helm_upgrade_spreads_pods_evenly() -> Result<
         "UpdateNodegroupConfig returned no update id"
     );
     let nodes = wait::ready_nodes(&kube, &selector, 9, Duration::from_secs(60)).await?;
-    let node_names: Vec<String> = nodes
-        .iter()
-        .filter_map(|n| n.metadata.name.clone())
-        .collect();
+    let node_names: Vec<String> = nodes.iter().filter_map(|n| n.metadata.name.clone()).collect();
     check_node_shape(&nodes, &nodegroup)?;
 
     // Upgrade at the installed version, read where Kloudfuse tooling reads it.
@@ -172,15 +168,10 @@ async fn eks_scale_out_6_to_9_then_helm_upgrade_spreads_pods_evenly() -> Result<
         .get("kfuse-version")
         .await?;
     assert_eq!(
-        version
-            .data
-            .and_then(|d| d.get("version").cloned())
-            .as_deref(),
+        version.data.and_then(|d| d.get("version").cloned()).as_deref(),
         Some("3.4.0")
     );
-    let status = helm
-        .run(&["status", "kfuse", "-n", &id, "-o", "json"])
-        .await?;
+    let status = helm.run(&["status", "kfuse", "-n", &id, "-o", "json"]).await?;
     let status: serde_json::Value = serde_json::from_str(&status)?;
     assert_eq!(status["info"]["status"], "deployed");
     assert_eq!(status["version"], 2);
@@ -190,20 +181,16 @@ async fn eks_scale_out_6_to_9_then_helm_upgrade_spreads_pods_evenly() -> Result<
         .delete(&id, &DeleteParams::default())
         .await?;
     eks::resize(&eks_client, &id, &nodegroup, 0).await?;
-    wait::until(
-        "the node group's nodes to go",
-        Duration::from_secs(60),
-        || async {
-            let left = Api::<Node>::all(kube.clone())
-                .list(&ListParams::default().labels(&selector))
-                .await?;
-            Ok(if left.items.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("{} nodes", left.items.len()))
-            })
-        },
-    )
+    wait::until("the node group's nodes to go", Duration::from_secs(60), || async {
+        let left = Api::<Node>::all(kube.clone())
+            .list(&ListParams::default().labels(&selector))
+            .await?;
+        Ok(if left.items.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} nodes", left.items.len()))
+        })
+    })
     .await
 }
 
@@ -215,43 +202,26 @@ fn check_node_shape(nodes: &[Node], nodegroup: &str) -> Result<()> {
         let labels = node.metadata.labels.clone().unwrap_or_default();
         let name = node.metadata.name.clone().unwrap_or_default();
         assert_eq!(
-            labels
-                .get("eks.amazonaws.com/nodegroup")
-                .map(String::as_str),
+            labels.get("eks.amazonaws.com/nodegroup").map(String::as_str),
             Some(nodegroup)
         );
         assert_eq!(labels.get("kubernetes.io/hostname"), Some(&name));
         assert_eq!(
-            labels
-                .get("node.kubernetes.io/instance-type")
-                .map(String::as_str),
+            labels.get("node.kubernetes.io/instance-type").map(String::as_str),
             Some("m5.2xlarge")
         );
         *zones
-            .entry(
-                labels
-                    .get("topology.kubernetes.io/zone")
-                    .cloned()
-                    .unwrap_or_default(),
-            )
+            .entry(labels.get("topology.kubernetes.io/zone").cloned().unwrap_or_default())
             .or_default() += 1;
         let status = node.status.clone().unwrap_or_default();
         let capacity = status.capacity.unwrap_or_default();
         assert_eq!(capacity.get("cpu").map(|q| q.0.as_str()), Some("8"));
         assert_eq!(capacity.get("pods").map(|q| q.0.as_str()), Some("110"));
-        let taints = node
-            .spec
-            .clone()
-            .unwrap_or_default()
-            .taints
-            .unwrap_or_default();
+        let taints = node.spec.clone().unwrap_or_default().taints.unwrap_or_default();
         assert!(taints.is_empty(), "{name} still has taints {taints:?}");
     }
     assert_eq!(zones.len(), 3, "nodes spread over 3 zones: {zones:?}");
-    assert!(
-        zones.values().all(|n| *n == 3),
-        "3 nodes per zone: {zones:?}"
-    );
+    assert!(zones.values().all(|n| *n == 3), "3 nodes per zone: {zones:?}");
     Ok(())
 }
 
@@ -262,11 +232,7 @@ async fn check_workloads_ready(kube: &kube::Client, ns: &str) -> Result<()> {
         .await?
     {
         let want = sts.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-        let ready = sts
-            .status
-            .as_ref()
-            .and_then(|s| s.ready_replicas)
-            .unwrap_or(0);
+        let ready = sts.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
         ensure!(
             ready == want,
             "StatefulSet {:?}: {ready}/{want} Ready",
@@ -278,11 +244,7 @@ async fn check_workloads_ready(kube: &kube::Client, ns: &str) -> Result<()> {
         .await?
     {
         let want = dep.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-        let ready = dep
-            .status
-            .as_ref()
-            .and_then(|s| s.ready_replicas)
-            .unwrap_or(0);
+        let ready = dep.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
         ensure!(
             ready == want,
             "Deployment {:?}: {ready}/{want} Ready",
@@ -307,26 +269,15 @@ async fn check_workloads_ready(kube: &kube::Client, ns: &str) -> Result<()> {
 
 /// For each workload, the number of its Ready pods on each of `nodes` (zero included). Fails on a
 /// long-running pod that is not Ready or runs elsewhere; finished hook-Job pods are skipped.
-fn per_node_counts(
-    pods: &[Pod],
-    nodes: &[String],
-) -> Result<BTreeMap<String, BTreeMap<String, usize>>> {
+fn per_node_counts(pods: &[Pod], nodes: &[String]) -> Result<BTreeMap<String, BTreeMap<String, usize>>> {
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for pod in pods {
         let name = pod.metadata.name.clone().unwrap_or_default();
         if pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded") {
             continue;
         }
-        ensure!(
-            wait::pod_ready(pod),
-            "pod {name} is not Ready: {:?}",
-            pod.status
-        );
-        let node = pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.node_name.clone())
-            .unwrap_or_default();
+        ensure!(wait::pod_ready(pod), "pod {name} is not Ready: {:?}", pod.status);
+        let node = pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default();
         ensure!(
             nodes.contains(&node),
             "pod {name} runs on {node}, outside the node group"

@@ -59,11 +59,7 @@ async fn claims_bind_in_the_pods_zone_grow_and_go_with_their_namespace() -> Resu
         let status = claim.status.clone().unwrap_or_default();
         assert_eq!(status.phase.as_deref(), Some("Bound"));
         assert_eq!(
-            status
-                .capacity
-                .unwrap_or_default()
-                .get("storage")
-                .map(|q| q.0.as_str()),
+            status.capacity.unwrap_or_default().get("storage").map(|q| q.0.as_str()),
             Some("600Gi")
         );
         let spec = claim.spec.clone().unwrap_or_default();
@@ -71,29 +67,18 @@ async fn claims_bind_in_the_pods_zone_grow_and_go_with_their_namespace() -> Resu
         let volume = volumes
             .get(spec.volume_name.as_deref().context("no volume name")?)
             .await?;
-        let volume_zone = volume
-            .metadata
-            .labels
-            .unwrap_or_default()
-            .get(ZONE)
-            .cloned();
+        let volume_zone = volume.metadata.labels.unwrap_or_default().get(ZONE).cloned();
         let pod = Api::<Pod>::namespaced(kube.clone(), &id)
             .get(&format!("broker-{i}"))
             .await?;
-        let node_name = pod
-            .spec
-            .and_then(|s| s.node_name)
-            .context("pod not bound")?;
+        let node_name = pod.spec.and_then(|s| s.node_name).context("pod not bound")?;
         let node = Api::<Node>::all(kube.clone()).get(&node_name).await?;
         let node_zone = node.metadata.labels.unwrap_or_default().get(ZONE).cloned();
         ensure!(
             volume_zone.is_some() && volume_zone == node_zone,
             "volume zone {volume_zone:?}, node zone {node_zone:?}"
         );
-        let csi = volume
-            .spec
-            .and_then(|s| s.csi)
-            .context("not a CSI volume")?;
+        let csi = volume.spec.and_then(|s| s.csi).context("not a CSI volume")?;
         assert_eq!(csi.driver, "ebs.csi.aws.com");
         assert_eq!(
             csi.volume_attributes
@@ -107,11 +92,7 @@ async fn claims_bind_in_the_pods_zone_grow_and_go_with_their_namespace() -> Resu
     // A claim grows online (gp3 allows expansion).
     let grow = json!({ "spec": { "resources": { "requests": { "storage": "800Gi" } } } });
     claims
-        .patch(
-            "data-broker-0",
-            &PatchParams::default(),
-            &Patch::Merge(grow),
-        )
+        .patch("data-broker-0", &PatchParams::default(), &Patch::Merge(grow))
         .await?;
     wait::until("data-broker-0 to reach 800Gi", WAIT, || async {
         let claim = claims.get("data-broker-0").await?;
@@ -137,10 +118,7 @@ async fn claims_bind_in_the_pods_zone_grow_and_go_with_their_namespace() -> Resu
         )
         .await
         .expect_err("a StatefulSet's volumeClaimTemplates must be immutable");
-    ensure!(
-        err.to_string().contains("Forbidden"),
-        "unexpected error: {err}"
-    );
+    ensure!(err.to_string().contains("Forbidden"), "unexpected error: {err}");
 
     // Deleting the namespace deletes the claims, and the provisioner deletes their volumes.
     Api::<Namespace>::all(kube.clone())

@@ -19,10 +19,7 @@ pub struct EksSource {
 
 impl EksSource {
     pub fn new(client: aws_sdk_eks::Client, region: &str) -> Self {
-        let zones = ["a", "b", "c"]
-            .iter()
-            .map(|z| format!("{region}{z}"))
-            .collect();
+        let zones = ["a", "b", "c"].iter().map(|z| format!("{region}{z}")).collect();
         Self { client, zones }
     }
 
@@ -67,11 +64,7 @@ impl EksSource {
     }
 
     fn spec(&self, cluster: &str, name: &str, ng: &Nodegroup) -> PoolSpec {
-        let desired = ng
-            .scaling_config()
-            .and_then(|s| s.desired_size())
-            .unwrap_or(0)
-            .max(0) as u32;
+        let desired = ng.scaling_config().and_then(|s| s.desired_size()).unwrap_or(0).max(0) as u32;
         let instance_type = ng
             .instance_types()
             .first()
@@ -119,10 +112,7 @@ impl PoolSource for EksSource {
     }
 
     fn cloud_labels(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([(
-            "eks.amazonaws.com/capacityType".to_owned(),
-            "ON_DEMAND".to_owned(),
-        )])
+        BTreeMap::from([("eks.amazonaws.com/capacityType".to_owned(), "ON_DEMAND".to_owned())])
     }
 
     fn provider_id(&self, zone: &str, node_name: &str) -> String {

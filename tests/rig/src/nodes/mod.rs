@@ -31,12 +31,7 @@ pub struct Provisioner {
 }
 
 impl Provisioner {
-    pub fn new(
-        client: kube::Client,
-        sources: Vec<Box<dyn PoolSource>>,
-        boot_delay: Duration,
-        poll: Duration,
-    ) -> Self {
+    pub fn new(client: kube::Client, sources: Vec<Box<dyn PoolSource>>, boot_delay: Duration, poll: Duration) -> Self {
         Self {
             nodes: Api::all(client.clone()),
             pods: Api::all(client),
@@ -68,10 +63,7 @@ impl Provisioner {
             let pools = match source.pools().await {
                 Ok(pools) => pools,
                 Err(err) => {
-                    warn!(
-                        "{} pools unavailable, nodes left as they are: {err:#}",
-                        source.kind()
-                    );
+                    warn!("{} pools unavailable, nodes left as they are: {err:#}", source.kind());
                     continue;
                 }
             };
@@ -105,9 +97,7 @@ impl Provisioner {
         for (name, (pool, i)) in &wanted {
             match owned.get(name) {
                 None => to_create.push(object::registering_node(source, pool, *i)),
-                Some(node) if !is_ready(node) && self.booted(name, node) => {
-                    to_ready.push((name.clone(), *pool))
-                }
+                Some(node) if !is_ready(node) && self.booted(name, node) => to_ready.push((name.clone(), *pool)),
                 Some(node) if !owned_by(node, source, pool) => {
                     warn!("node {name} exists with other owner labels; left alone")
                 }
@@ -121,28 +111,17 @@ impl Provisioner {
                 .create(&PostParams::default(), &node)
                 .await
                 .with_context(|| format!("registering node {name}"))?;
-            info!(
-                "node {name} registered (NotReady for {:?})",
-                self.boot_delay
-            );
+            info!("node {name} registered (NotReady for {:?})", self.boot_delay);
             self.registered.insert(name, Instant::now());
         }
         for (name, pool) in to_ready {
             // Taint off before Ready: whoever sees the node Ready may schedule onto it at once.
             self.nodes
-                .patch(
-                    &name,
-                    &PatchParams::default(),
-                    &Patch::Merge(object::pool_taints(pool)),
-                )
+                .patch(&name, &PatchParams::default(), &Patch::Merge(object::pool_taints(pool)))
                 .await
                 .with_context(|| format!("removing the not-ready taint of node {name}"))?;
             self.nodes
-                .patch_status(
-                    &name,
-                    &PatchParams::default(),
-                    &Patch::Merge(object::ready_status()),
-                )
+                .patch_status(&name, &PatchParams::default(), &Patch::Merge(object::ready_status()))
                 .await
                 .with_context(|| format!("marking node {name} Ready"))?;
             info!("node {name} Ready");
@@ -185,11 +164,8 @@ impl Provisioner {
             let ns = pod.metadata.namespace.clone().unwrap_or_default();
             let pod_name = pod.metadata.name.clone().unwrap_or_default();
             let api: Api<Pod> = Api::namespaced(self.pods.clone().into_client(), &ns);
-            ignore_not_found(
-                api.delete(&pod_name, &DeleteParams::default().grace_period(0))
-                    .await,
-            )
-            .with_context(|| format!("deleting pod {ns}/{pod_name} of removed node {name}"))?;
+            ignore_not_found(api.delete(&pod_name, &DeleteParams::default().grace_period(0)).await)
+                .with_context(|| format!("deleting pod {ns}/{pod_name} of removed node {name}"))?;
         }
         self.registered.remove(name);
         info!("node {name} removed");

@@ -14,12 +14,7 @@ pub const POOL_LABEL: &str = "rig.kfscale.io/pool";
 
 /// The node name of machine `index` of a pool: `<source>-<cluster>-<pool>-<index>`.
 pub fn node_name(source: &dyn PoolSource, pool: &PoolSpec, index: u32) -> String {
-    dns_label(&format!(
-        "{}-{}-{}-{index}",
-        source.kind(),
-        pool.cluster,
-        pool.name
-    ))
+    dns_label(&format!("{}-{}-{}-{index}", source.kind(), pool.cluster, pool.name))
 }
 
 /// The labels that say a node belongs to `pool` of `source`.
@@ -135,12 +130,7 @@ pub(crate) fn now() -> String {
 /// A made-up address for the node object; nothing ever connects to it.
 fn internal_ip(name: &str) -> String {
     let h = fnv1a(name.as_bytes());
-    format!(
-        "10.{}.{}.{}",
-        100 + (h % 100),
-        (h >> 8) % 256,
-        1 + (h >> 16) % 254
-    )
+    format!("10.{}.{}.{}", 100 + (h % 100), (h >> 8) % 256, 1 + (h >> 16) % 254)
 }
 
 /// (cpus, memory GiB) of a machine type: the size word sets the cpus (`xlarge` 4, `8xlarge` 32,

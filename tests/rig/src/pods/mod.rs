@@ -41,8 +41,7 @@ impl Runner {
     /// Runs until the process ends. A fault ConfigMap change re-reconciles every pod of its namespace.
     pub async fn run(self) {
         let client = self.client.clone();
-        let controller =
-            Controller::new(Api::<Pod>::all(client.clone()), watcher::Config::default());
+        let controller = Controller::new(Api::<Pod>::all(client.clone()), watcher::Config::default());
         let store = controller.store();
         controller
             .watches(
@@ -102,9 +101,7 @@ async fn reconcile(pod: Arc<Pod>, runner: Arc<Runner>) -> Result<Action, kube::E
         runner.forget(uid);
         return match pods.delete(name, &params).await {
             Ok(_) => Ok(Action::await_change()),
-            Err(kube::Error::Api(e)) if e.is_not_found() || e.code == 409 => {
-                Ok(Action::await_change())
-            }
+            Err(kube::Error::Api(e)) if e.is_not_found() || e.code == 409 => Ok(Action::await_change()),
             Err(err) => Err(err),
         };
     }
@@ -141,9 +138,7 @@ async fn reconcile(pod: Arc<Pod>, runner: Arc<Runner>) -> Result<Action, kube::E
     let Some(host_ip) = node_ip(&runner.client, node).await? else {
         // Bound to a node that is gone (its machine terminated): the pod goes too, at once rather
         // than after the pod garbage collector's 40 s quarantine.
-        let gone = pods
-            .delete(name, &DeleteParams::default().grace_period(0))
-            .await;
+        let gone = pods.delete(name, &DeleteParams::default().grace_period(0)).await;
         return ignore_not_found(gone).map(|()| Action::await_change());
     };
     // A pod keeps its IP when only its readiness flips.
@@ -166,17 +161,11 @@ impl Runner {
     /// How long this pod has been bound and waiting to start, counted from first sight.
     fn waited(&self, uid: &str) -> Duration {
         let mut bound = self.bound_at.lock().unwrap_or_else(|e| e.into_inner());
-        bound
-            .entry(uid.to_owned())
-            .or_insert_with(Instant::now)
-            .elapsed()
+        bound.entry(uid.to_owned()).or_insert_with(Instant::now).elapsed()
     }
 
     fn forget(&self, uid: &str) {
-        self.bound_at
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(uid);
+        self.bound_at.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
     }
 }
 
@@ -203,9 +192,7 @@ async fn node_ip(client: &kube::Client, node: &str) -> Result<Option<String>, ku
         .into_iter()
         .map(|a| (a.type_, a.address))
         .collect();
-    Ok(Some(
-        addresses.get("InternalIP").cloned().unwrap_or_default(),
-    ))
+    Ok(Some(addresses.get("InternalIP").cloned().unwrap_or_default()))
 }
 
 /// Retries soon; the error itself is logged where the controller's results are drained.

@@ -67,9 +67,7 @@ impl Volumes {
     }
 }
 
-async fn log_errors<T, E: std::fmt::Display>(
-    result: Result<T, controller::Error<E, watcher::Error>>,
-) {
+async fn log_errors<T, E: std::fmt::Display>(result: Result<T, controller::Error<E, watcher::Error>>) {
     match result {
         Ok(_) | Err(controller::Error::ObjectNotFound(_)) => {}
         Err(err) => warn!("volume provisioner: {err}"),
@@ -81,10 +79,7 @@ fn on_error<K>(_obj: Arc<K>, _err: &kube::Error, _ctx: Arc<Volumes>) -> Action {
     Action::requeue(Duration::from_millis(500))
 }
 
-async fn reconcile_claim(
-    claim: Arc<PersistentVolumeClaim>,
-    ctx: Arc<Volumes>,
-) -> Result<Action, kube::Error> {
+async fn reconcile_claim(claim: Arc<PersistentVolumeClaim>, ctx: Arc<Volumes>) -> Result<Action, kube::Error> {
     let (Some(ns), Some(name), Some(uid)) = (
         claim.metadata.namespace.as_deref(),
         claim.metadata.name.as_deref(),
@@ -96,15 +91,10 @@ async fn reconcile_claim(
     let Some(class_name) = spec.storage_class_name.as_deref() else {
         return Ok(Action::await_change());
     };
-    let Some(class) = Api::<StorageClass>::all(ctx.client.clone())
-        .get_opt(class_name)
-        .await?
-    else {
+    let Some(class) = Api::<StorageClass>::all(ctx.client.clone()).get_opt(class_name).await? else {
         return Ok(Action::requeue(Duration::from_secs(1)));
     };
-    if claim.metadata.deletion_timestamp.is_some()
-        || !classes::PROVISIONERS.contains(&class.provisioner.as_str())
-    {
+    if claim.metadata.deletion_timestamp.is_some() || !classes::PROVISIONERS.contains(&class.provisioner.as_str()) {
         return Ok(Action::await_change());
     }
     let request = spec
@@ -156,8 +146,7 @@ async fn reconcile_claim(
     };
     let volume_name = format!("pvc-{uid}");
     let volume = volume_object(&volume_name, &class, &claim, &request, zone.as_deref());
-    let volume: PersistentVolume =
-        serde_json::from_value(volume).map_err(kube::Error::SerdeError)?;
+    let volume: PersistentVolume = serde_json::from_value(volume).map_err(kube::Error::SerdeError)?;
     match volumes.create(&PostParams::default(), &volume).await {
         Ok(_) => {}
         Err(kube::Error::Api(e)) if e.code == 409 => {} // created by an earlier round
@@ -175,15 +164,12 @@ async fn reconcile_claim(
         } },
         "spec": { "volumeName": volume_name },
     });
-    claims
-        .patch(name, &PatchParams::default(), &Patch::Merge(bind))
-        .await?;
+    claims.patch(name, &PatchParams::default(), &Patch::Merge(bind)).await?;
     let access = spec
         .access_modes
         .clone()
         .unwrap_or_else(|| vec!["ReadWriteOnce".to_owned()]);
-    let status =
-        json!({ "status": { "phase": "Bound", "accessModes": access, "capacity": capacity } });
+    let status = json!({ "status": { "phase": "Bound", "accessModes": access, "capacity": capacity } });
     claims
         .patch_status(name, &PatchParams::default(), &Patch::Merge(status))
         .await?;
@@ -192,10 +178,7 @@ async fn reconcile_claim(
 }
 
 /// Deletes a volume this provisioner made once its claim is gone (reclaim policy Delete).
-async fn reconcile_volume(
-    volume: Arc<PersistentVolume>,
-    ctx: Arc<Volumes>,
-) -> Result<Action, kube::Error> {
+async fn reconcile_volume(volume: Arc<PersistentVolume>, ctx: Arc<Volumes>) -> Result<Action, kube::Error> {
     let ours = volume
         .metadata
         .annotations
@@ -243,10 +226,7 @@ fn volume_object(
     let fs_type = class
         .parameters
         .as_ref()
-        .and_then(|p| {
-            p.get("csi.storage.k8s.io/fstype")
-                .or_else(|| p.get("fsType"))
-        })
+        .and_then(|p| p.get("csi.storage.k8s.io/fstype").or_else(|| p.get("fsType")))
         .cloned()
         .unwrap_or_else(|| "ext4".to_owned());
     let mut source = if class.provisioner == "ebs.csi.aws.com" {
