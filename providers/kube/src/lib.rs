@@ -1,0 +1,239 @@
+//! A thin, typed reader of the Kubernetes API for kfscale (kube-rs): nodes, workloads and their pods,
+//! jobs, ConfigMaps and Secrets, the Helm release record, volumes. No kfscale rules in here: it
+//! returns what the API says, in plain structs.
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, Node, PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::{Api, ListParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+mod release_record;
+mod types;
+
+pub use release_record::{HelmReleaseRecord, decode_release};
+pub use types::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KubeError {
+    #[error(
+        "cannot read the kubeconfig {path}: {message}; fix: check kubernetes.kubeconfig in kfscale.yaml or KUBECONFIG"
+    )]
+    Kubeconfig { path: String, message: String },
+    #[error("cannot set up the Kubernetes client: {0}; fix: check the kubeconfig context and its credentials")]
+    Config(String),
+    #[error("Kubernetes API {action}: {source}")]
+    Api { action: String, source: kube::Error },
+    #[error("the Helm release record {secret} cannot be decoded: {message}")]
+    Release { secret: String, message: String },
+}
+
+#[derive(Clone)]
+pub struct Kube {
+    client: kube::Client,
+    namespace: String,
+}
+
+impl Kube {
+    /// A client for `namespace`, from `kubeconfig` (else KUBECONFIG / ~/.kube/config) and `context`
+    /// (else the current one).
+    pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, namespace: &str) -> Result<Kube, KubeError> {
+        let options = KubeConfigOptions {
+            context: context.map(String::from),
+            ..Default::default()
+        };
+        let config = match kubeconfig {
+            Some(path) => {
+                let file = Kubeconfig::read_from(path).map_err(|err| KubeError::Kubeconfig {
+                    path: path.display().to_string(),
+                    message: err.to_string(),
+                })?;
+                kube::Config::from_custom_kubeconfig(file, &options).await
+            }
+            None => kube::Config::from_kubeconfig(&options).await,
+        }
+        .map_err(|err| KubeError::Config(err.to_string()))?;
+        let client = kube::Client::try_from(config).map_err(|err| KubeError::Config(err.to_string()))?;
+        Ok(Kube {
+            client,
+            namespace: namespace.to_string(),
+        })
+    }
+
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    pub async fn server_version(&self) -> Result<String, KubeError> {
+        let info = self
+            .client
+            .apiserver_version()
+            .await
+            .map_err(api("read the server version"))?;
+        Ok(info.git_version)
+    }
+
+    pub async fn nodes(&self) -> Result<Vec<NodeInfo>, KubeError> {
+        let nodes = Api::<Node>::all(self.client.clone())
+            .list(&ListParams::default())
+            .await
+            .map_err(api("list nodes"))?;
+        Ok(nodes.items.iter().map(types::node_info).collect())
+    }
+
+    /// Deployments, StatefulSets and DaemonSets of the namespace, with their Ready pods per node.
+    pub async fn workloads(&self) -> Result<Vec<WorkloadInfo>, KubeError> {
+        let params = ListParams::default();
+        let deployments = self
+            .namespaced::<Deployment>()
+            .list(&params)
+            .await
+            .map_err(api("list deployments"))?;
+        let statefulsets = self
+            .namespaced::<StatefulSet>()
+            .list(&params)
+            .await
+            .map_err(api("list statefulsets"))?;
+        let daemonsets = self
+            .namespaced::<DaemonSet>()
+            .list(&params)
+            .await
+            .map_err(api("list daemonsets"))?;
+        let pods = self.namespaced::<Pod>().list(&params).await.map_err(api("list pods"))?;
+        let pods: Vec<PodInfo> = pods.items.iter().map(types::pod_info).collect();
+        let mut out = Vec::new();
+        out.extend(deployments.items.iter().map(|d| types::deployment_info(d, &pods)));
+        out.extend(statefulsets.items.iter().map(|s| types::statefulset_info(s, &pods)));
+        out.extend(daemonsets.items.iter().map(|d| types::daemonset_info(d, &pods)));
+        out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        Ok(out)
+    }
+
+    pub async fn pods(&self) -> Result<Vec<PodInfo>, KubeError> {
+        let pods = self
+            .namespaced::<Pod>()
+            .list(&ListParams::default())
+            .await
+            .map_err(api("list pods"))?;
+        Ok(pods.items.iter().map(types::pod_info).collect())
+    }
+
+    pub async fn jobs(&self) -> Result<Vec<JobInfo>, KubeError> {
+        let jobs = self
+            .namespaced::<Job>()
+            .list(&ListParams::default())
+            .await
+            .map_err(api("list jobs"))?;
+        Ok(jobs.items.iter().map(types::job_info).collect())
+    }
+
+    pub async fn config_map_value(&self, name: &str, key: &str) -> Result<Option<String>, KubeError> {
+        let map = self
+            .namespaced::<ConfigMap>()
+            .get_opt(name)
+            .await
+            .map_err(api(&format!("read ConfigMap {name}")))?;
+        Ok(map.and_then(|map| map.data).and_then(|data| data.get(key).cloned()))
+    }
+
+    /// One key of a Secret, decoded (only for non-secret values such as the KRaft cluster id).
+    pub async fn secret_value(&self, name: &str, key: &str) -> Result<Option<String>, KubeError> {
+        let secret = self
+            .namespaced::<Secret>()
+            .get_opt(name)
+            .await
+            .map_err(api(&format!("read Secret {name}")))?;
+        Ok(secret.and_then(|secret| secret.data).and_then(|data| {
+            data.get(key)
+                .map(|bytes| String::from_utf8_lossy(&bytes.0).into_owned())
+        }))
+    }
+
+    /// The newest release record of `release` (Secret `sh.helm.release.v1.<release>.v<N>`).
+    pub async fn helm_release(&self, release: &str) -> Result<Option<HelmReleaseRecord>, KubeError> {
+        let params = ListParams::default().labels(&format!("owner=helm,name={release}"));
+        let secrets = self
+            .namespaced::<Secret>()
+            .list(&params)
+            .await
+            .map_err(api("list Helm release records"))?;
+        let newest = secrets.items.into_iter().max_by_key(|secret| {
+            secret
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("version"))
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0)
+        });
+        let Some(secret) = newest else {
+            return Ok(None);
+        };
+        let name = secret.metadata.name.clone().unwrap_or_default();
+        let payload = secret
+            .data
+            .as_ref()
+            .and_then(|data| data.get("release"))
+            .map(|bytes| bytes.0.clone())
+            .ok_or_else(|| KubeError::Release {
+                secret: name.clone(),
+                message: "no `release` key".into(),
+            })?;
+        decode_release(&payload)
+            .map(Some)
+            .map_err(|message| KubeError::Release { secret: name, message })
+    }
+
+    pub async fn pvcs(&self) -> Result<Vec<VolumeClaimInfo>, KubeError> {
+        let claims = self
+            .namespaced::<PersistentVolumeClaim>()
+            .list(&ListParams::default())
+            .await
+            .map_err(api("list PVCs"))?;
+        Ok(claims.items.iter().map(types::claim_info).collect())
+    }
+
+    pub async fn storage_classes(&self) -> Result<Vec<StorageClassInfo>, KubeError> {
+        let classes = Api::<StorageClass>::all(self.client.clone())
+            .list(&ListParams::default())
+            .await
+            .map_err(api("list storage classes"))?;
+        Ok(classes
+            .items
+            .iter()
+            .map(|class| StorageClassInfo {
+                name: class.metadata.name.clone().unwrap_or_default(),
+                provisioner: class.provisioner.clone(),
+                parameters: class
+                    .parameters
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect::<BTreeMap<_, _>>(),
+                allow_volume_expansion: class.allow_volume_expansion.unwrap_or(false),
+            })
+            .collect())
+    }
+
+    fn namespaced<K>(&self) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+}
+
+fn api(action: &str) -> impl FnOnce(kube::Error) -> KubeError + '_ {
+    move |source| KubeError::Api {
+        action: action.to_string(),
+        source,
+    }
+}

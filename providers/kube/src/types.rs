@@ -1,0 +1,211 @@
+//! Plain structs of what kfscale reads, and the conversions from the API objects.
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod};
+use kube::ResourceExt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeInfo {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub ready: bool,
+    pub unschedulable: bool,
+    pub taints: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadInfo {
+    pub kind: WorkloadKind,
+    pub name: String,
+    pub replicas: u32,
+    pub ready_replicas: u32,
+    pub updated_replicas: u32,
+    pub generation: i64,
+    pub observed_generation: i64,
+    /// Ready pods of this workload per node.
+    pub ready_pods_per_node: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodInfo {
+    pub name: String,
+    pub node: Option<String>,
+    pub phase: String,
+    pub ready: bool,
+    /// (kind, name) of the controller that owns the pod; a Deployment's pods are owned by a
+    /// ReplicaSet named `<deployment>-<hash>`.
+    pub owner: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobInfo {
+    pub name: String,
+    pub active: u32,
+    pub succeeded: u32,
+    pub failed: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeClaimInfo {
+    pub name: String,
+    pub storage_class: Option<String>,
+    pub requested: Option<String>,
+    pub capacity: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageClassInfo {
+    pub name: String,
+    pub provisioner: String,
+    pub parameters: BTreeMap<String, String>,
+    pub allow_volume_expansion: bool,
+}
+
+pub(crate) fn node_info(node: &Node) -> NodeInfo {
+    let status = node.status.as_ref();
+    let ready = status
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|conditions| conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+    let spec = node.spec.as_ref();
+    NodeInfo {
+        name: node.name_any(),
+        labels: node.labels().clone(),
+        ready,
+        unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
+        taints: spec
+            .and_then(|s| s.taints.as_ref())
+            .map(|taints| {
+                taints
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone().unwrap_or_default(), t.effect.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+pub(crate) fn pod_info(pod: &Pod) -> PodInfo {
+    let status = pod.status.as_ref();
+    let ready = status
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|conditions| conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+    PodInfo {
+        name: pod.name_any(),
+        node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+        phase: status.and_then(|s| s.phase.clone()).unwrap_or_default(),
+        ready,
+        owner: pod
+            .owner_references()
+            .iter()
+            .find(|o| o.controller == Some(true))
+            .map(|o| (o.kind.clone(), o.name.clone())),
+    }
+}
+
+pub(crate) fn deployment_info(deployment: &Deployment, pods: &[PodInfo]) -> WorkloadInfo {
+    let name = deployment.name_any();
+    let status = deployment.status.as_ref();
+    // A Deployment owns ReplicaSets `<name>-<hash>`, which own the pods.
+    let owned = |pod: &PodInfo| {
+        pod.owner.as_ref().is_some_and(|(kind, owner)| {
+            kind == "ReplicaSet" && owner.rsplit_once('-').is_some_and(|(prefix, _)| prefix == name)
+        })
+    };
+    WorkloadInfo {
+        kind: WorkloadKind::Deployment,
+        replicas: deployment.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) as u32,
+        ready_replicas: status.and_then(|s| s.ready_replicas).unwrap_or(0) as u32,
+        updated_replicas: status.and_then(|s| s.updated_replicas).unwrap_or(0) as u32,
+        generation: deployment.metadata.generation.unwrap_or(0),
+        observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
+        ready_pods_per_node: per_node(pods, owned),
+        name,
+    }
+}
+
+pub(crate) fn statefulset_info(set: &StatefulSet, pods: &[PodInfo]) -> WorkloadInfo {
+    let name = set.name_any();
+    let status = set.status.as_ref();
+    let owned = |pod: &PodInfo| {
+        pod.owner
+            .as_ref()
+            .is_some_and(|(kind, owner)| kind == "StatefulSet" && *owner == name)
+    };
+    WorkloadInfo {
+        kind: WorkloadKind::StatefulSet,
+        replicas: set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) as u32,
+        ready_replicas: status.and_then(|s| s.ready_replicas).unwrap_or(0) as u32,
+        updated_replicas: status.and_then(|s| s.updated_replicas).unwrap_or(0) as u32,
+        generation: set.metadata.generation.unwrap_or(0),
+        observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
+        ready_pods_per_node: per_node(pods, owned),
+        name,
+    }
+}
+
+pub(crate) fn daemonset_info(set: &DaemonSet, pods: &[PodInfo]) -> WorkloadInfo {
+    let name = set.name_any();
+    let status = set.status.as_ref();
+    let owned = |pod: &PodInfo| {
+        pod.owner
+            .as_ref()
+            .is_some_and(|(kind, owner)| kind == "DaemonSet" && *owner == name)
+    };
+    WorkloadInfo {
+        kind: WorkloadKind::DaemonSet,
+        replicas: status.map_or(0, |s| s.desired_number_scheduled) as u32,
+        ready_replicas: status.map_or(0, |s| s.number_ready) as u32,
+        updated_replicas: status.and_then(|s| s.updated_number_scheduled).unwrap_or(0) as u32,
+        generation: set.metadata.generation.unwrap_or(0),
+        observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
+        ready_pods_per_node: per_node(pods, owned),
+        name,
+    }
+}
+
+fn per_node(pods: &[PodInfo], owned: impl Fn(&PodInfo) -> bool) -> BTreeMap<String, u32> {
+    let mut counts = BTreeMap::new();
+    for pod in pods.iter().filter(|pod| pod.ready && owned(pod)) {
+        if let Some(node) = &pod.node {
+            *counts.entry(node.clone()).or_default() += 1;
+        }
+    }
+    counts
+}
+
+pub(crate) fn job_info(job: &Job) -> JobInfo {
+    let status = job.status.as_ref();
+    JobInfo {
+        name: job.name_any(),
+        active: status.and_then(|s| s.active).unwrap_or(0) as u32,
+        succeeded: status.and_then(|s| s.succeeded).unwrap_or(0) as u32,
+        failed: status.and_then(|s| s.failed).unwrap_or(0) as u32,
+    }
+}
+
+pub(crate) fn claim_info(claim: &PersistentVolumeClaim) -> VolumeClaimInfo {
+    let storage = |map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
+        map.and_then(|m| m.get("storage")).map(|q| q.0.clone())
+    };
+    VolumeClaimInfo {
+        name: claim.name_any(),
+        storage_class: claim.spec.as_ref().and_then(|s| s.storage_class_name.clone()),
+        requested: storage(
+            claim
+                .spec
+                .as_ref()
+                .and_then(|s| s.resources.as_ref())
+                .and_then(|r| r.requests.as_ref()),
+        ),
+        capacity: storage(claim.status.as_ref().and_then(|s| s.capacity.as_ref())),
+    }
+}

@@ -1,0 +1,75 @@
+//! A Kloudfuse-like cluster of a test's own on the shared rig: an EKS node group in moto, its Ready
+//! nodes, and the chart installed in a namespace of its own with its pods pinned to that group.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use crate::eks::{self, NodeGroup};
+use crate::helm::Helm;
+use crate::{RigEnv, names, wait};
+
+pub struct TestCluster {
+    /// EKS cluster name, namespace and the prefix of everything the test owns.
+    pub id: String,
+    pub nodegroup: String,
+    /// The chart's values pinning pods to the node group (pass it to every upgrade with `-f`).
+    pub placement: PathBuf,
+    /// A scratch directory of the test's own.
+    pub scratch: PathBuf,
+    pub chart: String,
+    pub chart_version: String,
+}
+
+impl TestCluster {
+    pub fn node_selector(&self) -> String {
+        format!("{}={}", crate::nodes::eks::NODEGROUP_LABEL, self.nodegroup)
+    }
+}
+
+/// Creates `nodes` Ready nodes and installs the chart at `version` with `values` (release `kfuse`).
+pub async fn install(rig: &RigEnv, prefix: &str, nodes: i32, values: &str, version: &str) -> Result<TestCluster> {
+    let kube = rig.kube_client().await?;
+    let eks_client = rig.eks_client().await?;
+    let helm = Helm::from_rig(rig)?;
+    let id = names::unique(prefix);
+    let nodegroup = format!("{id}-ng");
+    let scratch = rig.run_dir()?.join("tests").join(&id);
+    std::fs::create_dir_all(&scratch)?;
+    eks::create(&eks_client, &NodeGroup::new(&id, &nodegroup, nodes)).await?;
+    let cluster = TestCluster {
+        placement: scratch.join("placement.yaml"),
+        scratch,
+        chart: rig.get("KFSCALE_RIG_CHART")?.to_string(),
+        chart_version: version.to_string(),
+        id,
+        nodegroup,
+    };
+    wait::ready_nodes(&kube, &cluster.node_selector(), nodes as usize, Duration::from_secs(60)).await?;
+    std::fs::write(
+        &cluster.placement,
+        json!({ "global": { "nodeSelector": { crate::nodes::eks::NODEGROUP_LABEL: cluster.nodegroup } } }).to_string(),
+    )?;
+    let placement = cluster.placement.to_str().context("scratch path is not UTF-8")?;
+    helm.run(&[
+        "install",
+        "kfuse",
+        &cluster.chart,
+        "--version",
+        version,
+        "--plain-http",
+        "-n",
+        &cluster.id,
+        "--create-namespace",
+        "-f",
+        values,
+        "-f",
+        placement,
+        "--wait",
+        "--timeout",
+        "5m",
+    ])
+    .await?;
+    Ok(cluster)
+}
