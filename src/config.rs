@@ -31,17 +31,24 @@ pub struct Config {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[serde(deny_unknown_fields)]
 pub enum ClusterConfig {
     Aws {
         region: String,
         cluster: String,
         nodegroup: String,
+        /// EKS endpoint override (tests, private endpoints); `AWS_ENDPOINT_URL_EKS` works too.
+        #[serde(default)]
+        endpoint: Option<String>,
     },
     Gcp {
         project: String,
         location: String,
         cluster: String,
         pool: String,
+        /// container.googleapis.com endpoint override (tests).
+        #[serde(default)]
+        endpoint: Option<String>,
     },
 }
 
@@ -186,6 +193,16 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_cluster_keys_are_refused() {
+        let err = typed::from_yaml_str::<Config>(
+            "k.yaml",
+            "cluster:\n  aws:\n    region: a\n    cluster: b\n    nodegroup: c\n    nodgroup: d\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("nodgroup"), "{err}");
+    }
 
     #[test]
     fn errors_name_the_line_and_key() {

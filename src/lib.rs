@@ -4,6 +4,7 @@ pub mod balance;
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod observe;
 pub mod plan;
 pub mod planfile;
 pub mod profile;

@@ -2,9 +2,10 @@
 use tracing_subscriber::EnvFilter;
 
 pub fn init(verbosity: u8) {
+    // The AWS SDK logs every failed credential provider at warn level; kfscale reports the outcome.
     let default = match verbosity {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,aws_config=error,aws_smithy_runtime=error",
+        1 => "info,aws_config=warn",
         2 => "debug",
         _ => "trace",
     };

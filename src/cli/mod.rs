@@ -4,11 +4,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod kafka_balance;
+mod observe_live;
 pub mod plan;
 mod profile_choice;
 pub mod redact;
 pub mod scale_values;
 pub mod schema;
+pub mod snapshot;
 
 #[derive(Debug, Parser)]
 #[command(name = "kfscale", version, about = "Plan and apply a Kloudfuse cluster scale-out")]
@@ -24,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Compute and show the whole scale-out plan (nothing is changed).
     Plan(plan::PlanArgs),
+    /// Observe the cluster into a snapshot file (nothing is changed; secrets redacted).
+    Snapshot(snapshot::SnapshotArgs),
     /// Rewrite a values file for a new node count (stdout) and list the changes (stderr).
     ScaleValues(scale_values::ScaleValuesArgs),
     /// Print a values file with every secret shown as (sensitive).
@@ -40,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
         Command::ScaleValues(args) => scale_values::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Redact(args) => redact::run(&args),
         Command::KafkaBalance(args) => kafka_balance::run(&args),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{ArgGroup, Args};
 
+use super::observe_live::observe_live;
 use super::profile_choice::choose_profile;
 use crate::config::{Config, DEFAULT_CONFIG_FILE};
 use crate::plan::{Intent, Plan, plan};
@@ -15,7 +16,7 @@ use crate::snapshot::read_snapshot;
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["add_nodes", "nodes"])))]
 pub struct PlanArgs {
-    /// Plan from a snapshot file (no network at all).
+    /// Plan from a snapshot file (no network at all); without it, observe the cluster kfscale.yaml describes.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
     /// Nodes to add to the pool.
@@ -45,20 +46,25 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let Some(snapshot_path) = &args.snapshot else {
-        bail!("live observation is not available in this build yet; fix: take a snapshot and pass --snapshot FILE");
+    let (snapshot, profile, source) = match &args.snapshot {
+        Some(path) => {
+            let snapshot = read_snapshot(path)?;
+            let config = load_config(args.config.as_deref())?;
+            let config_ref = config.as_ref().map(|(config, origin)| (config, origin.as_str()));
+            let profile = choose_profile(args.profile.as_deref(), config_ref, &snapshot.values.text)?;
+            (snapshot, profile, path.display().to_string())
+        }
+        None => {
+            let (snapshot, profile) = observe_live(args.config.as_deref(), args.profile.as_deref(), !args.json)?;
+            (snapshot, profile, "the live cluster".to_string())
+        }
     };
-    let snapshot = read_snapshot(snapshot_path)?;
-    let config = load_config(args.config.as_deref())?;
-    let config_ref = config.as_ref().map(|(config, origin)| (config, origin.as_str()));
-    let profile = choose_profile(args.profile.as_deref(), config_ref, &snapshot.values.text)?;
     let intent = match (args.add_nodes, args.nodes) {
         (Some(added), _) => Intent::AddNodes(added),
         (None, Some(total)) => Intent::Nodes(total),
         (None, None) => bail!("give --add-nodes M or --nodes N"),
     };
-    let plan =
-        plan(&snapshot, intent, &profile).with_context(|| format!("planning from {}", snapshot_path.display()))?;
+    let plan = plan(&snapshot, intent, &profile).with_context(|| format!("planning from {source}"))?;
     show(&plan, args)?;
     finish(&plan, args)
 }

@@ -96,7 +96,7 @@ impl Plan {
 pub fn plan(snapshot: &Snapshot, intent: Intent, profile: &Profile) -> Result<Plan, PlanError> {
     let from_nodes = snapshot.node_pool.total_nodes();
     let to_nodes = intent.target_nodes(from_nodes)?;
-    let node_pool = node_pool::plan_node_pool(snapshot, to_nodes)?;
+    let node_pool = node_pool::plan_node_pool(snapshot, profile, to_nodes)?;
     let document = Document::parse(&snapshot.values.path, &snapshot.values.text)?;
     let values = values_scaling::plan_values(snapshot, &document, profile, from_nodes, to_nodes)?;
     let kafka = kafka::plan_kafka(snapshot, profile, &values)?;

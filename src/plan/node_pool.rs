@@ -3,6 +3,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PlanError;
+use crate::profile::Profile;
 use crate::snapshot::{NodePool, Snapshot};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -40,7 +41,7 @@ impl NodePoolPlan {
     }
 }
 
-pub fn plan_node_pool(snapshot: &Snapshot, to_nodes: u32) -> Result<NodePoolPlan, PlanError> {
+pub fn plan_node_pool(snapshot: &Snapshot, profile: &Profile, to_nodes: u32) -> Result<NodePoolPlan, PlanError> {
     let mut notes = Vec::new();
     let (provider, before, after) = match &snapshot.node_pool {
         NodePool::Eks(group) => {
@@ -116,7 +117,7 @@ pub fn plan_node_pool(snapshot: &Snapshot, to_nodes: u32) -> Result<NodePoolPlan
         }
     };
     let zones = zones_of_pool(snapshot);
-    check_multi_az(&zones, to_nodes)?;
+    check_multi_az(&zones, to_nodes, profile.multi_az_node_multiple)?;
     Ok(NodePoolPlan {
         pool: snapshot.node_pool.describe(),
         provider: provider.into(),
@@ -127,25 +128,38 @@ pub fn plan_node_pool(snapshot: &Snapshot, to_nodes: u32) -> Result<NodePoolPlan
     })
 }
 
-/// Kloudfuse's multi-AZ installs run 3 zones with equal nodes per zone: a total that is a
-/// multiple of 6.
-fn check_multi_az(zones: &[(String, u32)], to_nodes: u32) -> Result<(), PlanError> {
-    const MULTI_AZ_STEP: u32 = 6;
-    if zones.len() > 1 && !to_nodes.is_multiple_of(MULTI_AZ_STEP) {
-        let names: Vec<&str> = zones.iter().map(|(zone, _)| zone.as_str()).collect();
-        return Err(PlanError::Impossible {
-            message: format!(
-                "the pool's nodes span {} zones ({}): a multi-AZ Kloudfuse install needs equal nodes per zone, a total that is a multiple of {MULTI_AZ_STEP}, and {to_nodes} is not",
-                zones.len(),
-                names.join(", ")
-            ),
-            fix: format!(
-                "choose {} nodes (or another multiple of {MULTI_AZ_STEP})",
-                to_nodes.div_ceil(MULTI_AZ_STEP) * MULTI_AZ_STEP
-            ),
-        });
+/// Kloudfuse's multi-AZ installs run equal nodes per zone, and the profile may ask for a total that
+/// is a multiple of a step (Kloudfuse: 6). The total must be a multiple of both.
+fn check_multi_az(zones: &[(String, u32)], to_nodes: u32, profile_step: u32) -> Result<(), PlanError> {
+    let zone_count = zones.len() as u32;
+    if zone_count < 2 {
+        return Ok(());
     }
-    Ok(())
+    let step = lcm(profile_step.max(1), zone_count);
+    if to_nodes.is_multiple_of(step) {
+        return Ok(());
+    }
+    let names: Vec<&str> = zones.iter().map(|(zone, _)| zone.as_str()).collect();
+    Err(PlanError::Impossible {
+        message: format!(
+            "the pool's nodes span {zone_count} zones ({}): a multi-AZ Kloudfuse install needs equal nodes per zone and a total that is a multiple of {step}, and {to_nodes} is not",
+            names.join(", ")
+        ),
+        fix: format!(
+            "choose {} nodes (or another multiple of {step}); the step is profile key multi_az_node_multiple",
+            to_nodes.div_ceil(step) * step
+        ),
+    })
+}
+
+fn lcm(a: u32, b: u32) -> u32 {
+    let gcd = |mut x: u32, mut y: u32| {
+        while y != 0 {
+            (x, y) = (y, x % y);
+        }
+        x
+    };
+    a / gcd(a, b) * b
 }
 
 fn zones_of_pool(snapshot: &Snapshot) -> Vec<(String, u32)> {

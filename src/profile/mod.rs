@@ -39,6 +39,10 @@ pub struct Profile {
     pub workloads: BTreeMap<String, WorkloadRule>,
     pub kafka: KafkaProfile,
     pub pinot: PinotProfile,
+    /// A multi-AZ install's node total must be a multiple of this (Kloudfuse: 6, equal nodes in 3
+    /// zones); 0: only an even split over the zones.
+    #[serde(default)]
+    pub multi_az_node_multiple: u32,
     /// Helm hook Jobs with fixed names; a leftover one blocks the next upgrade.
     #[serde(default)]
     pub hook_jobs: Vec<String>,
@@ -88,6 +92,9 @@ pub struct KafkaProfile {
     pub cluster_id_path: Option<ValuePath>,
     #[serde(default)]
     pub cluster_id_secret: Option<String>,
+    /// The key of that Secret holding the id.
+    #[serde(default = "default_cluster_id_secret_key")]
+    pub cluster_id_secret_key: String,
     #[serde(default)]
     pub internal_topics: Vec<String>,
 }
@@ -258,6 +265,10 @@ fn load_value(name_or_path: &str, depth: usize) -> Result<serde_json::Value, Pro
             fix: "write `base: kraft`, `base: legacy` or a path".into(),
         }),
     }
+}
+
+fn default_cluster_id_secret_key() -> String {
+    "kraft-cluster-id".into()
 }
 
 fn looks_like_path(text: &str) -> bool {

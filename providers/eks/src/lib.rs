@@ -187,11 +187,21 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let code = err.code().unwrap_or("Unreachable").to_string();
-    let message = err
-        .message()
-        .map(String::from)
-        .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+    let context = DisplayErrorContext(err).to_string();
+    let no_credentials = err.code().is_none() && context.contains("credential");
+    let code = match err.code() {
+        Some(code) => code.to_string(),
+        None if no_credentials => "NoCredentials".to_string(),
+        None => "Unreachable".to_string(),
+    };
+    let message = match err.message() {
+        Some(message) => message.to_string(),
+        None if no_credentials => {
+            "no AWS credentials could be loaded (environment, profile, SSO, instance metadata)".to_string()
+        }
+        // The SDK's context nests Debug output; its first clause says what happened.
+        None => context.split(" (").next().unwrap_or(&context).to_string(),
+    };
     let (fix, retriable) = match code.as_str() {
         "ResourceNotFoundException" => (
             "check cluster.aws.cluster and cluster.aws.nodegroup in kfscale.yaml (and the region)".to_string(),
@@ -216,6 +226,11 @@ where
         "ServerException" | "ServiceUnavailableException" => (
             "EKS had an internal error: kfscale retries; re-run if it gave up".to_string(),
             true,
+        ),
+        "NoCredentials" => (
+            "configure AWS credentials: AWS_PROFILE, `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+                .to_string(),
+            false,
         ),
         "Unreachable" => (
             "check the network path to EKS (region, endpoint, proxy)".to_string(),

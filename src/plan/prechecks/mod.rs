@@ -55,7 +55,7 @@ pub struct Inputs<'a> {
 }
 
 pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
-    let checks: [fn(&Inputs) -> PreCheck; 18] = [
+    let checks: [fn(&Inputs) -> PreCheck; 19] = [
         chart_version,
         helm_status,
         node_pool_status,
@@ -64,6 +64,7 @@ pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
         workloads_present,
         workloads_ready,
         values_drift,
+        workload_drift,
         values_committed,
         kafka_reassignments,
         kafka_throttles,

@@ -3,6 +3,13 @@ use super::{Inputs, PreCheck, fail, pass, warn};
 
 pub(super) fn pinot_ready(i: &Inputs) -> PreCheck {
     let id = "pinot";
+    if i.snapshot.pinot.tables.is_empty() && i.snapshot.pinot.instances.is_empty() {
+        return warn(
+            id,
+            "Pinot was not observed (no tables, no instances)",
+            "plan against the live cluster with Pinot reachable",
+        );
+    }
     if let Some(running) = i.snapshot.pinot.running_rebalances.first() {
         return fail(
             id,

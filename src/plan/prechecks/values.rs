@@ -190,3 +190,27 @@ pub(super) fn disk_never_shrinks(i: &Inputs) -> PreCheck {
 pub(super) fn short(commit: &str) -> &str {
     &commit[..commit.len().min(12)]
 }
+
+/// A replica count changed by hand in the cluster (`kubectl scale`) is drift the file does not know.
+pub(super) fn workload_drift(i: &Inputs) -> PreCheck {
+    let id = "workload-drift";
+    let drifted: Vec<String> = i
+        .values
+        .workloads
+        .iter()
+        .filter_map(|(name, count)| {
+            let live = i.snapshot.kubernetes.workload(name)?;
+            (u64::from(live.replicas) != count.before)
+                .then(|| format!("{name} (file {}, cluster {})", count.before, live.replicas))
+        })
+        .collect();
+    if drifted.is_empty() {
+        pass(id, "every workload runs the replica count the values file says")
+    } else {
+        warn(
+            id,
+            format!("replica counts changed in the cluster by hand: {}", drifted.join(", ")),
+            "the upgrade resets them to the file's counts (scaled): decide which is right and update the file first",
+        )
+    }
+}

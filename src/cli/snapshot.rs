@@ -1,0 +1,39 @@
+//! `kfscale snapshot`: observe everything into the snapshot format (secrets redacted).
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::observe_live::observe_live;
+use crate::atomic_file::write_atomic;
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Write the snapshot to FILE (default: stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Config file (default: ./kfscale.yaml).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Profile: kraft, legacy, or a profile file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+}
+
+pub fn run(args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let (snapshot, _) = observe_live(args.config.as_deref(), args.profile.as_deref(), true)?;
+    let text = serde_json::to_string_pretty(&snapshot)? + "\n";
+    match &args.output {
+        Some(path) => {
+            write_atomic(path, text.as_bytes()).map_err(|err| {
+                anyhow::anyhow!(
+                    "cannot write {}: {err}; fix: check the directory exists and is writable",
+                    path.display()
+                )
+            })?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
