@@ -56,6 +56,9 @@ fn kafka_python_admin_client_conforms_to_the_fake() {
     eprintln!("{stdout}{report}");
     assert!(status.success(), "the Kafka conformance suite failed (report above)");
     let ran = report.lines().find(|l| l.starts_with("Ran ")).unwrap_or_default();
-    assert!(ran.starts_with("Ran ") && !ran.starts_with("Ran 0 "), "no conformance case ran: {ran}");
+    assert!(
+        ran.starts_with("Ran ") && !ran.starts_with("Ran 0 "),
+        "no conformance case ran: {ran}"
+    );
     assert!(!report.contains("skipped"), "a conformance case was skipped");
 }

@@ -18,27 +18,48 @@ const SEED: &str = r#"{
 }"#;
 
 async fn post_fault(fake: &FakeKafka, body: Value) -> anyhow::Result<reqwest::Response> {
-    Ok(reqwest::Client::new().post(format!("{}/_control/faults", fake.control_url())).json(&body).send().await?)
+    Ok(reqwest::Client::new()
+        .post(format!("{}/_control/faults", fake.control_url()))
+        .json(&body)
+        .send()
+        .await?)
 }
 
 async fn get(fake: &FakeKafka, path: &str) -> anyhow::Result<Value> {
-    Ok(reqwest::get(format!("{}{path}", fake.control_url())).await?.json().await?)
+    Ok(reqwest::get(format!("{}{path}", fake.control_url()))
+        .await?
+        .json()
+        .await?)
 }
 
 fn grow(count: i32, validate_only: bool) -> CreatePartitionsRequest {
-    let t = CreatePartitionsTopic::default().with_name(name("kf_logs_topic")).with_count(count).with_assignments(None);
-    CreatePartitionsRequest::default().with_topics(vec![t]).with_timeout_ms(1000).with_validate_only(validate_only)
+    let t = CreatePartitionsTopic::default()
+        .with_name(name("kf_logs_topic"))
+        .with_count(count)
+        .with_assignments(None);
+    CreatePartitionsRequest::default()
+        .with_topics(vec![t])
+        .with_timeout_ms(1000)
+        .with_validate_only(validate_only)
 }
 
 #[tokio::test]
 async fn an_error_fault_fails_that_many_requests_without_applying_them() -> anyhow::Result<()> {
     let fake = start(seed(SEED)).await?;
-    let armed = post_fault(&fake, json!({"api": "CreatePartitions", "error": "NOT_CONTROLLER", "count": 1})).await?;
+    let armed = post_fault(
+        &fake,
+        json!({"api": "CreatePartitions", "error": "NOT_CONTROLLER", "count": 1}),
+    )
+    .await?;
     assert!(armed.status().is_success());
     let mut c = client(&fake, 100).await?;
     let first = c.send(grow(4, false), 3).await?;
     assert_eq!(first.results[0].error_code, ResponseError::NotController.code());
-    assert_eq!(fake.with_cluster(|c| c.topics["kf_logs_topic"].partitions.len()), 2, "not applied");
+    assert_eq!(
+        fake.with_cluster(|c| c.topics["kf_logs_topic"].partitions.len()),
+        2,
+        "not applied"
+    );
     let second = c.send(grow(4, false), 3).await?;
     assert_eq!(second.results[0].error_code, 0);
 
@@ -54,11 +75,19 @@ async fn an_error_fault_fails_that_many_requests_without_applying_them() -> anyh
 #[tokio::test]
 async fn an_applied_then_failed_request_changes_the_cluster_and_a_blind_retry_shows_it() -> anyhow::Result<()> {
     let fake = start(seed(SEED)).await?;
-    post_fault(&fake, json!({"api": "CREATE_PARTITIONS", "error": "REQUEST_TIMED_OUT", "apply": true, "count": 1})).await?;
+    post_fault(
+        &fake,
+        json!({"api": "CREATE_PARTITIONS", "error": "REQUEST_TIMED_OUT", "apply": true, "count": 1}),
+    )
+    .await?;
     let mut c = client(&fake, 101).await?;
     let first = c.send(grow(4, false), 3).await?;
     assert_eq!(first.results[0].error_code, ResponseError::RequestTimedOut.code());
-    assert_eq!(fake.with_cluster(|c| c.topics["kf_logs_topic"].partitions.len()), 4, "applied before failing");
+    assert_eq!(
+        fake.with_cluster(|c| c.topics["kf_logs_topic"].partitions.len()),
+        4,
+        "applied before failing"
+    );
     let retry = c.send(grow(4, false), 3).await?;
     assert_eq!(retry.results[0].error_code, ResponseError::InvalidPartitions.code());
     assert_eq!(fake.mutation_counts().get("CreatePartitions"), Some(&2));
@@ -93,7 +122,11 @@ async fn latency_delays_the_answer() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_dropped_connection_gets_no_answer_and_only_the_named_broker_is_hit() -> anyhow::Result<()> {
     let fake = start(seed(SEED)).await?;
-    post_fault(&fake, json!({"api": "ListPartitionReassignments", "broker": 101, "drop_connection": true})).await?;
+    post_fault(
+        &fake,
+        json!({"api": "ListPartitionReassignments", "broker": 101, "drop_connection": true}),
+    )
+    .await?;
     let mut c = client(&fake, 100).await?;
     assert!(list_reassignments(&mut c).await.is_ok(), "broker 100 is not faulted");
     let mut c = client(&fake, 101).await?;
@@ -103,13 +136,24 @@ async fn a_dropped_connection_gets_no_answer_and_only_the_named_broker_is_hit() 
         &mut body,
         0,
     )?;
-    assert!(c.send_raw(ApiKey::ListPartitionReassignments as i16, 0, &body).await?.is_none());
+    assert!(
+        c.send_raw(ApiKey::ListPartitionReassignments as i16, 0, &body)
+            .await?
+            .is_none()
+    );
     // Forever until cleared.
     let mut c = client(&fake, 101).await?;
-    assert!(c.send_raw(ApiKey::ListPartitionReassignments as i16, 0, &body).await?.is_none());
+    assert!(
+        c.send_raw(ApiKey::ListPartitionReassignments as i16, 0, &body)
+            .await?
+            .is_none()
+    );
     let listed = get(&fake, "/_control/faults").await?;
     assert_eq!(listed["requests"][0]["hits"], json!(2));
-    reqwest::Client::new().delete(format!("{}/_control/faults", fake.control_url())).send().await?;
+    reqwest::Client::new()
+        .delete(format!("{}/_control/faults", fake.control_url()))
+        .send()
+        .await?;
     let mut c = client(&fake, 101).await?;
     assert!(list_reassignments(&mut c).await.is_ok());
     Ok(())
@@ -118,9 +162,24 @@ async fn a_dropped_connection_gets_no_answer_and_only_the_named_broker_is_hit() 
 #[tokio::test]
 async fn bad_fault_specs_are_refused() -> anyhow::Result<()> {
     let fake = start(seed(SEED)).await?;
-    assert_eq!(post_fault(&fake, json!({"api": "Frobnicate", "error": "NOT_CONTROLLER"})).await?.status(), 400);
-    assert_eq!(post_fault(&fake, json!({"api": "Metadata", "error": "NO_SUCH_ERROR"})).await?.status(), 400);
+    assert_eq!(
+        post_fault(&fake, json!({"api": "Frobnicate", "error": "NOT_CONTROLLER"}))
+            .await?
+            .status(),
+        400
+    );
+    assert_eq!(
+        post_fault(&fake, json!({"api": "Metadata", "error": "NO_SUCH_ERROR"}))
+            .await?
+            .status(),
+        400
+    );
     assert_eq!(post_fault(&fake, json!({"api": "Metadata"})).await?.status(), 400);
-    assert_eq!(post_fault(&fake, json!({"broker_away": {"broker": 999}})).await?.status(), 400);
+    assert_eq!(
+        post_fault(&fake, json!({"broker_away": {"broker": 999}}))
+            .await?
+            .status(),
+        400
+    );
     Ok(())
 }

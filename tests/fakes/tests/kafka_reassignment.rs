@@ -24,11 +24,20 @@ const SEED: &str = r#"{
 /// kafka-reassign-partitions sets them.
 async fn throttle(fake: &kfscale_fakes::kafka::FakeKafka) -> anyhow::Result<()> {
     let mut c = client(fake, 100).await?;
-    let topic = [("leader.replication.throttled.replicas", "0:100,0:101"), ("follower.replication.throttled.replicas", "0:102")];
+    let topic = [
+        ("leader.replication.throttled.replicas", "0:100,0:101"),
+        ("follower.replication.throttled.replicas", "0:102"),
+    ];
     assert_eq!(set_configs(&mut c, 2, "t", &topic).await?, 0);
-    assert_eq!(set_configs(&mut c, 4, "100", &[("leader.replication.throttled.rate", "1000000")]).await?, 0);
+    assert_eq!(
+        set_configs(&mut c, 4, "100", &[("leader.replication.throttled.rate", "1000000")]).await?,
+        0
+    );
     let mut c = client(fake, 102).await?;
-    assert_eq!(set_configs(&mut c, 4, "102", &[("follower.replication.throttled.rate", "1000000")]).await?, 0);
+    assert_eq!(
+        set_configs(&mut c, 4, "102", &[("follower.replication.throttled.rate", "1000000")]).await?,
+        0
+    );
     Ok(())
 }
 
@@ -40,9 +49,15 @@ async fn a_throttled_move_copies_size_over_rate_then_the_leader_moves_to_the_fir
     assert_eq!(reassign(&mut c, "t", &[(0, Some(&[101, 102]))]).await?, vec![(0, None)]);
 
     // In flight: the target followed by the replica being removed (KIP-455).
-    assert_eq!(list_reassignments(&mut c).await?, vec![("t".into(), 0, vec![101, 102, 100], vec![102], vec![100])]);
+    assert_eq!(
+        list_reassignments(&mut c).await?,
+        vec![("t".into(), 0, vec![101, 102, 100], vec![102], vec![100])]
+    );
     let shown = &metadata(&mut c, "t").await?[0];
-    assert_eq!((shown.leader, shown.leader_epoch, shown.isr.clone()), (100, 0, vec![100, 101]));
+    assert_eq!(
+        (shown.leader, shown.leader_epoch, shown.isr.clone()),
+        (100, 0, vec![100, 101])
+    );
     assert_eq!(shown.replicas, vec![101, 102, 100]);
 
     // 10 MB at 1 MB/s: 10 model seconds. After 4 s the new replica holds 4 MB.
@@ -57,9 +72,17 @@ async fn a_throttled_move_copies_size_over_rate_then_the_leader_moves_to_the_fir
     let shown = &metadata(&mut c, "t").await?[0];
     assert_eq!(shown.replicas, vec![101, 102]);
     assert_eq!(shown.isr, vec![101, 102]);
-    assert_eq!((shown.leader, shown.leader_epoch), (101, 1), "the removed leader hands over to the first target replica");
+    assert_eq!(
+        (shown.leader, shown.leader_epoch),
+        (101, 1),
+        "the removed leader hands over to the first target replica"
+    );
     let mut on_100 = client(&fake, 100).await?;
-    assert_eq!(log_dir_size(&mut on_100, "t", 0).await?, None, "the removed replica's log is deleted");
+    assert_eq!(
+        log_dir_size(&mut on_100, "t", 0).await?,
+        None,
+        "the removed replica's log is deleted"
+    );
     assert_eq!(log_dir_size(&mut on_102, "t", 0).await?, Some(10 * MB));
     Ok(())
 }
@@ -68,9 +91,21 @@ async fn a_throttled_move_copies_size_over_rate_then_the_leader_moves_to_the_fir
 async fn a_broker_throttle_budget_is_shared_by_its_throttled_copies() -> anyhow::Result<()> {
     let fake = start(seed(SEED)).await?;
     let mut c = client(&fake, 100).await?;
-    assert_eq!(set_configs(&mut c, 2, "u", &[("follower.replication.throttled.replicas", "*")]).await?, 0);
+    assert_eq!(
+        set_configs(&mut c, 2, "u", &[("follower.replication.throttled.replicas", "*")]).await?,
+        0
+    );
     let mut on_102 = client(&fake, 102).await?;
-    assert_eq!(set_configs(&mut on_102, 4, "102", &[("follower.replication.throttled.rate", "1000000")]).await?, 0);
+    assert_eq!(
+        set_configs(
+            &mut on_102,
+            4,
+            "102",
+            &[("follower.replication.throttled.rate", "1000000")]
+        )
+        .await?,
+        0
+    );
     reassign(&mut c, "u", &[(0, Some(&[100, 102])), (1, Some(&[102, 100]))]).await?;
     // Two copies of 1 MB share 1 MB/s: both need 2 s.
     advance(&fake, 1.999);
@@ -87,7 +122,10 @@ async fn an_unthrottled_move_copies_at_the_fast_rate() -> anyhow::Result<()> {
     reassign(&mut c, "t", &[(0, Some(&[102, 103]))]).await?;
     // Two new replicas copy 10 MB each at 2 MB/s, in parallel: 5 s.
     advance(&fake, 4.999);
-    assert_eq!(list_reassignments(&mut c).await?, vec![("t".into(), 0, vec![102, 103, 100, 101], vec![102, 103], vec![100, 101])]);
+    assert_eq!(
+        list_reassignments(&mut c).await?,
+        vec![("t".into(), 0, vec![102, 103, 100, 101], vec![102, 103], vec![100, 101])]
+    );
     advance(&fake, 0.001);
     let shown = &metadata(&mut c, "t").await?[0];
     assert_eq!((shown.replicas.clone(), shown.leader), (vec![102, 103], 102));
@@ -106,9 +144,16 @@ async fn cancelling_reverts_to_the_original_replicas_and_cancelling_nothing_is_a
     // PartitionReassignmentRevert drops the adding replicas from the in-flight list [101, 102, 100]:
     // the original replicas come back, in the in-flight order (KRaft does not keep the old order).
     let shown = &metadata(&mut c, "t").await?[0];
-    assert_eq!((shown.replicas.clone(), shown.isr.clone(), shown.leader), (vec![101, 100], vec![100, 101], 100));
+    assert_eq!(
+        (shown.replicas.clone(), shown.isr.clone(), shown.leader),
+        (vec![101, 100], vec![100, 101], 100)
+    );
     let mut on_102 = client(&fake, 102).await?;
-    assert_eq!(log_dir_size(&mut on_102, "t", 0).await?, None, "the half-copied replica is dropped");
+    assert_eq!(
+        log_dir_size(&mut on_102, "t", 0).await?,
+        None,
+        "the half-copied replica is dropped"
+    );
     let again = reassign(&mut c, "t", &[(0, None)]).await?;
     assert_eq!(again, vec![(ResponseError::NoReassignmentInProgress.code(), None)]);
     Ok(())
@@ -132,7 +177,10 @@ async fn invalid_targets_are_refused_with_kafkas_errors() -> anyhow::Result<()> 
     let rf = reassign_with(&mut c, "t", &[(0, Some(&[100, 101, 102]))], false).await?;
     assert_eq!(
         rf,
-        vec![(ResponseError::InvalidReplicationFactor.code(), Some("The replication factor is changed from 2 to 3".into()))]
+        vec![(
+            ResponseError::InvalidReplicationFactor.code(),
+            Some("The replication factor is changed from 2 to 3".into())
+        )]
     );
     assert!(list_reassignments(&mut c).await?.is_empty());
     Ok(())
@@ -191,28 +239,50 @@ async fn when_the_leader_goes_away_mid_copy_the_new_leader_serves_the_rest() -> 
     advance(&fake, 3.0);
     fake.with_cluster(|c| c.broker_down(100));
     let shown = &metadata(&mut c, "t").await?[0];
-    assert_eq!((shown.leader, shown.leader_epoch, shown.isr.clone()), (101, 1, vec![101]));
+    assert_eq!(
+        (shown.leader, shown.leader_epoch, shown.isr.clone()),
+        (101, 1, vec![101])
+    );
     advance(&fake, 7.0);
-    assert!(list_reassignments(&mut c).await?.is_empty(), "101 served the remaining 7 MB");
+    assert!(
+        list_reassignments(&mut c).await?.is_empty(),
+        "101 served the remaining 7 MB"
+    );
     let shown = &metadata(&mut c, "t").await?[0];
-    assert_eq!((shown.replicas.clone(), shown.isr.clone(), shown.leader), (vec![101, 102], vec![101, 102], 101));
+    assert_eq!(
+        (shown.replicas.clone(), shown.isr.clone(), shown.leader),
+        (vec![101, 102], vec![101, 102], 101)
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn the_legacy_controller_refuses_dead_targets_and_kraft_accepts_fenced_ones() -> anyhow::Result<()> {
-    let legacy = start(seed(&SEED.replace("\"brokers\"", "\"layout\": \"legacy\", \"brokers\""))).await?;
+    let legacy = start(seed(
+        &SEED.replace("\"brokers\"", "\"layout\": \"legacy\", \"brokers\""),
+    ))
+    .await?;
     legacy.with_cluster(|c| c.broker_down(103));
     let mut c = client(&legacy, 100).await?;
     let refused = reassign(&mut c, "t", &[(0, Some(&[101, 103]))]).await?;
     assert_eq!(refused[0].0, ResponseError::InvalidReplicaAssignment.code());
-    assert!(refused[0].1.as_deref().unwrap_or("").starts_with("Replica assignment has brokers that are not alive"));
+    assert!(
+        refused[0]
+            .1
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("Replica assignment has brokers that are not alive")
+    );
 
     let kraft = start(seed(SEED)).await?;
     kraft.with_cluster(|c| c.broker_down(103));
     let mut c = client(&kraft, 100).await?;
     assert_eq!(reassign(&mut c, "t", &[(0, Some(&[101, 103]))]).await?, vec![(0, None)]);
     advance(&kraft, 60.0);
-    assert_eq!(list_reassignments(&mut c).await?.len(), 1, "nothing copies to a fenced broker");
+    assert_eq!(
+        list_reassignments(&mut c).await?.len(),
+        1,
+        "nothing copies to a fenced broker"
+    );
     Ok(())
 }

@@ -50,8 +50,11 @@ async fn api_versions_lists_exactly_the_served_apis() -> anyhow::Result<()> {
             .with_client_software_version(StrBytes::from_static_str("1.0"));
         let response = c.send(request, version).await?;
         assert_eq!(response.error_code, 0, "v{version}");
-        let mut listed: Vec<(i16, i16, i16)> =
-            response.api_keys.iter().map(|k| (k.api_key, k.min_version, k.max_version)).collect();
+        let mut listed: Vec<(i16, i16, i16)> = response
+            .api_keys
+            .iter()
+            .map(|k| (k.api_key, k.min_version, k.max_version))
+            .collect();
         listed.sort();
         let mut expected: Vec<(i16, i16, i16)> = EXPECTED.iter().map(|(k, min, max)| (*k as i16, *min, *max)).collect();
         expected.sort();
@@ -65,7 +68,10 @@ async fn an_unknown_api_versions_version_gets_a_v0_answer_with_unsupported_versi
     let fake = start(seed(SEED)).await?;
     let mut c = client(&fake, 100).await?;
     // v7 does not exist yet: the body is whatever a future client sends; the broker ignores it.
-    let reply = c.send_raw(ApiKey::ApiVersions as i16, 7, &[0, 0, 0]).await?.expect("an answer");
+    let reply = c
+        .send_raw(ApiKey::ApiVersions as i16, 7, &[0, 0, 0])
+        .await?
+        .expect("an answer");
     let mut reply = reply;
     let header = ResponseHeader::decode(&mut reply, 0)?;
     assert_eq!(header.correlation_id, 1);
@@ -73,7 +79,11 @@ async fn an_unknown_api_versions_version_gets_a_v0_answer_with_unsupported_versi
     assert_eq!(response.error_code, ResponseError::UnsupportedVersion.code());
     assert_eq!(response.api_keys.len(), 1);
     assert_eq!(
-        (response.api_keys[0].api_key, response.api_keys[0].min_version, response.api_keys[0].max_version),
+        (
+            response.api_keys[0].api_key,
+            response.api_keys[0].min_version,
+            response.api_keys[0].max_version
+        ),
         (ApiKey::ApiVersions as i16, 0, 4)
     );
     Ok(())
@@ -97,13 +107,22 @@ async fn unsupported_versions_and_unserved_apis_close_the_connection() -> anyhow
     let mut body = bytes::BytesMut::new();
     MetadataRequest::default().with_topics(None).encode(&mut body, 13)?;
     let mut c = client(&fake, 100).await?;
-    assert!(c.send_raw(ApiKey::Metadata as i16, 14, &body).await?.is_none(), "Metadata v14 must close");
+    assert!(
+        c.send_raw(ApiKey::Metadata as i16, 14, &body).await?.is_none(),
+        "Metadata v14 must close"
+    );
     let mut c = client(&fake, 100).await?;
     let mut produce = bytes::BytesMut::new();
     ProduceRequest::default().encode(&mut produce, 9)?;
-    assert!(c.send_raw(ApiKey::Produce as i16, 9, &produce).await?.is_none(), "Produce is not served");
+    assert!(
+        c.send_raw(ApiKey::Produce as i16, 9, &produce).await?.is_none(),
+        "Produce is not served"
+    );
     let mut c = client(&fake, 100).await?;
-    assert!(c.send_raw(ApiKey::CreateTopics as i16, 1, &[]).await?.is_none(), "CreateTopics v1 is below the range");
+    assert!(
+        c.send_raw(ApiKey::CreateTopics as i16, 1, &[]).await?.is_none(),
+        "CreateTopics v1 is below the range"
+    );
     Ok(())
 }
 
@@ -117,7 +136,9 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
     for &(key, min, max) in EXPECTED {
         for v in min..=max {
             // A new connection per request, on the broker the request belongs to.
-            let leader = fake.with_cluster(|c| c.partition(topic, 0).map(|p| p.leader)).unwrap_or(100);
+            let leader = fake
+                .with_cluster(|c| c.partition(topic, 0).map(|p| p.leader))
+                .unwrap_or(100);
             let coordinator = fake.with_cluster(|c| c.coordinator(group)).unwrap_or(100);
             let context = format!("{key:?} v{v}");
             match key {
@@ -147,27 +168,52 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
                         .with_name(name(&format!("created-v{v}")))
                         .with_num_partitions(2)
                         .with_replication_factor(2);
-                    let response = c.send(CreateTopicsRequest::default().with_topics(vec![new]).with_timeout_ms(1000), v).await?;
+                    let response = c
+                        .send(
+                            CreateTopicsRequest::default()
+                                .with_topics(vec![new])
+                                .with_timeout_ms(1000),
+                            v,
+                        )
+                        .await?;
                     assert_eq!(response.topics[0].error_code, 0, "{context}");
                 }
                 ApiKey::CreatePartitions => {
                     let mut c = client(&fake, 100).await?;
                     let count = 4 + i32::from(v);
-                    let t = CreatePartitionsTopic::default().with_name(name(topic)).with_count(count).with_assignments(None);
-                    let response = c.send(CreatePartitionsRequest::default().with_topics(vec![t]).with_timeout_ms(1000), v).await?;
+                    let t = CreatePartitionsTopic::default()
+                        .with_name(name(topic))
+                        .with_count(count)
+                        .with_assignments(None);
+                    let response = c
+                        .send(
+                            CreatePartitionsRequest::default()
+                                .with_topics(vec![t])
+                                .with_timeout_ms(1000),
+                            v,
+                        )
+                        .await?;
                     assert_eq!(response.results[0].error_code, 0, "{context}");
                 }
                 ApiKey::AlterPartitionReassignments => {
                     let mut c = client(&fake, 100).await?;
-                    let p = ReassignablePartition::default().with_partition_index(1).with_replicas(Some(brokers(&[102, 100])));
-                    let t = ReassignableTopic::default().with_name(name(topic)).with_partitions(vec![p]);
-                    let response = c.send(AlterPartitionReassignmentsRequest::default().with_topics(vec![t]), v).await?;
+                    let p = ReassignablePartition::default()
+                        .with_partition_index(1)
+                        .with_replicas(Some(brokers(&[102, 100])));
+                    let t = ReassignableTopic::default()
+                        .with_name(name(topic))
+                        .with_partitions(vec![p]);
+                    let response = c
+                        .send(AlterPartitionReassignmentsRequest::default().with_topics(vec![t]), v)
+                        .await?;
                     assert_eq!(response.error_code, 0, "{context}");
                     assert_eq!(response.responses[0].partitions[0].error_code, 0, "{context}");
                 }
                 ApiKey::ListPartitionReassignments => {
                     let mut c = client(&fake, 100).await?;
-                    let response = c.send(ListPartitionReassignmentsRequest::default().with_topics(None), v).await?;
+                    let response = c
+                        .send(ListPartitionReassignmentsRequest::default().with_topics(None), v)
+                        .await?;
                     assert_eq!(response.error_code, 0, "{context}");
                 }
                 ApiKey::DescribeConfigs => {
@@ -182,18 +228,35 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
                             .with_resource_name(StrBytes::from_static_str("101"))
                             .with_configuration_keys(None),
                     ];
-                    let response = c.send(DescribeConfigsRequest::default().with_resources(resources).with_include_synonyms(true), v).await?;
-                    assert!(response.results.iter().all(|r| r.error_code == 0 && !r.configs.is_empty()), "{context}");
+                    let response = c
+                        .send(
+                            DescribeConfigsRequest::default()
+                                .with_resources(resources)
+                                .with_include_synonyms(true),
+                            v,
+                        )
+                        .await?;
+                    assert!(
+                        response
+                            .results
+                            .iter()
+                            .all(|r| r.error_code == 0 && !r.configs.is_empty()),
+                        "{context}"
+                    );
                 }
                 ApiKey::AlterConfigs => {
                     let mut c = client(&fake, 100).await?;
                     let resource = alter_configs_request::AlterConfigsResource::default()
                         .with_resource_type(2)
                         .with_resource_name(StrBytes::from_static_str("kf_logs_topic"))
-                        .with_configs(vec![alter_configs_request::AlterableConfig::default()
-                            .with_name(StrBytes::from_static_str("retention.ms"))
-                            .with_value(Some(StrBytes::from_static_str("3600000")))]);
-                    let response = c.send(AlterConfigsRequest::default().with_resources(vec![resource]), v).await?;
+                        .with_configs(vec![
+                            alter_configs_request::AlterableConfig::default()
+                                .with_name(StrBytes::from_static_str("retention.ms"))
+                                .with_value(Some(StrBytes::from_static_str("3600000"))),
+                        ]);
+                    let response = c
+                        .send(AlterConfigsRequest::default().with_resources(vec![resource]), v)
+                        .await?;
                     assert_eq!(response.responses[0].error_code, 0, "{context}");
                 }
                 ApiKey::IncrementalAlterConfigs => {
@@ -201,11 +264,18 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
                     let resource = incremental_alter_configs_request::AlterConfigsResource::default()
                         .with_resource_type(4)
                         .with_resource_name(StrBytes::from_static_str("102"))
-                        .with_configs(vec![incremental_alter_configs_request::AlterableConfig::default()
-                            .with_name(StrBytes::from_static_str("follower.replication.throttled.rate"))
-                            .with_config_operation(0)
-                            .with_value(Some(StrBytes::from_static_str("1048576")))]);
-                    let response = c.send(IncrementalAlterConfigsRequest::default().with_resources(vec![resource]), v).await?;
+                        .with_configs(vec![
+                            incremental_alter_configs_request::AlterableConfig::default()
+                                .with_name(StrBytes::from_static_str("follower.replication.throttled.rate"))
+                                .with_config_operation(0)
+                                .with_value(Some(StrBytes::from_static_str("1048576"))),
+                        ]);
+                    let response = c
+                        .send(
+                            IncrementalAlterConfigsRequest::default().with_resources(vec![resource]),
+                            v,
+                        )
+                        .await?;
                     assert_eq!(response.responses[0].error_code, 0, "{context}");
                 }
                 ApiKey::DescribeLogDirs => {
@@ -216,9 +286,15 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
                 }
                 ApiKey::ListOffsets => {
                     let mut c = client(&fake, leader).await?;
-                    let p = ListOffsetsPartition::default().with_partition_index(0).with_timestamp(-1);
-                    let t = ListOffsetsTopic::default().with_name(name(topic)).with_partitions(vec![p]);
-                    let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![t]);
+                    let p = ListOffsetsPartition::default()
+                        .with_partition_index(0)
+                        .with_timestamp(-1);
+                    let t = ListOffsetsTopic::default()
+                        .with_name(name(topic))
+                        .with_partitions(vec![p]);
+                    let request = ListOffsetsRequest::default()
+                        .with_replica_id(BrokerId(-1))
+                        .with_topics(vec![t]);
                     let response = c.send(request, v).await?;
                     let p = &response.topics[0].partitions[0];
                     assert_eq!((p.error_code, p.offset), (0, 500), "{context}");
@@ -226,13 +302,17 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
                 ApiKey::OffsetFetch => {
                     let mut c = client(&fake, coordinator).await?;
                     let request = if v >= 8 {
-                        OffsetFetchRequest::default().with_groups(vec![offset_fetch_request::OffsetFetchRequestGroup::default()
-                            .with_group_id(GroupId(StrBytes::from_static_str(group)))
-                            .with_topics(None)])
+                        OffsetFetchRequest::default().with_groups(vec![
+                            offset_fetch_request::OffsetFetchRequestGroup::default()
+                                .with_group_id(GroupId(StrBytes::from_static_str(group)))
+                                .with_topics(None),
+                        ])
                     } else {
-                        let topics = vec![offset_fetch_request::OffsetFetchRequestTopic::default()
-                            .with_name(name(topic))
-                            .with_partition_indexes(vec![0])];
+                        let topics = vec![
+                            offset_fetch_request::OffsetFetchRequestTopic::default()
+                                .with_name(name(topic))
+                                .with_partition_indexes(vec![0]),
+                        ];
                         OffsetFetchRequest::default()
                             .with_group_id(GroupId(StrBytes::from_static_str(group)))
                             .with_topics(Some(topics))
@@ -255,7 +335,11 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
                         FindCoordinatorRequest::default().with_key(StrBytes::from_static_str(group))
                     };
                     let response = c.send(request, v).await?;
-                    let node = if v >= 4 { response.coordinators[0].node_id.0 } else { response.node_id.0 };
+                    let node = if v >= 4 {
+                        response.coordinators[0].node_id.0
+                    } else {
+                        response.node_id.0
+                    };
                     assert_eq!(node, coordinator, "{context}");
                 }
                 ApiKey::ListGroups => {
@@ -265,7 +349,8 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
                 }
                 ApiKey::DescribeGroups => {
                     let mut c = client(&fake, coordinator).await?;
-                    let request = DescribeGroupsRequest::default().with_groups(vec![GroupId(StrBytes::from_static_str(group))]);
+                    let request =
+                        DescribeGroupsRequest::default().with_groups(vec![GroupId(StrBytes::from_static_str(group))]);
                     let response = c.send(request, v).await?;
                     assert_eq!(response.groups[0].error_code, 0, "{context}");
                     assert_eq!(response.groups[0].group_state.as_str(), "Empty", "{context}");

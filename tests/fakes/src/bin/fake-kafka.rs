@@ -1,5 +1,6 @@
 //! `fake-kafka`: the Kafka fake as a process for the rig. Prints one JSON line with its addresses
 //! on stdout, then serves until SIGINT/SIGTERM. See tests/fakes/README.md ("Kafka").
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -11,7 +12,10 @@ use kfscale_fakes::kafka::seed::{Layout, Seed};
 use kfscale_fakes::kafka::watcher::{self, WatchTarget};
 
 #[derive(Parser, Debug)]
-#[command(name = "fake-kafka", about = "A multi-broker Kafka fake on the real wire protocol (test equipment)")]
+#[command(
+    name = "fake-kafka",
+    about = "A multi-broker Kafka fake on the real wire protocol (test equipment)"
+)]
 struct Args {
     /// The seed file (JSON): brokers, topics, groups, configs. Without it: --brokers live brokers.
     #[arg(long, env = "FAKE_KAFKA_SEED")]
@@ -49,6 +53,7 @@ async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let args = Args::parse();
     let seed = match &args.seed {
@@ -64,9 +69,13 @@ async fn main() -> Result<()> {
     };
     anyhow::ensure!(args.clock_speed >= 0.0, "--clock-speed must not be negative");
     let layout = seed.layout;
-    let fake = FakeKafka::start_on(seed, ModelClock::new(args.clock_speed), SocketAddr::from(([127, 0, 0, 1], args.control_port)))
-        .await
-        .context("starting the Kafka fake")?;
+    let fake = FakeKafka::start_on(
+        seed,
+        ModelClock::new(args.clock_speed),
+        SocketAddr::from(([127, 0, 0, 1], args.control_port)),
+    )
+    .await
+    .context("starting the Kafka fake")?;
     let watch = match (&args.watch_statefulset, &args.watch_namespace) {
         (Some(statefulset), Some(namespace)) => {
             let target = WatchTarget {

@@ -11,12 +11,18 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(error: ResponseError, message: impl Into<String>) -> ApiError {
-        ApiError { code: error.code(), message: Some(message.into()) }
+        ApiError {
+            code: error.code(),
+            message: Some(message.into()),
+        }
     }
 
     /// An error without a message: Kafka sends null when it has nothing to add.
     pub fn bare(error: ResponseError) -> ApiError {
-        ApiError { code: error.code(), message: None }
+        ApiError {
+            code: error.code(),
+            message: None,
+        }
     }
 
     pub fn from_code(code: i16) -> ApiError {
@@ -45,7 +51,9 @@ pub fn error_code(name: &str) -> Option<i16> {
         return Some(0);
     }
     // The crate knows every code Kafka defines; the table is small enough to scan.
-    (-1..=200).find(|&code| code != 0 && (error_name(code) == wanted || camel_upper(code).as_deref() == Some(wanted.as_str())))
+    (-1..=200).find(|&code| {
+        code != 0 && (error_name(code) == wanted || camel_upper(code).as_deref() == Some(wanted.as_str()))
+    })
 }
 
 fn camel_upper(code: i16) -> Option<String> {

@@ -55,7 +55,9 @@ impl FakeKafka {
 
     /// Like `start`, with the control endpoint on `control` (port 0: a free one).
     pub async fn start_on(seed: Seed, clock: ModelClock, control: SocketAddr) -> Result<FakeKafka> {
-        let epoch_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let epoch_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         let now = clock.now_ms();
         let cluster = Cluster::from_seed(&seed, now, epoch_ms - now as i64)?;
         let shared = Arc::new(Shared {
@@ -85,12 +87,20 @@ impl FakeKafka {
                 ticker_shared.sync_listeners();
             }
         });
-        Ok(FakeKafka { shared, control, tasks: vec![http, ticker] })
+        Ok(FakeKafka {
+            shared,
+            control,
+            tasks: vec![http, ticker],
+        })
     }
 
     /// `host:port` of every live broker, comma-separated (a client's bootstrap servers).
     pub fn bootstrap_servers(&self) -> String {
-        self.broker_addrs().values().map(SocketAddr::to_string).collect::<Vec<_>>().join(",")
+        self.broker_addrs()
+            .values()
+            .map(SocketAddr::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// The address of every live broker, by id.
@@ -138,8 +148,11 @@ impl FakeKafka {
 
     /// The line the binary prints at start: control URL, bootstrap servers, broker addresses.
     pub fn addresses(&self) -> serde_json::Value {
-        let brokers: BTreeMap<String, String> =
-            self.broker_addrs().into_iter().map(|(id, addr)| (id.to_string(), addr.to_string())).collect();
+        let brokers: BTreeMap<String, String> = self
+            .broker_addrs()
+            .into_iter()
+            .map(|(id, addr)| (id.to_string(), addr.to_string()))
+            .collect();
         let cluster_id = lock(&self.shared.cluster).cluster_id.clone();
         serde_json::json!({
             "control": self.control_url(),

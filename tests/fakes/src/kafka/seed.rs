@@ -176,7 +176,12 @@ impl Seed {
             layout,
             settings: Settings::default(),
             brokers: (0..count)
-                .map(|i| SeedBroker { id: layout.id_base() + i, rack: None, alive: true, disk_bytes: None })
+                .map(|i| SeedBroker {
+                    id: layout.id_base() + i,
+                    rack: None,
+                    alive: true,
+                    disk_bytes: None,
+                })
                 .collect(),
             topics: Vec::new(),
             groups: Vec::new(),

@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use futures::{StreamExt, pin_mut};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::Api;
-use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
 
 use crate::kafka::model::Cluster;
 use crate::kafka::model::lifecycle::BrokerChange;
@@ -46,14 +46,19 @@ impl PodView {
                 .as_ref()
                 .and_then(|s| s.conditions.as_ref())
                 .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
-        Some(PodView { name, ready, node: pod.spec.as_ref().and_then(|s| s.node_name.clone()) })
+        Some(PodView {
+            name,
+            ready,
+            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+        })
     }
 }
 
 /// The ordinal of a StatefulSet pod name (`<statefulset>-<ordinal>`).
 pub fn ordinal(statefulset: &str, pod: &str) -> Option<i32> {
     let digits = pod.strip_prefix(statefulset)?.strip_prefix('-')?;
-    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0')) {
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0'))
+    {
         return None;
     }
     digits.parse().ok()
@@ -83,7 +88,11 @@ pub fn reconcile(
             changes.push((id, change));
         }
     }
-    let live: Vec<i32> = cluster.active_brokers().map(|b| b.id).filter(|&id| id >= target.id_base).collect();
+    let live: Vec<i32> = cluster
+        .active_brokers()
+        .map(|b| b.id)
+        .filter(|&id| id >= target.id_base)
+        .collect();
     for id in live.into_iter().filter(|id| !desired.contains(id)) {
         changes.push((id, cluster.broker_down(id)));
     }
@@ -100,7 +109,9 @@ pub async fn client(kubeconfig: Option<&std::path::Path>) -> Result<kube::Client
                 .await
                 .with_context(|| format!("loading kubeconfig {}", path.display()))?
         }
-        None => kube::Config::infer().await.context("finding a kubeconfig (KUBECONFIG or in-cluster)")?,
+        None => kube::Config::infer()
+            .await
+            .context("finding a kubeconfig (KUBECONFIG or in-cluster)")?,
     };
     kube::Client::try_from(config).context("building the Kubernetes client")
 }
@@ -152,10 +163,15 @@ pub async fn run(shared: Arc<Shared>, client: kube::Client, target: WatchTarget)
         let mut racks = BTreeMap::new();
         if target.rack_from_node_zone {
             for pod in pods.values().filter(|p| p.ready) {
-                let (Some(node), Some(o)) = (&pod.node, ordinal(&target.statefulset, &pod.name)) else { continue };
+                let (Some(node), Some(o)) = (&pod.node, ordinal(&target.statefulset, &pod.name)) else {
+                    continue;
+                };
                 if !zones.contains_key(node)
                     && let Ok(n) = nodes_api.get(node).await
-                    && let Some(zone) = n.metadata.labels.and_then(|l| l.get("topology.kubernetes.io/zone").cloned())
+                    && let Some(zone) = n
+                        .metadata
+                        .labels
+                        .and_then(|l| l.get("topology.kubernetes.io/zone").cloned())
                 {
                     zones.insert(node.clone(), zone);
                 }
@@ -188,7 +204,11 @@ mod tests {
     }
 
     fn pod(name: &str, ready: bool) -> PodView {
-        PodView { name: name.into(), ready, node: None }
+        PodView {
+            name: name.into(),
+            ready,
+            node: None,
+        }
     }
 
     #[test]
@@ -203,25 +223,43 @@ mod tests {
     #[test]
     fn ready_pods_are_live_brokers_and_the_rest_are_fenced() {
         let mut cluster = Cluster::from_seed(&Seed::with_brokers(Layout::Kraft, 3), 0, 0).unwrap();
-        let pods = [pod("kafka-kraft-broker-0", true), pod("kafka-kraft-broker-1", false), pod("kafka-kraft-broker-3", true)];
+        let pods = [
+            pod("kafka-kraft-broker-0", true),
+            pod("kafka-kraft-broker-1", false),
+            pod("kafka-kraft-broker-3", true),
+        ];
         let desired = desired_brokers(&target(), &pods);
         assert_eq!(desired, BTreeSet::from([100, 103]));
         let changes = reconcile(&mut cluster, &target(), &desired, &BTreeMap::new());
         assert_eq!(
             changes,
-            vec![(103, BrokerChange::Registered), (101, BrokerChange::Fenced), (102, BrokerChange::Fenced)]
+            vec![
+                (103, BrokerChange::Registered),
+                (101, BrokerChange::Fenced),
+                (102, BrokerChange::Fenced)
+            ]
         );
         let live: Vec<i32> = cluster.active_brokers().map(|b| b.id).collect();
         assert_eq!(live, vec![100, 103]);
         // A pod Ready again brings its broker back with the same id.
-        let desired = desired_brokers(&target(), &[pod("kafka-kraft-broker-0", true), pod("kafka-kraft-broker-1", true)]);
+        let desired = desired_brokers(
+            &target(),
+            &[pod("kafka-kraft-broker-0", true), pod("kafka-kraft-broker-1", true)],
+        );
         let changes = reconcile(&mut cluster, &target(), &desired, &BTreeMap::new());
-        assert_eq!(changes, vec![(101, BrokerChange::Unfenced), (103, BrokerChange::Fenced)]);
+        assert_eq!(
+            changes,
+            vec![(101, BrokerChange::Unfenced), (103, BrokerChange::Fenced)]
+        );
     }
 
     #[test]
     fn legacy_ids_start_at_zero() {
-        let legacy = WatchTarget { statefulset: "kafka-broker".into(), id_base: 0, ..target() };
+        let legacy = WatchTarget {
+            statefulset: "kafka-broker".into(),
+            id_base: 0,
+            ..target()
+        };
         let desired = desired_brokers(&legacy, &[pod("kafka-broker-0", true), pod("kafka-broker-2", true)]);
         assert_eq!(desired, BTreeSet::from([0, 2]));
     }

@@ -25,23 +25,35 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(addr: SocketAddr) -> Result<Client> {
-        let stream = tokio::time::timeout(PATIENCE, TcpStream::connect(addr)).await.context("connect timed out")??;
-        Ok(Client { stream, correlation_id: 0 })
+        let stream = tokio::time::timeout(PATIENCE, TcpStream::connect(addr))
+            .await
+            .context("connect timed out")??;
+        Ok(Client {
+            stream,
+            correlation_id: 0,
+        })
     }
 
     /// Sends `request` at `version` and decodes the response at the same version.
     pub async fn send<R: Request>(&mut self, request: R, version: i16) -> Result<R::Response> {
         let api_key = ApiKey::try_from(R::KEY).map_err(|()| anyhow::anyhow!("unknown key {}", R::KEY))?;
         let mut body = BytesMut::new();
-        request.encode(&mut body, version).with_context(|| format!("encoding {api_key:?} v{version}"))?;
+        request
+            .encode(&mut body, version)
+            .with_context(|| format!("encoding {api_key:?} v{version}"))?;
         let Some(mut reply) = self.send_raw(R::KEY, version, &body).await? else {
             bail!("the fake closed the connection on {api_key:?} v{version}");
         };
         let header_version = <R::Response as HeaderVersion>::header_version(version);
         let header = ResponseHeader::decode(&mut reply, header_version)?;
         anyhow::ensure!(header.correlation_id == self.correlation_id, "correlation id mismatch");
-        let response = R::Response::decode(&mut reply, version).with_context(|| format!("decoding {api_key:?} v{version}"))?;
-        anyhow::ensure!(!reply.has_remaining(), "{} bytes left after the {api_key:?} v{version} response", reply.remaining());
+        let response =
+            R::Response::decode(&mut reply, version).with_context(|| format!("decoding {api_key:?} v{version}"))?;
+        anyhow::ensure!(
+            !reply.has_remaining(),
+            "{} bytes left after the {api_key:?} v{version} response",
+            reply.remaining()
+        );
         Ok(response)
     }
 
@@ -63,9 +75,17 @@ impl Client {
         frame[..4].copy_from_slice(&size.to_be_bytes());
         self.stream.write_all(&frame).await?;
         let mut size = [0u8; 4];
-        match tokio::time::timeout(PATIENCE, self.stream.read_exact(&mut size)).await.context("no answer in time")? {
+        match tokio::time::timeout(PATIENCE, self.stream.read_exact(&mut size))
+            .await
+            .context("no answer in time")?
+        {
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+                ) =>
+            {
                 return Ok(None);
             }
             Err(e) => return Err(e.into()),
@@ -82,7 +102,9 @@ pub async fn start(seed: Seed) -> Result<FakeKafka> {
 }
 
 pub async fn client(fake: &FakeKafka, broker: i32) -> Result<Client> {
-    let addr = fake.broker_addr(broker).with_context(|| format!("broker {broker} has no listener"))?;
+    let addr = fake
+        .broker_addr(broker)
+        .with_context(|| format!("broker {broker} has no listener"))?;
     Client::connect(addr).await
 }
 
@@ -142,8 +164,8 @@ pub mod ops {
     }
 
     pub async fn metadata(c: &mut Client, topic: &str) -> Result<Vec<Shown>> {
-        let request =
-            MetadataRequest::default().with_topics(Some(vec![MetadataRequestTopic::default().with_name(Some(name(topic)))]));
+        let request = MetadataRequest::default()
+            .with_topics(Some(vec![MetadataRequestTopic::default().with_name(Some(name(topic)))]));
         let response = c.send(request, 12).await?;
         let t = &response.topics[0];
         anyhow::ensure!(t.error_code == 0, "metadata of {topic}: error {}", t.error_code);
@@ -161,7 +183,11 @@ pub mod ops {
     }
 
     /// Starts (Some) or cancels (None) reassignments; returns each partition's error code.
-    pub async fn reassign(c: &mut Client, topic: &str, moves: &[(i32, Option<&[i32]>)]) -> Result<Vec<(i16, Option<String>)>> {
+    pub async fn reassign(
+        c: &mut Client,
+        topic: &str,
+        moves: &[(i32, Option<&[i32]>)],
+    ) -> Result<Vec<(i16, Option<String>)>> {
         reassign_with(c, topic, moves, true).await
     }
 
@@ -173,11 +199,19 @@ pub mod ops {
     ) -> Result<Vec<(i16, Option<String>)>> {
         let partitions = moves
             .iter()
-            .map(|(p, target)| ReassignablePartition::default().with_partition_index(*p).with_replicas(target.map(brokers)))
+            .map(|(p, target)| {
+                ReassignablePartition::default()
+                    .with_partition_index(*p)
+                    .with_replicas(target.map(brokers))
+            })
             .collect();
         let request = AlterPartitionReassignmentsRequest::default()
             .with_allow_replication_factor_change(allow_rf_change)
-            .with_topics(vec![ReassignableTopic::default().with_name(name(topic)).with_partitions(partitions)]);
+            .with_topics(vec![
+                ReassignableTopic::default()
+                    .with_name(name(topic))
+                    .with_partitions(partitions),
+            ]);
         let response = c.send(request, 1).await?;
         anyhow::ensure!(response.error_code == 0, "top-level error {}", response.error_code);
         Ok(response.responses[0]
@@ -189,14 +223,22 @@ pub mod ops {
 
     /// In-flight reassignments: (topic, partition, replicas, adding, removing).
     pub async fn list_reassignments(c: &mut Client) -> Result<Vec<(String, i32, Vec<i32>, Vec<i32>, Vec<i32>)>> {
-        let response = c.send(ListPartitionReassignmentsRequest::default().with_topics(None), 0).await?;
+        let response = c
+            .send(ListPartitionReassignmentsRequest::default().with_topics(None), 0)
+            .await?;
         anyhow::ensure!(response.error_code == 0, "error {}", response.error_code);
         Ok(response
             .topics
             .iter()
             .flat_map(|t| {
                 t.partitions.iter().map(move |p| {
-                    (t.name.0.to_string(), p.partition_index, ids(&p.replicas), ids(&p.adding_replicas), ids(&p.removing_replicas))
+                    (
+                        t.name.0.to_string(),
+                        p.partition_index,
+                        ids(&p.replicas),
+                        ids(&p.adding_replicas),
+                        ids(&p.removing_replicas),
+                    )
                 })
             })
             .collect())
@@ -204,8 +246,11 @@ pub mod ops {
 
     /// The size DescribeLogDirs on this broker reports for a partition (None: not hosted).
     pub async fn log_dir_size(c: &mut Client, topic: &str, partition: i32) -> Result<Option<i64>> {
-        let request = DescribeLogDirsRequest::default()
-            .with_topics(Some(vec![DescribableLogDirTopic::default().with_topic(name(topic)).with_partitions(vec![partition])]));
+        let request = DescribeLogDirsRequest::default().with_topics(Some(vec![
+            DescribableLogDirTopic::default()
+                .with_topic(name(topic))
+                .with_partitions(vec![partition]),
+        ]));
         let response = c.send(request, 4).await?;
         Ok(response
             .results
@@ -217,7 +262,12 @@ pub mod ops {
     }
 
     /// IncrementalAlterConfigs SET on one resource (type 2 topic, 4 broker); returns the error code.
-    pub async fn set_configs(c: &mut Client, resource_type: i8, resource: &str, configs: &[(&str, &str)]) -> Result<i16> {
+    pub async fn set_configs(
+        c: &mut Client,
+        resource_type: i8,
+        resource: &str,
+        configs: &[(&str, &str)],
+    ) -> Result<i16> {
         let configs = configs
             .iter()
             .map(|(k, v)| {
@@ -231,7 +281,12 @@ pub mod ops {
             .with_resource_type(resource_type)
             .with_resource_name(StrBytes::from_string(resource.to_string()))
             .with_configs(configs);
-        let response = c.send(IncrementalAlterConfigsRequest::default().with_resources(vec![resource]), 1).await?;
+        let response = c
+            .send(
+                IncrementalAlterConfigsRequest::default().with_resources(vec![resource]),
+                1,
+            )
+            .await?;
         Ok(response.responses[0].error_code)
     }
 
@@ -243,27 +298,39 @@ pub mod ops {
 
     /// (log end offset, committed offset) of a partition through ListOffsets and OffsetFetch.
     pub async fn lag(fake: &FakeKafka, group: &str, topic: &str, partition: i32) -> Result<(i64, i64)> {
-        let leader = fake.with_cluster(|c| c.partition(topic, partition).map(|p| p.leader)).unwrap_or(-1);
+        let leader = fake
+            .with_cluster(|c| c.partition(topic, partition).map(|p| p.leader))
+            .unwrap_or(-1);
         let mut c = super::client(fake, leader).await?;
-        let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![
-            kafka_protocol::messages::list_offsets_request::ListOffsetsTopic::default()
-                .with_name(name(topic))
-                .with_partitions(vec![kafka_protocol::messages::list_offsets_request::ListOffsetsPartition::default()
-                    .with_partition_index(partition)
-                    .with_timestamp(-1)]),
-        ]);
+        let request = ListOffsetsRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![
+                kafka_protocol::messages::list_offsets_request::ListOffsetsTopic::default()
+                    .with_name(name(topic))
+                    .with_partitions(vec![
+                        kafka_protocol::messages::list_offsets_request::ListOffsetsPartition::default()
+                            .with_partition_index(partition)
+                            .with_timestamp(-1),
+                    ]),
+            ]);
         let end = c.send(request, 10).await?.topics[0].partitions[0].offset;
         let coordinator = fake.with_cluster(|c| c.coordinator(group)).unwrap_or(-1);
         let mut c = super::client(fake, coordinator).await?;
         let request = OffsetFetchRequest::default().with_groups(vec![
             kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup::default()
                 .with_group_id(GroupId(StrBytes::from_string(group.to_string())))
-                .with_topics(Some(vec![kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopics::default()
-                    .with_name(name(topic))
-                    .with_partition_indexes(vec![partition])])),
+                .with_topics(Some(vec![
+                    kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopics::default()
+                        .with_name(name(topic))
+                        .with_partition_indexes(vec![partition]),
+                ])),
         ]);
         let response = c.send(request, 9).await?;
-        anyhow::ensure!(response.groups[0].error_code == 0, "offset fetch error {}", response.groups[0].error_code);
+        anyhow::ensure!(
+            response.groups[0].error_code == 0,
+            "offset fetch error {}",
+            response.groups[0].error_code
+        );
         Ok((end, response.groups[0].topics[0].partitions[0].committed_offset))
     }
 }

@@ -80,7 +80,14 @@ impl Faults {
         }
         self.next_id += 1;
         let id = self.next_id;
-        self.active.push(Fault { id, remaining: spec.count, spec, api_key, error, hits: 0 });
+        self.active.push(Fault {
+            id,
+            remaining: spec.count,
+            spec,
+            api_key,
+            error,
+            hits: 0,
+        });
         Ok(id)
     }
 
@@ -166,7 +173,9 @@ mod tests {
     #[test]
     fn a_counted_fault_hits_that_many_requests_of_its_api() {
         let mut faults = Faults::default();
-        faults.add(spec("CREATE_PARTITIONS", "NOT_CONTROLLER", Some(2))).unwrap();
+        faults
+            .add(spec("CREATE_PARTITIONS", "NOT_CONTROLLER", Some(2)))
+            .unwrap();
         assert!(faults.take(ApiKey::Metadata as i16, 100).is_none());
         let hit = faults.take(ApiKey::CreatePartitions as i16, 100).unwrap();
         assert_eq!(hit.error.unwrap().code, 41);

@@ -23,7 +23,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_control/mutations", get(mutation_counts))
         .route("/_control/mutations/log", get(mutation_log))
-        .route("/_control/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/_control/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/_control/faults/{id}", delete(remove_fault))
         .route("/_control/clock", get(clock))
         .route("/_control/clock/advance", post(advance_clock))
@@ -108,7 +111,11 @@ async fn clear_faults(State(shared): State<Arc<Shared>>) -> Json<Value> {
 }
 
 async fn remove_fault(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) -> Result<Json<Value>, StatusCode> {
-    if lock(&shared.faults).remove(id) { Ok(Json(json!({ "removed": id }))) } else { Err(StatusCode::NOT_FOUND) }
+    if lock(&shared.faults).remove(id) {
+        Ok(Json(json!({ "removed": id })))
+    } else {
+        Err(StatusCode::NOT_FOUND)
+    }
 }
 
 async fn clock(State(shared): State<Arc<Shared>>) -> Json<Value> {
@@ -179,8 +186,18 @@ struct DownQuery {
 }
 
 /// Fences a broker (its pod went away) and closes its listener; `?unregister=true` also forgets it.
-async fn broker_down(State(shared): State<Arc<Shared>>, Path(id): Path<i32>, Query(q): Query<DownQuery>) -> Json<Value> {
-    let change = shared.with_cluster(|c| if q.unregister { c.unregister_broker(id) } else { c.broker_down(id) });
+async fn broker_down(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<i32>,
+    Query(q): Query<DownQuery>,
+) -> Json<Value> {
+    let change = shared.with_cluster(|c| {
+        if q.unregister {
+            c.unregister_broker(id)
+        } else {
+            c.broker_down(id)
+        }
+    });
     shared.sync_listeners();
     Json(json!({ "change": format!("{change:?}") }))
 }
@@ -195,7 +212,9 @@ struct Size {
 }
 
 async fn set_size(State(shared): State<Arc<Shared>>, Json(s): Json<Size>) -> Reply {
-    let n = shared.with_cluster(|c| c.set_size(&s.topic, s.partition, s.bytes)).map_err(|e| BadRequest(e.to_string()))?;
+    let n = shared
+        .with_cluster(|c| c.set_size(&s.topic, s.partition, s.bytes))
+        .map_err(|e| BadRequest(e.to_string()))?;
     Ok(Json(json!({ "partitions": n })))
 }
 

@@ -1,9 +1,13 @@
 //! Metadata and DescribeCluster (KafkaApis.handleTopicMetadataRequest / handleDescribeCluster,
 //! KRaftMetadataCache.getPartitionMetadata).
 use kafka_protocol::ResponseError;
-use kafka_protocol::messages::metadata_response::{MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic};
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
-use kafka_protocol::messages::{BrokerId, DescribeClusterRequest, DescribeClusterResponse, MetadataRequest, MetadataResponse};
+use kafka_protocol::messages::metadata_response::{
+    MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use kafka_protocol::messages::{
+    BrokerId, DescribeClusterRequest, DescribeClusterResponse, MetadataRequest, MetadataResponse,
+};
 use uuid::Uuid;
 
 use super::{Ctx, Handler, acl, broker_ids, message, str_bytes, topic_name};
@@ -112,7 +116,11 @@ fn topic_metadata(cluster: &Cluster, topic: &Topic, version: i16, include_ops: b
         .iter()
         .map(|p| {
             let live = |ids: &[i32]| -> Vec<i32> {
-                if filter_live { ids.iter().copied().filter(|&r| cluster.is_active(r)).collect() } else { ids.to_vec() }
+                if filter_live {
+                    ids.iter().copied().filter(|&r| cluster.is_active(r)).collect()
+                } else {
+                    ids.to_vec()
+                }
             };
             let replicas = live(&p.replicas);
             let isr = live(&p.isr);
@@ -193,6 +201,8 @@ impl Handler for DescribeClusterRequest {
     }
 
     fn error_response(&self, _version: i16, error: &ApiError) -> DescribeClusterResponse {
-        DescribeClusterResponse::default().with_error_code(error.code).with_error_message(message(error))
+        DescribeClusterResponse::default()
+            .with_error_code(error.code)
+            .with_error_message(message(error))
     }
 }

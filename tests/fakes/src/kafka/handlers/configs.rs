@@ -39,7 +39,8 @@ fn invalid_request(text: impl Into<String>) -> ApiError {
 
 /// ConfigHelper.resourceNameToBrokerId.
 fn broker_id_of(name: &str) -> ApiResult<i32> {
-    name.parse().map_err(|_| invalid_request(format!("Broker id must be an integer, but it is: {name}")))
+    name.parse()
+        .map_err(|_| invalid_request(format!("Broker id must be an integer, but it is: {name}")))
 }
 
 impl Handler for DescribeConfigsRequest {
@@ -131,7 +132,10 @@ fn describe(ctx: &Ctx, resource_type: i8, name: &str) -> ApiResult<Vec<Entry>> {
             // The fake has no log4j loggers to show.
             Ok(Vec::new())
         }
-        other => Err(invalid_request(format!("Unsupported resource type: {}", resource_type_name(other)))),
+        other => Err(invalid_request(format!(
+            "Unsupported resource type: {}",
+            resource_type_name(other)
+        ))),
     }
 }
 
@@ -173,10 +177,7 @@ fn config_entry(e: Entry, version: i16, include_synonyms: bool) -> DescribeConfi
 
 /// The checks ConfigAdminManager.preprocess runs on a broker before it forwards an alter request:
 /// a resource at most once, a key at most once, broker resources only for this broker.
-fn preprocess(
-    ctx: &Ctx,
-    resources: &[(i8, String, Vec<String>)],
-) -> Vec<Option<ApiError>> {
+fn preprocess(ctx: &Ctx, resources: &[(i8, String, Vec<String>)]) -> Vec<Option<ApiError>> {
     let mut seen: BTreeMap<(i8, &str), usize> = BTreeMap::new();
     let mut errors: Vec<Option<ApiError>> = vec![None; resources.len()];
     for (i, (kind, name, _)) in resources.iter().enumerate() {
@@ -200,7 +201,9 @@ fn preprocess(
                 RESOURCE_TOPIC => None,
                 RESOURCE_BROKER if name.is_empty() => None,
                 RESOURCE_BROKER => match name.parse::<i32>() {
-                    Err(_) => Some(invalid_request(format!("Node id must be an integer, but it is: {name}"))),
+                    Err(_) => Some(invalid_request(format!(
+                        "Node id must be an integer, but it is: {name}"
+                    ))),
                     Ok(id) if id != ctx.broker => Some(invalid_request(format!(
                         "Unexpected broker id, expected {}, but received {name}",
                         ctx.broker
@@ -219,7 +222,10 @@ fn topic_exists(cluster: &Cluster, topic: &str) -> ApiResult<()> {
     if cluster.topics.contains_key(topic) {
         Ok(())
     } else {
-        Err(ApiError::new(ResponseError::UnknownTopicOrPartition, format!("The topic '{topic}' does not exist.")))
+        Err(ApiError::new(
+            ResponseError::UnknownTopicOrPartition,
+            format!("The topic '{topic}' does not exist."),
+        ))
     }
 }
 
@@ -243,7 +249,13 @@ impl Handler for AlterConfigsRequest {
         let listed: Vec<(i8, String, Vec<String>)> = self
             .resources
             .iter()
-            .map(|r| (r.resource_type, r.resource_name.to_string(), r.configs.iter().map(|c| c.name.to_string()).collect()))
+            .map(|r| {
+                (
+                    r.resource_type,
+                    r.resource_name.to_string(),
+                    r.configs.iter().map(|c| c.name.to_string()).collect(),
+                )
+            })
             .collect();
         let pre = preprocess(ctx, &listed);
         let responses = self
@@ -262,8 +274,11 @@ impl Handler for AlterConfigsRequest {
     }
 
     fn error_response(&self, _version: i16, error: &ApiError) -> AlterConfigsResponse {
-        let responses =
-            self.resources.iter().map(|r| alter_result(r.resource_type, &r.resource_name, Some(error.clone()))).collect();
+        let responses = self
+            .resources
+            .iter()
+            .map(|r| alter_result(r.resource_type, &r.resource_name, Some(error.clone())))
+            .collect();
         AlterConfigsResponse::default().with_responses(responses)
     }
 }
@@ -276,7 +291,10 @@ fn alter_legacy(
     let name = r.resource_name.to_string();
     let mut configs = BTreeMap::new();
     for c in &r.configs {
-        let value = c.value.as_ref().ok_or_else(|| invalid_request(format!("Null value not supported for : {}", c.name)))?;
+        let value = c
+            .value
+            .as_ref()
+            .ok_or_else(|| invalid_request(format!("Null value not supported for : {}", c.name)))?;
         configs.insert(c.name.to_string(), value.to_string());
     }
     let cluster = &mut *ctx.cluster;
@@ -290,7 +308,11 @@ fn alter_legacy(
     }
 }
 
-fn alter_result(resource_type: i8, name: &StrBytes, error: Option<ApiError>) -> alter_configs_response::AlterConfigsResourceResponse {
+fn alter_result(
+    resource_type: i8,
+    name: &StrBytes,
+    error: Option<ApiError>,
+) -> alter_configs_response::AlterConfigsResourceResponse {
     alter_configs_response::AlterConfigsResourceResponse::default()
         .with_error_code(error.as_ref().map_or(0, |e| e.code))
         .with_error_message(error.as_ref().and_then(message))
@@ -323,7 +345,13 @@ impl Handler for IncrementalAlterConfigsRequest {
         let listed: Vec<(i8, String, Vec<String>)> = self
             .resources
             .iter()
-            .map(|r| (r.resource_type, r.resource_name.to_string(), r.configs.iter().map(|c| c.name.to_string()).collect()))
+            .map(|r| {
+                (
+                    r.resource_type,
+                    r.resource_name.to_string(),
+                    r.configs.iter().map(|c| c.name.to_string()).collect(),
+                )
+            })
             .collect();
         let pre = preprocess(ctx, &listed);
         let responses = self
@@ -364,7 +392,11 @@ fn alter_incremental(
         if op != OpType::Delete && c.value.is_none() {
             return Err(invalid_request(format!("Null value not supported for : {}", c.name)));
         }
-        ops.push(AlterOp { name: c.name.to_string(), op, value: c.value.as_ref().map(|v| v.to_string()) });
+        ops.push(AlterOp {
+            name: c.name.to_string(),
+            op,
+            value: c.value.as_ref().map(|v| v.to_string()),
+        });
     }
     let cluster = &mut *ctx.cluster;
     if r.resource_type == RESOURCE_TOPIC {

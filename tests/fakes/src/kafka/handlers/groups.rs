@@ -6,8 +6,8 @@ use kafka_protocol::messages::describe_groups_response::DescribedGroup;
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::{
-    BrokerId, DescribeGroupsRequest, DescribeGroupsResponse, FindCoordinatorRequest, FindCoordinatorResponse,
-    GroupId, ListGroupsRequest, ListGroupsResponse,
+    BrokerId, DescribeGroupsRequest, DescribeGroupsResponse, FindCoordinatorRequest, FindCoordinatorResponse, GroupId,
+    ListGroupsRequest, ListGroupsResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -21,10 +21,18 @@ const KEY_TYPES: [i8; 3] = [0, 1, 2];
 /// (node id, host, port) of the coordinator of `key`.
 fn locate(cluster: &Cluster, key: &str, key_type: i8) -> ApiResult<(i32, String, i32)> {
     if !KEY_TYPES.contains(&key_type) {
-        return Err(ApiError::new(ResponseError::InvalidRequest, format!("Unknown coordinator type: {key_type}")));
+        return Err(ApiError::new(
+            ResponseError::InvalidRequest,
+            format!("Unknown coordinator type: {key_type}"),
+        ));
     }
-    let id = cluster.coordinator(key).ok_or_else(|| ApiError::bare(ResponseError::CoordinatorNotAvailable))?;
-    let broker = cluster.brokers.get(&id).ok_or_else(|| ApiError::bare(ResponseError::CoordinatorNotAvailable))?;
+    let id = cluster
+        .coordinator(key)
+        .ok_or_else(|| ApiError::bare(ResponseError::CoordinatorNotAvailable))?;
+    let broker = cluster
+        .brokers
+        .get(&id)
+        .ok_or_else(|| ApiError::bare(ResponseError::CoordinatorNotAvailable))?;
     Ok((id, broker.host.clone(), i32::from(broker.port)))
 }
 
@@ -54,8 +62,11 @@ impl Handler for FindCoordinatorRequest {
 
     fn error_response(&self, version: i16, error: &ApiError) -> FindCoordinatorResponse {
         if version >= 4 {
-            let coordinators =
-                self.coordinator_keys.iter().map(|key| coordinator_entry(key, Err(error.clone()))).collect();
+            let coordinators = self
+                .coordinator_keys
+                .iter()
+                .map(|key| coordinator_entry(key, Err(error.clone())))
+                .collect();
             return FindCoordinatorResponse::default().with_coordinators(coordinators);
         }
         FindCoordinatorResponse::default()
@@ -70,9 +81,11 @@ impl Handler for FindCoordinatorRequest {
 fn coordinator_entry(key: &StrBytes, found: ApiResult<(i32, String, i32)>) -> Coordinator {
     let entry = Coordinator::default().with_key(key.clone());
     match found {
-        Ok((id, host, port)) => {
-            entry.with_node_id(BrokerId(id)).with_host(str_bytes(host)).with_port(port).with_error_message(None)
-        }
+        Ok((id, host, port)) => entry
+            .with_node_id(BrokerId(id))
+            .with_host(str_bytes(host))
+            .with_port(port)
+            .with_error_message(None),
         Err(error) => entry
             .with_node_id(BrokerId(-1))
             .with_host(str_bytes(""))
@@ -88,8 +101,16 @@ impl Handler for ListGroupsRequest {
     fn handle(self, ctx: &mut Ctx) -> ListGroupsResponse {
         let v = ctx.version;
         let cluster = &*ctx.cluster;
-        let states: Vec<String> = if v >= 4 { self.states_filter.iter().map(|s| s.to_lowercase()).collect() } else { Vec::new() };
-        let types: Vec<String> = if v >= 5 { self.types_filter.iter().map(|s| s.to_lowercase()).collect() } else { Vec::new() };
+        let states: Vec<String> = if v >= 4 {
+            self.states_filter.iter().map(|s| s.to_lowercase()).collect()
+        } else {
+            Vec::new()
+        };
+        let types: Vec<String> = if v >= 5 {
+            self.types_filter.iter().map(|s| s.to_lowercase()).collect()
+        } else {
+            Vec::new()
+        };
         let groups = cluster
             .groups
             .values()
@@ -124,13 +145,19 @@ impl Handler for DescribeGroupsRequest {
     fn handle(self, ctx: &mut Ctx) -> DescribeGroupsResponse {
         let v = ctx.version;
         let cluster = &*ctx.cluster;
-        let ops = if v >= 3 && self.include_authorized_operations { acl::group() } else { acl::OMITTED };
+        let ops = if v >= 3 && self.include_authorized_operations {
+            acl::group()
+        } else {
+            acl::OMITTED
+        };
         let groups = self
             .groups
             .iter()
             .map(|id| {
                 let name = id.0.to_string();
-                let described = DescribedGroup::default().with_group_id(id.clone()).with_authorized_operations(ops);
+                let described = DescribedGroup::default()
+                    .with_group_id(id.clone())
+                    .with_authorized_operations(ops);
                 if cluster.coordinator(&name) != Some(ctx.broker) {
                     return with_error(described, v, &ApiError::bare(ResponseError::NotCoordinator));
                 }

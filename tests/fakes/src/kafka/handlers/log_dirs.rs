@@ -18,10 +18,11 @@ impl Handler for DescribeLogDirsRequest {
         let cluster = &*ctx.cluster;
         let broker = ctx.broker;
         let now = cluster.now_ms;
-        let wanted: Option<BTreeMap<String, Vec<i32>>> = self
-            .topics
-            .as_ref()
-            .map(|list| list.iter().map(|t| (t.topic.0.to_string(), t.partitions.clone())).collect());
+        let wanted: Option<BTreeMap<String, Vec<i32>>> = self.topics.as_ref().map(|list| {
+            list.iter()
+                .map(|t| (t.topic.0.to_string(), t.partitions.clone()))
+                .collect()
+        });
         let mut used: i64 = 0;
         let mut topics = Vec::new();
         for topic in cluster.topics.values() {
@@ -54,10 +55,17 @@ impl Handler for DescribeLogDirsRequest {
                 );
             }
             if !partitions.is_empty() {
-                topics.push(DescribeLogDirsTopic::default().with_name(topic_name(topic.name.clone())).with_partitions(partitions));
+                topics.push(
+                    DescribeLogDirsTopic::default()
+                        .with_name(topic_name(topic.name.clone()))
+                        .with_partitions(partitions),
+                );
             }
         }
-        let disk = cluster.brokers.get(&broker).map_or(cluster.settings.disk_bytes, |b| b.disk_bytes);
+        let disk = cluster
+            .brokers
+            .get(&broker)
+            .map_or(cluster.settings.disk_bytes, |b| b.disk_bytes);
         let result = DescribeLogDirsResult::default()
             .with_log_dir(str_bytes(cluster.settings.log_dir.clone()))
             .with_topics(topics)

@@ -80,11 +80,28 @@ pub mod acl {
     }
 
     pub fn cluster() -> i32 {
-        bits(&[CREATE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE, ALTER, DESCRIBE])
+        bits(&[
+            CREATE,
+            CLUSTER_ACTION,
+            DESCRIBE_CONFIGS,
+            ALTER_CONFIGS,
+            IDEMPOTENT_WRITE,
+            ALTER,
+            DESCRIBE,
+        ])
     }
 
     pub fn topic() -> i32 {
-        bits(&[READ, WRITE, CREATE, DESCRIBE, DELETE, ALTER, DESCRIBE_CONFIGS, ALTER_CONFIGS])
+        bits(&[
+            READ,
+            WRITE,
+            CREATE,
+            DESCRIBE,
+            DELETE,
+            ALTER,
+            DESCRIBE_CONFIGS,
+            ALTER_CONFIGS,
+        ])
     }
 
     pub fn group() -> i32 {

@@ -32,7 +32,13 @@ impl Handler for ListOffsetsRequest {
                     .iter()
                     .map(|p| {
                         let mut out = ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
-                        match offset_for(ctx, t.name.0.as_str(), p.partition_index, p.current_leader_epoch, p.timestamp) {
+                        match offset_for(
+                            ctx,
+                            t.name.0.as_str(),
+                            p.partition_index,
+                            p.current_leader_epoch,
+                            p.timestamp,
+                        ) {
                             Err(error) => out.error_code = error.code,
                             Ok((timestamp, offset, epoch)) => {
                                 out.timestamp = timestamp;
@@ -45,7 +51,9 @@ impl Handler for ListOffsetsRequest {
                         out
                     })
                     .collect();
-                ListOffsetsTopicResponse::default().with_name(t.name.clone()).with_partitions(partitions)
+                ListOffsetsTopicResponse::default()
+                    .with_name(t.name.clone())
+                    .with_partitions(partitions)
             })
             .collect();
         ListOffsetsResponse::default().with_topics(topics)
@@ -65,7 +73,9 @@ impl Handler for ListOffsetsRequest {
                             .with_error_code(error.code)
                     })
                     .collect();
-                ListOffsetsTopicResponse::default().with_name(t.name.clone()).with_partitions(partitions)
+                ListOffsetsTopicResponse::default()
+                    .with_name(t.name.clone())
+                    .with_partitions(partitions)
             })
             .collect();
         ListOffsetsResponse::default().with_topics(topics)
@@ -73,9 +83,17 @@ impl Handler for ListOffsetsRequest {
 }
 
 /// (timestamp, offset, leader epoch) of one partition lookup.
-fn offset_for(ctx: &Ctx, topic: &str, partition: i32, current_leader_epoch: i32, timestamp: i64) -> ApiResult<(i64, i64, i32)> {
+fn offset_for(
+    ctx: &Ctx,
+    topic: &str,
+    partition: i32,
+    current_leader_epoch: i32,
+    timestamp: i64,
+) -> ApiResult<(i64, i64, i32)> {
     let cluster: &Cluster = ctx.cluster;
-    let p = cluster.partition(topic, partition).ok_or_else(|| ApiError::bare(ResponseError::UnknownTopicOrPartition))?;
+    let p = cluster
+        .partition(topic, partition)
+        .ok_or_else(|| ApiError::bare(ResponseError::UnknownTopicOrPartition))?;
     if p.leader != ctx.broker {
         return Err(ApiError::bare(ResponseError::NotLeaderOrFollower));
     }
@@ -115,10 +133,11 @@ impl Handler for OffsetFetchRequest {
                 .groups
                 .iter()
                 .map(|g| {
-                    let wanted: Option<Vec<(String, Vec<i32>)>> = g
-                        .topics
-                        .as_ref()
-                        .map(|ts| ts.iter().map(|t| (t.name.0.to_string(), t.partition_indexes.clone())).collect());
+                    let wanted: Option<Vec<(String, Vec<i32>)>> = g.topics.as_ref().map(|ts| {
+                        ts.iter()
+                            .map(|t| (t.name.0.to_string(), t.partition_indexes.clone()))
+                            .collect()
+                    });
                     let group = OffsetFetchResponseGroup::default().with_group_id(g.group_id.clone());
                     match fetch(ctx, g.group_id.0.as_str(), wanted.as_deref()) {
                         Err(error) => group.with_error_code(error.code),
@@ -126,18 +145,20 @@ impl Handler for OffsetFetchRequest {
                             topics
                                 .into_iter()
                                 .map(|(topic, partitions)| {
-                                    OffsetFetchResponseTopics::default().with_name(topic_name(topic)).with_partitions(
-                                        partitions
-                                            .into_iter()
-                                            .map(|(partition, offset, epoch)| {
-                                                OffsetFetchResponsePartitions::default()
-                                                    .with_partition_index(partition)
-                                                    .with_committed_offset(offset)
-                                                    .with_committed_leader_epoch(epoch)
-                                                    .with_metadata(Some(str_bytes("")))
-                                            })
-                                            .collect(),
-                                    )
+                                    OffsetFetchResponseTopics::default()
+                                        .with_name(topic_name(topic))
+                                        .with_partitions(
+                                            partitions
+                                                .into_iter()
+                                                .map(|(partition, offset, epoch)| {
+                                                    OffsetFetchResponsePartitions::default()
+                                                        .with_partition_index(partition)
+                                                        .with_committed_offset(offset)
+                                                        .with_committed_leader_epoch(epoch)
+                                                        .with_metadata(Some(str_bytes("")))
+                                                })
+                                                .collect(),
+                                        )
                                 })
                                 .collect(),
                         ),
@@ -146,31 +167,34 @@ impl Handler for OffsetFetchRequest {
                 .collect();
             return OffsetFetchResponse::default().with_groups(groups);
         }
-        let wanted: Option<Vec<(String, Vec<i32>)>> = self
-            .topics
-            .as_ref()
-            .map(|ts| ts.iter().map(|t| (t.name.0.to_string(), t.partition_indexes.clone())).collect());
+        let wanted: Option<Vec<(String, Vec<i32>)>> = self.topics.as_ref().map(|ts| {
+            ts.iter()
+                .map(|t| (t.name.0.to_string(), t.partition_indexes.clone()))
+                .collect()
+        });
         match fetch(ctx, self.group_id.0.as_str(), wanted.as_deref()) {
             Err(error) => self.error_response(v, &error),
             Ok(topics) => {
                 let topics = topics
                     .into_iter()
                     .map(|(topic, partitions)| {
-                        OffsetFetchResponseTopic::default().with_name(topic_name(topic)).with_partitions(
-                            partitions
-                                .into_iter()
-                                .map(|(partition, offset, epoch)| {
-                                    let mut out = OffsetFetchResponsePartition::default()
-                                        .with_partition_index(partition)
-                                        .with_committed_offset(offset)
-                                        .with_metadata(Some(str_bytes("")));
-                                    if v >= 5 {
-                                        out.committed_leader_epoch = epoch;
-                                    }
-                                    out
-                                })
-                                .collect(),
-                        )
+                        OffsetFetchResponseTopic::default()
+                            .with_name(topic_name(topic))
+                            .with_partitions(
+                                partitions
+                                    .into_iter()
+                                    .map(|(partition, offset, epoch)| {
+                                        let mut out = OffsetFetchResponsePartition::default()
+                                            .with_partition_index(partition)
+                                            .with_committed_offset(offset)
+                                            .with_metadata(Some(str_bytes("")));
+                                        if v >= 5 {
+                                            out.committed_leader_epoch = epoch;
+                                        }
+                                        out
+                                    })
+                                    .collect(),
+                            )
                     })
                     .collect();
                 OffsetFetchResponse::default().with_topics(topics)
@@ -183,7 +207,11 @@ impl Handler for OffsetFetchRequest {
             let groups = self
                 .groups
                 .iter()
-                .map(|g| OffsetFetchResponseGroup::default().with_group_id(g.group_id.clone()).with_error_code(error.code))
+                .map(|g| {
+                    OffsetFetchResponseGroup::default()
+                        .with_group_id(g.group_id.clone())
+                        .with_error_code(error.code)
+                })
                 .collect();
             return OffsetFetchResponse::default().with_groups(groups);
         }
@@ -197,17 +225,19 @@ impl Handler for OffsetFetchRequest {
                 .iter()
                 .flatten()
                 .map(|t| {
-                    OffsetFetchResponseTopic::default().with_name(t.name.clone()).with_partitions(
-                        t.partition_indexes
-                            .iter()
-                            .map(|&p| {
-                                OffsetFetchResponsePartition::default()
-                                    .with_partition_index(p)
-                                    .with_committed_offset(-1)
-                                    .with_error_code(error.code)
-                            })
-                            .collect(),
-                    )
+                    OffsetFetchResponseTopic::default()
+                        .with_name(t.name.clone())
+                        .with_partitions(
+                            t.partition_indexes
+                                .iter()
+                                .map(|&p| {
+                                    OffsetFetchResponsePartition::default()
+                                        .with_partition_index(p)
+                                        .with_committed_offset(-1)
+                                        .with_error_code(error.code)
+                                })
+                                .collect(),
+                        )
                 })
                 .collect();
         }
@@ -218,7 +248,11 @@ impl Handler for OffsetFetchRequest {
 /// A group's committed offsets as (topic, [(partition, offset, leader epoch)]): all it committed
 /// (`wanted` None) or the asked partitions, -1 where nothing is committed.
 #[allow(clippy::type_complexity)]
-fn fetch(ctx: &Ctx, group: &str, wanted: Option<&[(String, Vec<i32>)]>) -> ApiResult<Vec<(String, Vec<(i32, i64, i32)>)>> {
+fn fetch(
+    ctx: &Ctx,
+    group: &str,
+    wanted: Option<&[(String, Vec<i32>)]>,
+) -> ApiResult<Vec<(String, Vec<(i32, i64, i32)>)>> {
     let cluster: &Cluster = ctx.cluster;
     match cluster.coordinator(group) {
         None => return Err(ApiError::bare(ResponseError::CoordinatorNotAvailable)),
@@ -228,14 +262,19 @@ fn fetch(ctx: &Ctx, group: &str, wanted: Option<&[(String, Vec<i32>)]>) -> ApiRe
     let commits = cluster.groups.get(group).map(|g| &g.commits);
     let lookup = |topic: &str, partition: i32| -> (i32, i64, i32) {
         match commits.and_then(|c| c.get(&(topic.to_string(), partition))) {
-            Some(commit) => (partition, cluster.committed_offset(commit, topic, partition), commit.leader_epoch),
+            Some(commit) => (
+                partition,
+                cluster.committed_offset(commit, topic, partition),
+                commit.leader_epoch,
+            ),
             None => (partition, -1, -1),
         }
     };
     Ok(match wanted {
-        Some(list) => {
-            list.iter().map(|(topic, parts)| (topic.clone(), parts.iter().map(|&p| lookup(topic, p)).collect())).collect()
-        }
+        Some(list) => list
+            .iter()
+            .map(|(topic, parts)| (topic.clone(), parts.iter().map(|&p| lookup(topic, p)).collect()))
+            .collect(),
         None => {
             let mut by_topic: Vec<(String, Vec<(i32, i64, i32)>)> = Vec::new();
             for (topic, partition) in commits.into_iter().flat_map(|c| c.keys()) {

@@ -25,7 +25,10 @@ impl Handler for AlterPartitionReassignmentsRequest {
             .iter()
             .flat_map(|t| {
                 t.partitions.iter().map(move |p| {
-                    (format!("{}-{}", t.name.0, p.partition_index), json!(p.replicas.as_deref().map(ids)))
+                    (
+                        format!("{}-{}", t.name.0, p.partition_index),
+                        json!(p.replicas.as_deref().map(ids)),
+                    )
                 })
             })
             .collect();
@@ -61,10 +64,14 @@ impl Handler for AlterPartitionReassignmentsRequest {
                             .with_error_message(error.as_ref().and_then(message))
                     })
                     .collect();
-                ReassignableTopicResponse::default().with_name(t.name.clone()).with_partitions(partitions)
+                ReassignableTopicResponse::default()
+                    .with_name(t.name.clone())
+                    .with_partitions(partitions)
             })
             .collect();
-        let mut response = AlterPartitionReassignmentsResponse::default().with_error_message(None).with_responses(responses);
+        let mut response = AlterPartitionReassignmentsResponse::default()
+            .with_error_message(None)
+            .with_responses(responses);
         if v >= 1 {
             response.allow_replication_factor_change = self.allow_replication_factor_change;
         }
@@ -86,7 +93,9 @@ impl Handler for AlterPartitionReassignmentsRequest {
                             .with_error_message(message(error))
                     })
                     .collect();
-                ReassignableTopicResponse::default().with_name(t.name.clone()).with_partitions(partitions)
+                ReassignableTopicResponse::default()
+                    .with_name(t.name.clone())
+                    .with_partitions(partitions)
             })
             .collect();
         let mut response = AlterPartitionReassignmentsResponse::default()
@@ -107,10 +116,11 @@ impl Handler for ListPartitionReassignmentsRequest {
         if let Some(error) = not_controller(ctx) {
             return self.error_response(ctx.version, &error);
         }
-        let filter: Option<Vec<(String, Vec<i32>)>> = self
-            .topics
-            .as_ref()
-            .map(|list| list.iter().map(|t| (t.name.0.to_string(), t.partition_indexes.clone())).collect());
+        let filter: Option<Vec<(String, Vec<i32>)>> = self.topics.as_ref().map(|list| {
+            list.iter()
+                .map(|t| (t.name.0.to_string(), t.partition_indexes.clone()))
+                .collect()
+        });
         let topics = ctx
             .cluster
             .list_reassignments(filter.as_deref())
@@ -126,13 +136,19 @@ impl Handler for ListPartitionReassignmentsRequest {
                             .with_removing_replicas(broker_ids(&o.removing))
                     })
                     .collect();
-                OngoingTopicReassignment::default().with_name(topic_name(topic)).with_partitions(partitions)
+                OngoingTopicReassignment::default()
+                    .with_name(topic_name(topic))
+                    .with_partitions(partitions)
             })
             .collect();
-        ListPartitionReassignmentsResponse::default().with_error_message(None).with_topics(topics)
+        ListPartitionReassignmentsResponse::default()
+            .with_error_message(None)
+            .with_topics(topics)
     }
 
     fn error_response(&self, _version: i16, error: &ApiError) -> ListPartitionReassignmentsResponse {
-        ListPartitionReassignmentsResponse::default().with_error_code(error.code).with_error_message(message(error))
+        ListPartitionReassignmentsResponse::default()
+            .with_error_code(error.code)
+            .with_error_message(message(error))
     }
 }

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
-use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse};
+use kafka_protocol::messages::{
+    CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse,
+};
 use serde_json::json;
 
 use super::{Ctx, Handler, ids, message, str_bytes};
@@ -56,11 +58,20 @@ impl Handler for CreateTopicsRequest {
                 name: name.clone(),
                 num_partitions: t.num_partitions,
                 replication_factor: t.replication_factor,
-                assignments: t.assignments.iter().map(|a| (a.partition_index, ids(&a.broker_ids))).collect(),
+                assignments: t
+                    .assignments
+                    .iter()
+                    .map(|a| (a.partition_index, ids(&a.broker_ids)))
+                    .collect(),
                 configs: t
                     .configs
                     .iter()
-                    .map(|c| (c.name.to_string(), c.value.as_ref().map(|v| v.to_string()).unwrap_or_default()))
+                    .map(|c| {
+                        (
+                            c.name.to_string(),
+                            c.value.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                        )
+                    })
                     .collect::<BTreeMap<_, _>>(),
             };
             let result = match ctx.cluster.create_topic(&new, self.validate_only) {
@@ -76,7 +87,11 @@ impl Handler for CreateTopicsRequest {
     }
 
     fn error_response(&self, version: i16, error: &ApiError) -> CreateTopicsResponse {
-        let topics = self.topics.iter().map(|t| failed_topic(t.name.clone(), version, error)).collect();
+        let topics = self
+            .topics
+            .iter()
+            .map(|t| failed_topic(t.name.clone(), version, error))
+            .collect();
         CreateTopicsResponse::default().with_topics(topics)
     }
 }
@@ -101,12 +116,17 @@ fn created_topic(ctx: &Ctx, new: &NewTopic, version: i16) -> CreatableTopicResul
     if version >= 5 {
         let cluster = &*ctx.cluster;
         let (partitions, rf) = match cluster.topics.get(&new.name) {
-            Some(t) => (t.partitions.len() as i32, t.partitions.first().map_or(0, |p| p.replicas.len() as i16)),
-            None if !new.assignments.is_empty() => {
-                (new.assignments.len() as i32, new.assignments[0].1.len() as i16)
-            }
+            Some(t) => (
+                t.partitions.len() as i32,
+                t.partitions.first().map_or(0, |p| p.replicas.len() as i16),
+            ),
+            None if !new.assignments.is_empty() => (new.assignments.len() as i32, new.assignments[0].1.len() as i16),
             None => (
-                if new.num_partitions == -1 { cluster.settings.num_partitions } else { new.num_partitions },
+                if new.num_partitions == -1 {
+                    cluster.settings.num_partitions
+                } else {
+                    new.num_partitions
+                },
                 if new.replication_factor == -1 {
                     cluster.settings.default_replication_factor
                 } else {
@@ -154,9 +174,13 @@ impl Handler for CreatePartitionsRequest {
         let dup = duplicates(self.topics.iter().map(|t| t.name.0.as_str()));
         let mut results = Vec::new();
         for t in self.topics.iter().filter(|t| !dup.contains(t.name.0.as_str())) {
-            let assignments: Option<Vec<Vec<i32>>> =
-                t.assignments.as_ref().map(|list| list.iter().map(|a| ids(&a.broker_ids)).collect());
-            let outcome = ctx.cluster.create_partitions(t.name.0.as_str(), t.count, assignments.as_deref(), self.validate_only);
+            let assignments: Option<Vec<Vec<i32>>> = t
+                .assignments
+                .as_ref()
+                .map(|list| list.iter().map(|a| ids(&a.broker_ids)).collect());
+            let outcome =
+                ctx.cluster
+                    .create_partitions(t.name.0.as_str(), t.count, assignments.as_deref(), self.validate_only);
             let error = outcome.err();
             results.push(
                 CreatePartitionsTopicResult::default()

@@ -51,23 +51,62 @@ pub struct Def {
 }
 
 const fn def(name: &'static str, kind: Type, default: Option<&'static str>) -> Def {
-    Def { name, kind, default, dynamic: true, at_least: None, broker_synonym: None }
+    Def {
+        name,
+        kind,
+        default,
+        dynamic: true,
+        at_least: None,
+        broker_synonym: None,
+    }
 }
 
 const LONG_MAX: &str = "9223372036854775807";
 
 pub static TOPIC_CONFIGS: &[Def] = &[
-    Def { broker_synonym: Some("log.cleanup.policy"), ..def("cleanup.policy", Type::List, Some("delete")) },
-    Def { broker_synonym: Some("compression.type"), ..def("compression.type", Type::String, Some("producer")) },
-    Def { at_least: Some(0), ..def("delete.retention.ms", Type::Long, Some("86400000")) },
+    Def {
+        broker_synonym: Some("log.cleanup.policy"),
+        ..def("cleanup.policy", Type::List, Some("delete"))
+    },
+    Def {
+        broker_synonym: Some("compression.type"),
+        ..def("compression.type", Type::String, Some("producer"))
+    },
+    Def {
+        at_least: Some(0),
+        ..def("delete.retention.ms", Type::Long, Some("86400000"))
+    },
     def("follower.replication.throttled.replicas", Type::List, Some("")),
     def("leader.replication.throttled.replicas", Type::List, Some("")),
-    Def { broker_synonym: Some("message.max.bytes"), at_least: Some(0), ..def("max.message.bytes", Type::Int, Some("1048588")) },
-    Def { broker_synonym: Some("min.insync.replicas"), at_least: Some(1), ..def("min.insync.replicas", Type::Int, Some("1")) },
-    Def { broker_synonym: Some("log.retention.bytes"), ..def("retention.bytes", Type::Long, Some("-1")) },
-    Def { broker_synonym: Some("log.retention.ms"), at_least: Some(-1), ..def("retention.ms", Type::Long, Some("604800000")) },
-    Def { broker_synonym: Some("log.segment.bytes"), at_least: Some(14), ..def("segment.bytes", Type::Int, Some("1073741824")) },
-    Def { broker_synonym: Some("log.roll.ms"), at_least: Some(1), ..def("segment.ms", Type::Long, Some("604800000")) },
+    Def {
+        broker_synonym: Some("message.max.bytes"),
+        at_least: Some(0),
+        ..def("max.message.bytes", Type::Int, Some("1048588"))
+    },
+    Def {
+        broker_synonym: Some("min.insync.replicas"),
+        at_least: Some(1),
+        ..def("min.insync.replicas", Type::Int, Some("1"))
+    },
+    Def {
+        broker_synonym: Some("log.retention.bytes"),
+        ..def("retention.bytes", Type::Long, Some("-1"))
+    },
+    Def {
+        broker_synonym: Some("log.retention.ms"),
+        at_least: Some(-1),
+        ..def("retention.ms", Type::Long, Some("604800000"))
+    },
+    Def {
+        broker_synonym: Some("log.segment.bytes"),
+        at_least: Some(14),
+        ..def("segment.bytes", Type::Int, Some("1073741824"))
+    },
+    Def {
+        broker_synonym: Some("log.roll.ms"),
+        at_least: Some(1),
+        ..def("segment.ms", Type::Long, Some("604800000"))
+    },
     Def {
         broker_synonym: Some("unclean.leader.election.enable"),
         ..def("unclean.leader.election.enable", Type::Boolean, Some("false"))
@@ -75,7 +114,14 @@ pub static TOPIC_CONFIGS: &[Def] = &[
 ];
 
 const fn static_def(name: &'static str, kind: Type) -> Def {
-    Def { name, kind, default: None, dynamic: false, at_least: None, broker_synonym: None }
+    Def {
+        name,
+        kind,
+        default: None,
+        dynamic: false,
+        at_least: None,
+        broker_synonym: None,
+    }
 }
 
 pub static BROKER_CONFIGS: &[Def] = &[
@@ -83,18 +129,40 @@ pub static BROKER_CONFIGS: &[Def] = &[
     static_def("broker.id", Type::Int),
     static_def("broker.rack", Type::String),
     static_def("default.replication.factor", Type::Int),
-    Def { at_least: Some(0), ..def("follower.replication.throttled.rate", Type::Long, Some(LONG_MAX)) },
-    Def { at_least: Some(0), ..def("leader.replication.throttled.rate", Type::Long, Some(LONG_MAX)) },
+    Def {
+        at_least: Some(0),
+        ..def("follower.replication.throttled.rate", Type::Long, Some(LONG_MAX))
+    },
+    Def {
+        at_least: Some(0),
+        ..def("leader.replication.throttled.rate", Type::Long, Some(LONG_MAX))
+    },
     def("log.cleanup.policy", Type::List, Some("delete")),
     static_def("log.dirs", Type::String),
     def("log.retention.bytes", Type::Long, Some("-1")),
     def("log.retention.ms", Type::Long, None),
     def("log.roll.ms", Type::Long, None),
-    Def { at_least: Some(14), ..def("log.segment.bytes", Type::Int, Some("1073741824")) },
-    Def { at_least: Some(0), ..def("message.max.bytes", Type::Int, Some("1048588")) },
-    Def { at_least: Some(1), ..def("min.insync.replicas", Type::Int, Some("1")) },
+    Def {
+        at_least: Some(14),
+        ..def("log.segment.bytes", Type::Int, Some("1073741824"))
+    },
+    Def {
+        at_least: Some(0),
+        ..def("message.max.bytes", Type::Int, Some("1048588"))
+    },
+    Def {
+        at_least: Some(1),
+        ..def("min.insync.replicas", Type::Int, Some("1"))
+    },
     static_def("num.partitions", Type::Int),
-    Def { at_least: Some(0), ..def("replica.alter.log.dirs.io.max.bytes.per.second", Type::Long, Some(LONG_MAX)) },
+    Def {
+        at_least: Some(0),
+        ..def(
+            "replica.alter.log.dirs.io.max.bytes.per.second",
+            Type::Long,
+            Some(LONG_MAX),
+        )
+    },
     def("unclean.leader.election.enable", Type::Boolean, Some("false")),
 ];
 
@@ -190,7 +258,14 @@ impl ConfigStore {
                     Some(v) => (Some(v), Source::DynamicTopic),
                     None => (default, Source::Default),
                 };
-                Entry { name: d.name.to_string(), value, read_only: false, source, kind: d.kind, synonyms }
+                Entry {
+                    name: d.name.to_string(),
+                    value,
+                    read_only: false,
+                    source,
+                    kind: d.kind,
+                    synonyms,
+                }
             })
             .collect()
     }
@@ -219,14 +294,23 @@ impl ConfigStore {
                     Some((_, v, s)) => (v.clone(), *s),
                     None => (None, Source::Default),
                 };
-                Entry { name: d.name.to_string(), value, read_only: !d.dynamic, source, kind: d.kind, synonyms }
+                Entry {
+                    name: d.name.to_string(),
+                    value,
+                    read_only: !d.dynamic,
+                    source,
+                    kind: d.kind,
+                    synonyms,
+                }
             })
             .collect()
     }
 
     /// The cluster-wide defaults: only what was set dynamically at the `""` resource.
     pub fn describe_cluster_default(&self) -> Vec<Entry> {
-        let Some(set) = self.brokers.get("") else { return Vec::new() };
+        let Some(set) = self.brokers.get("") else {
+            return Vec::new();
+        };
         set.iter()
             .map(|(name, value)| Entry {
                 name: name.clone(),
@@ -252,7 +336,12 @@ impl ConfigStore {
     }
 
     /// Legacy AlterConfigs on a topic: the given set replaces every dynamic config of the topic.
-    pub fn replace_topic(&mut self, topic: &str, configs: BTreeMap<String, String>, validate_only: bool) -> ApiResult<()> {
+    pub fn replace_topic(
+        &mut self,
+        topic: &str,
+        configs: BTreeMap<String, String>,
+        validate_only: bool,
+    ) -> ApiResult<()> {
         validate_topic_configs(&configs)?;
         if !validate_only {
             self.set_topic(topic, configs);
@@ -264,7 +353,9 @@ impl ConfigStore {
     /// ConfigAdminManager.validateBrokerConfigChange does (errors are INVALID_REQUEST, KAFKA-13609).
     pub fn incremental_alter_broker(&mut self, name: &str, ops: &[AlterOp], validate_only: bool) -> ApiResult<()> {
         let mut next = self.brokers.get(name).cloned().unwrap_or_default();
-        apply_ops(&mut next, ops, |key| Some(broker_def(key).map_or((Type::String, None), |d| (d.kind, d.default))))?;
+        apply_ops(&mut next, ops, |key| {
+            Some(broker_def(key).map_or((Type::String, None), |d| (d.kind, d.default)))
+        })?;
         let changed: Vec<&str> = ops.iter().map(|op| op.name.as_str()).collect();
         validate_broker_configs(&next, &changed)?;
         if !validate_only {
@@ -274,7 +365,12 @@ impl ConfigStore {
     }
 
     /// Legacy AlterConfigs on a broker resource: replaces its dynamic configs.
-    pub fn replace_broker(&mut self, name: &str, configs: BTreeMap<String, String>, validate_only: bool) -> ApiResult<()> {
+    pub fn replace_broker(
+        &mut self,
+        name: &str,
+        configs: BTreeMap<String, String>,
+        validate_only: bool,
+    ) -> ApiResult<()> {
         let changed: Vec<&str> = configs.keys().map(String::as_str).collect();
         validate_broker_configs(&configs, &changed)?;
         if !validate_only {
@@ -340,7 +436,10 @@ fn apply_ops(
             OpType::Set => {
                 // ConfigAdminManager.preprocess: only DELETE may carry a null value.
                 let value = op.value.clone().ok_or_else(|| {
-                    ApiError::new(ResponseError::InvalidRequest, format!("Null value not supported for : {}", op.name))
+                    ApiError::new(
+                        ResponseError::InvalidRequest,
+                        format!("Null value not supported for : {}", op.name),
+                    )
                 })?;
                 configs.insert(op.name.clone(), value);
             }
@@ -355,9 +454,16 @@ fn apply_ops(
                         format!("Can't {op_name} to key {} because its type is not LIST.", op.name),
                     ));
                 };
-                let current = configs.get(&op.name).cloned().or(default.map(str::to_string)).unwrap_or_default();
-                let mut parts: Vec<String> =
-                    current.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+                let current = configs
+                    .get(&op.name)
+                    .cloned()
+                    .or(default.map(str::to_string))
+                    .unwrap_or_default();
+                let mut parts: Vec<String> = current
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
                 for value in op.value.as_deref().unwrap_or("").split(',') {
                     if op.op == OpType::Append {
                         if !parts.iter().any(|p| p == value) {
@@ -378,7 +484,10 @@ fn apply_ops(
 fn validate_topic_configs(configs: &BTreeMap<String, String>) -> ApiResult<()> {
     for (name, value) in configs {
         let Some(d) = topic_def(name) else {
-            return Err(ApiError::new(ResponseError::InvalidConfig, format!("Unknown topic config name: {name}")));
+            return Err(ApiError::new(
+                ResponseError::InvalidConfig,
+                format!("Unknown topic config name: {name}"),
+            ));
         };
         check_value(d, value).map_err(|message| ApiError::new(ResponseError::InvalidConfig, message))?;
     }
@@ -388,12 +497,18 @@ fn validate_topic_configs(configs: &BTreeMap<String, String>) -> ApiResult<()> {
 /// DynamicBrokerConfig.validate as the broker runs it before forwarding: read-only keys cannot be
 /// set, values must parse. Unknown keys are accepted (custom configs), as in Kafka.
 fn validate_broker_configs(configs: &BTreeMap<String, String>, changed: &[&str]) -> ApiResult<()> {
-    let not_dynamic: Vec<&str> =
-        changed.iter().copied().filter(|name| broker_def(name).is_some_and(|d| !d.dynamic)).collect();
+    let not_dynamic: Vec<&str> = changed
+        .iter()
+        .copied()
+        .filter(|name| broker_def(name).is_some_and(|d| !d.dynamic))
+        .collect();
     if !not_dynamic.is_empty() {
         return Err(ApiError::new(
             ResponseError::InvalidRequest,
-            format!("Cannot update these configs dynamically: Set({})", not_dynamic.join(", ")),
+            format!(
+                "Cannot update these configs dynamically: Set({})",
+                not_dynamic.join(", ")
+            ),
         ));
     }
     for (name, value) in configs {
@@ -413,7 +528,10 @@ fn check_value(d: &Def, value: &str) -> Result<(), String> {
             let number: i64 = if d.kind == Type::Long {
                 trimmed.parse().map_err(|_| invalid("Not a number of type LONG"))?
             } else {
-                trimmed.parse::<i32>().map(i64::from).map_err(|_| invalid("Not a number of type INT"))?
+                trimmed
+                    .parse::<i32>()
+                    .map(i64::from)
+                    .map_err(|_| invalid("Not a number of type INT"))?
             };
             if let Some(min) = d.at_least
                 && number < min
@@ -447,7 +565,10 @@ fn check_value(d: &Def, value: &str) -> Result<(), String> {
 fn is_partition_broker(entry: &str) -> bool {
     match entry.split_once(':') {
         Some((p, b)) => {
-            !p.is_empty() && !b.is_empty() && p.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
+            !p.is_empty()
+                && !b.is_empty()
+                && p.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
         }
         None => false,
     }
@@ -458,7 +579,11 @@ mod tests {
     use super::*;
 
     fn set(name: &str, value: &str) -> AlterOp {
-        AlterOp { name: name.into(), op: OpType::Set, value: Some(value.into()) }
+        AlterOp {
+            name: name.into(),
+            op: OpType::Set,
+            value: Some(value.into()),
+        }
     }
 
     #[test]
@@ -466,7 +591,11 @@ mod tests {
         let mut store = ConfigStore::default();
         let ok = [set("leader.replication.throttled.replicas", "0:101,1:102")];
         assert!(store.incremental_alter_topic("t", &ok, false).is_ok());
-        assert!(store.incremental_alter_topic("t", &[set("follower.replication.throttled.replicas", "*")], false).is_ok());
+        assert!(
+            store
+                .incremental_alter_topic("t", &[set("follower.replication.throttled.replicas", "*")], false)
+                .is_ok()
+        );
         let bad = store.incremental_alter_topic("t", &[set("leader.replication.throttled.replicas", "0-101")], false);
         assert_eq!(bad.unwrap_err().code, ResponseError::InvalidConfig.code());
     }
@@ -474,22 +603,60 @@ mod tests {
     #[test]
     fn append_and_subtract_work_on_lists_only() {
         let mut store = ConfigStore::default();
-        let append = AlterOp { name: "leader.replication.throttled.replicas".into(), op: OpType::Append, value: Some("0:1".into()) };
-        store.incremental_alter_topic("t", &[append.clone()], false).unwrap();
-        store.incremental_alter_topic("t", &[AlterOp { value: Some("1:2".into()), ..append.clone() }], false).unwrap();
-        assert_eq!(store.topic_value("t", "leader.replication.throttled.replicas"), Some("0:1,1:2"));
-        let subtract = AlterOp { op: OpType::Subtract, ..append };
+        let append = AlterOp {
+            name: "leader.replication.throttled.replicas".into(),
+            op: OpType::Append,
+            value: Some("0:1".into()),
+        };
+        store
+            .incremental_alter_topic("t", std::slice::from_ref(&append), false)
+            .unwrap();
+        store
+            .incremental_alter_topic(
+                "t",
+                &[AlterOp {
+                    value: Some("1:2".into()),
+                    ..append.clone()
+                }],
+                false,
+            )
+            .unwrap();
+        assert_eq!(
+            store.topic_value("t", "leader.replication.throttled.replicas"),
+            Some("0:1,1:2")
+        );
+        let subtract = AlterOp {
+            op: OpType::Subtract,
+            ..append
+        };
         store.incremental_alter_topic("t", &[subtract], false).unwrap();
-        assert_eq!(store.topic_value("t", "leader.replication.throttled.replicas"), Some("1:2"));
-        let on_long = AlterOp { name: "retention.ms".into(), op: OpType::Append, value: Some("1".into()) };
-        assert_eq!(store.incremental_alter_topic("t", &[on_long], false).unwrap_err().code, 40);
+        assert_eq!(
+            store.topic_value("t", "leader.replication.throttled.replicas"),
+            Some("1:2")
+        );
+        let on_long = AlterOp {
+            name: "retention.ms".into(),
+            op: OpType::Append,
+            value: Some("1".into()),
+        };
+        assert_eq!(
+            store.incremental_alter_topic("t", &[on_long], false).unwrap_err().code,
+            40
+        );
     }
 
     #[test]
     fn broker_rates_must_be_non_negative_longs_and_static_keys_are_read_only() {
         let mut store = ConfigStore::default();
-        assert!(store.incremental_alter_broker("101", &[set("leader.replication.throttled.rate", "1000")], false).is_ok());
-        assert_eq!(store.broker_value(101, "leader.replication.throttled.rate"), Some("1000"));
+        assert!(
+            store
+                .incremental_alter_broker("101", &[set("leader.replication.throttled.rate", "1000")], false)
+                .is_ok()
+        );
+        assert_eq!(
+            store.broker_value(101, "leader.replication.throttled.rate"),
+            Some("1000")
+        );
         let negative = store.incremental_alter_broker("101", &[set("leader.replication.throttled.rate", "-1")], false);
         assert_eq!(negative.unwrap_err().code, ResponseError::InvalidRequest.code());
         let read_only = store.incremental_alter_broker("101", &[set("broker.id", "7")], false);
@@ -499,7 +666,12 @@ mod tests {
     #[test]
     fn cluster_defaults_apply_to_brokers_without_their_own_value() {
         let mut store = ConfigStore::default();
-        store.incremental_alter_broker("", &[set("follower.replication.throttled.rate", "500")], false).unwrap();
-        assert_eq!(store.broker_value(7, "follower.replication.throttled.rate"), Some("500"));
+        store
+            .incremental_alter_broker("", &[set("follower.replication.throttled.rate", "500")], false)
+            .unwrap();
+        assert_eq!(
+            store.broker_value(7, "follower.replication.throttled.rate"),
+            Some("500")
+        );
     }
 }

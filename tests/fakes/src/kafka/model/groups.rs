@@ -28,16 +28,24 @@ impl Cluster {
         let mut commits = BTreeMap::new();
         for c in &seed.offsets {
             let topic = self.topics.get(&c.topic).ok_or_else(|| {
-                anyhow!("seed: group {} commits offsets of unknown topic {}", seed.group_id, c.topic)
+                anyhow!(
+                    "seed: group {} commits offsets of unknown topic {}",
+                    seed.group_id,
+                    c.topic
+                )
             })?;
             let partitions: Vec<i32> = match c.partition {
                 Some(p) => vec![p],
                 None => (0..topic.partitions.len() as i32).collect(),
             };
             for p in partitions {
-                let part = self
-                    .partition(&c.topic, p)
-                    .ok_or_else(|| anyhow!("seed: group {} names {}-{p}, which does not exist", seed.group_id, c.topic))?;
+                let part = self.partition(&c.topic, p).ok_or_else(|| {
+                    anyhow!(
+                        "seed: group {} names {}-{p}, which does not exist",
+                        seed.group_id,
+                        c.topic
+                    )
+                })?;
                 let end = part.log.log_end_offset(now);
                 let offset = match (c.offset, c.lag) {
                     (Some(offset), _) => offset,
@@ -48,8 +56,12 @@ impl Cluster {
                 commits.insert((c.topic.clone(), p), Commit::new(now, offset, rate));
             }
         }
-        let group =
-            Group { id: seed.group_id.clone(), state: seed.state.clone(), protocol_type: "consumer".to_string(), commits };
+        let group = Group {
+            id: seed.group_id.clone(),
+            state: seed.state.clone(),
+            protocol_type: "consumer".to_string(),
+            commits,
+        };
         self.groups.insert(seed.group_id.clone(), group);
         Ok(())
     }
@@ -75,16 +87,30 @@ impl Cluster {
             return (partition.leader != NO_LEADER && self.is_active(partition.leader)).then_some(partition.leader);
         }
         let live: Vec<i32> = self.active_brokers().map(|b| b.id).collect();
-        if live.is_empty() { None } else { Some(live[hash as usize % live.len()]) }
+        if live.is_empty() {
+            None
+        } else {
+            Some(live[hash as usize % live.len()])
+        }
     }
 
     /// Changes a group's consume rate on one partition (or all it committed on the topic).
-    pub fn set_consume_rate(&mut self, group: &str, topic: &str, partition: Option<i32>, per_sec: f64) -> Result<usize> {
+    pub fn set_consume_rate(
+        &mut self,
+        group: &str,
+        topic: &str,
+        partition: Option<i32>,
+        per_sec: f64,
+    ) -> Result<usize> {
         let now = self.now_ms;
         let keys = self.commit_keys(group, topic, partition)?;
         for key in &keys {
             let log = self.partition(&key.0, key.1).map(|p| p.log.clone());
-            let commit = self.groups.get_mut(group).and_then(|g| g.commits.get_mut(key)).ok_or_else(|| anyhow!("gone"))?;
+            let commit = self
+                .groups
+                .get_mut(group)
+                .and_then(|g| g.commits.get_mut(key))
+                .ok_or_else(|| anyhow!("gone"))?;
             match log {
                 Some(log) => commit.rebase(now, &log, per_sec),
                 None => commit.line = commit.line.rebased(now, per_sec),
@@ -105,7 +131,11 @@ impl Cluster {
             protocol_type: "consumer".to_string(),
             commits: BTreeMap::new(),
         });
-        group.commits.entry((topic.to_string(), partition)).or_insert_with(|| Commit::new(now, offset, 0.0)).set_offset(now, offset);
+        group
+            .commits
+            .entry((topic.to_string(), partition))
+            .or_insert_with(|| Commit::new(now, offset, 0.0))
+            .set_offset(now, offset);
         Ok(())
     }
 
@@ -126,7 +156,9 @@ impl Cluster {
     /// Rebases every commit on a partition before its produce rate changes (keeps `Commit::offset`
     /// exact, see offsets.rs).
     pub(super) fn rebase_commits_on(&mut self, topic: &str, partition: i32) {
-        let Some(log) = self.partition(topic, partition).map(|p| p.log.clone()) else { return };
+        let Some(log) = self.partition(topic, partition).map(|p| p.log.clone()) else {
+            return;
+        };
         let now = self.now_ms;
         let key = (topic.to_string(), partition);
         for group in self.groups.values_mut() {
@@ -140,7 +172,8 @@ impl Cluster {
 
 /// Java's `String.hashCode` over UTF-16 code units, which Kafka uses to place groups.
 pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+    s.encode_utf16()
+        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
 }
 
 #[cfg(test)]

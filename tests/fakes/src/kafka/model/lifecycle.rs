@@ -74,14 +74,25 @@ impl Cluster {
     fn after_fence(&mut self, id: i32) {
         let brokers = self.brokers.clone();
         let acceptable = |r: i32| r != id && brokers.get(&r).is_some_and(|b| !b.fenced);
-        let unclean: Vec<String> =
-            self.topics.keys().filter(|t| self.unclean_election_enabled(t)).cloned().collect();
+        let unclean: Vec<String> = self
+            .topics
+            .keys()
+            .filter(|t| self.unclean_election_enabled(t))
+            .cloned()
+            .collect();
         for topic in self.topics.values_mut() {
-            let election = if unclean.contains(&topic.name) { Election::Unclean } else { Election::Online };
+            let election = if unclean.contains(&topic.name) {
+                Election::Unclean
+            } else {
+                Election::Online
+            };
             for part in topic.partitions.iter_mut().filter(|p| p.isr.contains(&id)) {
                 let isr: Vec<i32> = part.isr.iter().copied().filter(|&r| r != id).collect();
                 let snapshot = part.clone();
-                PartitionChange::new(&snapshot).isr(isr).election(election).apply(acceptable, part);
+                PartitionChange::new(&snapshot)
+                    .isr(isr)
+                    .election(election)
+                    .apply(acceptable, part);
                 if !part.isr.contains(&id) {
                     // It keeps the log it had; back in service it only fetches what it missed.
                     part.catching_up.insert(id, part.size_bytes as f64);

@@ -98,7 +98,11 @@ impl Cluster {
             events: Vec::new(),
         };
         for b in &seed.brokers {
-            anyhow::ensure!(!cluster.brokers.contains_key(&b.id), "seed: broker {} listed twice", b.id);
+            anyhow::ensure!(
+                !cluster.brokers.contains_key(&b.id),
+                "seed: broker {} listed twice",
+                b.id
+            );
             cluster.brokers.insert(
                 b.id,
                 Broker {
@@ -143,7 +147,10 @@ impl Cluster {
     }
 
     pub fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
-        self.topics.get_mut(topic)?.partitions.get_mut(usize::try_from(partition).ok()?)
+        self.topics
+            .get_mut(topic)?
+            .partitions
+            .get_mut(usize::try_from(partition).ok()?)
     }
 
     /// A deterministic topic id (v4-shaped UUID from the name), so seeds and runs repeat.
@@ -162,7 +169,10 @@ impl Cluster {
         }
         let what = what.into();
         tracing::debug!(at_ms = self.now_ms, "{what}");
-        self.events.push(ModelEvent { at_ms: self.now_ms, what });
+        self.events.push(ModelEvent {
+            at_ms: self.now_ms,
+            what,
+        });
     }
 
     /// Record timestamp (Unix ms) of model time `ms`.

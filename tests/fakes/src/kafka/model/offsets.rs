@@ -14,7 +14,11 @@ pub struct Line {
 
 impl Line {
     pub fn new(base_ms: u64, base: f64, per_sec: f64) -> Line {
-        Line { base_ms, base, per_sec: per_sec.max(0.0) }
+        Line {
+            base_ms,
+            base,
+            per_sec: per_sec.max(0.0),
+        }
     }
 
     pub fn at(&self, ms: u64) -> f64 {
@@ -38,7 +42,10 @@ pub struct LogOffsets {
 
 impl LogOffsets {
     pub fn new(now_ms: u64, log_start_offset: i64, log_end_offset: i64, produce_per_sec: f64) -> LogOffsets {
-        LogOffsets { log_start_offset, history: vec![Line::new(now_ms, log_end_offset as f64, produce_per_sec)] }
+        LogOffsets {
+            log_start_offset,
+            history: vec![Line::new(now_ms, log_end_offset as f64, produce_per_sec)],
+        }
     }
 
     pub fn current(&self) -> Line {
@@ -66,10 +73,19 @@ impl LogOffsets {
             return None;
         }
         // The segment that was current at `at_ms`: the last one that started at or before it.
-        let line = self.history.iter().rev().find(|line| line.base_ms <= at_ms).unwrap_or(&self.history[0]);
+        let line = self
+            .history
+            .iter()
+            .rev()
+            .find(|line| line.base_ms <= at_ms)
+            .unwrap_or(&self.history[0]);
         let offset = line.at(at_ms).ceil() as i64;
         let end = self.log_end_offset(now_ms);
-        if offset >= end { None } else { Some(offset.max(self.log_start_offset)) }
+        if offset >= end {
+            None
+        } else {
+            Some(offset.max(self.log_start_offset))
+        }
     }
 }
 
@@ -83,7 +99,11 @@ pub struct Commit {
 
 impl Commit {
     pub fn new(now_ms: u64, offset: i64, consume_per_sec: f64) -> Commit {
-        Commit { line: Line::new(now_ms, offset as f64, consume_per_sec), metadata: String::new(), leader_epoch: -1 }
+        Commit {
+            line: Line::new(now_ms, offset as f64, consume_per_sec),
+            metadata: String::new(),
+            leader_epoch: -1,
+        }
     }
 
     /// The committed offset at `now_ms`. Exact while the log's produce line and this line are both

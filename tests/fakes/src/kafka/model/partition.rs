@@ -150,8 +150,10 @@ impl<'a> PartitionChange<'a> {
 
     fn build(mut self, acceptable_leader: impl Fn(i32) -> bool) -> ChangeRecord {
         let part = self.partition;
-        let mut record = ChangeRecord::default();
-        record.reassignment_completed = self.complete_reassignment_if_needed();
+        let mut record = ChangeRecord {
+            reassignment_completed: self.complete_reassignment_if_needed(),
+            ..ChangeRecord::default()
+        };
 
         // Election (electAnyLeader): keep a valid current leader, else the first valid replica.
         let valid = |r: i32| self.target_isr.contains(&r) && acceptable_leader(r);
@@ -202,8 +204,18 @@ impl<'a> PartitionChange<'a> {
             return false;
         }
         let removing = &self.target_removing;
-        let new_isr: Vec<i32> = self.target_isr.iter().copied().filter(|r| !removing.contains(r)).collect();
-        let new_replicas: Vec<i32> = self.target_replicas.iter().copied().filter(|r| !removing.contains(r)).collect();
+        let new_isr: Vec<i32> = self
+            .target_isr
+            .iter()
+            .copied()
+            .filter(|r| !removing.contains(r))
+            .collect();
+        let new_replicas: Vec<i32> = self
+            .target_replicas
+            .iter()
+            .copied()
+            .filter(|r| !removing.contains(r))
+            .collect();
         if new_isr.is_empty() || new_replicas.is_empty() {
             return false;
         }
@@ -263,7 +275,8 @@ impl ChangeRecord {
         part.partition_epoch += 1;
         // Logs of brokers that are no longer replicas are deleted; ISR members hold the full log.
         let (replicas, isr) = (part.replicas.clone(), part.isr.clone());
-        part.catching_up.retain(|broker, _| replicas.contains(broker) && !isr.contains(broker));
+        part.catching_up
+            .retain(|broker, _| replicas.contains(broker) && !isr.contains(broker));
     }
 }
 
@@ -280,7 +293,9 @@ mod tests {
     #[test]
     fn a_fenced_leader_is_replaced_by_the_first_in_sync_replica() {
         let mut p = partition(&[1, 2, 3], &[1, 2, 3], 1);
-        let out = PartitionChange::new(&p.clone()).isr(vec![2, 3]).apply(|r| r != 1, &mut p);
+        let out = PartitionChange::new(&p.clone())
+            .isr(vec![2, 3])
+            .apply(|r| r != 1, &mut p);
         assert!(out.leader_changed);
         assert_eq!((p.leader, p.leader_epoch, p.isr.clone()), (2, 1, vec![2, 3]));
     }
@@ -298,7 +313,9 @@ mod tests {
         let mut p = partition(&[4, 5, 6, 1, 2, 3], &[1, 2, 3, 4, 5], 1);
         p.adding = vec![4, 5, 6];
         p.removing = vec![1, 2, 3];
-        let out = PartitionChange::new(&p.clone()).isr(vec![1, 2, 3, 4, 5, 6]).apply(|_| true, &mut p);
+        let out = PartitionChange::new(&p.clone())
+            .isr(vec![1, 2, 3, 4, 5, 6])
+            .apply(|_| true, &mut p);
         assert!(out.reassignment_completed && out.leader_changed);
         assert_eq!(p.replicas, vec![4, 5, 6]);
         assert_eq!(p.isr, vec![4, 5, 6]);
@@ -309,7 +326,10 @@ mod tests {
     #[test]
     fn removing_a_follower_bumps_the_leader_epoch_but_keeps_the_leader() {
         let mut p = partition(&[1, 2, 3], &[1, 2, 3], 1);
-        let out = PartitionChange::new(&p.clone()).replicas(vec![1, 2, 3]).removing(vec![3]).apply(|_| true, &mut p);
+        let out = PartitionChange::new(&p.clone())
+            .replicas(vec![1, 2, 3])
+            .removing(vec![3])
+            .apply(|_| true, &mut p);
         assert!(out.reassignment_completed);
         assert_eq!((p.leader, p.leader_epoch, p.replicas.clone()), (1, 1, vec![1, 2]));
     }

@@ -7,7 +7,13 @@ use kafka_protocol::ResponseError;
 use crate::kafka::errors::{ApiError, ApiResult};
 
 /// Replicas of partitions `start..start+count` over `brokers` (live ids first, sorted).
-pub fn place(brokers: &[i32], registered: usize, start: i32, count: i32, replication_factor: i16) -> ApiResult<Vec<Vec<i32>>> {
+pub fn place(
+    brokers: &[i32],
+    registered: usize,
+    start: i32,
+    count: i32,
+    replication_factor: i16,
+) -> ApiResult<Vec<Vec<i32>>> {
     let rf = i32::from(replication_factor);
     if rf <= 0 {
         return Err(ApiError::new(
@@ -16,7 +22,10 @@ pub fn place(brokers: &[i32], registered: usize, start: i32, count: i32, replica
         ));
     }
     if brokers.is_empty() {
-        return Err(ApiError::new(ResponseError::InvalidReplicationFactor, "All brokers are currently fenced."));
+        return Err(ApiError::new(
+            ResponseError::InvalidReplicationFactor,
+            "All brokers are currently fenced.",
+        ));
     }
     if rf as usize > registered.max(brokers.len()) {
         return Err(ApiError::new(
@@ -52,7 +61,10 @@ mod tests {
     #[test]
     fn spreads_leaders_and_followers_like_admin_utils() {
         let placed = place(&[100, 101, 102], 3, 0, 4, 2).unwrap();
-        assert_eq!(placed, vec![vec![100, 101], vec![101, 102], vec![102, 100], vec![100, 102]]);
+        assert_eq!(
+            placed,
+            vec![vec![100, 101], vec![101, 102], vec![102, 100], vec![100, 102]]
+        );
     }
 
     #[test]

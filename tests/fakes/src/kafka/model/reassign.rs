@@ -20,7 +20,13 @@ pub struct Ongoing {
 
 impl Cluster {
     /// Starts, changes (`target` Some) or cancels (`target` None) the reassignment of one partition.
-    pub fn alter_reassignment(&mut self, topic: &str, partition: i32, target: Option<&[i32]>, allow_rf_change: bool) -> ApiResult<()> {
+    pub fn alter_reassignment(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        target: Option<&[i32]>,
+        allow_rf_change: bool,
+    ) -> ApiResult<()> {
         if !self.topics.contains_key(topic) {
             return Err(ApiError::new(
                 ResponseError::UnknownTopicOrPartition,
@@ -47,7 +53,9 @@ impl Cluster {
     /// KIP-860 (`allowReplicationFactorChange` false): the target must have as many replicas as the
     /// set the partition is heading for.
     fn check_replication_factor_unchanged(&self, topic: &str, partition: i32, target_len: usize) -> ApiResult<()> {
-        let Some(part) = self.partition(topic, partition) else { return Ok(()) };
+        let Some(part) = self.partition(topic, partition) else {
+            return Ok(());
+        };
         let current = if part.reassignment_in_progress() {
             let mut heading: Vec<i32> = part.replicas.iter().chain(&part.adding).copied().collect();
             heading.sort_unstable();
@@ -68,7 +76,9 @@ impl Cluster {
 
     fn change_reassignment(&mut self, topic: &str, partition: i32, target: &[i32]) -> ApiResult<()> {
         self.validate_manual_assignment(target, None)?;
-        let Some(part) = self.partition(topic, partition) else { return Ok(()) };
+        let Some(part) = self.partition(topic, partition) else {
+            return Ok(());
+        };
         let current = part.replicas.clone();
         // PartitionReassignmentReplicas: removing and adding are sorted sets; while in flight the
         // replica list is the target followed by the replicas being removed.
@@ -100,7 +110,9 @@ impl Cluster {
         }
         let brokers = self.brokers.clone();
         let active = |r: i32| brokers.get(&r).is_some_and(|b| !b.fenced);
-        let Some(part) = self.partition_mut(topic, partition) else { return Ok(()) };
+        let Some(part) = self.partition_mut(topic, partition) else {
+            return Ok(());
+        };
         let outcome = change.apply(active, part);
         for r in adding {
             if part.replicas.contains(&r) && !part.isr.contains(&r) {
@@ -120,13 +132,20 @@ impl Cluster {
 
     fn cancel_reassignment(&mut self, topic: &str, partition: i32) -> ApiResult<()> {
         let unclean_allowed = self.unclean_election_enabled(topic);
-        let Some(part) = self.partition(topic, partition) else { return Ok(()) };
+        let Some(part) = self.partition(topic, partition) else {
+            return Ok(());
+        };
         if !part.reassignment_in_progress() {
             // NoReassignmentInProgressException carries Kafka's default message: null on the wire.
             return Err(ApiError::bare(ResponseError::NoReassignmentInProgress));
         }
         // PartitionReassignmentRevert: drop what was being added, keep what was being removed.
-        let replicas: Vec<i32> = part.replicas.iter().copied().filter(|r| !part.adding.contains(r)).collect();
+        let replicas: Vec<i32> = part
+            .replicas
+            .iter()
+            .copied()
+            .filter(|r| !part.adding.contains(r))
+            .collect();
         let mut isr: Vec<i32> = part.isr.iter().copied().filter(|r| !part.adding.contains(r)).collect();
         if isr.is_empty() {
             if !unclean_allowed {
@@ -146,12 +165,21 @@ impl Cluster {
             .replicas(replicas)
             .removing(Vec::new())
             .adding(Vec::new())
-            .election(if unclean_allowed { Election::Unclean } else { Election::Online });
+            .election(if unclean_allowed {
+                Election::Unclean
+            } else {
+                Election::Online
+            });
         let brokers = self.brokers.clone();
         let active = |r: i32| brokers.get(&r).is_some_and(|b| !b.fenced);
-        let Some(part) = self.partition_mut(topic, partition) else { return Ok(()) };
+        let Some(part) = self.partition_mut(topic, partition) else {
+            return Ok(());
+        };
         change.apply(active, part);
-        let summary = format!("{topic}-{partition}: reassignment cancelled, back to {:?}", part.replicas);
+        let summary = format!(
+            "{topic}-{partition}: reassignment cancelled, back to {:?}",
+            part.replicas
+        );
         self.record(summary);
         Ok(())
     }
@@ -170,7 +198,11 @@ impl Cluster {
         };
         let wanted: Vec<(String, Vec<i32>)> = match filter {
             Some(f) => f.iter().filter(|(t, _)| self.topics.contains_key(t)).cloned().collect(),
-            None => self.topics.values().map(|t| (t.name.clone(), (0..t.partitions.len() as i32).collect())).collect(),
+            None => self
+                .topics
+                .values()
+                .map(|t| (t.name.clone(), (0..t.partitions.len() as i32).collect()))
+                .collect(),
         };
         wanted
             .into_iter()
@@ -184,7 +216,13 @@ impl Cluster {
     /// The topic's `unclean.leader.election.enable`, else the broker-level default.
     pub fn unclean_election_enabled(&self, topic: &str) -> bool {
         const KEY: &str = "unclean.leader.election.enable";
-        let value = self.configs.topic_value(topic, KEY).or_else(|| self.configs.brokers.get("").and_then(|c| c.get(KEY)).map(String::as_str));
+        let value = self.configs.topic_value(topic, KEY).or_else(|| {
+            self.configs
+                .brokers
+                .get("")
+                .and_then(|c| c.get(KEY))
+                .map(String::as_str)
+        });
         value.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     }
 }

@@ -105,8 +105,20 @@ impl Cluster {
                         size_bytes: part.size_bytes as f64,
                         copied_bytes: part.catching_up.get(&to).copied().unwrap_or(0.0),
                         bytes_per_sec: 0.0,
-                        follower_throttled: throttle::is_throttled(&self.configs, FOLLOWER_REPLICAS, &topic.name, part.index, to),
-                        leader_throttled: throttle::is_throttled(&self.configs, LEADER_REPLICAS, &topic.name, part.index, leader),
+                        follower_throttled: throttle::is_throttled(
+                            &self.configs,
+                            FOLLOWER_REPLICAS,
+                            &topic.name,
+                            part.index,
+                            to,
+                        ),
+                        leader_throttled: throttle::is_throttled(
+                            &self.configs,
+                            LEADER_REPLICAS,
+                            &topic.name,
+                            part.index,
+                            leader,
+                        ),
                     });
                 }
             }
@@ -168,7 +180,8 @@ impl Cluster {
                 .enumerate()
                 .filter(|(_, t)| {
                     copies.iter().any(|c| {
-                        involves(c, t.broker) && c.copied_bytes + EPSILON_BYTES >= t.after_copied_fraction * c.size_bytes
+                        involves(c, t.broker)
+                            && c.copied_bytes + EPSILON_BYTES >= t.after_copied_fraction * c.size_bytes
                     })
                 })
                 .map(|(i, _)| i)
@@ -178,7 +191,10 @@ impl Cluster {
                 self.record(format!("fault: broker {} goes away mid-copy", t.broker));
                 self.broker_down(t.broker);
                 if let Some(back) = t.back_after_ms {
-                    self.scheduled.push(Scheduled { at_ms: now + back, broker_up: t.broker });
+                    self.scheduled.push(Scheduled {
+                        at_ms: now + back,
+                        broker_up: t.broker,
+                    });
                 }
                 changed = true;
             }
@@ -198,15 +214,21 @@ impl Cluster {
     fn join_isr(&mut self, topic: &str, partition: i32, broker: i32) {
         let brokers = self.brokers.clone();
         let active = |r: i32| brokers.get(&r).is_some_and(|b| !b.fenced);
-        let Some(part) = self.partition_mut(topic, partition) else { return };
+        let Some(part) = self.partition_mut(topic, partition) else {
+            return;
+        };
         let mut isr = part.isr.clone();
         isr.push(broker);
         let snapshot = part.clone();
         let outcome = PartitionChange::new(&snapshot).isr(isr).apply(active, part);
         let (replicas, leader) = (part.replicas.clone(), part.leader);
-        self.record(format!("{topic}-{partition}: replica {broker} caught up and joined the ISR"));
+        self.record(format!(
+            "{topic}-{partition}: replica {broker} caught up and joined the ISR"
+        ));
         if outcome.reassignment_completed {
-            self.record(format!("{topic}-{partition}: reassignment completed, replicas {replicas:?}, leader {leader}"));
+            self.record(format!(
+                "{topic}-{partition}: reassignment completed, replicas {replicas:?}, leader {leader}"
+            ));
         }
     }
 }

@@ -44,7 +44,9 @@ impl ThrottledReplicas {
 
 /// Is the replica of `topic`/`partition` on `broker` throttled by the given list config?
 pub fn is_throttled(configs: &ConfigStore, list_config: &str, topic: &str, partition: i32, broker: i32) -> bool {
-    configs.topic_value(topic, list_config).is_some_and(|v| ThrottledReplicas::parse(v).contains(partition, broker))
+    configs
+        .topic_value(topic, list_config)
+        .is_some_and(|v| ThrottledReplicas::parse(v).contains(partition, broker))
 }
 
 /// A broker's throttle rate in bytes per second, or None when it is unlimited (unset, or Kafka's

@@ -26,7 +26,10 @@ impl Cluster {
     pub fn create_topic(&mut self, t: &NewTopic, validate_only: bool) -> ApiResult<()> {
         validate_topic_name(&t.name)?;
         if self.topics.contains_key(&t.name) {
-            return Err(ApiError::new(ResponseError::TopicAlreadyExists, format!("Topic '{}' already exists.", t.name)));
+            return Err(ApiError::new(
+                ResponseError::TopicAlreadyExists,
+                format!("Topic '{}' already exists.", t.name),
+            ));
         }
         let assignments = if !t.assignments.is_empty() {
             if t.replication_factor != -1 {
@@ -81,8 +84,16 @@ impl Cluster {
                 "Number of partitions was set to an invalid non-positive value.",
             ));
         } else {
-            let count = if t.num_partitions == -1 { self.settings.num_partitions } else { t.num_partitions };
-            let rf = if t.replication_factor == -1 { self.settings.default_replication_factor } else { t.replication_factor };
+            let count = if t.num_partitions == -1 {
+                self.settings.num_partitions
+            } else {
+                t.num_partitions
+            };
+            let rf = if t.replication_factor == -1 {
+                self.settings.default_replication_factor
+            } else {
+                t.replication_factor
+            };
             self.place(0, count, rf)?
         };
         // Topic configs are validated as IncrementalAlterConfigs would (LogConfig.validate).
@@ -97,7 +108,14 @@ impl Cluster {
             .enumerate()
             .map(|(i, replicas)| self.new_partition(i as i32, replicas, 0, LogOffsets::new(now, 0, 0, 0.0)))
             .collect();
-        self.topics.insert(t.name.clone(), Topic { name: t.name.clone(), id: Cluster::topic_id(&t.name), partitions });
+        self.topics.insert(
+            t.name.clone(),
+            Topic {
+                name: t.name.clone(),
+                id: Cluster::topic_id(&t.name),
+                partitions,
+            },
+        );
         if !t.configs.is_empty() {
             self.configs.topics.insert(t.name.clone(), t.configs.clone());
         }
@@ -106,7 +124,13 @@ impl Cluster {
     }
 
     /// CreatePartitions for one topic: `count` is the new total.
-    pub fn create_partitions(&mut self, topic: &str, count: i32, assignments: Option<&[Vec<i32>]>, validate_only: bool) -> ApiResult<()> {
+    pub fn create_partitions(
+        &mut self,
+        topic: &str,
+        count: i32,
+        assignments: Option<&[Vec<i32>]>,
+        validate_only: bool,
+    ) -> ApiResult<()> {
         let Some(existing) = self.topics.get(topic) else {
             // `new UnknownTopicOrPartitionException()`: no message of its own, so null on the wire.
             return Err(ApiError::bare(ResponseError::UnknownTopicOrPartition));
@@ -216,7 +240,11 @@ impl Cluster {
     pub fn set_size(&mut self, topic: &str, partition: Option<i32>, bytes: i64) -> Result<usize> {
         let t = self.topics.get_mut(topic).ok_or_else(|| anyhow!("no topic {topic}"))?;
         let mut changed = 0;
-        for p in t.partitions.iter_mut().filter(|p| partition.is_none_or(|want| want == p.index)) {
+        for p in t
+            .partitions
+            .iter_mut()
+            .filter(|p| partition.is_none_or(|want| want == p.index))
+        {
             p.size_bytes = bytes.max(0);
             changed += 1;
         }
@@ -226,7 +254,12 @@ impl Cluster {
 
     /// Changes a partition's produce rate (messages per model second); `partition` None: every one.
     pub fn set_produce_rate(&mut self, topic: &str, partition: Option<i32>, per_sec: f64) -> Result<usize> {
-        let count = self.topics.get(topic).ok_or_else(|| anyhow!("no topic {topic}"))?.partitions.len() as i32;
+        let count = self
+            .topics
+            .get(topic)
+            .ok_or_else(|| anyhow!("no topic {topic}"))?
+            .partitions
+            .len() as i32;
         let targets: Vec<i32> = (0..count).filter(|p| partition.is_none_or(|want| want == *p)).collect();
         ensure!(!targets.is_empty(), "no partition {topic}-{partition:?}");
         let now = self.now_ms;
@@ -240,44 +273,58 @@ impl Cluster {
     }
 
     pub(super) fn seed_topic(&mut self, t: &SeedTopic) -> Result<()> {
-        ensure!(!self.topics.contains_key(&t.name), "seed: topic {} listed twice", t.name);
+        ensure!(
+            !self.topics.contains_key(&t.name),
+            "seed: topic {} listed twice",
+            t.name
+        );
         let now = self.now_ms;
         let mut partitions = Vec::new();
         if !t.partitions.is_empty() {
-            ensure!(t.partition_count.is_none(), "seed: topic {} has both partitions and partition_count", t.name);
+            ensure!(
+                t.partition_count.is_none(),
+                "seed: topic {} has both partitions and partition_count",
+                t.name
+            );
             for (i, p) in t.partitions.iter().enumerate() {
-                self.validate_manual_assignment(&p.replicas, None)
-                    .map_err(|e| anyhow!("seed: topic {} partition {i}: {}", t.name, e.message.unwrap_or_default()))?;
+                self.validate_manual_assignment(&p.replicas, None).map_err(|e| {
+                    anyhow!(
+                        "seed: topic {} partition {i}: {}",
+                        t.name,
+                        e.message.unwrap_or_default()
+                    )
+                })?;
                 let log = LogOffsets::new(
                     now,
                     p.log_start_offset.unwrap_or(0),
                     p.log_end_offset.unwrap_or(t.log_end_offset),
                     p.produce_per_sec.unwrap_or(t.produce_per_sec),
                 );
-                let mut part = self.new_partition(i as i32, p.replicas.clone(), p.size_bytes.unwrap_or(t.size_bytes), log);
-                if let Some(isr) = &p.isr {
-                    ensure!(isr.iter().all(|r| p.replicas.contains(r)), "seed: {}-{i}: isr outside replicas", t.name);
-                    part.isr = isr.clone();
-                    for r in part.out_of_sync().collect::<Vec<_>>() {
-                        part.catching_up.insert(r, 0.0);
-                    }
-                }
-                if let Some(leader) = p.leader {
-                    ensure!(part.isr.contains(&leader), "seed: {}-{i}: leader {leader} not in the isr", t.name);
-                    part.leader = leader;
-                }
+                let size = p.size_bytes.unwrap_or(t.size_bytes);
+                let part = self
+                    .seeded_partition(i as i32, &p.replicas, p.isr.as_deref(), p.leader, size, log)
+                    .map_err(|e| anyhow!("seed: topic {} partition {i}: {e}", t.name))?;
                 partitions.push(part);
             }
         } else {
             let count = t.partition_count.unwrap_or(self.settings.num_partitions);
             let rf = t.replication_factor.unwrap_or(self.settings.default_replication_factor);
-            let placed = self.place(0, count, rf).map_err(|e| anyhow!("seed: topic {}: {:?}", t.name, e.message))?;
+            let placed = self
+                .place(0, count, rf)
+                .map_err(|e| anyhow!("seed: topic {}: {:?}", t.name, e.message))?;
             for (i, replicas) in placed.into_iter().enumerate() {
                 let log = LogOffsets::new(now, 0, t.log_end_offset, t.produce_per_sec);
-                partitions.push(self.new_partition(i as i32, replicas, t.size_bytes, log));
+                partitions.push(self.seeded_partition(i as i32, &replicas, None, None, t.size_bytes, log)?);
             }
         }
-        self.topics.insert(t.name.clone(), Topic { name: t.name.clone(), id: Cluster::topic_id(&t.name), partitions });
+        self.topics.insert(
+            t.name.clone(),
+            Topic {
+                name: t.name.clone(),
+                id: Cluster::topic_id(&t.name),
+                partitions,
+            },
+        );
         if !t.configs.is_empty() {
             let mut scratch = super::configs::ConfigStore::default();
             scratch
@@ -286,6 +333,57 @@ impl Cluster {
             self.configs.topics.insert(t.name.clone(), t.configs.clone());
         }
         Ok(())
+    }
+
+    /// A partition as the seed describes it. Without an explicit ISR it was in sync before its
+    /// fenced brokers went away: they left the ISR in replica order, except a last member, which
+    /// stays (as a fencing does it), and they keep their logs.
+    fn seeded_partition(
+        &self,
+        index: i32,
+        replicas: &[i32],
+        isr: Option<&[i32]>,
+        leader: Option<i32>,
+        size_bytes: i64,
+        log: LogOffsets,
+    ) -> Result<Partition> {
+        let mut part = Partition::new(index, replicas.to_vec(), replicas.to_vec(), size_bytes, log);
+        match isr {
+            Some(isr) => {
+                ensure!(
+                    isr.iter().all(|r| replicas.contains(r)),
+                    "isr {isr:?} outside replicas {replicas:?}"
+                );
+                part.isr = isr.to_vec();
+                for r in part.out_of_sync().collect::<Vec<_>>() {
+                    part.catching_up.insert(r, 0.0);
+                }
+            }
+            None => {
+                for &r in replicas.iter().filter(|&&r| !self.is_active(r)) {
+                    if part.isr.len() > 1 {
+                        part.isr.retain(|&m| m != r);
+                        part.catching_up.insert(r, size_bytes as f64);
+                    }
+                }
+            }
+        }
+        match leader {
+            Some(leader) => {
+                ensure!(
+                    part.isr.contains(&leader) && self.is_active(leader),
+                    "leader {leader} is not a live ISR member"
+                );
+                part.leader = leader;
+            }
+            None => {
+                let snapshot = part.clone();
+                PartitionChange::new(&snapshot).apply(|r| self.is_active(r), &mut part);
+            }
+        }
+        part.leader_epoch = 0;
+        part.partition_epoch = 0;
+        Ok(part)
     }
 
     /// A partition whose ISR is its replicas on live brokers, led by the first of them.
@@ -310,7 +408,13 @@ impl Cluster {
         if i32::from(replication_factor) > live.len() as i32 && !live.is_empty() {
             candidates.extend(self.brokers.values().filter(|b| b.fenced).map(|b| b.id));
         }
-        placement::place(if live.is_empty() { &live } else { &candidates }, self.brokers.len(), start, count, replication_factor)
+        placement::place(
+            if live.is_empty() { &live } else { &candidates },
+            self.brokers.len(),
+            start,
+            count,
+            replication_factor,
+        )
     }
 }
 
@@ -324,9 +428,14 @@ fn validate_topic_name(name: &str) -> ApiResult<()> {
         return invalid("Topic name cannot be \".\" or \"..\"".to_string());
     }
     if name.len() > 249 {
-        return invalid(format!("Topic name is illegal, it can't be longer than 249 characters, topic name: {name}"));
+        return invalid(format!(
+            "Topic name is illegal, it can't be longer than 249 characters, topic name: {name}"
+        ));
     }
-    if !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-') {
+    if !name
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-')
+    {
         return invalid(format!(
             "Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
         ));

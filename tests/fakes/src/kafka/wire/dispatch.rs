@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use kafka_protocol::ResponseError;
 use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, Request, decode_request_header_from_buffer};
-use kafka_protocol::ResponseError;
+use kafka_protocol::protocol::{
+    Decodable, Encodable, HeaderVersion, Message, Request, decode_request_header_from_buffer,
+};
 
 use crate::kafka::control::faults::FaultAction;
 use crate::kafka::control::mutations::MutationEntry;
@@ -113,7 +115,9 @@ where
     {
         tokio::time::sleep(Duration::from_millis(f.latency_ms)).await;
     }
-    let process = fault.as_ref().is_none_or(|f| f.apply || (f.error.is_none() && !f.drop_connection));
+    let process = fault
+        .as_ref()
+        .is_none_or(|f| f.apply || (f.error.is_none() && !f.drop_connection));
     let mutation = request.mutation(version);
     let response = shared.with_cluster(|cluster| {
         if !cluster.is_active(broker) {
@@ -132,12 +136,23 @@ where
             };
             lock(&shared.mutations).record(entry);
         }
-        Ok(process.then(|| request.clone().handle(&mut Ctx { broker, version, cluster })))
+        Ok(process.then(|| {
+            request.clone().handle(&mut Ctx {
+                broker,
+                version,
+                cluster,
+            })
+        }))
     });
     shared.sync_listeners();
     let Ok(response) = response else { return Reply::Close };
     let response = match (fault, response) {
-        (Some(FaultAction { drop_connection: true, .. }), _) => return Reply::Close,
+        (
+            Some(FaultAction {
+                drop_connection: true, ..
+            }),
+            _,
+        ) => return Reply::Close,
         (Some(FaultAction { error: Some(error), .. }), _) => request.error_response(version, &error),
         (_, Some(response)) => response,
         // Unreachable: a fault without error or drop leaves the request to be processed.
@@ -171,14 +186,19 @@ where
 async fn api_versions(shared: &Arc<Shared>, broker: i32, header: RequestHeader, mut body: Bytes) -> Reply {
     let (min, max) = versions::<ApiVersionsRequest>();
     let version = header.request_api_version;
-    let own_range = ApiVersion::default().with_api_key(ApiVersionsRequest::KEY).with_min_version(min).with_max_version(max);
+    let own_range = ApiVersion::default()
+        .with_api_key(ApiVersionsRequest::KEY)
+        .with_min_version(min)
+        .with_max_version(max);
     if version > max || version < min {
         let response = ApiVersionsResponse::default()
             .with_error_code(ResponseError::UnsupportedVersion.code())
             .with_api_keys(vec![own_range]);
         return encode::<ApiVersionsRequest>(header.correlation_id, 0, &response);
     }
-    let Ok(request) = ApiVersionsRequest::decode(&mut body, version) else { return Reply::Close };
+    let Ok(request) = ApiVersionsRequest::decode(&mut body, version) else {
+        return Reply::Close;
+    };
     let fault = lock(&shared.faults).take(ApiVersionsRequest::KEY, broker);
     if let Some(f) = &fault {
         if f.latency_ms > 0 {
@@ -195,13 +215,18 @@ async fn api_versions(shared: &Arc<Shared>, broker: i32, header: RequestHeader, 
             );
         }
     }
-    if version >= 3 && !(valid_software(&request.client_software_name) && valid_software(&request.client_software_version)) {
+    if version >= 3
+        && !(valid_software(&request.client_software_name) && valid_software(&request.client_software_version))
+    {
         let response = ApiVersionsResponse::default().with_error_code(ResponseError::InvalidRequest.code());
         return encode::<ApiVersionsRequest>(header.correlation_id, version, &response);
     }
     let mut keys = vec![own_range];
     keys.extend(served().into_iter().map(|(key, min, max)| {
-        ApiVersion::default().with_api_key(key).with_min_version(min).with_max_version(max)
+        ApiVersion::default()
+            .with_api_key(key)
+            .with_min_version(min)
+            .with_max_version(max)
     }));
     keys.sort_by_key(|k| k.api_key);
     let response = ApiVersionsResponse::default().with_api_keys(keys);
@@ -215,5 +240,7 @@ fn valid_software(s: &str) -> bool {
     !bytes.is_empty()
         && bytes.first().is_some_and(edge)
         && bytes.last().is_some_and(edge)
-        && bytes.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'.')
+        && bytes
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'.')
 }

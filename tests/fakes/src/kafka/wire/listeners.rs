@@ -30,21 +30,33 @@ impl Listeners {
 
 /// Opens and closes listeners until they match the live brokers of the model.
 pub fn sync(shared: &Arc<Shared>) {
-    let wanted: BTreeMap<i32, u16> =
-        lock(&shared.cluster).brokers.values().filter(|b| !b.fenced).map(|b| (b.id, b.port)).collect();
+    let wanted: BTreeMap<i32, u16> = lock(&shared.cluster)
+        .brokers
+        .values()
+        .filter(|b| !b.fenced)
+        .map(|b| (b.id, b.port))
+        .collect();
     let mut listeners = lock(&shared.listeners);
     if listeners.shut_down || listeners.running.keys().eq(wanted.keys()) {
         return;
     }
-    let gone: Vec<i32> = listeners.running.keys().copied().filter(|id| !wanted.contains_key(id)).collect();
+    let gone: Vec<i32> = listeners
+        .running
+        .keys()
+        .copied()
+        .filter(|id| !wanted.contains_key(id))
+        .collect();
     for id in gone {
         if let Some(stop) = listeners.running.remove(&id) {
             let _ = stop.send(true);
             tracing::info!(broker = id, "listener closed");
         }
     }
-    let missing: Vec<(i32, u16)> =
-        wanted.iter().filter(|(id, _)| !listeners.running.contains_key(id)).map(|(&id, &port)| (id, port)).collect();
+    let missing: Vec<(i32, u16)> = wanted
+        .iter()
+        .filter(|(id, _)| !listeners.running.contains_key(id))
+        .map(|(&id, &port)| (id, port))
+        .collect();
     for (id, port) in missing {
         let listener = match bind(port) {
             Ok(listener) => listener,
@@ -66,8 +78,8 @@ pub fn sync(shared: &Arc<Shared>) {
 
 /// The broker's old port if it is free, else any free one (a pod may come back elsewhere).
 fn bind(port: u16) -> std::io::Result<TcpListener> {
-    let std_listener = std::net::TcpListener::bind(("127.0.0.1", port))
-        .or_else(|_| std::net::TcpListener::bind(("127.0.0.1", 0)))?;
+    let std_listener =
+        std::net::TcpListener::bind(("127.0.0.1", port)).or_else(|_| std::net::TcpListener::bind(("127.0.0.1", 0)))?;
     std_listener.set_nonblocking(true)?;
     TcpListener::from_std(std_listener)
 }
