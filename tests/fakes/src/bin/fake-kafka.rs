@@ -26,6 +26,10 @@ struct Args {
     /// Without a seed: kraft (ids from 100) or legacy (ids from 0).
     #[arg(long, default_value = "kraft")]
     layout: String,
+    /// Overrides the seed's cluster id (what Metadata and DescribeCluster report), e.g. the id a test
+    /// pinned in the chart's `kafka-kraft.kraft.clusterId`.
+    #[arg(long)]
+    cluster_id: Option<String>,
     /// Model seconds per real second (0: the model only moves on /_control/clock/advance).
     #[arg(long, default_value_t = 1.0)]
     clock_speed: f64,
@@ -67,6 +71,10 @@ async fn main() -> Result<()> {
             Seed::with_brokers(layout, args.brokers)
         }
     };
+    let mut seed = seed;
+    if let Some(id) = &args.cluster_id {
+        seed.cluster_id = id.clone();
+    }
     anyhow::ensure!(args.clock_speed >= 0.0, "--clock-speed must not be negative");
     let layout = seed.layout;
     let fake = FakeKafka::start_on(
@@ -76,15 +84,21 @@ async fn main() -> Result<()> {
     )
     .await
     .context("starting the Kafka fake")?;
-    let watch = match (&args.watch_statefulset, &args.watch_namespace) {
-        (Some(statefulset), Some(namespace)) => {
+    // The address line first: the brokers of the seed, before the watch fences any of them, so the
+    // rig always learns every seeded broker's (stable) address.
+    let watch_client = match &args.watch_statefulset {
+        Some(_) => Some(watcher::client(args.kubeconfig.as_deref()).await?),
+        None => None,
+    };
+    println!("{}", fake.addresses());
+    let watch = match (&args.watch_statefulset, &args.watch_namespace, watch_client) {
+        (Some(statefulset), Some(namespace), Some(client)) => {
             let target = WatchTarget {
                 namespace: namespace.clone(),
                 statefulset: statefulset.clone(),
                 id_base: args.watch_id_base.unwrap_or(layout.id_base()),
                 rack_from_node_zone: args.rack_from_node_zone,
             };
-            let client = watcher::client(args.kubeconfig.as_deref()).await?;
             let shared = fake.shared();
             Some(tokio::spawn(async move {
                 if let Err(error) = watcher::run(shared, client, target).await {
@@ -94,7 +108,6 @@ async fn main() -> Result<()> {
         }
         _ => None,
     };
-    println!("{}", fake.addresses());
     wait_for_signal().await?;
     if let Some(watch) = watch {
         watch.abort();

@@ -37,7 +37,7 @@ pub struct Scheduled {
 
 /// One replica catching up, with the rate it copies at right now.
 #[derive(Debug, Clone, Serialize)]
-pub struct Copy {
+pub struct CopyProgress {
     pub topic: String,
     pub partition: i32,
     pub to_broker: i32,
@@ -87,7 +87,7 @@ impl Cluster {
     }
 
     /// Every replica catching up right now, with its current rate (0 when stalled).
-    pub fn copies(&self) -> Vec<Copy> {
+    pub fn copies(&self) -> Vec<CopyProgress> {
         let mut copies = Vec::new();
         for topic in self.topics.values() {
             for part in &topic.partitions {
@@ -97,7 +97,7 @@ impl Cluster {
                     if !self.is_active(to) || !leader_up {
                         continue;
                     }
-                    copies.push(Copy {
+                    copies.push(CopyProgress {
                         topic: topic.name.clone(),
                         partition: part.index,
                         to_broker: to,
@@ -233,7 +233,7 @@ impl Cluster {
     }
 }
 
-fn involves(copy: &Copy, broker: i32) -> bool {
+fn involves(copy: &CopyProgress, broker: i32) -> bool {
     copy.to_broker == broker || copy.from_leader == broker
 }
 
