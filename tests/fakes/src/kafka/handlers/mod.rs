@@ -4,8 +4,11 @@
 use kafka_protocol::messages::{BrokerId, TopicName};
 use kafka_protocol::protocol::{Request, StrBytes};
 
+use kafka_protocol::ResponseError;
+
 use crate::kafka::errors::ApiError;
 use crate::kafka::model::Cluster;
+use crate::kafka::seed::Layout;
 
 pub mod cluster;
 pub mod configs;
@@ -39,6 +42,14 @@ pub trait Handler: Request + Clone + Send + 'static {
     /// The response when the request fails as a whole with `error` (Kafka's
     /// `AbstractRequest.getErrorResponse`: every entity of the request carries the error).
     fn error_response(&self, version: i16, error: &ApiError) -> Self::Response;
+}
+
+/// Controller requests (CreateTopics, CreatePartitions, Alter/ListPartitionReassignments): with
+/// ZooKeeper only the controller broker takes them, the others answer NOT_CONTROLLER
+/// (KafkaApis, ZK mode); KRaft brokers forward them to the quorum, so any broker takes them.
+pub fn not_controller(ctx: &Ctx) -> Option<ApiError> {
+    (ctx.cluster.layout == Layout::Legacy && ctx.broker != ctx.cluster.controller_id())
+        .then(|| ApiError::bare(ResponseError::NotController))
 }
 
 pub fn str_bytes(s: impl Into<String>) -> StrBytes {

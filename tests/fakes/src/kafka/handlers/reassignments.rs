@@ -12,8 +12,7 @@ use kafka_protocol::messages::{
 };
 use serde_json::json;
 
-use super::topics::not_controller;
-use super::{Ctx, Handler, broker_ids, ids, message, topic_name};
+use super::{Ctx, Handler, broker_ids, ids, message, not_controller, topic_name};
 use crate::kafka::errors::ApiError;
 
 impl Handler for AlterPartitionReassignmentsRequest {

@@ -10,16 +10,9 @@ use kafka_protocol::messages::{
 };
 use serde_json::json;
 
-use super::{Ctx, Handler, ids, message, str_bytes};
+use super::{Ctx, Handler, ids, message, not_controller, str_bytes};
 use crate::kafka::errors::ApiError;
 use crate::kafka::model::topics::NewTopic;
-use crate::kafka::seed::Layout;
-
-/// With ZooKeeper only the controller broker takes controller requests; KRaft brokers forward.
-pub fn not_controller(ctx: &Ctx) -> Option<ApiError> {
-    (ctx.cluster.layout == Layout::Legacy && ctx.broker != ctx.cluster.controller_id())
-        .then(|| ApiError::bare(ResponseError::NotController))
-}
 
 fn duplicate_error() -> ApiError {
     ApiError::new(ResponseError::InvalidRequest, "Duplicate topic name.")
