@@ -241,3 +241,67 @@ fn involves(copy: &CopyProgress, broker: i32) -> bool {
 fn ms_to_copy(bytes: f64, per_sec: f64) -> u64 {
     ((bytes.max(0.0) / per_sec) * 1000.0).ceil().max(1.0) as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::seed::Seed;
+
+    /// Brokers 1..=3; `a` (1 MB) and `b` (3 MB) on broker 1, both moving to 3 under a 1 MB/s
+    /// follower budget on broker 3.
+    fn cluster() -> Cluster {
+        let seed = Seed::from_json(
+            r#"{"brokers": [{"id": 1}, {"id": 2}, {"id": 3}],
+                "topics": [{"name": "a", "partitions": [{"replicas": [1], "size_bytes": 1000000}],
+                            "configs": {"follower.replication.throttled.replicas": "*"}},
+                           {"name": "b", "partitions": [{"replicas": [1], "size_bytes": 3000000}],
+                            "configs": {"follower.replication.throttled.replicas": "*"}}],
+                "broker_configs": {"3": {"follower.replication.throttled.rate": "1000000"}}}"#,
+        )
+        .unwrap();
+        Cluster::from_seed(&seed, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_shared_budget_speeds_up_the_remaining_copy_when_one_finishes() {
+        let mut c = cluster();
+        c.alter_reassignment("a", 0, Some(&[3]), true).unwrap();
+        c.alter_reassignment("b", 0, Some(&[3]), true).unwrap();
+        // Both at 0.5 MB/s until `a` is done at 2 s; then `b` alone at 1 MB/s: 1 MB + 2 MB -> 4 s.
+        c.advance_to(1_999);
+        assert!(c.partition("a", 0).unwrap().reassignment_in_progress());
+        c.advance_to(2_000);
+        assert_eq!(c.partition("a", 0).unwrap().replicas, vec![3]);
+        assert_eq!(c.copies()[0].bytes_per_sec, 1_000_000.0);
+        c.advance_to(3_999);
+        assert!(c.partition("b", 0).unwrap().reassignment_in_progress());
+        c.advance_to(4_000);
+        let b = c.partition("b", 0).unwrap();
+        assert_eq!((b.replicas.clone(), b.isr.clone(), b.leader), (vec![3], vec![3], 3));
+        assert!(c.copies().is_empty());
+    }
+
+    #[test]
+    fn a_broker_away_fault_fires_at_its_fraction_and_brings_the_broker_back_later() {
+        let mut c = cluster();
+        c.add_trigger(BrokerAwayTrigger {
+            broker: 3,
+            after_copied_fraction: 0.25,
+            back_after_ms: Some(10_000),
+        });
+        c.alter_reassignment("b", 0, Some(&[3]), true).unwrap();
+        // 3 MB at 1 MB/s: a quarter is copied at 0.75 s.
+        c.advance_to(750);
+        assert!(c.brokers[&3].fenced);
+        assert_eq!(
+            c.partition("b", 0).unwrap().catching_up.get(&3).copied(),
+            Some(750_000.0)
+        );
+        c.advance_to(10_749);
+        assert!(c.brokers[&3].fenced);
+        c.advance_to(10_750);
+        assert!(!c.brokers[&3].fenced);
+        c.advance_to(13_000);
+        assert_eq!(c.partition("b", 0).unwrap().replicas, vec![3]);
+    }
+}
