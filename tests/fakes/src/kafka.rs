@@ -1,1 +1,0 @@
-//! The kafka fake (see README.md).
