@@ -10,4 +10,5 @@ pub mod planfile;
 pub mod profile;
 pub mod render;
 pub mod snapshot;
+pub mod state;
 pub mod values;

@@ -11,9 +11,11 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+mod lease;
 mod release_record;
 mod types;
 
+pub use lease::{LeaseRecord, LeaseWrite};
 pub use release_record::{HelmReleaseRecord, decode_release};
 pub use types::*;
 
@@ -231,7 +233,7 @@ impl Kube {
     }
 }
 
-fn api(action: &str) -> impl FnOnce(kube::Error) -> KubeError + '_ {
+pub(crate) fn api(action: &str) -> impl FnOnce(kube::Error) -> KubeError + '_ {
     move |source| KubeError::Api {
         action: action.to_string(),
         source,

@@ -1,0 +1,114 @@
+//! The state file: the audit record of applies. It lives in the customer's repo next to the values
+//! file, is written atomically after every step with a checksum, and carries the `lineage` (one per
+//! managed cluster) and the `serial` (bumped per write) that tell a stale plan from a current one.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Plan;
+
+mod store;
+
+pub use store::{StateError, StateStore};
+
+/// Bumped when a reader of the old format could misread the new one.
+pub const STATE_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub format_version: u32,
+    /// Made once, at the first apply of this cluster; never changes.
+    pub lineage: String,
+    /// Bumped on every write.
+    pub serial: u64,
+    /// The node pool this state belongs to (a plan for another pool is refused).
+    pub cluster: String,
+    /// The apply in progress, or the last one.
+    pub run: Option<ApplyRun>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyRun {
+    pub id: String,
+    /// `user@host` of the operator.
+    pub operator: String,
+    /// Checksum of the plan being executed (the plan file's).
+    pub plan_checksum: String,
+    pub plan: Plan,
+    pub started_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    pub status: RunStatus,
+    pub steps: Vec<StepRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    /// Stopped at a safe point (Ctrl-C, a signal); `apply` resumes it.
+    Interrupted,
+    Failed,
+    Succeeded,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepRecord {
+    pub name: String,
+    pub status: StepStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// Async handles recorded *before* waiting (EKS update id, request token, Kafka moves, Pinot
+    /// job ids): a resumed apply polls them instead of acting again.
+    #[serde(default)]
+    pub handles: serde_json::Map<String, serde_json::Value>,
+    /// What the step saw when it verified its work.
+    #[serde(default)]
+    pub observed: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    Running,
+    Done,
+    /// Already in the desired state when the step looked: nothing was done.
+    Skipped,
+    Failed,
+}
+
+impl ApplyRun {
+    pub fn step(&self, name: &str) -> Option<&StepRecord> {
+        self.steps.iter().find(|step| step.name == name)
+    }
+
+    pub fn step_mut(&mut self, name: &str) -> Option<&mut StepRecord> {
+        self.steps.iter_mut().find(|step| step.name == name)
+    }
+}
+
+impl StepRecord {
+    pub fn pending(name: &str) -> StepRecord {
+        StepRecord {
+            name: name.to_string(),
+            status: StepStatus::Pending,
+            started_at: None,
+            finished_at: None,
+            handles: Default::default(),
+            observed: Default::default(),
+            message: None,
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status, StepStatus::Done | StepStatus::Skipped)
+    }
+}
