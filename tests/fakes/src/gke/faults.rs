@@ -87,8 +87,8 @@ impl Faults {
                     status,
                     message,
                     count,
-                } if matches(wanted, method, mutation) => {
-                    if effects.error.is_none() && take(count) {
+                } => {
+                    if matches(wanted, method, mutation) && effects.error.is_none() && take(count) {
                         let status = status.clone().unwrap_or_else(|| status_for_http(*code).to_string());
                         let message = message.clone().unwrap_or_else(|| format!("Injected fault: {status}"));
                         effects.error = Some(ApiError::new(*code, &status, message));
@@ -98,12 +98,12 @@ impl Faults {
                     method: wanted,
                     millis,
                     count,
-                } if matches(wanted, method, mutation) => {
-                    if take(count) {
+                } => {
+                    if matches(wanted, method, mutation) && take(count) {
                         effects.delay_ms += *millis;
                     }
                 }
-                _ => {}
+                Fault::OperationError { .. } => {}
             }
         }
         self.active.retain(|fault| !used_up(fault));

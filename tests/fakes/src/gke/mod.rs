@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 pub use errors::ApiError;
 pub use faults::Fault;
 pub use seed::{AutoscalingSeed, ClusterSeed, NodePoolSeed, Seed, TaintSeed, Timing};
+pub use state::RequestRecord;
 
 use crate::clock::ModelClock;
 use state::Shared;
@@ -99,6 +100,11 @@ impl GkeFake {
     /// Mutating requests received so far, by API method id.
     pub fn mutations(&self) -> BTreeMap<String, u64> {
         self.shared.lock().mutations.clone()
+    }
+
+    /// Every API request served so far, oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.lock().requests.clone()
     }
 
     pub fn add_fault(&self, fault: Fault) {
