@@ -7,9 +7,9 @@ use super::names::{TableType, raw_name};
 
 pub fn table_config(table: &Table) -> Value {
     let raw = raw_name(&table.name);
+    // No `schemaName`: current Pinot dropped it from SegmentsValidationAndRetentionConfig.
     let replication = table.replication.to_string();
     let mut segments = json!({
-        "schemaName": raw,
         "timeColumnName": "timestamp",
         "retentionTimeUnit": "DAYS",
         "retentionTimeValue": "7",
