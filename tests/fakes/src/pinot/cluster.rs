@@ -159,6 +159,11 @@ impl Cluster {
         }
         for (key, state) in wanted {
             let shown = table.external.get(&key.0).and_then(|replicas| replicas.get(&key.1));
+            if shown.is_some_and(|s| s == ERROR) {
+                // A replica in ERROR stays there until someone resets it (Helix does not retry it).
+                table.pending.remove(&key);
+                continue;
+            }
             if shown == Some(&state) {
                 // Already there: a drop scheduled earlier is called off.
                 table.pending.remove(&key);
