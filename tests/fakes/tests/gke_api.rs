@@ -321,3 +321,32 @@ async fn the_rig_reads_pool_sizes_from_the_control_endpoint() {
     assert_eq!(pools[0]["total"], 9);
     assert_eq!(pools[0]["labels"], json!({"kf_role": "data"}));
 }
+
+#[tokio::test]
+async fn enums_are_proto_numbers_when_the_client_asks_for_them() {
+    let f = Fixture::start(Seed::example()).await;
+    // What google-cloud-container-v1 sends on every call.
+    let (_, pool) = f.get(&format!("{POOL}?%24alt=json%3Benum-encoding%3Dint")).await;
+    assert_eq!(
+        (pool["status"].as_i64(), pool["upgradeSettings"]["strategy"].as_i64()),
+        (Some(2), Some(3))
+    );
+    let response = f
+        .http
+        .post(format!(
+            "{}{POOL}:setSize?$alt=json;enum-encoding=int",
+            f.fake.api_url()
+        ))
+        .bearer_auth("t")
+        .json(&json!({"nodeCount": 3}))
+        .send()
+        .await
+        .unwrap();
+    let op: Value = response.json().await.unwrap();
+    assert_eq!(
+        (op["status"].as_i64(), op["operationType"].as_i64()),
+        (Some(1), Some(14))
+    );
+    let (_, named) = f.get(POOL).await;
+    assert_eq!(named["status"], "RUNNING", "names otherwise, as gcloud asks");
+}

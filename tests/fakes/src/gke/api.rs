@@ -109,7 +109,7 @@ async fn zonal_list_clusters(
 
 async fn clusters((State(shared), headers, uri): Ctx, api: ApiMethod, project: String, location: String) -> Response {
     shared
-        .serve(&headers, uri.path(), api, |inner, now, base| {
+        .serve(&headers, &uri.0, api, |inner, now, base| {
             // `-` lists every location, which gcloud uses to suggest the right zone for a typo.
             let clusters: Vec<Value> = inner
                 .world
@@ -167,7 +167,7 @@ async fn cluster(
     name: String,
 ) -> Response {
     shared
-        .serve(&headers, uri.path(), api, |inner, now, base| {
+        .serve(&headers, &uri.0, api, |inner, now, base| {
             let cluster = inner.world.cluster(&project, &location, &name)?;
             Ok(json::cluster(&inner.world, cluster, base, now))
         })
@@ -214,7 +214,7 @@ async fn pools(
     name: String,
 ) -> Response {
     shared
-        .serve(&headers, uri.path(), api, |inner, now, base| {
+        .serve(&headers, &uri.0, api, |inner, now, base| {
             let cluster = inner.world.cluster(&project, &location, &name)?;
             let pools: Vec<Value> = cluster
                 .pools
@@ -269,7 +269,7 @@ async fn pool(
     name: String,
 ) -> Response {
     shared
-        .serve(&headers, uri.path(), api, |inner, now, base| {
+        .serve(&headers, &uri.0, api, |inner, now, base| {
             let pool = inner.world.pool(&project, &location, &cluster, &name)?;
             let cluster = inner.world.cluster(&project, &location, &cluster)?;
             Ok(json::node_pool(&inner.world, cluster, pool, base, now))
@@ -304,7 +304,7 @@ async fn pool_action(
             };
             let path = uri.path().to_string();
             shared
-                .serve(&headers, &path, api, |_, _, _| Err(ApiError::not_found(&path)))
+                .serve(&headers, &uri.0, api, |_, _, _| Err(ApiError::not_found(&path)))
                 .await
         }
     }
@@ -350,7 +350,7 @@ async fn set_size(
     body: Bytes,
 ) -> Response {
     shared
-        .serve(&headers, uri.path(), api, |inner, now, base| {
+        .serve(&headers, &uri.0, api, |inner, now, base| {
             let node_count = requests::set_size(&body)?;
             start(
                 inner,
@@ -375,7 +375,7 @@ async fn set_autoscaling(
     body: Bytes,
 ) -> Response {
     shared
-        .serve(&headers, uri.path(), api, |inner, now, base| {
+        .serve(&headers, &uri.0, api, |inner, now, base| {
             let autoscaling = requests::set_autoscaling(&body)?;
             start(
                 inner,
@@ -456,7 +456,7 @@ async fn operation(
     name: String,
 ) -> Response {
     shared
-        .serve(&headers, uri.path(), api, |inner, now, base| {
+        .serve(&headers, &uri.0, api, |inner, now, base| {
             let operation = inner.world.operation(&project, &location, &name)?;
             Ok(json::operation(&inner.world, operation, base, now))
         })

@@ -34,7 +34,7 @@ async fn get_manager(
         http_method: "GET",
     };
     shared
-        .serve(&headers, uri.path(), api, |inner, _now, base| {
+        .serve(&headers, &uri.0, api, |inner, _now, base| {
             for cluster in inner.world.clusters.iter().filter(|c| c.project == project) {
                 for pool in &cluster.pools {
                     let Some(&size) = pool.sizes.get(&zone) else { continue };

@@ -7,6 +7,7 @@
 mod api;
 mod compute;
 mod control;
+mod enums;
 mod errors;
 mod faults;
 mod json;

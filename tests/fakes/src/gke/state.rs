@@ -5,11 +5,12 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Json;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::enums::{Schema, to_numbers, wants_int_enums};
 use super::errors::ApiError;
 use super::faults::Faults;
 use super::model::World;
@@ -82,10 +83,11 @@ impl Shared {
 
     /// Serves one API request: counts it if it mutates, checks the bearer token, applies faults, advances
     /// the model, runs `serve`, and logs the outcome.
-    pub async fn serve<F>(&self, headers: &HeaderMap, path: &str, api: ApiMethod, serve: F) -> Response
+    pub async fn serve<F>(&self, headers: &HeaderMap, uri: &Uri, api: ApiMethod, serve: F) -> Response
     where
         F: FnOnce(&mut Inner, u64, &str) -> Result<Value, ApiError>,
     {
+        let path = uri.path();
         let effects = {
             let mut inner = self.lock();
             if api.mutation {
@@ -105,8 +107,11 @@ impl Shared {
             serve(&mut inner, now, &self.base)
         };
         let (code, status, response) = match result {
-            Ok(value) => {
+            Ok(mut value) => {
                 let status = value.get("status").and_then(Value::as_str).map(str::to_string);
+                if wants_int_enums(uri.query()) {
+                    to_numbers(&mut value, Schema::of_method(api.id));
+                }
                 (200, status, Json(value).into_response())
             }
             Err(error) => (error.code, Some(error.status.clone()), error.into_response()),
