@@ -19,7 +19,13 @@ struct Inner {
 impl ModelClock {
     /// `speed`: model seconds per real second (1.0 = real time).
     pub fn new(speed: f64) -> ModelClock {
-        ModelClock { inner: Arc::new(Mutex::new(Inner { started: Instant::now(), speed, offset: Duration::ZERO })) }
+        ModelClock {
+            inner: Arc::new(Mutex::new(Inner {
+                started: Instant::now(),
+                speed,
+                offset: Duration::ZERO,
+            })),
+        }
     }
 
     /// Model time since the fake started.
