@@ -1,1 +1,0 @@
-//! The gke fake (see README.md).

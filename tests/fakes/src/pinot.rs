@@ -1,1 +1,0 @@
-//! The pinot fake (see README.md).
