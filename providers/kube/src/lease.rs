@@ -32,39 +32,63 @@ pub enum LeaseWrite {
 
 impl Kube {
     pub async fn lease(&self, name: &str) -> Result<Option<LeaseRecord>, KubeError> {
-        let lease = self.leases().get_opt(name).await.map_err(api(&format!("read Lease {name}")))?;
+        let lease = self
+            .leases()
+            .get_opt(name)
+            .await
+            .map_err(api(&format!("read Lease {name}")))?;
         Ok(lease.map(|lease| record(&lease)))
     }
 
     /// Creates the lease; `Conflict` when it already exists.
     pub async fn create_lease(&self, lease: &LeaseRecord) -> Result<LeaseWrite, KubeError> {
-        match self.leases().create(&PostParams::default(), &to_object(lease, None)).await {
+        match self
+            .leases()
+            .create(&PostParams::default(), &to_object(lease, None))
+            .await
+        {
             Ok(created) => Ok(LeaseWrite::Written(record(&created))),
             Err(kube::Error::Api(status)) if status.code == 409 => Ok(LeaseWrite::Conflict),
-            Err(source) => Err(KubeError::Api { action: format!("create Lease {}", lease.name), source }),
+            Err(source) => Err(KubeError::Api {
+                action: format!("create Lease {}", lease.name),
+                source,
+            }),
         }
     }
 
     /// Replaces the lease if it is still at `lease.resource_version`; `Conflict` otherwise.
     pub async fn replace_lease(&self, lease: &LeaseRecord) -> Result<LeaseWrite, KubeError> {
         let object = to_object(lease, lease.resource_version.clone());
-        match self.leases().replace(&lease.name, &PostParams::default(), &object).await {
+        match self
+            .leases()
+            .replace(&lease.name, &PostParams::default(), &object)
+            .await
+        {
             Ok(replaced) => Ok(LeaseWrite::Written(record(&replaced))),
             Err(kube::Error::Api(status)) if status.code == 409 || status.code == 404 => Ok(LeaseWrite::Conflict),
-            Err(source) => Err(KubeError::Api { action: format!("replace Lease {}", lease.name), source }),
+            Err(source) => Err(KubeError::Api {
+                action: format!("replace Lease {}", lease.name),
+                source,
+            }),
         }
     }
 
     /// Deletes the lease if it is still at `resource_version`; false when it changed or is gone.
     pub async fn delete_lease(&self, name: &str, resource_version: &str) -> Result<bool, KubeError> {
         let params = DeleteParams {
-            preconditions: Some(Preconditions { resource_version: Some(resource_version.to_string()), uid: None }),
+            preconditions: Some(Preconditions {
+                resource_version: Some(resource_version.to_string()),
+                uid: None,
+            }),
             ..Default::default()
         };
         match self.leases().delete(name, &params).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(status)) if status.code == 409 || status.code == 404 => Ok(false),
-            Err(source) => Err(KubeError::Api { action: format!("delete Lease {name}"), source }),
+            Err(source) => Err(KubeError::Api {
+                action: format!("delete Lease {name}"),
+                source,
+            }),
         }
     }
 

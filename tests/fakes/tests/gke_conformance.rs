@@ -194,13 +194,12 @@ async fn error_bodies_have_googles_shape() {
     fake.stop().await;
 }
 
-/// Needs the full discovery document (the PyPI package is not committed), so it is opt-in:
-/// `KFSCALE_CONTAINER_V1_JSON=/path/container.v1.json cargo test -p kfscale-fakes --test gke_conformance -- --ignored`.
+/// The rig's venv carries google-api-python-client; its env file names the discovery document.
 #[test]
-#[ignore = "drift check: set KFSCALE_CONTAINER_V1_JSON and run with --ignored"]
 fn committed_field_lists_match_the_discovery_document() {
-    let path = std::env::var_os("KFSCALE_CONTAINER_V1_JSON")
-        .expect("KFSCALE_CONTAINER_V1_JSON must name container.v1.json from google-api-python-client");
+    let path = std::env::var_os("KFSCALE_CONTAINER_V1_JSON").expect(
+        "KFSCALE_CONTAINER_V1_JSON must name container.v1.json: run the tests through scripts/test (the rig's venv has it)",
+    );
     let document: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let committed = fields();
     assert_eq!(

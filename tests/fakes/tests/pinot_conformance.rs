@@ -474,31 +474,6 @@ async fn rebalance_accepts_every_parameter_of_the_resource_with_its_defaults() {
     fake.stop().await;
 }
 
-/// Needs a clone of apache/pinot (not available to CI), so it is opt-in:
-/// `KFSCALE_PINOT_GIT_DIR=/path/pinot/.git cargo test -p kfscale-fakes --test pinot_conformance -- --ignored`.
-#[test]
-#[ignore = "drift check: set KFSCALE_PINOT_GIT_DIR and run with --ignored"]
-fn committed_field_lists_are_what_the_script_extracts() {
-    let git_dir =
-        std::env::var_os("KFSCALE_PINOT_GIT_DIR").expect("KFSCALE_PINOT_GIT_DIR must name a clone of apache/pinot");
-    let committed: Value = serde_json::from_str(&std::fs::read_to_string(fields_path()).unwrap()).unwrap();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance/pinot/extract_fields.py");
-    let output = std::process::Command::new("python3")
-        .arg(&script)
-        .arg("--git-dir")
-        .arg(&git_dir)
-        .arg("--rev")
-        .arg(committed["commit"].as_str().unwrap())
-        .output()
-        .expect("python3 runs the extraction");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let extracted: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        extracted, committed,
-        "conformance/pinot/fields.json differs from a fresh extraction"
-    );
-}
-
 #[test]
 fn the_checker_catches_unknown_and_missing_fields_and_bad_enums() {
     let mut check = Checker::new();

@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 dir="$(venv_dir)"
 verified() {
   [[ -f "$dir/.complete" ]] &&
-    "$dir/bin/python" -c 'import moto, boto3, kafka, flask; assert moto.__version__ == "5.2.5"' 2>/dev/null &&
+    "$dir/bin/python" -c 'import moto, boto3, kafka, flask, googleapiclient; assert moto.__version__ == "5.2.5"' 2>/dev/null &&
     [[ -x "$dir/bin/moto_server" ]]
 }
 
@@ -23,5 +23,5 @@ python3 -m venv "$dir" || die "python3 -m venv failed"
 "$dir/bin/python" -m pip install -q --disable-pip-version-check "${PY_REQUIREMENTS[@]}" ||
   die "pip install ${PY_REQUIREMENTS[*]} failed"
 touch "$dir/.complete"
-verified || die "venv at $dir does not import moto 5.2.5, boto3, kafka"
+verified || die "venv at $dir does not import moto 5.2.5, boto3, kafka, googleapiclient"
 log "python venv ready"

@@ -25,3 +25,7 @@ rig_env AWS_REGION us-east-1
 rig_env AWS_DEFAULT_REGION us-east-1
 rig_env AWS_EC2_METADATA_DISABLED true
 rig_env KFSCALE_RIG_PYTHON "$RIG_VENV/bin/python"
+# The GKE discovery document, for the GKE fake's conformance check.
+container_json="$("$RIG_VENV/bin/python" -c 'import googleapiclient, os; print(os.path.join(os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents", "container.v1.json"))')"
+[[ -f "$container_json" ]] || die "container.v1.json is missing from google-api-python-client in $RIG_VENV"
+rig_env KFSCALE_CONTAINER_V1_JSON "$container_json"
