@@ -110,11 +110,9 @@ async fn a_plan_from_the_snapshot_equals_the_live_plan() -> Result<()> {
         &live.rig,
         &["plan", "--config", config, "--nodes", "12", "--json"],
     ));
-    assert_eq!(
-        String::from_utf8(from_file.stdout)?,
-        String::from_utf8(from_cluster.stdout.clone())?,
-        "the planner is pure: the same world gives the same bytes"
-    );
+    let (file_text, live_text) = (String::from_utf8(from_file.stdout)?, String::from_utf8(from_cluster.stdout.clone())?);
+    let diff = similar::TextDiff::from_lines(&file_text, &live_text).unified_diff().context_radius(3).to_string();
+    assert!(diff.is_empty(), "the planner is pure: the same world gives the same bytes, but:\n{diff}");
     let plan: serde_json::Value = serde_json::from_slice(&from_cluster.stdout)?;
     assert_eq!(plan["from_nodes"], 6);
     assert_eq!(plan["release"]["chart_version"], "3.4.0");

@@ -3,7 +3,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod apply;
+pub mod force_unlock;
 pub mod kafka_balance;
+pub mod loaded_config;
 mod observe_live;
 pub mod plan;
 mod profile_choice;
@@ -11,6 +14,7 @@ pub mod redact;
 pub mod scale_values;
 pub mod schema;
 pub mod snapshot;
+pub mod status;
 
 #[derive(Debug, Parser)]
 #[command(name = "kfscale", version, about = "Plan and apply a Kloudfuse cluster scale-out")]
@@ -26,6 +30,12 @@ pub struct Cli {
 pub enum Command {
     /// Compute and show the whole scale-out plan (nothing is changed).
     Plan(plan::PlanArgs),
+    /// Execute a plan step by step (resumable, locked, recorded in git).
+    Apply(apply::ApplyArgs),
+    /// Show where an apply stands.
+    Status(status::StatusArgs),
+    /// Remove the cluster lock of an apply whose holder is gone (needs the lock id).
+    ForceUnlock(force_unlock::ForceUnlockArgs),
     /// Observe the cluster into a snapshot file (nothing is changed; secrets redacted).
     Snapshot(snapshot::SnapshotArgs),
     /// Rewrite a values file for a new node count (stdout) and list the changes (stderr).
@@ -43,6 +53,9 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
+        Command::Apply(args) => apply::run(&args),
+        Command::Status(args) => status::run(&args),
+        Command::ForceUnlock(args) => force_unlock::run(&args),
         Command::ScaleValues(args) => scale_values::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Schema(args) => schema::run(&args),

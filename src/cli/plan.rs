@@ -5,9 +5,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{ArgGroup, Args};
 
+use super::loaded_config::LoadedConfig;
 use super::observe_live::observe_live;
 use super::profile_choice::choose_profile;
-use crate::config::{Config, DEFAULT_CONFIG_FILE};
+use crate::config::Config;
 use crate::plan::{Intent, Plan, plan};
 use crate::planfile::write_plan_file;
 use crate::render::{Style, render_plan};
@@ -46,37 +47,38 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let (snapshot, profile, source) = match &args.snapshot {
-        Some(path) => {
+    let loaded = LoadedConfig::load(args.config.as_deref())?;
+    let (snapshot, profile, source) = match (&args.snapshot, &loaded) {
+        (Some(path), _) => {
             let snapshot = read_snapshot(path)?;
-            let config = load_config(args.config.as_deref())?;
-            let config_ref = config.as_ref().map(|(config, origin)| (config, origin.as_str()));
+            let config_ref = loaded.as_ref().map(|l| (&l.config, l.origin.as_str()));
             let profile = choose_profile(args.profile.as_deref(), config_ref, &snapshot.values.text)?;
             (snapshot, profile, path.display().to_string())
         }
-        None => {
-            let (snapshot, profile) = observe_live(args.config.as_deref(), args.profile.as_deref(), !args.json)?;
+        (None, Some(loaded)) => {
+            let (snapshot, profile) = observe_live(loaded, args.profile.as_deref(), !args.json)?;
             (snapshot, profile, "the live cluster".to_string())
         }
+        (None, None) => bail!(
+            "no kfscale.yaml here and no --config; fix: pass --config FILE (see examples/kfscale.yaml), or plan from a snapshot with --snapshot FILE"
+        ),
     };
     let intent = match (args.add_nodes, args.nodes) {
         (Some(added), _) => Intent::AddNodes(added),
         (None, Some(total)) => Intent::Nodes(total),
         (None, None) => bail!("give --add-nodes M or --nodes N"),
     };
-    let plan = plan(&snapshot, intent, &profile).with_context(|| format!("planning from {source}"))?;
+    let mut plan = plan(&snapshot, intent, &profile).with_context(|| format!("planning from {source}"))?;
+    if let Some(loaded) = &loaded {
+        plan.state = loaded.state_ref()?;
+    }
     show(&plan, args)?;
     finish(&plan, args)
 }
 
-/// The config named by --config, or ./kfscale.yaml when it exists.
+/// The config named by --config, or ./kfscale.yaml when it exists, as (config, origin).
 pub fn load_config(flag: Option<&Path>) -> anyhow::Result<Option<(Config, String)>> {
-    let path = match flag {
-        Some(path) => path.to_path_buf(),
-        None if Path::new(DEFAULT_CONFIG_FILE).exists() => PathBuf::from(DEFAULT_CONFIG_FILE),
-        None => return Ok(None),
-    };
-    Ok(Some((Config::load(&path)?, path.display().to_string())))
+    Ok(LoadedConfig::load(flag)?.map(|loaded| (loaded.config, loaded.origin)))
 }
 
 fn show(plan: &Plan, args: &PlanArgs) -> anyhow::Result<()> {

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::loaded_config::LoadedConfig;
 use super::observe_live::observe_live;
 use crate::atomic_file::write_atomic;
 
@@ -21,7 +22,8 @@ pub struct SnapshotArgs {
 }
 
 pub fn run(args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
-    let (snapshot, _) = observe_live(args.config.as_deref(), args.profile.as_deref(), true)?;
+    let loaded = LoadedConfig::require(args.config.as_deref(), "snapshot")?;
+    let (snapshot, _) = observe_live(&loaded, args.profile.as_deref(), true)?;
     let text = serde_json::to_string_pretty(&snapshot)? + "\n";
     match &args.output {
         Some(path) => {

@@ -40,19 +40,20 @@ impl KafkaPlan {
 pub fn plan_kafka(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -> Result<KafkaPlan, PlanError> {
     let kafka = &snapshot.kafka;
     let mut notes = Vec::new();
-    let brokers_before: Vec<i32> = kafka
-        .brokers
-        .iter()
-        .map(|broker| broker.id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let observed: BTreeSet<i32> = kafka.brokers.iter().map(|broker| broker.id).collect();
+    // Unobserved, the brokers are the ones the values file runs (id base + ordinal).
+    let brokers_before: Vec<i32> = match values.replicas(&profile.kafka.broker_workload) {
+        Some(count) if observed.is_empty() => {
+            (0..count.before as i32).map(|ordinal| profile.kafka.broker_id_base + ordinal).collect()
+        }
+        _ => observed.into_iter().collect(),
+    };
     let mut after: BTreeSet<i32> = brokers_before.iter().copied().collect();
     match values.replicas(&profile.kafka.broker_workload) {
         Some(count) => {
             let base = profile.kafka.broker_id_base;
             let expected: BTreeSet<i32> = (0..count.before as i32).map(|ordinal| base + ordinal).collect();
-            if !brokers_before.is_empty() && expected != brokers_before.iter().copied().collect() {
+            if !kafka.brokers.is_empty() && expected != brokers_before.iter().copied().collect() {
                 notes.push(format!(
                     "the live broker ids {brokers_before:?} are not the {} ids the values file implies (from {base}); new ids are counted from {base} + ordinal",
                     count.before

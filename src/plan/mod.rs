@@ -45,6 +45,10 @@ pub struct Plan {
     pub release: Release,
     /// The snapshot's fingerprint per system: an apply refuses the plan when one changed.
     pub fingerprints: Fingerprints,
+    /// The state the plan was made against (lineage, serial); an apply refuses the plan when the
+    /// state moved on. None before the first apply or when planning without a config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<StateRef>,
     /// The effective profile (built-in plus overrides) the plan was made with.
     pub profile: Profile,
     pub node_pool: NodePoolPlan,
@@ -53,6 +57,13 @@ pub struct Plan {
     pub pinot: PinotPlan,
     pub prechecks: Vec<PreCheck>,
     pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateRef {
+    pub lineage: String,
+    pub serial: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -126,6 +137,7 @@ pub fn plan(snapshot: &Snapshot, intent: Intent, profile: &Profile) -> Result<Pl
             chart_version: snapshot.helm.chart_version.clone(),
         },
         fingerprints: snapshot.fingerprints(),
+        state: None,
         profile: profile.clone(),
         node_pool,
         values,

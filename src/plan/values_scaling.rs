@@ -13,7 +13,7 @@ use super::values_topics::{TopicGrowth, plan_disk, plan_topics};
 use crate::profile::{Profile, Rule};
 use crate::snapshot::Snapshot;
 use crate::values::quantity::parse_bytes;
-use crate::values::redact::{SENSITIVE, is_sensitive_path, redacted_text};
+use crate::values::redact::redacted_text;
 use crate::values::{Document, ScalarEdit, ValuePath, ValuesError, apply_edits};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -235,10 +235,8 @@ fn scale_values(
         .collect();
     let new_text = apply_edits(document, text, &edits)?;
     let diff = display_diff(file, document, text, &new_text)?;
-    for change in changes.iter_mut().filter(|c| is_sensitive_path(&c.path)) {
-        change.old = SENSITIVE.into();
-        change.new = SENSITIVE.into();
-    }
+    // The change list keeps its numbers even under a secret-looking key: kfscale writes only
+    // counts and sizes (never secrets), and apply needs the exact values. The diff is redacted.
     let plan = ValuesPlan {
         path: file.to_string(),
         before_sha256: String::new(),

@@ -92,6 +92,9 @@ pub struct KafkaProfile {
     pub cluster_id_path: Option<ValuePath>,
     #[serde(default)]
     pub cluster_id_secret: Option<String>,
+    /// The broker StatefulSet's volume claim template (claims are `<template>-<statefulset>-<N>`).
+    #[serde(default = "default_volume_claim_template")]
+    pub volume_claim_template: String,
     /// The key of that Secret holding the id.
     #[serde(default = "default_cluster_id_secret_key")]
     pub cluster_id_secret_key: String,
@@ -265,6 +268,10 @@ fn load_value(name_or_path: &str, depth: usize) -> Result<serde_json::Value, Pro
             fix: "write `base: kraft`, `base: legacy` or a path".into(),
         }),
     }
+}
+
+fn default_volume_claim_template() -> String {
+    "data".into()
 }
 
 fn default_cluster_id_secret_key() -> String {

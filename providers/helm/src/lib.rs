@@ -58,6 +58,11 @@ pub struct Upgrade<'a> {
     pub version: &'a str,
     pub values_file: &'a Path,
     pub timeout: Duration,
+    /// Wait for every resource to be ready (kfscale waits itself, so a killed apply never leaves
+    /// the release `pending-upgrade` for the length of a rollout).
+    pub wait: bool,
+    /// Pull the chart from a plain-HTTP registry.
+    pub plain_http: bool,
 }
 
 impl Helm {
@@ -124,11 +129,23 @@ impl Helm {
             "--timeout".into(),
             format!("{}s", upgrade.timeout.as_secs()),
         ];
-        match self.dialect {
-            Dialect::V3 => args.push("--wait".into()),
-            Dialect::V4 => args.push("--wait=watcher".into()),
+        match (upgrade.wait, self.dialect) {
+            (false, _) => {}
+            (true, Dialect::V3) => args.push("--wait".into()),
+            (true, Dialect::V4) => args.push("--wait=watcher".into()),
+        }
+        if upgrade.plain_http {
+            args.push("--plain-http".into());
         }
         args
+    }
+
+    /// `helm rollback RELEASE REVISION`: the way out of a release left `pending-upgrade` by an
+    /// upgrade that was killed.
+    pub fn rollback(&self, release: &str, revision: u32, timeout: Duration) -> Result<String, HelmError> {
+        let revision = revision.to_string();
+        let timeout = format!("{}s", timeout.as_secs());
+        self.run(release, &["rollback", release, &revision, "--timeout", &timeout])
     }
 
     pub fn upgrade(&self, upgrade: &Upgrade) -> Result<String, HelmError> {

@@ -12,6 +12,7 @@ use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 mod lease;
+mod mutate;
 mod release_record;
 mod types;
 

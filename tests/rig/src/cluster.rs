@@ -30,11 +30,24 @@ impl TestCluster {
 
 /// Creates `nodes` Ready nodes and installs the chart at `version` with `values` (release `kfuse`).
 pub async fn install(rig: &RigEnv, prefix: &str, nodes: i32, values: &str, version: &str) -> Result<TestCluster> {
+    let id = names::unique(prefix);
+    let nodegroup = format!("{id}-ng");
+    install_named(rig, &id, &nodegroup, nodes, values, version).await
+}
+
+/// `install` with the cluster id (also the namespace) and node group chosen by the caller.
+pub async fn install_named(
+    rig: &RigEnv,
+    id: &str,
+    nodegroup: &str,
+    nodes: i32,
+    values: &str,
+    version: &str,
+) -> Result<TestCluster> {
     let kube = rig.kube_client().await?;
     let eks_client = rig.eks_client().await?;
     let helm = Helm::from_rig(rig)?;
-    let id = names::unique(prefix);
-    let nodegroup = format!("{id}-ng");
+    let (id, nodegroup) = (id.to_string(), nodegroup.to_string());
     let scratch = rig.run_dir()?.join("tests").join(&id);
     std::fs::create_dir_all(&scratch)?;
     eks::create(&eks_client, &NodeGroup::new(&id, &nodegroup, nodes)).await?;

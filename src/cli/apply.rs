@@ -1,0 +1,191 @@
+//! `kfscale apply [PLANFILE]`: executes exactly a saved plan (refusing a stale one), or plans, shows
+//! and asks; resumes an interrupted apply; holds the lock while it runs.
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::loaded_config::LoadedConfig;
+use super::observe_live::observe_live;
+use crate::engine::cancel::Cancel;
+use crate::engine::events::Events;
+use crate::engine::lock::{self, LockRequest, operator_identity};
+use crate::engine::runner::{ApplyEnd, Runner, start_run};
+use crate::engine::settings::ApplySettings;
+use crate::engine::staleness::stale_reasons;
+use crate::engine::systems::Systems;
+use crate::plan::{Intent, Plan, plan};
+use crate::planfile::read_plan_file;
+use crate::render::{Style, render_plan};
+use crate::snapshot::digest;
+use crate::state::{RunStatus, State};
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `kfscale plan -out FILE`: applied exactly, refused when stale.
+    pub plan_file: Option<PathBuf>,
+    /// Without a plan file: nodes to add.
+    #[arg(long, value_name = "M", conflicts_with = "plan_file")]
+    pub add_nodes: Option<u32>,
+    /// Without a plan file: the total node count.
+    #[arg(long, value_name = "N", conflicts_with_all = ["plan_file", "add_nodes"])]
+    pub nodes: Option<u32>,
+    /// Apply without asking (`-auto-approve` works too).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Config file (default: ./kfscale.yaml).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Profile: kraft, legacy, or a profile file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// One JSON event per line on stdout, for CI.
+    #[arg(long)]
+    pub json: bool,
+    /// No colours even on a terminal.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
+    let loaded = LoadedConfig::require(args.config.as_deref(), "apply")?;
+    let store = loaded.state_store();
+    let state = store.load()?;
+    let events = Events::new(args.json);
+
+    let state = match state {
+        Some(state) if state.run.as_ref().is_some_and(|run| run.status != RunStatus::Succeeded) => {
+            announce_resume(args, &state)?;
+            state
+        }
+        state => match new_run(args, &loaded, state)? {
+            Some(state) => state,
+            None => return Ok(ExitCode::SUCCESS),
+        },
+    };
+    execute(args, &loaded, state, &events)
+}
+
+/// An unfinished apply is resumed, never replaced: a different plan file is refused.
+fn announce_resume(args: &ApplyArgs, state: &State) -> anyhow::Result<()> {
+    let Some(run) = &state.run else {
+        return Ok(());
+    };
+    if let Some(file) = &args.plan_file
+        && digest(&read_plan_file(file)?) != run.plan_checksum
+    {
+        bail!(
+            "apply {} (of another plan, by {}, {}) is unfinished; fix: run `kfscale apply` without a plan file to resume it first",
+            run.id,
+            run.operator,
+            run.started_at
+        );
+    }
+    let stopped = run.steps.iter().find(|s| !s.is_finished()).map_or("record", |s| s.name.as_str());
+    if !args.json {
+        eprintln!("Resuming apply {} (by {}, started {}, {:?} at step {stopped})", run.id, run.operator, run.started_at, run.status);
+    }
+    Ok(())
+}
+
+/// Plans (or reads and checks the plan file), asks, and returns the state with a new run; None
+/// when there is nothing to do.
+fn new_run(args: &ApplyArgs, loaded: &LoadedConfig, state: Option<State>) -> anyhow::Result<Option<State>> {
+    let (snapshot, profile) = observe_live(loaded, args.profile.as_deref(), !args.json)?;
+    let plan: Plan = match &args.plan_file {
+        Some(file) => {
+            let plan = read_plan_file(file)?;
+            let reasons = stale_reasons(&plan, &snapshot.fingerprints(), state.as_ref());
+            if !reasons.is_empty() {
+                bail!(
+                    "the saved plan {} is stale: {}; nothing was changed. fix: make a new plan with `kfscale plan -out FILE`",
+                    file.display(),
+                    reasons.join("; ")
+                );
+            }
+            plan
+        }
+        None => {
+            let intent = match (args.add_nodes, args.nodes) {
+                (Some(added), _) => Intent::AddNodes(added),
+                (None, Some(total)) => Intent::Nodes(total),
+                (None, None) => bail!("give a plan file, or --nodes N / --add-nodes M"),
+            };
+            let mut plan = plan(&snapshot, intent, &profile).context("planning from the live cluster")?;
+            plan.state = state.as_ref().map(|s| crate::plan::StateRef { lineage: s.lineage.clone(), serial: s.serial });
+            if !args.json {
+                print!("{}", render_plan(&plan, Style::for_stdout(args.no_color)));
+            }
+            plan
+        }
+    };
+    if plan.has_failed_checks() {
+        bail!("a pre-check failed (see the plan); nothing was changed. fix: resolve it and plan again");
+    }
+    if !plan.has_changes() {
+        if !args.json {
+            println!("No changes. The cluster already matches the requested state.");
+        }
+        return Ok(None);
+    }
+    if args.plan_file.is_none() && !args.auto_approve && !approved()? {
+        bail!("apply cancelled; nothing was changed");
+    }
+    let id = format!("apply-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    Ok(Some(start_run(state, &plan, &digest(&plan), &id, &operator_identity())))
+}
+
+fn approved() -> anyhow::Result<bool> {
+    print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+fn execute(args: &ApplyArgs, loaded: &LoadedConfig, mut state: State, events: &Events) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let cancel = Cancel::default();
+        cancel.listen_for_signals();
+        let settings = ApplySettings::from_env();
+        let store = loaded.state_store();
+        let context = loaded.context();
+        let systems = Systems::connect(&context).await?;
+        let run = state.run.as_ref().context("no apply run")?;
+        let request = LockRequest {
+            id: run.id.clone(),
+            holder: operator_identity(),
+            operation: format!("apply {} -> {} nodes", run.plan.from_nodes, run.plan.to_nodes),
+            duration: settings.lock_duration,
+        };
+        let held = lock::acquire(&systems.kube, store.dir(), request).await?;
+        let runner = Runner { store: &store, systems: &systems, settings: &settings, events, cancel: &cancel, lock: &held };
+        let end = runner.execute(&mut state).await;
+        held.release().await?;
+        let code = match end? {
+            ApplyEnd::Succeeded { commit, pushed } => {
+                if !args.json {
+                    let recorded = match (commit, pushed) {
+                        (Some(commit), Some(pushed)) => format!(" Recorded in commit {} (pushed to {pushed}).", &commit[..12.min(commit.len())]),
+                        (Some(commit), None) => format!(" Recorded in commit {}.", &commit[..12.min(commit.len())]),
+                        (None, _) => String::new(),
+                    };
+                    println!("\nApply complete!{recorded}");
+                }
+                0
+            }
+            ApplyEnd::Interrupted { step } => {
+                eprintln!("\nApply interrupted at step {step}; state is written. Run `kfscale apply` to resume.");
+                130
+            }
+            ApplyEnd::Failed { step, message } => {
+                eprintln!("\nError: step {step} failed: {message}\nState is written; after fixing the cause, `kfscale apply` resumes from this step.");
+                1
+            }
+        };
+        Ok(ExitCode::from(code))
+    })
+}

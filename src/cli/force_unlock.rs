@@ -1,0 +1,34 @@
+//! `kfscale force-unlock ID`: removes the cluster lock of an apply whose holder is gone for good.
+//! The id must match, so a stale command line cannot break a lock someone else holds now.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::loaded_config::LoadedConfig;
+use crate::engine::lock::force_unlock;
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// The lock id (shown by the refusal message and by `kfscale status`).
+    pub id: String,
+    /// Config file (default: ./kfscale.yaml).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+pub fn run(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
+    let loaded = LoadedConfig::require(args.config.as_deref(), "force-unlock")?;
+    let kubernetes = &loaded.config.kubernetes;
+    let context = loaded.context();
+    let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let kube =
+            kfscale_kube::Kube::connect(kubeconfig.as_deref(), kubernetes.context.as_deref(), &kubernetes.namespace)
+                .await?;
+        force_unlock(&kube, &args.id).await?;
+        println!("Lock {} removed. A new `kfscale apply` resumes from the state file.", args.id);
+        Ok(ExitCode::SUCCESS)
+    })
+}

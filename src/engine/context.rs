@@ -1,0 +1,142 @@
+//! What a step works with: the plan, the clients, its own record in the state (handles are saved
+//! the moment they are recorded), waiting with progress and cancellation.
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::cancel::Cancel;
+use super::events::Events;
+use super::settings::ApplySettings;
+use super::systems::Systems;
+use crate::plan::Plan;
+use crate::state::{State, StateError, StateStore, StepRecord};
+
+/// How a step ends when it does not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// Stopped at a safe point on request; state is consistent and `apply` resumes.
+    #[error("interrupted")]
+    Interrupted,
+    #[error("{0}")]
+    Failed(String),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+impl StepError {
+    pub fn failed(message: impl std::fmt::Display) -> StepError {
+        StepError::Failed(message.to_string())
+    }
+}
+
+/// Provider errors become step failures with their own message (which says what to do).
+macro_rules! into_step_error {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for StepError {
+            fn from(err: $error) -> Self {
+                StepError::Failed(err.to_string())
+            }
+        }
+    )*};
+}
+into_step_error!(
+    kfscale_kube::KubeError,
+    kfscale_eks::EksError,
+    kfscale_helm::HelmError,
+    kfscale_git::GitError,
+    crate::values::ValuesError,
+    anyhow::Error
+);
+
+pub enum Outcome {
+    /// The step changed something and verified it.
+    Done(String),
+    /// Already in the desired state: nothing was done.
+    Skipped(String),
+}
+
+pub struct StepContext<'a> {
+    pub plan: &'a Plan,
+    pub run_id: &'a str,
+    pub settings: &'a ApplySettings,
+    pub systems: &'a Systems,
+    pub events: &'a Events,
+    pub cancel: &'a Cancel,
+    pub step: &'static str,
+    pub(super) state: &'a mut State,
+    pub(super) store: &'a StateStore,
+}
+
+impl StepContext<'_> {
+    fn record(&mut self) -> &mut StepRecord {
+        let step = self.step;
+        // The runner created a record for every step before running any (proof: runner::start_run).
+        self.state.run.as_mut().and_then(|run| run.step_mut(step)).expect("every step has a record")
+    }
+
+    pub fn handle<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
+        self.record().handles.get(key).and_then(|value| serde_json::from_value(value.clone()).ok())
+    }
+
+    /// Records an async handle and writes the state before returning: a crash after this line
+    /// resumes by polling the handle, never by acting again.
+    pub fn record_handle<T: Serialize>(&mut self, key: &str, value: &T) -> Result<(), StepError> {
+        let value = serde_json::to_value(value).map_err(|err| StepError::failed(format!("recording {key}: {err}")))?;
+        self.record().handles.insert(key.to_string(), value);
+        self.checkpoint()
+    }
+
+    /// Notes what the step saw (saved with the step's end).
+    pub fn observe<T: Serialize>(&mut self, key: &str, value: &T) {
+        if let Ok(value) = serde_json::to_value(value) {
+            self.record().observed.insert(key.to_string(), value);
+        }
+    }
+
+    pub fn checkpoint(&mut self) -> Result<(), StepError> {
+        if let Some(run) = self.state.run.as_mut() {
+            run.updated_at = crate::time::now_rfc3339();
+        }
+        self.store.save(self.state)?;
+        Ok(())
+    }
+
+    pub fn info(&self, message: &str) {
+        self.events.info(self.step, message);
+    }
+
+    /// Polls `probe` until it returns `Some`, showing `what` and the probe's progress text; fails
+    /// after `timeout`; returns `Interrupted` as soon as cancellation is requested.
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, timeout: Duration, mut probe: F) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<(Option<T>, String), StepError>>,
+    {
+        let started = Instant::now();
+        loop {
+            if self.cancel.is_requested() {
+                return Err(StepError::Interrupted);
+            }
+            let (found, progress) = probe().await?;
+            if let Some(value) = found {
+                self.events.clear_wait();
+                return Ok(value);
+            }
+            let elapsed = started.elapsed();
+            if elapsed > timeout {
+                self.events.clear_wait();
+                return Err(StepError::failed(format!(
+                    "gave up waiting for {what} after {}s (last: {progress}); fix: find out why in the system named, then re-run `kfscale apply` to resume",
+                    elapsed.as_secs()
+                )));
+            }
+            self.events.waiting(self.step, what, &progress, elapsed);
+            tokio::select! {
+                _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                _ = self.cancel.requested() => return Err(StepError::Interrupted),
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! What the engine tells the operator: progress on stderr for people (a spinner with what is being
+//! waited for, a line per step), or one JSON object per line on stdout for CI (`--json`).
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::json;
+
+pub struct Events {
+    json: bool,
+    spinner: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Events {
+    pub fn new(json: bool) -> Events {
+        Events { json, spinner: Mutex::new(None) }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    pub fn emit(&self, event: &str, fields: serde_json::Value) {
+        if self.json {
+            let mut object = json!({ "event": event, "time": crate::time::now_rfc3339() });
+            if let (Some(target), Some(extra)) = (object.as_object_mut(), fields.as_object()) {
+                target.extend(extra.clone());
+            }
+            println!("{object}");
+        }
+    }
+
+    pub fn step_started(&self, step: &str, description: &str) {
+        self.emit("step_started", json!({ "step": step, "description": description }));
+        if !self.json {
+            eprintln!("• {step}: {description}");
+        }
+    }
+
+    pub fn step_finished(&self, step: &str, status: &str, summary: &str) {
+        self.clear_wait();
+        self.emit("step_finished", json!({ "step": step, "status": status, "summary": summary }));
+        if !self.json {
+            eprintln!("  {status}: {summary}");
+        }
+    }
+
+    pub fn info(&self, step: &str, message: &str) {
+        self.emit("info", json!({ "step": step, "message": message }));
+        if !self.json {
+            self.with_spinner_suspended(|| eprintln!("  {message}"));
+        }
+    }
+
+    /// Shows (or updates) the wait in progress: what, and the latest figure from the system.
+    pub fn waiting(&self, step: &str, what: &str, progress: &str, elapsed: Duration) {
+        self.emit("waiting", json!({ "step": step, "for": what, "progress": progress, "elapsed_s": elapsed.as_secs() }));
+        if self.json {
+            return;
+        }
+        let mut spinner = self.spinner.lock().unwrap_or_else(|p| p.into_inner());
+        let bar = spinner.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        bar.set_message(format!("waiting for {what}: {progress} ({}s)", elapsed.as_secs()));
+    }
+
+    pub fn clear_wait(&self) {
+        let mut spinner = self.spinner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(bar) = spinner.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn with_spinner_suspended(&self, print: impl FnOnce()) {
+        let spinner = self.spinner.lock().unwrap_or_else(|p| p.into_inner());
+        match spinner.as_ref() {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+}

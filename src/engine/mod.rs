@@ -1,0 +1,11 @@
+//! The apply engine: executes a plan as ordered steps, each `observe -> done? -> in flight? ->
+//! act -> wait -> verify -> checkpoint`, under a lock, with the state written after every step.
+pub mod cancel;
+pub mod context;
+pub mod events;
+pub mod lock;
+pub mod runner;
+pub mod settings;
+pub mod staleness;
+pub mod steps;
+pub mod systems;

@@ -1,0 +1,76 @@
+//! The clients an apply works with, built once from kfscale.yaml.
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use crate::config::{ClusterConfig, Config};
+use crate::observe::ConfigContext;
+
+pub enum NodePoolClient {
+    Eks { eks: kfscale_eks::Eks, cluster: String, nodegroup: String },
+}
+
+pub struct Systems {
+    pub kube: kfscale_kube::Kube,
+    pub node_pool: NodePoolClient,
+    pub helm: kfscale_helm::Helm,
+    pub helm_release: String,
+    pub helm_chart: String,
+    pub helm_plain_http: bool,
+    pub values_path: PathBuf,
+    pub state_dir: PathBuf,
+    pub git: Option<GitTarget>,
+}
+
+pub struct GitTarget {
+    pub repo: PathBuf,
+    pub branch: Option<String>,
+    pub remote: Option<String>,
+}
+
+impl Systems {
+    pub async fn connect(context: &ConfigContext<'_>) -> anyhow::Result<Systems> {
+        let config: &Config = context.config;
+        let kubernetes = &config.kubernetes;
+        let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
+        let kube =
+            kfscale_kube::Kube::connect(kubeconfig.as_deref(), kubernetes.context.as_deref(), &kubernetes.namespace)
+                .await?;
+        let node_pool = match &config.cluster {
+            Some(ClusterConfig::Aws { region, cluster, nodegroup, endpoint }) => NodePoolClient::Eks {
+                eks: kfscale_eks::Eks::connect(region, endpoint.as_deref()).await,
+                cluster: cluster.clone(),
+                nodegroup: nodegroup.clone(),
+            },
+            Some(ClusterConfig::Gcp { .. }) => bail!("{}: applying to GKE is not supported by this build yet", context.origin),
+            None => bail!("{}: no `cluster:` section; fix: add the node pool to grow", context.origin),
+        };
+        let helm_chart = config.helm.chart.clone().with_context(|| {
+            format!("{}: helm.chart is not set; fix: set it to the chart reference the release was installed from (e.g. oci://.../kfuse-helm/kfuse)", context.origin)
+        })?;
+        let helm = kfscale_helm::Helm::detect(
+            &config.helm.binary,
+            kfscale_helm::Target {
+                kubeconfig: kubeconfig.clone(),
+                context: kubernetes.context.clone(),
+                namespace: kubernetes.namespace.clone(),
+            },
+        )?;
+        let values = config.values.as_ref().with_context(|| format!("{}: no `values:` section", context.origin))?;
+        Ok(Systems {
+            kube,
+            node_pool,
+            helm,
+            helm_release: config.helm.release.clone(),
+            helm_chart,
+            helm_plain_http: config.helm.plain_http,
+            values_path: context.resolve(&values.file),
+            state_dir: context.resolve(&config.state.dir),
+            git: config.git.as_ref().map(|git| GitTarget {
+                repo: context.resolve(&git.repo),
+                branch: git.branch.clone(),
+                remote: git.remote.clone(),
+            }),
+        })
+    }
+}
