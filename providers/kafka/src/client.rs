@@ -173,7 +173,9 @@ impl KafkaAdmin {
     /// The version kfscale sends each API it speaks at to `broker` (None: no common version),
     /// from the connection's ApiVersions answer (opening the connection if needed).
     pub async fn negotiated_versions(&self, broker: i32) -> Result<BTreeMap<&'static str, Option<i16>>, KafkaError> {
-        let (dial, target) = self.resolve::<kafka_protocol::messages::ApiVersionsRequest>(&Node::Broker(broker)).await?;
+        let (dial, target) = self
+            .resolve::<kafka_protocol::messages::ApiVersionsRequest>(&Node::Broker(broker))
+            .await?;
         let slot = self.slot(&dial);
         let mut guard = slot.lock().await;
         let connection = match guard.as_mut() {
@@ -220,7 +222,10 @@ impl KafkaAdmin {
     }
 
     /// Partition leaders from the view; refreshes the metadata of topics it does not know.
-    pub(crate) async fn leaders(&self, partitions: &[TopicPartition]) -> Result<Vec<(TopicPartition, Option<i32>)>, KafkaError> {
+    pub(crate) async fn leaders(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<Vec<(TopicPartition, Option<i32>)>, KafkaError> {
         let (stale, missing): (bool, BTreeSet<String>) = {
             let view = self.view();
             let missing = partitions
@@ -327,7 +332,11 @@ impl KafkaAdmin {
 
     /// One Metadata request: to a known broker when there is one (falling back to the bootstrap
     /// servers), else to the bootstrap servers in turn.
-    async fn metadata_once(&self, topics: Option<&[String]>, timeout: Duration) -> Result<(MetadataResponse, i16), KafkaError> {
+    async fn metadata_once(
+        &self,
+        topics: Option<&[String]>,
+        timeout: Duration,
+    ) -> Result<(MetadataResponse, i16), KafkaError> {
         let known: Vec<(i32, BrokerAddress)> = {
             let view = self.view();
             view.brokers.iter().map(|(id, a)| (*id, a.clone())).collect()
@@ -534,9 +543,7 @@ fn metadata_request(topics: Option<&[String]>, version: i16) -> MetadataRequest 
     let topics = topics.map(|names| {
         names
             .iter()
-            .map(|name| {
-                MetadataRequestTopic::default().with_name(Some(TopicName(StrBytes::from_string(name.clone()))))
-            })
+            .map(|name| MetadataRequestTopic::default().with_name(Some(TopicName(StrBytes::from_string(name.clone())))))
             .collect()
     });
     let mut request = MetadataRequest::default().with_topics(topics);

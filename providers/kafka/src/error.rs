@@ -156,7 +156,9 @@ fn fix_for_code(code: i16) -> String {
         return "none needed".to_string();
     };
     let fix = match error {
-        E::InvalidPartitions => "partition counts only grow: ask for a total above the topic's current count (`kfscale snapshot` shows it)",
+        E::InvalidPartitions => {
+            "partition counts only grow: ask for a total above the topic's current count (`kfscale snapshot` shows it)"
+        }
         E::InvalidReplicaAssignment => {
             "give every partition as many distinct replicas as its replication factor, all on registered broker ids"
         }
@@ -169,7 +171,9 @@ fn fix_for_code(code: i16) -> String {
         E::InvalidConfig | E::InvalidRequest => {
             "check the config name and value (Kafka's message says which); broker configs must be dynamic ones"
         }
-        E::PolicyViolation => "a broker-side policy (create.topic.policy / alter.config.policy) refused it; ask the Kafka operator",
+        E::PolicyViolation => {
+            "a broker-side policy (create.topic.policy / alter.config.policy) refused it; ask the Kafka operator"
+        }
         E::ClusterAuthorizationFailed
         | E::TopicAuthorizationFailed
         | E::GroupAuthorizationFailed
@@ -180,7 +184,11 @@ fn fix_for_code(code: i16) -> String {
             "kfscale connects without SASL or TLS: point kafka.bootstrap at a PLAINTEXT listener (port-forward reaches the pods' internal listener)"
         }
         E::UnsupportedVersion => "kfscale needs a Kafka broker of version 2.4 or newer",
-        E::NotController | E::LeaderNotAvailable | E::NotLeaderOrFollower | E::FencedLeaderEpoch | E::UnknownLeaderEpoch => {
+        E::NotController
+        | E::LeaderNotAvailable
+        | E::NotLeaderOrFollower
+        | E::FencedLeaderEpoch
+        | E::UnknownLeaderEpoch => {
             "leadership is moving (a broker restart or an election): retry in a minute, or raise kafka.timeout_seconds in kfscale.yaml"
         }
         E::CoordinatorNotAvailable | E::CoordinatorLoadInProgress | E::NotCoordinator => {
@@ -223,7 +231,12 @@ mod tests {
             Some("Topic already has 12 partitions.".into()),
         );
         let text = error.to_string();
-        assert!(text.starts_with("Kafka CreatePartitions topic kf_logs_topic: INVALID_PARTITIONS (Topic already has 12 partitions.)"), "{text}");
+        assert!(
+            text.starts_with(
+                "Kafka CreatePartitions topic kf_logs_topic: INVALID_PARTITIONS (Topic already has 12 partitions.)"
+            ),
+            "{text}"
+        );
         assert!(text.contains("fix: partition counts only grow"), "{text}");
         assert!(!error.is_retriable());
         assert_eq!(error.code_name(), Some("INVALID_PARTITIONS"));

@@ -23,7 +23,9 @@ mod types;
 mod wire;
 
 pub use client::{AdminOptions, KafkaAdmin};
-pub use connector::{BoxStream, BrokerAddress, ConnectError, ConnectFuture, Connector, Dial, DirectTcp, PortForward, pod_for};
+pub use connector::{
+    BoxStream, BrokerAddress, ConnectError, ConnectFuture, Connector, Dial, DirectTcp, PortForward, pod_for,
+};
 pub use error::{KafkaError, error_name};
 pub use retry::RetryPolicy;
 pub use types::*;

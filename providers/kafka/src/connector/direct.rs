@@ -45,11 +45,12 @@ impl Connector for DirectTcp {
             };
             // Resolve first: an in-cluster name that does not resolve here needs a different fix
             // than a broker that is down.
-            let resolved: Vec<_> = tokio::time::timeout(self.connect_timeout, tokio::net::lookup_host(address.as_str()))
-                .await
-                .map_err(|_| failed("name resolution timed out".into(), resolution_fix(address)))?
-                .map_err(|e| failed(format!("the name does not resolve ({e})"), resolution_fix(address)))?
-                .collect();
+            let resolved: Vec<_> =
+                tokio::time::timeout(self.connect_timeout, tokio::net::lookup_host(address.as_str()))
+                    .await
+                    .map_err(|_| failed("name resolution timed out".into(), resolution_fix(address)))?
+                    .map_err(|e| failed(format!("the name does not resolve ({e})"), resolution_fix(address)))?
+                    .collect();
             let mut last = format!("{address} resolves to no address");
             for socket in resolved {
                 match tokio::time::timeout(self.connect_timeout, TcpStream::connect(socket)).await {
@@ -104,7 +105,10 @@ mod tests {
     async fn an_unresolvable_name_says_to_map_it() {
         let direct = DirectTcp::new(BTreeMap::new(), Duration::from_secs(2));
         let dial = direct
-            .dial(&BrokerAddress::new("kafka-0.kafka-headless.kfuse.svc.cluster.local.invalid", 9092))
+            .dial(&BrokerAddress::new(
+                "kafka-0.kafka-headless.kfuse.svc.cluster.local.invalid",
+                9092,
+            ))
             .unwrap();
         let error = match direct.connect(&dial).await {
             Err(error) => error,

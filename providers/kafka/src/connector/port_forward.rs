@@ -46,7 +46,8 @@ pub fn pod_for(host: &str, default_namespace: &str) -> Result<(String, String), 
 fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -115,11 +116,12 @@ fn port_forward_error(dial: &Dial, namespace: &str, error: &kube::Error) -> Conn
         Some(404) => format!(
             "no such pod in namespace {namespace}: check kubernetes.namespace and profile.kafka.broker_workload, or give kafka.bootstrap explicitly"
         ),
-        _ => "check that the API server can reach the pod's kubelet (kubectl port-forward fails the same way), or set kafka.bootstrap to addresses reachable from here with kafka.port_forward: false".to_string(),
+        Some(_) => "the API server could not reach the pod through its kubelet (`kubectl port-forward` fails the same way): check the node, or set kafka.bootstrap to addresses reachable from here with kafka.port_forward: false".to_string(),
+        None => "check that the Kubernetes API server is reachable with kubernetes.kubeconfig and kubernetes.context in kfscale.yaml".to_string(),
     };
     ConnectError {
         target: dial.to_string(),
-        detail: format!("the Kubernetes API refused the port-forward: {error}"),
+        detail: format!("the port-forward through the Kubernetes API failed: {error}"),
         fix,
     }
 }
@@ -135,11 +137,17 @@ mod tests {
                 "kafka-kraft-broker-3.kafka-kraft-broker-headless.kfuse.svc.cluster.local",
                 ("kfuse", "kafka-kraft-broker-3"),
             ),
-            ("kafka-kraft-broker-3.kafka-kraft-broker-headless.other.svc", ("other", "kafka-kraft-broker-3")),
+            (
+                "kafka-kraft-broker-3.kafka-kraft-broker-headless.other.svc",
+                ("other", "kafka-kraft-broker-3"),
+            ),
             ("kafka-broker-0.kafka-broker-headless.prod", ("prod", "kafka-broker-0")),
             ("kafka-broker-0.kafka-broker-headless", ("dflt", "kafka-broker-0")),
             ("kafka-kraft-broker-2", ("dflt", "kafka-kraft-broker-2")),
-            ("kafka-kraft-broker-2.kafka-kraft-broker-headless.kfuse.svc.cluster.local.", ("kfuse", "kafka-kraft-broker-2")),
+            (
+                "kafka-kraft-broker-2.kafka-kraft-broker-headless.kfuse.svc.cluster.local.",
+                ("kfuse", "kafka-kraft-broker-2"),
+            ),
         ];
         for (host, (namespace, pod)) in cases {
             assert_eq!(
@@ -155,15 +163,51 @@ mod tests {
         assert!(pod_for("10.1.2.3", "kfuse").unwrap_err().contains("kafka.address_map"));
         assert!(pod_for("::1", "kfuse").is_err());
         assert!(pod_for("Kafka_0.svc", "kfuse").unwrap_err().contains("not a pod name"));
-        assert!(pod_for("kafka-0.svc.Bad_NS.svc", "kfuse").unwrap_err().contains("not a namespace"));
+        assert!(
+            pod_for("kafka-0.svc.Bad_NS.svc", "kfuse")
+                .unwrap_err()
+                .contains("not a namespace")
+        );
     }
 
-    #[test]
-    fn the_dial_keeps_the_advertised_port() {
-        // A client needs no API server to build; the mapping alone is tested here.
-        let dial = pod_for("kafka-kraft-broker-3.kafka-kraft-broker-headless.kfuse.svc.cluster.local", "x")
-            .map(|(namespace, pod)| Dial::Pod { namespace, pod, port: 9092 })
-            .unwrap();
-        assert_eq!(dial.to_string(), "pod kfuse/kafka-kraft-broker-3 port 9092 (port-forward)");
+    fn client(url: &str) -> kube::Client {
+        let config = kube::Config::new(url.parse().unwrap());
+        kube::Client::try_from(config).unwrap()
+    }
+
+    #[tokio::test]
+    async fn dials_the_pod_behind_an_advertised_name() {
+        let forward = PortForward::new(client("http://127.0.0.1:9"), "kfuse");
+        let advertised = BrokerAddress::new(
+            "kafka-kraft-broker-3.kafka-kraft-broker-headless.kfuse.svc.cluster.local",
+            9092,
+        );
+        let dial = forward.dial(&advertised).unwrap();
+        assert_eq!(
+            dial,
+            Dial::Pod {
+                namespace: "kfuse".into(),
+                pod: "kafka-kraft-broker-3".into(),
+                port: 9092
+            }
+        );
+        assert_eq!(
+            dial.to_string(),
+            "pod kfuse/kafka-kraft-broker-3 port 9092 (port-forward)"
+        );
+        let error = forward.dial(&BrokerAddress::new("10.0.0.7", 9092)).unwrap_err();
+        assert!(error.detail.contains("kafka.address_map"), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_api_server_says_to_check_the_kubeconfig() {
+        let forward = PortForward::new(client("http://127.0.0.1:9"), "kfuse");
+        let dial = forward.dial(&BrokerAddress::new("kafka-kraft-broker-0", 9092)).unwrap();
+        let error = match forward.connect(&dial).await {
+            Err(error) => error,
+            Ok(_) => panic!("port-forward through a closed port"),
+        };
+        assert!(error.fix.contains("kubernetes.kubeconfig"), "{error:?}");
+        assert_eq!(error.target, "pod kfuse/kafka-kraft-broker-0 port 9092 (port-forward)");
     }
 }

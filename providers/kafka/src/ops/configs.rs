@@ -128,7 +128,10 @@ impl KafkaAdmin {
     ) -> Result<Outcomes<ConfigResource>, KafkaError> {
         let mut per_resource: BTreeMap<ConfigResource, Vec<ConfigChange>> = BTreeMap::new();
         for change in changes {
-            per_resource.entry(change.resource.clone()).or_default().push(change.clone());
+            per_resource
+                .entry(change.resource.clone())
+                .or_default()
+                .push(change.clone());
         }
         let mut batches: BTreeMap<Option<i32>, Vec<ConfigResource>> = BTreeMap::new();
         for resource in per_resource.keys() {
@@ -248,7 +251,10 @@ fn by_node(resources: Vec<ConfigResource>) -> Vec<(Node, Vec<ConfigResource>)> {
             None => return vec![(Node::Any, anywhere)],
         }
     }
-    per_broker.into_iter().map(|(id, batch)| (Node::Broker(id), batch)).collect()
+    per_broker
+        .into_iter()
+        .map(|(id, batch)| (Node::Broker(id), batch))
+        .collect()
 }
 
 #[cfg(test)]

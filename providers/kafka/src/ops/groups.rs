@@ -22,7 +22,10 @@ impl KafkaAdmin {
     pub async fn list_groups(&self) -> Result<Vec<GroupListing>, KafkaError> {
         let brokers = self.broker_ids().await?;
         let results = self
-            .fan_out(brokers, |admin, broker| async move { admin.list_groups_on(broker).await })
+            .fan_out(
+                brokers,
+                |admin, broker| async move { admin.list_groups_on(broker).await },
+            )
             .await;
         let mut groups: BTreeMap<String, GroupListing> = BTreeMap::new();
         for (_, listed) in results {
@@ -85,7 +88,8 @@ impl KafkaAdmin {
                 } else {
                     // Before v4 one key per request: the others wait for the next round. The loop
                     // runs only while `pending` is not empty.
-                    let mut request = FindCoordinatorRequest::default().with_key(StrBytes::from_string(pending[0].clone()));
+                    let mut request =
+                        FindCoordinatorRequest::default().with_key(StrBytes::from_string(pending[0].clone()));
                     if version >= 1 {
                         request.key_type = GROUP_KEY;
                     }
@@ -96,9 +100,25 @@ impl KafkaAdmin {
                 Ok((response, version)) if version >= 4 => response
                     .coordinators
                     .iter()
-                    .map(|c| (c.key.to_string(), c.error_code, c.error_message.clone(), c.node_id.0, c.host.clone(), c.port))
+                    .map(|c| {
+                        (
+                            c.key.to_string(),
+                            c.error_code,
+                            c.error_message.clone(),
+                            c.node_id.0,
+                            c.host.clone(),
+                            c.port,
+                        )
+                    })
                     .collect(),
-                Ok((r, _)) => vec![(pending[0].clone(), r.error_code, r.error_message, r.node_id.0, r.host, r.port)],
+                Ok((r, _)) => vec![(
+                    pending[0].clone(),
+                    r.error_code,
+                    r.error_message,
+                    r.node_id.0,
+                    r.host,
+                    r.port,
+                )],
                 Err(error) => {
                     self.note_failure(&error);
                     attempts.failed(error).await?;
@@ -156,9 +176,10 @@ impl KafkaAdmin {
             }
             let timeout = self.request_timeout(&attempts);
             let results = self
-                .fan_out(batches.into_iter().collect(), move |admin, (broker, groups)| async move {
-                    admin.offset_fetch_on(broker, groups, timeout).await
-                })
+                .fan_out(
+                    batches.into_iter().collect(),
+                    move |admin, (broker, groups)| async move { admin.offset_fetch_on(broker, groups, timeout).await },
+                )
                 .await;
             let mut transient = None;
             for (_, result) in results {
@@ -205,13 +226,19 @@ impl KafkaAdmin {
             if version >= 8 {
                 let requested = groups
                     .iter()
-                    .map(|g| OffsetFetchRequestGroup::default().with_group_id(id(g)).with_topics(None))
+                    .map(|g| {
+                        OffsetFetchRequestGroup::default()
+                            .with_group_id(id(g))
+                            .with_topics(None)
+                    })
                     .collect();
                 OffsetFetchRequest::default().with_groups(requested)
             } else {
                 // Null topics (v2+): every partition the group committed. `groups` is one
                 // coordinator's batch, never empty.
-                OffsetFetchRequest::default().with_group_id(id(&groups[0])).with_topics(None)
+                OffsetFetchRequest::default()
+                    .with_group_id(id(&groups[0]))
+                    .with_topics(None)
             }
         };
         let (response, version) = self.send(&Node::Broker(broker), build, timeout).await?;

@@ -40,7 +40,9 @@ impl KafkaAdmin {
                                 })
                             })
                             .collect();
-                        replicas.sort_by(|a, b| (&a.topic, a.partition, a.is_future).cmp(&(&b.topic, b.partition, b.is_future)));
+                        replicas.sort_by(|a, b| {
+                            (&a.topic, a.partition, a.is_future).cmp(&(&b.topic, b.partition, b.is_future))
+                        });
                         LogDir {
                             path: dir.log_dir.to_string(),
                             error: (dir.error_code != 0).then(|| error_name(dir.error_code)),
@@ -59,10 +61,12 @@ impl KafkaAdmin {
 
     /// DescribeLogDirs of several brokers at once (one request each).
     pub async fn describe_log_dirs_of(&self, brokers: &[i32]) -> Result<BTreeMap<i32, Vec<LogDir>>, KafkaError> {
-        self.fan_out(brokers.to_vec(), |admin, broker| async move { admin.describe_log_dirs(broker).await })
-            .await
-            .into_iter()
-            .map(|(broker, dirs)| dirs.map(|dirs| (broker, dirs)))
-            .collect()
+        self.fan_out(brokers.to_vec(), |admin, broker| async move {
+            admin.describe_log_dirs(broker).await
+        })
+        .await
+        .into_iter()
+        .map(|(broker, dirs)| dirs.map(|dirs| (broker, dirs)))
+        .collect()
     }
 }

@@ -18,7 +18,10 @@ const LATEST: i64 = -1;
 
 impl KafkaAdmin {
     /// The log end offset of each partition.
-    pub async fn list_offsets_latest(&self, partitions: &[TopicPartition]) -> Result<BTreeMap<TopicPartition, i64>, KafkaError> {
+    pub async fn list_offsets_latest(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<BTreeMap<TopicPartition, i64>, KafkaError> {
         let mut attempts = self.attempts();
         let mut pending: BTreeSet<TopicPartition> = partitions.iter().cloned().collect();
         let mut out = BTreeMap::new();
@@ -43,9 +46,10 @@ impl KafkaAdmin {
             }
             let timeout = self.request_timeout(&attempts);
             let results = self
-                .fan_out(batches.into_iter().collect(), move |admin, (leader, batch)| async move {
-                    admin.list_offsets_on(leader, batch, timeout).await
-                })
+                .fan_out(
+                    batches.into_iter().collect(),
+                    move |admin, (leader, batch)| async move { admin.list_offsets_on(leader, batch, timeout).await },
+                )
                 .await;
             for (_, result) in results {
                 let answers = match result {

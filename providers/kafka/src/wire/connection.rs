@@ -96,11 +96,15 @@ impl Connection {
             let request = ApiVersionsRequest::default()
                 .with_client_software_name(StrBytes::from_static_str("kfscale"))
                 .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
-            let mut body = self.round_trip::<ApiVersionsRequest>(&request, version, timeout).await?;
+            let mut body = self
+                .round_trip::<ApiVersionsRequest>(&request, version, timeout)
+                .await?;
             // The first field of every version is the error code: a v0 answer must be read as v0.
-            let unsupported = body.len() >= 2 && i16::from_be_bytes([body[0], body[1]]) == ResponseError::UnsupportedVersion.code();
+            let unsupported =
+                body.len() >= 2 && i16::from_be_bytes([body[0], body[1]]) == ResponseError::UnsupportedVersion.code();
             let read_as = if unsupported { 0 } else { version };
-            let response = ApiVersionsResponse::decode(&mut body, read_as).map_err(|e| self.undecodable("ApiVersions", &e))?;
+            let response =
+                ApiVersionsResponse::decode(&mut body, read_as).map_err(|e| self.undecodable("ApiVersions", &e))?;
             if unsupported {
                 let theirs = response
                     .api_keys
@@ -124,7 +128,12 @@ impl Connection {
                 }
             }
             if response.error_code != 0 {
-                return Err(KafkaError::api("ApiVersions", format!("with {}", self.target), response.error_code, None));
+                return Err(KafkaError::api(
+                    "ApiVersions",
+                    format!("with {}", self.target),
+                    response.error_code,
+                    None,
+                ));
             }
             return Ok(BrokerVersions(
                 response
@@ -136,7 +145,12 @@ impl Connection {
         }
     }
 
-    async fn exchange<R: Api>(&mut self, request: &R, version: i16, timeout: Duration) -> Result<R::Response, KafkaError> {
+    async fn exchange<R: Api>(
+        &mut self,
+        request: &R,
+        version: i16,
+        timeout: Duration,
+    ) -> Result<R::Response, KafkaError> {
         let mut body = self.round_trip::<R>(request, version, timeout).await?;
         let response = R::Response::decode(&mut body, version).map_err(|e| self.undecodable(R::NAME, &e))?;
         Ok(response)
@@ -203,7 +217,8 @@ impl Connection {
             .encode(&mut frame, header_version)
             .and_then(|()| request.encode(&mut frame, version))
             .map_err(|e| self.unencodable(R::NAME, version, &e.to_string()))?;
-        let size = i32::try_from(frame.len() - 4).map_err(|_| self.unencodable(R::NAME, version, "request too large"))?;
+        let size =
+            i32::try_from(frame.len() - 4).map_err(|_| self.unencodable(R::NAME, version, "request too large"))?;
         frame[..4].copy_from_slice(&size.to_be_bytes());
         Ok(frame)
     }
@@ -250,6 +265,8 @@ impl Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("target", &self.target).finish_non_exhaustive()
+        f.debug_struct("Connection")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
     }
 }
