@@ -308,8 +308,7 @@ impl KafkaAdmin {
     ) -> Result<(MetadataResponse, i16), KafkaError> {
         let mut attempts = self.attempts();
         loop {
-            let timeout = self.request_timeout(&attempts);
-            match self.metadata_once(topics.as_deref(), timeout).await {
+            match self.metadata_once(topics.as_deref(), &attempts).await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => {
                     self.note_failure(&error);
@@ -331,11 +330,11 @@ impl KafkaAdmin {
     }
 
     /// One Metadata request: to a known broker when there is one (falling back to the bootstrap
-    /// servers), else to the bootstrap servers in turn.
+    /// servers), else to the bootstrap servers in turn, a few rounds, within the deadline.
     async fn metadata_once(
         &self,
         topics: Option<&[String]>,
-        timeout: Duration,
+        attempts: &Attempts,
     ) -> Result<(MetadataResponse, i16), KafkaError> {
         let known: Vec<(i32, BrokerAddress)> = {
             let view = self.view();
@@ -349,11 +348,15 @@ impl KafkaAdmin {
         candidates.extend(self.inner.options.bootstrap.iter().map(|a| (None, a.clone())));
         let rounds = if known.is_empty() { BOOTSTRAP_ROUNDS } else { 1 };
         let mut failures = Vec::new();
-        for round in 0..rounds {
+        'rounds: for round in 0..rounds {
             if round > 0 {
-                tokio::time::sleep(self.inner.options.retry.backoff(round)).await;
+                tokio::time::sleep(self.inner.options.retry.backoff(round).min(attempts.remaining())).await;
             }
             for (id, address) in &candidates {
+                if attempts.remaining().is_zero() {
+                    break 'rounds;
+                }
+                let timeout = self.request_timeout(attempts);
                 let dial = self.dial(address)?;
                 let target = match id {
                     Some(id) => format!("broker {id} ({dial})"),
@@ -386,12 +389,16 @@ impl KafkaAdmin {
                 Some(KafkaError::Network { fix, .. }) => fix.clone(),
                 _ => "check kafka.bootstrap in kfscale.yaml and that the brokers are up".into(),
             };
-            let detail = failures
-                .iter()
-                .take(3)
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let detail = if failures.is_empty() {
+                "no attempt finished within kafka.timeout_seconds".to_string()
+            } else {
+                failures
+                    .iter()
+                    .take(3)
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
             return Err(KafkaError::Unreachable { tried, detail, fix });
         }
         Err(failures.pop().unwrap_or_else(|| KafkaError::Routing {
