@@ -389,15 +389,14 @@ impl KafkaAdmin {
                 Some(KafkaError::Network { fix, .. }) => fix.clone(),
                 _ => "check kafka.bootstrap in kfscale.yaml and that the brokers are up".into(),
             };
-            let detail = if failures.is_empty() {
-                "no attempt finished within kafka.timeout_seconds".to_string()
-            } else {
-                failures
-                    .iter()
-                    .take(3)
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
+            let detail = match failures.first() {
+                None => "no attempt finished within kafka.timeout_seconds".to_string(),
+                Some(KafkaError::Network {
+                    api, target, detail, ..
+                }) => {
+                    format!("{api} to {target}: {detail}{}", others(failures.len()))
+                }
+                Some(first) => format!("{first}{}", others(failures.len())),
             };
             return Err(KafkaError::Unreachable { tried, detail, fix });
         }
@@ -543,6 +542,14 @@ impl KafkaAdmin {
 
     fn pool(&self) -> MutexGuard<'_, BTreeMap<Dial, Slot>> {
         self.inner.pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// "(and N other attempts failed)" after the first failure of a bootstrap.
+fn others(failures: usize) -> String {
+    match failures {
+        0 | 1 => String::new(),
+        n => format!(" (and {} other attempts failed)", n - 1),
     }
 }
 

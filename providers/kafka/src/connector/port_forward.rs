@@ -119,9 +119,14 @@ fn port_forward_error(dial: &Dial, namespace: &str, error: &kube::Error) -> Conn
         Some(_) => "the API server could not reach the pod through its kubelet (`kubectl port-forward` fails the same way): check the node, or set kafka.bootstrap to addresses reachable from here with kafka.port_forward: false".to_string(),
         None => "check that the Kubernetes API server is reachable with kubernetes.kubeconfig and kubernetes.context in kfscale.yaml".to_string(),
     };
+    // kube's Display of an API status repeats it in Debug form: the message and code say it all.
+    let shown = match error {
+        kube::Error::Api(status) => format!("{} (HTTP {})", status.message, status.code),
+        other => other.to_string(),
+    };
     ConnectError {
         target: dial.to_string(),
-        detail: format!("the port-forward through the Kubernetes API failed: {error}"),
+        detail: format!("the port-forward through the Kubernetes API failed: {shown}"),
         fix,
     }
 }
