@@ -178,10 +178,9 @@ impl KafkaAdmin {
             .await?;
         let slot = self.slot(&dial);
         let mut guard = slot.lock().await;
-        let connection = match guard.as_mut() {
-            Some(connection) => connection,
-            None => guard.insert(self.open(&dial, target, self.inner.options.request_timeout).await?),
-        };
+        let connection = self
+            .connection(&mut guard, &dial, target, self.inner.options.request_timeout)
+            .await?;
         Ok(crate::wire::versions::spoken()
             .into_iter()
             .map(|(name, key, min, max)| (name, connection.versions().pick_key(key, min, max).ok()))
@@ -445,7 +444,9 @@ impl KafkaAdmin {
             let view = self.view();
             let id = match node {
                 Node::Broker(id) => *id,
-                Node::Controller => match view.controller {
+                // A controller that is not a broker (a KRaft quorum reached through brokers that
+                // forward) or none at all: any broker takes the request.
+                Node::Controller => match view.controller.filter(|id| view.brokers.contains_key(id)) {
                     Some(id) => id,
                     None => self.any_broker(&view),
                 },
@@ -505,10 +506,7 @@ impl KafkaAdmin {
     ) -> Result<(R::Response, i16), KafkaError> {
         let slot = self.slot(dial);
         let mut guard = slot.lock().await;
-        let connection = match guard.as_mut() {
-            Some(connection) => connection,
-            None => guard.insert(self.open(dial, target, timeout).await?),
-        };
+        let connection = self.connection(&mut guard, dial, target, timeout).await?;
         let result = connection.send::<R>(build, timeout).await;
         if let Err(error) = &result
             && !matches!(error, KafkaError::UnsupportedVersion { .. })
@@ -517,6 +515,21 @@ impl KafkaAdmin {
             *guard = None;
         }
         result
+    }
+
+    /// The slot's connection, opened (with its ApiVersions handshake) if there is none.
+    async fn connection<'g>(
+        &self,
+        slot: &'g mut Option<Connection>,
+        dial: &Dial,
+        target: String,
+        timeout: Duration,
+    ) -> Result<&'g mut Connection, KafkaError> {
+        let connection = match slot.take() {
+            Some(connection) => connection,
+            None => self.open(dial, target, timeout).await?,
+        };
+        Ok(slot.insert(connection))
     }
 
     async fn open(&self, dial: &Dial, target: String, timeout: Duration) -> Result<Connection, KafkaError> {
