@@ -1,7 +1,7 @@
-//! Requests that change several entities at once (partitions, topics, config resources), each with
-//! its own error code: entities with a transient error are sent again alone, the others keep their
-//! outcome, so a retry never repeats a change that already happened.
-use std::collections::BTreeMap;
+//! Requests about several entities at once (partitions, topics, groups, config resources), each
+//! with its own error code: entities with a transient error are sent again alone, the others keep
+//! their outcome, so a retry never repeats a change that already happened.
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 
 use crate::client::{KafkaAdmin, Node};
@@ -9,6 +9,9 @@ use crate::error::KafkaError;
 use crate::retry::retried;
 use crate::types::Outcomes;
 use crate::wire::versions::Api;
+
+/// One request's answer for each of its entities, or the request's own failure.
+pub(crate) type Answers<K, V> = Result<Vec<(K, Result<V, KafkaError>)>, KafkaError>;
 
 impl KafkaAdmin {
     /// `build` makes the request for the pending entities at a version; `read` gives each entity's
@@ -87,5 +90,44 @@ impl KafkaAdmin {
                 (key, outcome)
             })
             .collect())
+    }
+
+    /// Sorts the answers of a fan-out (one request per broker, each answering per entity): values
+    /// go to `out` and leave `pending`; a permanent error comes back at once; a transient one is
+    /// returned for the caller's next round, after `forget` drops what it says is stale (a
+    /// request-level one drops the view's broker state).
+    pub(crate) fn settle<B, K: Ord, V>(
+        &self,
+        results: Vec<(B, Answers<K, V>)>,
+        pending: &mut BTreeSet<K>,
+        out: &mut BTreeMap<K, V>,
+        forget: impl Fn(&K, &KafkaError),
+    ) -> Result<Option<KafkaError>, KafkaError> {
+        let mut transient = None;
+        for (_, result) in results {
+            let answers = match result {
+                Ok(answers) => answers,
+                Err(error) if retried(&error) => {
+                    self.note_failure(&error);
+                    transient = Some(error);
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            for (key, answer) in answers {
+                match answer {
+                    Ok(value) => {
+                        pending.remove(&key);
+                        out.insert(key, value);
+                    }
+                    Err(error) if retried(&error) => {
+                        forget(&key, &error);
+                        transient = Some(error);
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        Ok(transient)
     }
 }

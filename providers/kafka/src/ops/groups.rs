@@ -11,6 +11,7 @@ use kafka_protocol::protocol::StrBytes;
 use crate::client::{KafkaAdmin, Node};
 use crate::connector::BrokerAddress;
 use crate::error::KafkaError;
+use crate::ops::entities::Answers;
 use crate::retry::retried;
 use crate::types::{CommittedOffset, GroupListing};
 
@@ -181,31 +182,9 @@ impl KafkaAdmin {
                     move |admin, (broker, groups)| async move { admin.offset_fetch_on(broker, groups, timeout).await },
                 )
                 .await;
-            let mut transient = None;
-            for (_, result) in results {
-                let answers = match result {
-                    Ok(answers) => answers,
-                    Err(error) if retried(&error) => {
-                        self.note_failure(&error);
-                        transient = Some(error);
-                        continue;
-                    }
-                    Err(error) => return Err(error),
-                };
-                for (group, answer) in answers {
-                    match answer {
-                        Ok(offsets) => {
-                            pending.remove(&group);
-                            out.insert(group, offsets);
-                        }
-                        Err(error) if retried(&error) => {
-                            self.forget_coordinator(&group);
-                            transient = Some(error);
-                        }
-                        Err(error) => return Err(error),
-                    }
-                }
-            }
+            let transient = self.settle(results, &mut pending, &mut out, |group, _| {
+                self.forget_coordinator(group);
+            })?;
             if let Some(error) = transient {
                 attempts.failed(error).await?;
             }
@@ -220,7 +199,7 @@ impl KafkaAdmin {
         broker: i32,
         groups: Vec<String>,
         timeout: std::time::Duration,
-    ) -> Result<Vec<(String, Result<Vec<CommittedOffset>, KafkaError>)>, KafkaError> {
+    ) -> Answers<String, Vec<CommittedOffset>> {
         let build = |version: i16| {
             let id = |g: &String| GroupId(StrBytes::from_string(g.clone()));
             if version >= 8 {

@@ -10,7 +10,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use crate::client::{KafkaAdmin, Node};
 use crate::error::KafkaError;
-use crate::retry::retried;
+use crate::ops::entities::Answers;
 use crate::types::TopicPartition;
 
 /// ListOffsets timestamp meaning "the offset of the next record" (ListOffsetsRequest.LATEST_TIMESTAMP).
@@ -51,29 +51,8 @@ impl KafkaAdmin {
                     move |admin, (leader, batch)| async move { admin.list_offsets_on(leader, batch, timeout).await },
                 )
                 .await;
-            for (_, result) in results {
-                let answers = match result {
-                    Ok(answers) => answers,
-                    Err(error) if retried(&error) => {
-                        self.note_failure(&error);
-                        transient = Some(error);
-                        continue;
-                    }
-                    Err(error) => return Err(error),
-                };
-                for (tp, answer) in answers {
-                    match answer {
-                        Ok(offset) => {
-                            pending.remove(&tp);
-                            out.insert(tp, offset);
-                        }
-                        Err(error) if retried(&error) => {
-                            self.note_failure(&error);
-                            transient = Some(error);
-                        }
-                        Err(error) => return Err(error),
-                    }
-                }
+            if let Some(error) = self.settle(results, &mut pending, &mut out, |_, error| self.note_failure(error))? {
+                transient = Some(error);
             }
             if let Some(error) = transient {
                 attempts.failed(error).await?;
@@ -95,7 +74,7 @@ impl KafkaAdmin {
         leader: i32,
         batch: Vec<TopicPartition>,
         timeout: Duration,
-    ) -> Result<Vec<(TopicPartition, Result<i64, KafkaError>)>, KafkaError> {
+    ) -> Answers<TopicPartition, i64> {
         let timeout_ms = self.server_timeout_ms();
         let build = |version: i16| {
             let mut by_topic: BTreeMap<&str, Vec<ListOffsetsPartition>> = BTreeMap::new();
