@@ -1,5 +1,6 @@
 //! kfscale.yaml: where the cluster is and how to reach it, and the profile overrides.
 //! Read through the values parser, so an error names the file, the line and the key.
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
@@ -22,6 +23,9 @@ pub struct Config {
     pub values: Option<ValuesConfig>,
     #[serde(default)]
     pub git: Option<GitConfig>,
+    /// How to reach Kafka; absent: a Kubernetes port-forward to the broker pods.
+    #[serde(default)]
+    pub kafka: Option<KafkaConfig>,
     /// `base:` (kraft, legacy or a profile file) plus overrides of any profile entry.
     #[serde(default)]
     pub profile: serde_json::Value,
@@ -103,6 +107,25 @@ pub struct GitConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// Brokers to ask for the cluster's metadata first (`host:port`). Absent: the first pods of the
+    /// profile's broker StatefulSet on port 9092, through port-forward.
+    #[serde(default)]
+    pub bootstrap: Vec<String>,
+    /// Advertised `host:port` -> the `host:port` to dial instead (direct TCP only).
+    #[serde(default)]
+    pub address_map: BTreeMap<String, String>,
+    /// Reach each broker through a Kubernetes port-forward to its pod (only a kubeconfig needed).
+    /// Default: true without `bootstrap`, false with it.
+    #[serde(default)]
+    pub port_forward: Option<bool>,
+    /// Deadline of one Kafka operation, retries included.
+    #[serde(default = "default_kafka_timeout")]
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StateConfig {
     #[serde(default = "default_state_dir")]
     pub dir: PathBuf,
@@ -129,6 +152,17 @@ impl Default for HelmConfig {
     }
 }
 
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            bootstrap: Vec::new(),
+            address_map: BTreeMap::new(),
+            port_forward: None,
+            timeout_seconds: default_kafka_timeout(),
+        }
+    }
+}
+
 impl Default for StateConfig {
     fn default() -> Self {
         StateConfig {
@@ -151,6 +185,10 @@ fn default_helm_binary() -> PathBuf {
 
 fn default_repo() -> PathBuf {
     PathBuf::from(".")
+}
+
+fn default_kafka_timeout() -> u64 {
+    30
 }
 
 fn default_state_dir() -> PathBuf {
@@ -202,6 +240,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("nodgroup"), "{err}");
+    }
+
+    #[test]
+    fn the_kafka_section_has_defaults() {
+        let config = typed::from_yaml_str::<Config>("k.yaml", "kafka:\n  bootstrap: [\"b-0:9092\"]\n").unwrap();
+        let kafka = config.kafka.unwrap();
+        assert_eq!(kafka.bootstrap, ["b-0:9092"]);
+        assert_eq!((kafka.port_forward, kafka.timeout_seconds), (None, 30));
+        let err = typed::from_yaml_str::<Config>("k.yaml", "kafka:\n  bootstrp: [x]\n").unwrap_err();
+        assert!(err.to_string().contains("bootstrp"), "{err}");
     }
 
     #[test]

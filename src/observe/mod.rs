@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::profile::Profile;
 use crate::snapshot::{SNAPSHOT_FORMAT_VERSION, Snapshot};
 
+mod kafka;
 mod kubernetes;
 mod node_pool;
 mod progress;
@@ -43,9 +44,13 @@ pub async fn observe(
         .await
         .context("observing Kubernetes")?;
     let values = progress.step("values file", values::observe(context)).await?;
-    // Kafka and Pinot observation arrive with their providers (issue #5); until then the plan says
-    // that they were not observed.
-    let (kafka, pinot) = (Default::default(), Default::default());
+    let kafka = progress
+        .step("kafka", kafka::observe(context, profile, &kubernetes))
+        .await
+        .context("observing Kafka")?;
+    // Pinot observation arrives with its provider (issue #5); until then the plan says that it
+    // was not observed.
+    let pinot = Default::default();
     Ok(Snapshot {
         format_version: SNAPSHOT_FORMAT_VERSION,
         kfscale_version: env!("CARGO_PKG_VERSION").to_string(),
