@@ -7,8 +7,11 @@ use std::process::{Command, Output};
 use anyhow::{Context, Result, ensure};
 use kfscale_rig::{RigEnv, cluster, git};
 
+mod common;
+
 struct Customer {
     rig: RigEnv,
+    _kafka: common::KafkaForCluster,
     cluster: cluster::TestCluster,
     config: PathBuf,
     repo: PathBuf,
@@ -37,10 +40,11 @@ async fn customer_cluster(prefix: &str, nodes: i32) -> Result<Customer> {
     run_git(&repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "pin to the node group"])?;
     run_git(&repo, &["push", "-q", "origin", "main"])?;
     let cluster = cluster::install_named(&rig, &name, &nodegroup, nodes, path(&values)?, "3.4.0").await?;
+    let kafka = common::kafka_for(&rig, &cluster.id).await?;
     let config = scratch.join("kfscale.yaml");
     std::fs::write(
         &config,
-        format!(
+        kafka.config_section() + &format!(
             "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
              kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
              helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
@@ -57,7 +61,7 @@ async fn customer_cluster(prefix: &str, nodes: i32) -> Result<Customer> {
             ng = cluster.nodegroup,
         ),
     )?;
-    Ok(Customer { rig, cluster, config, repo, remote })
+    Ok(Customer { rig, _kafka: kafka, cluster, config, repo, remote })
 }
 
 fn path(p: &Path) -> Result<&str> {

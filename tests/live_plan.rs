@@ -7,8 +7,11 @@ use std::process::{Command, Output};
 use anyhow::{Context, Result};
 use kfscale_rig::{RigEnv, cluster, git};
 
+mod common;
+
 struct Live {
     rig: RigEnv,
+    _kafka: common::KafkaForCluster,
     cluster: cluster::TestCluster,
     config: PathBuf,
     customer: PathBuf,
@@ -26,10 +29,11 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
     run_git(&scratch, &["clone", "-q", remote.to_str().context("path")?, "customer"])?;
     let values = customer.join("values.yaml");
     let cluster = cluster::install(&rig, prefix, 6, values.to_str().context("path")?, "3.4.0").await?;
+    let kafka = common::kafka_for(&rig, &cluster.id).await?;
     let config = scratch.join("kfscale.yaml");
     std::fs::write(
         &config,
-        format!(
+        kafka.config_section() + &format!(
             "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
              kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
              helm: {{release: kfuse, chart: \"{chart}\", plain_http: true}}\n\
@@ -46,6 +50,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
     )?;
     Ok(Live {
         rig,
+        _kafka: kafka,
         cluster,
         config,
         customer,
@@ -86,7 +91,7 @@ async fn a_plan_from_the_snapshot_equals_the_live_plan() -> Result<()> {
         &["snapshot", "--config", config, "-o", snapshot.to_str().context("path")?],
     ));
     let progress = String::from_utf8_lossy(&output.stderr);
-    for system in ["node pool", "kubernetes", "values file"] {
+    for system in ["node pool", "kubernetes", "values file", "kafka"] {
         assert!(
             progress.contains(&format!("observing {system} ... done in")),
             "{progress}"

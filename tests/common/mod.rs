@@ -1,0 +1,58 @@
+//! Shared by the live tests: a Kafka fake that plays the test cluster's brokers (broker 100+N while
+//! pod kafka-kraft-broker-N is Ready), under the cluster id the chart's Secret holds.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use k8s_openapi::api::core::v1::Secret;
+use kfscale_fakes::clock::ModelClock;
+use kfscale_fakes::kafka::FakeKafka;
+use kfscale_fakes::kafka::seed::Seed;
+use kfscale_fakes::kafka::watcher::{self, WatchTarget};
+use kfscale_rig::RigEnv;
+
+const KRAFT_SEED: &str = "tests/fakes/seeds/kafka-kraft.json";
+
+pub struct KafkaForCluster {
+    pub fake: FakeKafka,
+    watch: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for KafkaForCluster {
+    fn drop(&mut self) {
+        self.watch.abort();
+    }
+}
+
+impl KafkaForCluster {
+    /// The `kafka:` section of a kfscale.yaml that reaches this fake directly.
+    pub fn config_section(&self) -> String {
+        let bootstrap: Vec<String> = self.fake.broker_addrs().values().take(3).map(|a| format!("\"{a}\"")).collect();
+        format!("kafka: {{bootstrap: [{}], timeout_seconds: 10}}\n", bootstrap.join(", "))
+    }
+}
+
+/// Starts the fake with the chart's topics and follows the broker pods of `namespace`.
+pub async fn kafka_for(rig: &RigEnv, namespace: &str) -> Result<KafkaForCluster> {
+    let client = rig.kube_client().await?;
+    let secret = kube::Api::<Secret>::namespaced(client.clone(), namespace)
+        .get("kafka-kraft-kraft-cluster-id")
+        .await
+        .context("the chart's cluster-id Secret")?;
+    let id = secret.data.and_then(|d| d.get("kraft-cluster-id").cloned()).context("kraft-cluster-id key")?;
+    let mut seed = Seed::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(KRAFT_SEED))?;
+    seed.cluster_id = String::from_utf8(id.0)?;
+    let fake = FakeKafka::start(seed, ModelClock::new(0.0)).await?;
+    let target = WatchTarget {
+        namespace: namespace.to_string(),
+        statefulset: "kafka-kraft-broker".into(),
+        id_base: 100,
+        rack_from_node_zone: false,
+    };
+    let shared = fake.shared();
+    let watch = tokio::spawn(async move {
+        let _ = watcher::run(shared, client, target).await;
+    });
+    Ok(KafkaForCluster { fake, watch })
+}
