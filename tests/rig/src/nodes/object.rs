@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::source::{PoolSource, PoolSpec};
+use super::source::{Machine, PoolSource, PoolSpec};
 use crate::names::{dns_label, fnv1a};
 
 /// Labels the rig puts on its nodes to find them again; the pool label (for example
@@ -12,9 +12,15 @@ pub const SOURCE_LABEL: &str = "rig.kfscale.io/source";
 pub const CLUSTER_LABEL: &str = "rig.kfscale.io/cluster";
 pub const POOL_LABEL: &str = "rig.kfscale.io/pool";
 
-/// The node name of machine `index` of a pool: `<source>-<cluster>-<pool>-<index>`.
-pub fn node_name(source: &dyn PoolSource, pool: &PoolSpec, index: u32) -> String {
-    dns_label(&format!("{}-{}-{}-{index}", source.kind(), pool.cluster, pool.name))
+/// The node name of a pool's machine: `<source>-<cluster>-<pool>-<machine suffix>`.
+pub fn node_name(source: &dyn PoolSource, pool: &PoolSpec, machine: &Machine) -> String {
+    dns_label(&format!(
+        "{}-{}-{}-{}",
+        source.kind(),
+        pool.cluster,
+        pool.name,
+        machine.suffix
+    ))
 }
 
 /// The labels that say a node belongs to `pool` of `source`.
@@ -27,9 +33,9 @@ pub fn ownership(source: &dyn PoolSource, pool: &PoolSpec) -> [(String, String);
 }
 
 /// A freshly registered node: NotReady (its kubelet is still starting), with capacity and addresses.
-pub fn registering_node(source: &dyn PoolSource, pool: &PoolSpec, index: u32) -> Value {
-    let name = node_name(source, pool, index);
-    let zone = &pool.zones[index as usize % pool.zones.len().max(1)];
+pub fn registering_node(source: &dyn PoolSource, pool: &PoolSpec, machine: &Machine) -> Value {
+    let name = node_name(source, pool, machine);
+    let zone = &machine.zone;
     let region = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
     let mut labels: BTreeMap<String, String> = pool.labels.clone();
     labels.extend(source.cloud_labels());
@@ -62,7 +68,7 @@ pub fn registering_node(source: &dyn PoolSource, pool: &PoolSpec, index: u32) ->
         "kind": "Node",
         "metadata": { "name": name, "labels": labels },
         "spec": {
-            "providerID": source.provider_id(zone, &name),
+            "providerID": source.provider_id(pool, zone, &name),
             "taints": pool.taints,
         },
         "status": {
