@@ -75,7 +75,10 @@ impl Provisioner {
                 .filter(|n| label(n, SOURCE_LABEL) == Some(kind))
                 .map(|n| (n.metadata.name.clone().unwrap_or_default(), n))
                 .collect();
-            self.reconcile_source(index, &pools, &owned).await?;
+            // One source's failure (a node the API server refuses) must not stall the others.
+            if let Err(err) = self.reconcile_source(index, &pools, &owned).await {
+                warn!("{kind} nodes: {err:#}");
+            }
         }
         Ok(())
     }
