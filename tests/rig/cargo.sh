@@ -39,14 +39,3 @@ rig_fake_bin() {
   fi
   [[ -x "${!wanted_var}" ]] || die "$wanted_var=${!wanted_var} is not an executable"
 }
-
-# rig_address_line NAME: the JSON address line a fake prints first on stdout (in its log, among the
-# diagnostics on stderr); fails while there is none.
-rig_address_line() {
-  grep -m1 '^{.*"control"' "$RIG_RUN/logs/$1.log"
-}
-
-# rig_json_get JSON KEY: one top-level string of a JSON object.
-rig_json_get() {
-  python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"
-}

@@ -17,7 +17,8 @@ rig_spawn fake-kafka "$KFSCALE_FAKE_KAFKA_BIN" \
   --watch-statefulset "$kafka_sts" \
   --kubeconfig "$KUBECONFIG"
 rig_wait fake-kafka 30 rig_address_line fake-kafka
-fake_kafka_json="$(rig_address_line fake-kafka)"
-rig_env KFSCALE_RIG_KAFKA_CONTROL "$(rig_json_get "$fake_kafka_json" control)"
-rig_env KFSCALE_RIG_KAFKA_BOOTSTRAP "$(rig_json_get "$fake_kafka_json" bootstrap)"
+mapfile -t kafka_urls < <(rig_json_fields "$(rig_address_line fake-kafka)" control bootstrap)
+((${#kafka_urls[@]} == 2)) || die "cannot read fake-kafka's address line: $(rig_address_line fake-kafka)"
+rig_env KFSCALE_RIG_KAFKA_CONTROL "${kafka_urls[0]}"
+rig_env KFSCALE_RIG_KAFKA_BOOTSTRAP "${kafka_urls[1]}"
 rig_env KFSCALE_FAKE_KAFKA_BIN "$KFSCALE_FAKE_KAFKA_BIN"
