@@ -29,7 +29,7 @@ rig_fake_bin() {
   done
   [[ -n "$wanted_var" ]] || die "rig_fake_bin: unknown fake $wanted"
   if [[ -z "${!wanted_var:-}" ]]; then
-    log "building ${missing[*]}"
+    log "cargo build ${missing[*]} (quick when they are up to date)"
     (cd "$repo" && cargo build -q --locked -p kfscale-fakes "${missing[@]/#/--bin=}") ||
       die "cargo build of ${missing[*]} failed"
     for entry in "${RIG_FAKE_BINS[@]}"; do
