@@ -10,18 +10,31 @@ pub fn format_rfc3339(time: SystemTime) -> String {
     let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
     let (year, month, day) = civil_from_days(days as i64);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
 }
 
 /// `2026-11-28T09:00:00Z`, with optional fractional seconds and `+00:00`/`Z`; None for other forms.
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     let (date, time) = text.split_once('T')?;
     let mut date_parts = date.split('-').map(|p| p.parse::<i64>());
-    let (year, month, day) = (date_parts.next()?.ok()?, date_parts.next()?.ok()?, date_parts.next()?.ok()?);
+    let (year, month, day) = (
+        date_parts.next()?.ok()?,
+        date_parts.next()?.ok()?,
+        date_parts.next()?.ok()?,
+    );
     let time = time.trim_end_matches('Z').trim_end_matches("+00:00");
     let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
     let mut clock_parts = clock.split(':').map(|p| p.parse::<u64>());
-    let (hour, minute, second) = (clock_parts.next()?.ok()?, clock_parts.next()?.ok()?, clock_parts.next()?.ok()?);
+    let (hour, minute, second) = (
+        clock_parts.next()?.ok()?,
+        clock_parts.next()?.ok()?,
+        clock_parts.next()?.ok()?,
+    );
     let nanos = if fraction.is_empty() {
         0
     } else {

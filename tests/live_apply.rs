@@ -37,31 +37,50 @@ async fn customer_cluster(prefix: &str, nodes: i32) -> Result<Customer> {
         1,
     );
     std::fs::write(&values, pinned)?;
-    run_git(&repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "pin to the node group"])?;
+    run_git(
+        &repo,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qam",
+            "pin to the node group",
+        ],
+    )?;
     run_git(&repo, &["push", "-q", "origin", "main"])?;
     let cluster = cluster::install_named(&rig, &name, &nodegroup, nodes, path(&values)?, "3.4.0").await?;
     let kafka = common::kafka_for(&rig, &cluster.id).await?;
     let config = scratch.join("kfscale.yaml");
     std::fs::write(
         &config,
-        kafka.config_section() + &format!(
-            "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
+        kafka.config_section()
+            + &format!(
+                "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
              kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
              helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
              values: {{file: customer/values.yaml}}\n\
              git: {{repo: customer, branch: main, remote: origin}}\n\
              profile: {{base: kraft}}\n\
              state: {{dir: customer/.kfscale}}\n",
-            region = rig.get("AWS_REGION")?,
-            endpoint = rig.get("AWS_ENDPOINT_URL_EKS")?,
-            kubeconfig = rig.get("KUBECONFIG")?,
-            helm = rig.get("KFSCALE_RIG_HELM")?,
-            chart = cluster.chart,
-            id = cluster.id,
-            ng = cluster.nodegroup,
-        ),
+                region = rig.get("AWS_REGION")?,
+                endpoint = rig.get("AWS_ENDPOINT_URL_EKS")?,
+                kubeconfig = rig.get("KUBECONFIG")?,
+                helm = rig.get("KFSCALE_RIG_HELM")?,
+                chart = cluster.chart,
+                id = cluster.id,
+                ng = cluster.nodegroup,
+            ),
     )?;
-    Ok(Customer { rig, _kafka: kafka, cluster, config, repo, remote })
+    Ok(Customer {
+        rig,
+        _kafka: kafka,
+        cluster,
+        config,
+        repo,
+        remote,
+    })
 }
 
 fn path(p: &Path) -> Result<&str> {
@@ -95,22 +114,62 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
     let customer = customer_cluster("apply", 6).await?;
     let config = path(&customer.config)?;
     // The rig spreads a node group over three zones: a multi-AZ install grows in steps of 6.
-    let output = kfscale(&customer, &["apply", "--config", config, "--nodes", "12", "--auto-approve"]);
+    let output = kfscale(
+        &customer,
+        &["apply", "--config", config, "--nodes", "12", "--auto-approve"],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    ensure!(output.status.success(), "apply failed:\n{stderr}\n{}", String::from_utf8_lossy(&output.stdout));
-    for step in ["node_pool", "values_file", "hook_jobs", "helm_upgrade", "rollout", "record"] {
+    ensure!(
+        output.status.success(),
+        "apply failed:\n{stderr}\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    for step in [
+        "node_pool",
+        "values_file",
+        "hook_jobs",
+        "helm_upgrade",
+        "rollout",
+        "record",
+    ] {
         ensure!(stderr.contains(&format!("• {step}")), "no {step} in:\n{stderr}");
     }
 
     // The cloud, the cluster and the release.
     let eks = customer.rig.eks_client().await?;
-    let group = eks.describe_nodegroup().cluster_name(&customer.cluster.id).nodegroup_name(&customer.cluster.nodegroup).send().await?;
-    assert_eq!(group.nodegroup().and_then(|g| g.scaling_config()).and_then(|s| s.desired_size()), Some(12));
-    let kube = kfscale_kube::Kube::connect(Some(Path::new(customer.rig.get("KUBECONFIG")?)), None, &customer.cluster.id).await?;
+    let group = eks
+        .describe_nodegroup()
+        .cluster_name(&customer.cluster.id)
+        .nodegroup_name(&customer.cluster.nodegroup)
+        .send()
+        .await?;
+    assert_eq!(
+        group
+            .nodegroup()
+            .and_then(|g| g.scaling_config())
+            .and_then(|s| s.desired_size()),
+        Some(12)
+    );
+    let kube = kfscale_kube::Kube::connect(
+        Some(Path::new(customer.rig.get("KUBECONFIG")?)),
+        None,
+        &customer.cluster.id,
+    )
+    .await?;
     let release = kube.helm_release("kfuse").await?.context("release")?;
-    assert_eq!((release.revision, release.status.as_str(), release.chart_version.as_str()), (2, "deployed", "3.4.0"));
+    assert_eq!(
+        (
+            release.revision,
+            release.status.as_str(),
+            release.chart_version.as_str()
+        ),
+        (2, "deployed", "3.4.0")
+    );
     let workloads = kube.workloads().await?;
-    let broker = workloads.iter().find(|w| w.name == "kafka-kraft-broker").context("broker")?;
+    let broker = workloads
+        .iter()
+        .find(|w| w.name == "kafka-kraft-broker")
+        .context("broker")?;
     assert_eq!((broker.replicas, broker.ready_replicas), (12, 12));
 
     // Recorded: the commit on the customer remote carries the new values and the state.
@@ -120,19 +179,36 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
     let values = git_output(&customer.remote, &["show", "main:values.yaml"])?;
     assert!(values.contains("numNodes: 12"), "{values}");
     let files = git_output(&customer.remote, &["ls-tree", "-r", "--name-only", "main"])?;
-    assert!(files.contains(".kfscale/state.json") && files.contains(".kfscale/history/apply-"), "{files}");
+    assert!(
+        files.contains(".kfscale/state.json") && files.contains(".kfscale/history/apply-"),
+        "{files}"
+    );
     let state: serde_json::Value = {
         let text = std::fs::read_to_string(customer.repo.join(".kfscale/state.json"))?;
         let envelope: serde_json::Value = serde_json::from_str(&text)?;
         envelope["state"].clone()
     };
     assert_eq!(state["run"]["status"], "succeeded");
-    assert!(state["run"]["steps"].as_array().unwrap().iter().all(|s| s["status"] == "done" || s["status"] == "skipped"));
+    assert!(
+        state["run"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "done" || s["status"] == "skipped")
+    );
 
     // Again: nothing to do, nothing done.
-    let again = kfscale(&customer, &["apply", "--config", config, "--nodes", "12", "--auto-approve"]);
+    let again = kfscale(
+        &customer,
+        &["apply", "--config", config, "--nodes", "12", "--auto-approve"],
+    );
     let stdout = String::from_utf8_lossy(&again.stdout);
-    assert_eq!(again.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert!(stdout.contains("No changes."), "{stdout}");
     let release = kube.helm_release("kfuse").await?.context("release")?;
     assert_eq!(release.revision, 2, "no second upgrade");

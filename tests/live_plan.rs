@@ -33,20 +33,21 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
     let config = scratch.join("kfscale.yaml");
     std::fs::write(
         &config,
-        kafka.config_section() + &format!(
-            "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
+        kafka.config_section()
+            + &format!(
+                "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
              kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
              helm: {{release: kfuse, chart: \"{chart}\", plain_http: true}}\n\
              values: {{file: customer/values.yaml}}\n\
              git: {{repo: customer, branch: main}}\n\
              profile: {{base: kraft}}\n",
-            region = rig.get("AWS_REGION")?,
-            endpoint = rig.get("AWS_ENDPOINT_URL_EKS")?,
-            kubeconfig = rig.get("KUBECONFIG")?,
-            chart = cluster.chart,
-            id = cluster.id,
-            ng = cluster.nodegroup,
-        ),
+                region = rig.get("AWS_REGION")?,
+                endpoint = rig.get("AWS_ENDPOINT_URL_EKS")?,
+                kubeconfig = rig.get("KUBECONFIG")?,
+                chart = cluster.chart,
+                id = cluster.id,
+                ng = cluster.nodegroup,
+            ),
     )?;
     Ok(Live {
         rig,
@@ -115,9 +116,18 @@ async fn a_plan_from_the_snapshot_equals_the_live_plan() -> Result<()> {
         &live.rig,
         &["plan", "--config", config, "--nodes", "12", "--json"],
     ));
-    let (file_text, live_text) = (String::from_utf8(from_file.stdout)?, String::from_utf8(from_cluster.stdout.clone())?);
-    let diff = similar::TextDiff::from_lines(&file_text, &live_text).unified_diff().context_radius(3).to_string();
-    assert!(diff.is_empty(), "the planner is pure: the same world gives the same bytes, but:\n{diff}");
+    let (file_text, live_text) = (
+        String::from_utf8(from_file.stdout)?,
+        String::from_utf8(from_cluster.stdout.clone())?,
+    );
+    let diff = similar::TextDiff::from_lines(&file_text, &live_text)
+        .unified_diff()
+        .context_radius(3)
+        .to_string();
+    assert!(
+        diff.is_empty(),
+        "the planner is pure: the same world gives the same bytes, but:\n{diff}"
+    );
     let plan: serde_json::Value = serde_json::from_slice(&from_cluster.stdout)?;
     assert_eq!(plan["from_nodes"], 6);
     assert_eq!(plan["release"]["chart_version"], "3.4.0");

@@ -83,9 +83,16 @@ fn announce_resume(args: &ApplyArgs, state: &State) -> anyhow::Result<()> {
             run.started_at
         );
     }
-    let stopped = run.steps.iter().find(|s| !s.is_finished()).map_or("record", |s| s.name.as_str());
+    let stopped = run
+        .steps
+        .iter()
+        .find(|s| !s.is_finished())
+        .map_or("record", |s| s.name.as_str());
     if !args.json {
-        eprintln!("Resuming apply {} (by {}, started {}, {:?} at step {stopped})", run.id, run.operator, run.started_at, run.status);
+        eprintln!(
+            "Resuming apply {} (by {}, started {}, {:?} at step {stopped})",
+            run.id, run.operator, run.started_at, run.status
+        );
     }
     Ok(())
 }
@@ -114,7 +121,10 @@ fn new_run(args: &ApplyArgs, loaded: &LoadedConfig, state: Option<State>) -> any
                 (None, None) => bail!("give a plan file, or --nodes N / --add-nodes M"),
             };
             let mut plan = plan(&snapshot, intent, &profile).context("planning from the live cluster")?;
-            plan.state = state.as_ref().map(|s| crate::plan::StateRef { lineage: s.lineage.clone(), serial: s.serial });
+            plan.state = state.as_ref().map(|s| crate::plan::StateRef {
+                lineage: s.lineage.clone(),
+                serial: s.serial,
+            });
             if !args.json {
                 print!("{}", render_plan(&plan, Style::for_stdout(args.no_color)));
             }
@@ -146,7 +156,10 @@ fn approved() -> anyhow::Result<bool> {
 }
 
 fn execute(args: &ApplyArgs, loaded: &LoadedConfig, mut state: State, events: &Events) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let cancel = Cancel::default();
         cancel.listen_for_signals();

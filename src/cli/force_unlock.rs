@@ -24,11 +24,17 @@ pub fn run(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
     let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let kube =
-            kfscale_kube::Kube::connect(kubeconfig.as_deref(), kubernetes.context.as_deref(), &kubernetes.namespace)
-                .await?;
+        let kube = kfscale_kube::Kube::connect(
+            kubeconfig.as_deref(),
+            kubernetes.context.as_deref(),
+            &kubernetes.namespace,
+        )
+        .await?;
         force_unlock(&kube, &args.id).await?;
-        println!("Lock {} removed. A new `kfscale apply` resumes from the state file.", args.id);
+        println!(
+            "Lock {} removed. A new `kfscale apply` resumes from the state file.",
+            args.id
+        );
         Ok(ExitCode::SUCCESS)
     })
 }

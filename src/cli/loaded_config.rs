@@ -26,19 +26,29 @@ impl LoadedConfig {
         };
         let config = Config::load(&path)?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Some(LoadedConfig { config, origin: path.display().to_string(), dir }))
+        Ok(Some(LoadedConfig {
+            config,
+            origin: path.display().to_string(),
+            dir,
+        }))
     }
 
     /// Like `load`, for commands that cannot work without one.
     pub fn require(flag: Option<&Path>, command: &str) -> anyhow::Result<LoadedConfig> {
         match LoadedConfig::load(flag)? {
             Some(loaded) => Ok(loaded),
-            None => bail!("`kfscale {command}` needs a kfscale.yaml; fix: pass --config FILE or run it where kfscale.yaml is (see examples/kfscale.yaml)"),
+            None => bail!(
+                "`kfscale {command}` needs a kfscale.yaml; fix: pass --config FILE or run it where kfscale.yaml is (see examples/kfscale.yaml)"
+            ),
         }
     }
 
     pub fn context(&self) -> ConfigContext<'_> {
-        ConfigContext { config: &self.config, origin: &self.origin, dir: self.dir.clone() }
+        ConfigContext {
+            config: &self.config,
+            origin: &self.origin,
+            dir: self.dir.clone(),
+        }
     }
 
     pub fn state_store(&self) -> StateStore {
@@ -47,6 +57,9 @@ impl LoadedConfig {
 
     /// The state a plan made now is made against.
     pub fn state_ref(&self) -> anyhow::Result<Option<StateRef>> {
-        Ok(self.state_store().load()?.map(|state| StateRef { lineage: state.lineage, serial: state.serial }))
+        Ok(self.state_store().load()?.map(|state| StateRef {
+            lineage: state.lineage,
+            serial: state.serial,
+        }))
     }
 }

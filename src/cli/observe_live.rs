@@ -8,10 +8,18 @@ use crate::profile::Profile;
 use crate::snapshot::Snapshot;
 
 /// Observes the cluster `kfscale.yaml` describes. `progress`: print a line per system on stderr.
-pub fn observe_live(loaded: &LoadedConfig, profile_flag: Option<&str>, progress: bool) -> anyhow::Result<(Snapshot, Profile)> {
+pub fn observe_live(
+    loaded: &LoadedConfig,
+    profile_flag: Option<&str>,
+    progress: bool,
+) -> anyhow::Result<(Snapshot, Profile)> {
     let context = loaded.context();
     let values_text = values_text_for_profile(&context)?;
-    let profile = choose_profile(profile_flag, Some((&loaded.config, loaded.origin.as_str())), &values_text)?;
+    let profile = choose_profile(
+        profile_flag,
+        Some((&loaded.config, loaded.origin.as_str())),
+        &values_text,
+    )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -28,7 +28,10 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&state)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("cluster {} (lineage {}, serial {})", state.cluster, state.lineage, state.serial);
+    println!(
+        "cluster {} (lineage {}, serial {})",
+        state.cluster, state.lineage, state.serial
+    );
     let Some(run) = &state.run else {
         println!("No apply recorded.");
         return Ok(ExitCode::SUCCESS);
@@ -42,7 +45,10 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         run.operator,
         run.started_at,
         run.updated_at,
-        run.finished_at.as_ref().map(|t| format!(", finished {t}")).unwrap_or_default()
+        run.finished_at
+            .as_ref()
+            .map(|t| format!(", finished {t}"))
+            .unwrap_or_default()
     );
     for step in &run.steps {
         let mark = match step.status {
@@ -57,7 +63,11 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
             "  {mark}  {:<16} {}{}",
             step.name,
             step.message.as_deref().unwrap_or(""),
-            if handles.is_empty() { String::new() } else { format!("  [{}]", handles.join(", ")) }
+            if handles.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", handles.join(", "))
+            }
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -73,11 +73,18 @@ impl StepContext<'_> {
     fn record(&mut self) -> &mut StepRecord {
         let step = self.step;
         // The runner created a record for every step before running any (proof: runner::start_run).
-        self.state.run.as_mut().and_then(|run| run.step_mut(step)).expect("every step has a record")
+        self.state
+            .run
+            .as_mut()
+            .and_then(|run| run.step_mut(step))
+            .expect("every step has a record")
     }
 
     pub fn handle<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
-        self.record().handles.get(key).and_then(|value| serde_json::from_value(value.clone()).ok())
+        self.record()
+            .handles
+            .get(key)
+            .and_then(|value| serde_json::from_value(value.clone()).ok())
     }
 
     /// Records an async handle and writes the state before returning: a crash after this line

@@ -12,7 +12,10 @@ pub struct Events {
 
 impl Events {
     pub fn new(json: bool) -> Events {
-        Events { json, spinner: Mutex::new(None) }
+        Events {
+            json,
+            spinner: Mutex::new(None),
+        }
     }
 
     pub fn is_json(&self) -> bool {
@@ -38,7 +41,10 @@ impl Events {
 
     pub fn step_finished(&self, step: &str, status: &str, summary: &str) {
         self.clear_wait();
-        self.emit("step_finished", json!({ "step": step, "status": status, "summary": summary }));
+        self.emit(
+            "step_finished",
+            json!({ "step": step, "status": status, "summary": summary }),
+        );
         if !self.json {
             eprintln!("  {status}: {summary}");
         }
@@ -53,7 +59,10 @@ impl Events {
 
     /// Shows (or updates) the wait in progress: what, and the latest figure from the system.
     pub fn waiting(&self, step: &str, what: &str, progress: &str, elapsed: Duration) {
-        self.emit("waiting", json!({ "step": step, "for": what, "progress": progress, "elapsed_s": elapsed.as_secs() }));
+        self.emit(
+            "waiting",
+            json!({ "step": step, "for": what, "progress": progress, "elapsed_s": elapsed.as_secs() }),
+        );
         if self.json {
             return;
         }

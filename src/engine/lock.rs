@@ -25,15 +25,27 @@ pub enum LockError {
     #[error(
         "the cluster is locked by {holder} ({operation} since {since}, lock id {id}); its lease runs out {expires} unless renewed. fix: wait for that apply to finish; if its holder is certainly gone, `kfscale force-unlock {id}`"
     )]
-    Held { holder: String, operation: String, since: String, id: String, expires: String },
+    Held {
+        holder: String,
+        operation: String,
+        since: String,
+        id: String,
+        expires: String,
+    },
     #[error("another kfscale on this machine holds {path} ({info}); fix: wait for it to finish")]
     HeldLocally { path: String, info: String },
     #[error("cannot use the local lock file {path}: {source}; fix: check the state directory is writable")]
     LocalFile { path: String, source: std::io::Error },
     #[error("no lock is held on this cluster; nothing to unlock")]
     NotLocked,
-    #[error("the lock's id is {actual}, not {given} (held by {holder}); fix: pass the id shown by `kfscale status` or the refusal message")]
-    WrongId { given: String, actual: String, holder: String },
+    #[error(
+        "the lock's id is {actual}, not {given} (held by {holder}); fix: pass the id shown by `kfscale status` or the refusal message"
+    )]
+    WrongId {
+        given: String,
+        actual: String,
+        holder: String,
+    },
     #[error("the lock changed while kfscale was taking it; fix: run the command again")]
     Race,
     #[error(transparent)]
@@ -83,7 +95,9 @@ impl HeldLock {
 }
 
 pub fn operator_identity() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .or_else(|_| std::env::var("HOSTNAME"))
@@ -96,7 +110,14 @@ pub async fn acquire(kube: &Kube, state_dir: &Path, request: LockRequest) -> Res
     let lease = take_lease(kube, &request).await?;
     let (sender, receiver) = watch::channel(Some(lease));
     let renewer = tokio::spawn(renew(kube.clone(), request.duration, sender));
-    Ok(HeldLock { kube: kube.clone(), request, _local: local, local_path, lease: receiver, renewer })
+    Ok(HeldLock {
+        kube: kube.clone(),
+        request,
+        _local: local,
+        local_path,
+        lease: receiver,
+        renewer,
+    })
 }
 
 /// Deletes the lease, but only when `id` is the id it carries.
@@ -104,10 +125,18 @@ pub async fn force_unlock(kube: &Kube, id: &str) -> Result<(), LockError> {
     let lease = kube.lease(LEASE_NAME).await?.ok_or(LockError::NotLocked)?;
     let actual = lease.annotations.get(ANNOTATION_ID).cloned().unwrap_or_default();
     if actual != id {
-        return Err(LockError::WrongId { given: id.into(), actual, holder: lease.holder.unwrap_or_default() });
+        return Err(LockError::WrongId {
+            given: id.into(),
+            actual,
+            holder: lease.holder.unwrap_or_default(),
+        });
     }
     let version = lease.resource_version.unwrap_or_default();
-    if kube.delete_lease(LEASE_NAME, &version).await? { Ok(()) } else { Err(LockError::Race) }
+    if kube.delete_lease(LEASE_NAME, &version).await? {
+        Ok(())
+    } else {
+        Err(LockError::Race)
+    }
 }
 
 /// The lock as `status` shows it: (holder, operation, since, id, expired).
@@ -127,14 +156,26 @@ pub async fn describe(kube: &Kube) -> Result<Option<(String, String, String, Str
 
 fn lock_locally(state_dir: &Path, request: &LockRequest) -> Result<(File, PathBuf), LockError> {
     let path = state_dir.join(LOCAL_LOCK_FILE);
-    let fail = |source| LockError::LocalFile { path: path.display().to_string(), source };
+    let fail = |source| LockError::LocalFile {
+        path: path.display().to_string(),
+        source,
+    };
     std::fs::create_dir_all(state_dir).map_err(fail)?;
-    let mut file = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path).map_err(fail)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(fail)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             let info = std::fs::read_to_string(&path).unwrap_or_default();
-            return Err(LockError::HeldLocally { path: path.display().to_string(), info: info.trim().to_string() });
+            return Err(LockError::HeldLocally {
+                path: path.display().to_string(),
+                info: info.trim().to_string(),
+            });
         }
         Err(std::fs::TryLockError::Error(source)) => return Err(fail(source)),
     }
@@ -217,6 +258,10 @@ async fn renew(kube: Kube, duration: Duration, sender: watch::Sender<Option<Leas
 }
 
 fn expires_at(lease: &LeaseRecord) -> Option<SystemTime> {
-    let renewed = lease.renew_time.as_deref().or(lease.acquire_time.as_deref()).and_then(parse_rfc3339)?;
+    let renewed = lease
+        .renew_time
+        .as_deref()
+        .or(lease.acquire_time.as_deref())
+        .and_then(parse_rfc3339)?;
     Some(renewed + Duration::from_secs(lease.duration_seconds.unwrap_or(0).max(0) as u64))
 }

@@ -13,9 +13,17 @@ use crate::state::{ApplyRun, RunStatus, STATE_FORMAT_VERSION, State, StateError,
 use crate::time::now_rfc3339;
 
 pub enum ApplyEnd {
-    Succeeded { commit: Option<String>, pushed: Option<String> },
-    Interrupted { step: String },
-    Failed { step: String, message: String },
+    Succeeded {
+        commit: Option<String>,
+        pushed: Option<String>,
+    },
+    Interrupted {
+        step: String,
+    },
+    Failed {
+        step: String,
+        message: String,
+    },
 }
 
 /// A fresh run of `plan` in `state` (a new state when this is the cluster's first apply).
@@ -54,7 +62,10 @@ pub struct Runner<'a> {
 impl Runner<'_> {
     pub async fn execute(&self, state: &mut State) -> Result<ApplyEnd, StateError> {
         let Some(run) = state.run.as_mut() else {
-            return Ok(ApplyEnd::Failed { step: String::new(), message: "no apply to run".into() });
+            return Ok(ApplyEnd::Failed {
+                step: String::new(),
+                message: "no apply to run".into(),
+            });
         };
         run.status = RunStatus::Running;
         let plan = run.plan.clone();
@@ -62,7 +73,12 @@ impl Runner<'_> {
         let names: Vec<String> = run.steps.iter().map(|step| step.name.clone()).collect();
         self.store.save(state)?;
         for name in names {
-            if state.run.as_ref().and_then(|run| run.step(&name)).is_some_and(StepRecord::is_finished) {
+            if state
+                .run
+                .as_ref()
+                .and_then(|run| run.step(&name))
+                .is_some_and(StepRecord::is_finished)
+            {
                 continue;
             }
             if self.cancel.is_requested() {
@@ -75,7 +91,10 @@ impl Runner<'_> {
             let description = STEPS.iter().find(|(step, _)| *step == name).map_or("", |(_, d)| *d);
             self.begin(state, &name)?;
             self.events.step_started(&name, description);
-            let step: &'static str = STEPS.iter().find(|(step, _)| *step == name).map_or("unknown", |(step, _)| *step);
+            let step: &'static str = STEPS
+                .iter()
+                .find(|(step, _)| *step == name)
+                .map_or("unknown", |(step, _)| *step);
             let result = {
                 let mut ctx = StepContext {
                     plan: &plan,
@@ -123,7 +142,13 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn stop(&self, state: &mut State, name: &str, status: RunStatus, message: Option<String>) -> Result<ApplyEnd, StateError> {
+    fn stop(
+        &self,
+        state: &mut State,
+        name: &str,
+        status: RunStatus,
+        message: Option<String>,
+    ) -> Result<ApplyEnd, StateError> {
         self.events.clear_wait();
         if let Some(run) = state.run.as_mut() {
             run.status = status;
@@ -136,9 +161,15 @@ impl Runner<'_> {
             }
         }
         self.store.save(state)?;
-        self.events.emit("apply_stopped", json!({ "step": name, "status": status, "message": message }));
+        self.events.emit(
+            "apply_stopped",
+            json!({ "step": name, "status": status, "message": message }),
+        );
         Ok(match (status, message) {
-            (RunStatus::Failed, Some(message)) => ApplyEnd::Failed { step: name.into(), message },
+            (RunStatus::Failed, Some(message)) => ApplyEnd::Failed {
+                step: name.into(),
+                message,
+            },
             _ => ApplyEnd::Interrupted { step: name.into() },
         })
     }
@@ -146,35 +177,51 @@ impl Runner<'_> {
     /// Marks the run succeeded, writes the history file, and commits values, state and history.
     fn record(&self, state: &mut State) -> Result<ApplyEnd, StateError> {
         let Some(run) = state.run.as_mut() else {
-            return Ok(ApplyEnd::Failed { step: "record".into(), message: "no run".into() });
+            return Ok(ApplyEnd::Failed {
+                step: "record".into(),
+                message: "no run".into(),
+            });
         };
         run.status = RunStatus::Succeeded;
         run.finished_at = Some(now_rfc3339());
         run.updated_at = now_rfc3339();
         self.store.save(state)?;
         let Some(run) = state.run.clone() else {
-            return Ok(ApplyEnd::Failed { step: "record".into(), message: "no run".into() });
+            return Ok(ApplyEnd::Failed {
+                step: "record".into(),
+                message: "no run".into(),
+            });
         };
         let history = self.store.write_history(&run)?;
         let files = vec![self.systems.values_path.clone(), self.store.state_path(), history];
-        self.events.step_started("record", "commit the values file and the state to git");
+        self.events
+            .step_started("record", "commit the values file and the state to git");
         match record::commit_and_push(self.systems, &run, &files) {
             Ok(recorded) => {
                 let summary = match (&recorded.commit, &recorded.pushed) {
-                    (Some(commit), Some(pushed)) => format!("committed {} and pushed to {pushed}", &commit[..12.min(commit.len())]),
+                    (Some(commit), Some(pushed)) => {
+                        format!("committed {} and pushed to {pushed}", &commit[..12.min(commit.len())])
+                    }
                     (Some(commit), None) => format!("committed {}", &commit[..12.min(commit.len())]),
                     (None, _) => "nothing new to commit".into(),
                 };
                 self.events.step_finished("record", "done", &summary);
-                Ok(ApplyEnd::Succeeded { commit: recorded.commit, pushed: recorded.pushed })
+                Ok(ApplyEnd::Succeeded {
+                    commit: recorded.commit,
+                    pushed: recorded.pushed,
+                })
             }
             Err(err) => {
-                let message = format!("{err:#}; the cluster change is complete: re-run `kfscale apply` to retry the commit");
+                let message =
+                    format!("{err:#}; the cluster change is complete: re-run `kfscale apply` to retry the commit");
                 if let Some(run) = state.run.as_mut() {
                     run.status = RunStatus::Failed;
                 }
                 self.store.save(state)?;
-                Ok(ApplyEnd::Failed { step: "record".into(), message })
+                Ok(ApplyEnd::Failed {
+                    step: "record".into(),
+                    message,
+                })
             }
         }
     }

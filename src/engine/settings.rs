@@ -27,10 +27,16 @@ impl ApplySettings {
     /// `KFSCALE_POLL_INTERVAL_MS` shortens polling (the rig's tests use it).
     pub fn from_env() -> ApplySettings {
         let mut settings = ApplySettings::default();
-        if let Some(ms) = std::env::var("KFSCALE_POLL_INTERVAL_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        if let Some(ms) = std::env::var("KFSCALE_POLL_INTERVAL_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
             settings.poll_interval = Duration::from_millis(ms.max(10));
         }
-        if let Some(seconds) = std::env::var("KFSCALE_LOCK_SECONDS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        if let Some(seconds) = std::env::var("KFSCALE_LOCK_SECONDS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
             settings.lock_duration = Duration::from_secs(seconds.max(1));
         }
         settings

@@ -14,15 +14,19 @@ pub fn stale_reasons(plan: &Plan, now: &Fingerprints, state: Option<&State>) -> 
             None => reasons.push(format!("{system} could not be observed now")),
         }
     }
-    let current = state.map(|state| StateRef { lineage: state.lineage.clone(), serial: state.serial });
+    let current = state.map(|state| StateRef {
+        lineage: state.lineage.clone(),
+        serial: state.serial,
+    });
     match (&plan.state, &current) {
         (Some(planned), Some(now)) if planned.lineage != now.lineage => reasons.push(format!(
             "the state belongs to another cluster or was replaced (lineage {} in the plan, {} now)",
             planned.lineage, now.lineage
         )),
-        (Some(planned), Some(now)) if planned.serial != now.serial => {
-            reasons.push(format!("the state moved on since the plan (serial {} then, {} now)", planned.serial, now.serial))
-        }
+        (Some(planned), Some(now)) if planned.serial != now.serial => reasons.push(format!(
+            "the state moved on since the plan (serial {} then, {} now)",
+            planned.serial, now.serial
+        )),
         (None, Some(now)) => reasons.push(format!(
             "the plan was made without the state (lineage {}); plan again with this kfscale.yaml",
             now.lineage

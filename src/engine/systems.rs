@@ -7,7 +7,11 @@ use crate::config::{ClusterConfig, Config};
 use crate::observe::ConfigContext;
 
 pub enum NodePoolClient {
-    Eks { eks: kfscale_eks::Eks, cluster: String, nodegroup: String },
+    Eks {
+        eks: kfscale_eks::Eks,
+        cluster: String,
+        nodegroup: String,
+    },
 }
 
 pub struct Systems {
@@ -33,17 +37,30 @@ impl Systems {
         let config: &Config = context.config;
         let kubernetes = &config.kubernetes;
         let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
-        let kube =
-            kfscale_kube::Kube::connect(kubeconfig.as_deref(), kubernetes.context.as_deref(), &kubernetes.namespace)
-                .await?;
+        let kube = kfscale_kube::Kube::connect(
+            kubeconfig.as_deref(),
+            kubernetes.context.as_deref(),
+            &kubernetes.namespace,
+        )
+        .await?;
         let node_pool = match &config.cluster {
-            Some(ClusterConfig::Aws { region, cluster, nodegroup, endpoint }) => NodePoolClient::Eks {
+            Some(ClusterConfig::Aws {
+                region,
+                cluster,
+                nodegroup,
+                endpoint,
+            }) => NodePoolClient::Eks {
                 eks: kfscale_eks::Eks::connect(region, endpoint.as_deref()).await,
                 cluster: cluster.clone(),
                 nodegroup: nodegroup.clone(),
             },
-            Some(ClusterConfig::Gcp { .. }) => bail!("{}: applying to GKE is not supported by this build yet", context.origin),
-            None => bail!("{}: no `cluster:` section; fix: add the node pool to grow", context.origin),
+            Some(ClusterConfig::Gcp { .. }) => {
+                bail!("{}: applying to GKE is not supported by this build yet", context.origin)
+            }
+            None => bail!(
+                "{}: no `cluster:` section; fix: add the node pool to grow",
+                context.origin
+            ),
         };
         let helm_chart = config.helm.chart.clone().with_context(|| {
             format!("{}: helm.chart is not set; fix: set it to the chart reference the release was installed from (e.g. oci://.../kfuse-helm/kfuse)", context.origin)
@@ -56,7 +73,10 @@ impl Systems {
                 namespace: kubernetes.namespace.clone(),
             },
         )?;
-        let values = config.values.as_ref().with_context(|| format!("{}: no `values:` section", context.origin))?;
+        let values = config
+            .values
+            .as_ref()
+            .with_context(|| format!("{}: no `values:` section", context.origin))?;
         Ok(Systems {
             kube,
             node_pool,

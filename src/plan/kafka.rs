@@ -43,9 +43,9 @@ pub fn plan_kafka(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
     let observed: BTreeSet<i32> = kafka.brokers.iter().map(|broker| broker.id).collect();
     // Unobserved, the brokers are the ones the values file runs (id base + ordinal).
     let brokers_before: Vec<i32> = match values.replicas(&profile.kafka.broker_workload) {
-        Some(count) if observed.is_empty() => {
-            (0..count.before as i32).map(|ordinal| profile.kafka.broker_id_base + ordinal).collect()
-        }
+        Some(count) if observed.is_empty() => (0..count.before as i32)
+            .map(|ordinal| profile.kafka.broker_id_base + ordinal)
+            .collect(),
         _ => observed.into_iter().collect(),
     };
     let mut after: BTreeSet<i32> = brokers_before.iter().copied().collect();

@@ -28,8 +28,17 @@ impl Drop for KafkaForCluster {
 impl KafkaForCluster {
     /// The `kafka:` section of a kfscale.yaml that reaches this fake directly.
     pub fn config_section(&self) -> String {
-        let bootstrap: Vec<String> = self.fake.broker_addrs().values().take(3).map(|a| format!("\"{a}\"")).collect();
-        format!("kafka: {{bootstrap: [{}], timeout_seconds: 10}}\n", bootstrap.join(", "))
+        let bootstrap: Vec<String> = self
+            .fake
+            .broker_addrs()
+            .values()
+            .take(3)
+            .map(|a| format!("\"{a}\""))
+            .collect();
+        format!(
+            "kafka: {{bootstrap: [{}], timeout_seconds: 10}}\n",
+            bootstrap.join(", ")
+        )
     }
 }
 
@@ -40,7 +49,10 @@ pub async fn kafka_for(rig: &RigEnv, namespace: &str) -> Result<KafkaForCluster>
         .get("kafka-kraft-kraft-cluster-id")
         .await
         .context("the chart's cluster-id Secret")?;
-    let id = secret.data.and_then(|d| d.get("kraft-cluster-id").cloned()).context("kraft-cluster-id key")?;
+    let id = secret
+        .data
+        .and_then(|d| d.get("kraft-cluster-id").cloned())
+        .context("kraft-cluster-id key")?;
     let mut seed = Seed::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(KRAFT_SEED))?;
     seed.cluster_id = String::from_utf8(id.0)?;
     let fake = FakeKafka::start(seed, ModelClock::new(0.0)).await?;

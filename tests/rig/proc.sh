@@ -82,3 +82,17 @@ for _ in range(int(sys.argv[1])):
 print("\n".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
+
+# rig_address_line NAME: the JSON address line a fake prints first on stdout (in its log, among the
+# diagnostics on stderr); fails while there is none.
+rig_address_line() {
+  grep -m1 '^{.*"control"' "$RIG_RUN/logs/$1.log"
+}
+
+# rig_json_fields JSON KEY...: top-level values of a JSON object, one a line, in one python run (each
+# run costs a tenth of a second or more on a busy machine).
+rig_json_fields() {
+  python3 -c 'import json, sys
+obj = json.loads(sys.argv[1])
+print("\n".join(str(obj[key]) for key in sys.argv[2:]))' "$@"
+}

@@ -10,12 +10,18 @@ use super::{Kube, KubeError, api};
 impl Kube {
     /// Deletes a Job and its pods; true when it existed.
     pub async fn delete_job(&self, name: &str) -> Result<bool, KubeError> {
-        let params = DeleteParams { propagation_policy: Some(PropagationPolicy::Background), ..Default::default() };
+        let params = DeleteParams {
+            propagation_policy: Some(PropagationPolicy::Background),
+            ..Default::default()
+        };
         let jobs: Api<Job> = Api::namespaced(self.client.clone(), &self.namespace);
         match jobs.delete(name, &params).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
-            Err(source) => Err(KubeError::Api { action: format!("delete Job {name}"), source }),
+            Err(source) => Err(KubeError::Api {
+                action: format!("delete Job {name}"),
+                source,
+            }),
         }
     }
 
@@ -33,23 +39,36 @@ impl Kube {
     /// Deletes the StatefulSet object but not its pods (`--cascade=orphan`), so the next
     /// `helm upgrade` can create it again with a new volume template. True when it existed.
     pub async fn delete_statefulset_keep_pods(&self, name: &str) -> Result<bool, KubeError> {
-        let params = DeleteParams { propagation_policy: Some(PropagationPolicy::Orphan), ..Default::default() };
+        let params = DeleteParams {
+            propagation_policy: Some(PropagationPolicy::Orphan),
+            ..Default::default()
+        };
         let sets: Api<StatefulSet> = Api::namespaced(self.client.clone(), &self.namespace);
         match sets.delete(name, &params).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
-            Err(source) => Err(KubeError::Api { action: format!("delete StatefulSet {name} (orphan)"), source }),
+            Err(source) => Err(KubeError::Api {
+                action: format!("delete StatefulSet {name} (orphan)"),
+                source,
+            }),
         }
     }
 
     /// The storage size in a StatefulSet's volume claim template named `template`.
     pub async fn statefulset_claim_size(&self, name: &str, template: &str) -> Result<Option<String>, KubeError> {
         let sets: Api<StatefulSet> = Api::namespaced(self.client.clone(), &self.namespace);
-        let set = sets.get_opt(name).await.map_err(api(&format!("read StatefulSet {name}")))?;
+        let set = sets
+            .get_opt(name)
+            .await
+            .map_err(api(&format!("read StatefulSet {name}")))?;
         Ok(set
             .and_then(|set| set.spec)
             .and_then(|spec| spec.volume_claim_templates)
-            .and_then(|templates| templates.into_iter().find(|t| t.metadata.name.as_deref() == Some(template)))
+            .and_then(|templates| {
+                templates
+                    .into_iter()
+                    .find(|t| t.metadata.name.as_deref() == Some(template))
+            })
             .and_then(|t| t.spec)
             .and_then(|spec| spec.resources)
             .and_then(|r| r.requests)

@@ -32,30 +32,42 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let statefulset = ctx.plan.profile.kafka.broker_workload.clone();
     let template = ctx.plan.profile.kafka.volume_claim_template.clone();
     let template_size = kube.statefulset_claim_size(&statefulset, &template).await?;
-    let template_outdated = template_size.as_deref().and_then(|size| parse_bytes(size).ok()).is_some_and(|b| b < target_bytes);
+    let template_outdated = template_size
+        .as_deref()
+        .and_then(|size| parse_bytes(size).ok())
+        .is_some_and(|b| b < target_bytes);
     if template_outdated {
         ctx.record_handle("orphaned_statefulset", &statefulset)?;
         kube.delete_statefulset_keep_pods(&statefulset).await?;
-        ctx.info(&format!("removed StatefulSet {statefulset} (pods kept) so the upgrade can recreate it with {target} volumes"));
+        ctx.info(&format!(
+            "removed StatefulSet {statefulset} (pods kept) so the upgrade can recreate it with {target} volumes"
+        ));
     }
     let names: Vec<String> = volumes.iter().map(|v| v.claim.clone()).collect();
     let capacity = ctx
-        .wait_for(&format!("{} broker volumes to reach {target}", names.len()), ctx.settings.rollout_timeout, || async {
-            let claims = kube.pvcs().await?;
-            let small: Vec<&str> = names
-                .iter()
-                .filter(|name| {
-                    !claims
-                        .iter()
-                        .find(|c| &c.name == *name)
-                        .and_then(|c| c.capacity.as_deref())
-                        .and_then(|size| parse_bytes(size).ok())
-                        .is_some_and(|bytes| bytes >= target_bytes)
-                })
-                .map(String::as_str)
-                .collect();
-            Ok((small.is_empty().then_some(names.len()), format!("{} of {} still smaller", small.len(), names.len())))
-        })
+        .wait_for(
+            &format!("{} broker volumes to reach {target}", names.len()),
+            ctx.settings.rollout_timeout,
+            || async {
+                let claims = kube.pvcs().await?;
+                let small: Vec<&str> = names
+                    .iter()
+                    .filter(|name| {
+                        !claims
+                            .iter()
+                            .find(|c| &c.name == *name)
+                            .and_then(|c| c.capacity.as_deref())
+                            .and_then(|size| parse_bytes(size).ok())
+                            .is_some_and(|bytes| bytes >= target_bytes)
+                    })
+                    .map(String::as_str)
+                    .collect();
+                Ok((
+                    small.is_empty().then_some(names.len()),
+                    format!("{} of {} still smaller", small.len(), names.len()),
+                ))
+            },
+        )
         .await?;
     if grown.is_empty() && !template_outdated {
         return Ok(Outcome::Skipped(format!("{capacity} broker volumes already {target}")));

@@ -12,10 +12,11 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let kube = &ctx.systems.kube;
     let release = ctx.systems.helm_release.clone();
     let version = ctx.plan.release.chart_version.clone();
-    let record = kube
-        .helm_release(&release)
-        .await?
-        .ok_or_else(|| StepError::failed(format!("release {release} not found; fix: check helm.release in kfscale.yaml")))?;
+    let record = kube.helm_release(&release).await?.ok_or_else(|| {
+        StepError::failed(format!(
+            "release {release} not found; fix: check helm.release in kfscale.yaml"
+        ))
+    })?;
     let before: u32 = match ctx.handle("revision_before") {
         Some(revision) => revision,
         None => {
@@ -25,7 +26,10 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     };
     if record.revision > before && record.status == "deployed" {
         ensure_version(&record.chart_version, &version)?;
-        return Ok(Outcome::Skipped(format!("release {release} already at revision {} (deployed)", record.revision)));
+        return Ok(Outcome::Skipped(format!(
+            "release {release} already at revision {} (deployed)",
+            record.revision
+        )));
     }
     if record.status.starts_with("pending") {
         let started: bool = ctx.handle("started").unwrap_or(false);
@@ -35,7 +39,10 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
                 record.status, record.revision, before
             )));
         }
-        ctx.info(&format!("release {release} was left `{}` by the interrupted upgrade: rolling back to revision {before}", record.status));
+        ctx.info(&format!(
+            "release {release} was left `{}` by the interrupted upgrade: rolling back to revision {before}",
+            record.status
+        ));
         ctx.systems.helm.rollback(&release, before, ctx.settings.helm_timeout)?;
         ctx.record_handle("revision_before", &(before + 1))?;
         return Box::pin(run(ctx)).await;
@@ -53,15 +60,27 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     ctx.info(&format!("helm {}", ctx.systems.helm.upgrade_args(&upgrade).join(" ")));
     ctx.systems.helm.upgrade(&upgrade)?;
     let after = ctx
-        .wait_for(&format!("release {release} to be deployed"), Duration::from_secs(120), || async {
-            let record = kube.helm_release(&release).await?;
-            let progress = record.as_ref().map_or("no record".into(), |r| format!("revision {} {}", r.revision, r.status));
-            Ok((record.filter(|r| r.revision > before && r.status == "deployed"), progress))
-        })
+        .wait_for(
+            &format!("release {release} to be deployed"),
+            Duration::from_secs(120),
+            || async {
+                let record = kube.helm_release(&release).await?;
+                let progress = record
+                    .as_ref()
+                    .map_or("no record".into(), |r| format!("revision {} {}", r.revision, r.status));
+                Ok((
+                    record.filter(|r| r.revision > before && r.status == "deployed"),
+                    progress,
+                ))
+            },
+        )
         .await?;
     ensure_version(&after.chart_version, &version)?;
     ctx.observe("revision", &after.revision);
-    Ok(Outcome::Done(format!("release {release} revision {} deployed at chart {version}", after.revision)))
+    Ok(Outcome::Done(format!(
+        "release {release} revision {} deployed at chart {version}",
+        after.revision
+    )))
 }
 
 fn ensure_version(found: &str, planned: &str) -> Result<(), StepError> {

@@ -7,11 +7,26 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let hooks = ctx.plan.profile.hook_jobs.clone();
     let is_hook = |name: &str| hooks.iter().any(|hook| name.starts_with(hook.as_str()));
     ctx.wait_for("hook jobs to finish", ctx.settings.rollout_timeout, || async {
-        let running: Vec<String> = kube.jobs().await?.into_iter().filter(|j| is_hook(&j.name) && j.active > 0).map(|j| j.name).collect();
-        Ok((running.is_empty().then_some(()), format!("running: {}", running.join(", "))))
+        let running: Vec<String> = kube
+            .jobs()
+            .await?
+            .into_iter()
+            .filter(|j| is_hook(&j.name) && j.active > 0)
+            .map(|j| j.name)
+            .collect();
+        Ok((
+            running.is_empty().then_some(()),
+            format!("running: {}", running.join(", ")),
+        ))
     })
     .await?;
-    let leftovers: Vec<String> = kube.jobs().await?.into_iter().filter(|j| is_hook(&j.name)).map(|j| j.name).collect();
+    let leftovers: Vec<String> = kube
+        .jobs()
+        .await?
+        .into_iter()
+        .filter(|j| is_hook(&j.name))
+        .map(|j| j.name)
+        .collect();
     if leftovers.is_empty() {
         return Ok(Outcome::Skipped("no leftover hook job".into()));
     }

@@ -17,7 +17,10 @@ pub const STEPS: &[(&str, &str)] = &[
     ("hook_jobs", "delete leftover Helm hook jobs"),
     ("broker_volumes", "grow the Kafka broker volumes"),
     ("helm_upgrade", "helm upgrade at the installed chart version"),
-    ("rollout", "wait for every workload to be Ready and spread over the nodes"),
+    (
+        "rollout",
+        "wait for every workload to be Ready and spread over the nodes",
+    ),
 ];
 
 pub async fn run_step(name: &str, ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {

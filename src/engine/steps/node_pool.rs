@@ -6,7 +6,11 @@ use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::engine::systems::NodePoolClient;
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
-    let NodePoolClient::Eks { eks, cluster, nodegroup } = &ctx.systems.node_pool;
+    let NodePoolClient::Eks {
+        eks,
+        cluster,
+        nodegroup,
+    } = &ctx.systems.node_pool;
     let target = ctx.plan.node_pool.after.clone();
     let group = eks.describe(cluster, nodegroup).await?;
     let already_sent: Option<String> = ctx.handle("update_id");
@@ -16,28 +20,47 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         ctx.record_handle("request_token", &token)?;
         let min = target.min.unwrap_or(group.min_size as u32);
         let max = target.max.unwrap_or(group.max_size as u32).max(target.total);
-        ctx.info(&format!("UpdateNodegroupConfig {nodegroup}: desired {} -> {}, max {max} (token {token})", group.desired_size, target.total));
-        let update = eks.resize(cluster, nodegroup, min as i32, target.total as i32, max as i32, &token).await?;
+        ctx.info(&format!(
+            "UpdateNodegroupConfig {nodegroup}: desired {} -> {}, max {max} (token {token})",
+            group.desired_size, target.total
+        ));
+        let update = eks
+            .resize(cluster, nodegroup, min as i32, target.total as i32, max as i32, &token)
+            .await?;
         ctx.record_handle("update_id", &update.id)?;
         acted = true;
     }
     let (kube, want) = (&ctx.systems.kube, target.total);
     let label = "eks.amazonaws.com/nodegroup";
     let ready = ctx
-        .wait_for(&format!("{want} Ready nodes of {nodegroup}"), ctx.settings.node_pool_timeout, || async move {
-            let group = eks.describe(cluster, nodegroup).await?;
-            let nodes = kube.nodes().await?;
-            let ready = nodes
-                .iter()
-                .filter(|n| n.labels.get(label) == Some(nodegroup) && n.ready && !n.unschedulable)
-                .count() as u32;
-            let done = group.status == "ACTIVE" && group.desired_size as u32 == want && ready >= want;
-            Ok((done.then_some(ready), format!("group {} desired {}, {ready}/{want} nodes Ready", group.status, group.desired_size)))
-        })
+        .wait_for(
+            &format!("{want} Ready nodes of {nodegroup}"),
+            ctx.settings.node_pool_timeout,
+            || async move {
+                let group = eks.describe(cluster, nodegroup).await?;
+                let nodes = kube.nodes().await?;
+                let ready = nodes
+                    .iter()
+                    .filter(|n| n.labels.get(label) == Some(nodegroup) && n.ready && !n.unschedulable)
+                    .count() as u32;
+                let done = group.status == "ACTIVE" && group.desired_size as u32 == want && ready >= want;
+                Ok((
+                    done.then_some(ready),
+                    format!(
+                        "group {} desired {}, {ready}/{want} nodes Ready",
+                        group.status, group.desired_size
+                    ),
+                ))
+            },
+        )
         .await?;
     ctx.observe("ready_nodes", &ready);
     let summary = format!("{nodegroup} has {ready} Ready nodes");
-    Ok(if acted { Outcome::Done(summary) } else { Outcome::Skipped(summary) })
+    Ok(if acted {
+        Outcome::Done(summary)
+    } else {
+        Outcome::Skipped(summary)
+    })
 }
 
 /// The same plan always gets the same token, whoever runs it and however often.

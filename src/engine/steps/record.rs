@@ -16,7 +16,10 @@ pub struct Recorded {
 /// (a resumed apply may already have committed).
 pub fn commit_and_push(systems: &Systems, run: &ApplyRun, files: &[PathBuf]) -> anyhow::Result<Recorded> {
     let Some(git) = &systems.git else {
-        return Ok(Recorded { commit: None, pushed: None });
+        return Ok(Recorded {
+            commit: None,
+            pushed: None,
+        });
     };
     let repo = kfscale_git::Repo::discover(&git.repo)?;
     let relative: Vec<PathBuf> = files.iter().filter_map(|file| repo.relative(file).ok()).collect();
@@ -36,19 +39,39 @@ pub fn commit_and_push(systems: &Systems, run: &ApplyRun, files: &[PathBuf]) -> 
 pub fn message(plan: &Plan, run: &ApplyRun) -> String {
     let summary = &plan.summary;
     let mut lines = vec![
-        format!("kfscale: scale {} from {} to {} nodes", plan.node_pool.pool, plan.from_nodes, plan.to_nodes),
+        format!(
+            "kfscale: scale {} from {} to {} nodes",
+            plan.node_pool.pool, plan.from_nodes, plan.to_nodes
+        ),
         String::new(),
-        format!("- node pool: {} -> {} nodes", plan.node_pool.before.total, plan.node_pool.after.total),
-        format!("- values: {} change(s) in {}", summary.values_changed, file_name(&plan.values.path)),
+        format!(
+            "- node pool: {} -> {} nodes",
+            plan.node_pool.before.total, plan.node_pool.after.total
+        ),
+        format!(
+            "- values: {} change(s) in {}",
+            summary.values_changed,
+            file_name(&plan.values.path)
+        ),
         format!(
             "- kafka: {} broker(s) added, {} partition(s) created, {} replica(s) moved (lower bound {})",
             summary.brokers_added, summary.partitions_created, summary.replicas_moved, summary.lower_bound
         ),
     ];
     let tables: Vec<&str> = plan.pinot.tables.iter().map(|t| t.table.as_str()).collect();
-    lines.push(format!("- pinot: {}", if tables.is_empty() { "no rebalance".into() } else { format!("rebalanced {}", tables.join(", ")) }));
+    lines.push(format!(
+        "- pinot: {}",
+        if tables.is_empty() {
+            "no rebalance".into()
+        } else {
+            format!("rebalanced {}", tables.join(", "))
+        }
+    ));
     lines.push(String::new());
-    lines.push(format!("Apply {} by {}, chart {} {}.", run.id, run.operator, plan.release.chart, plan.release.chart_version));
+    lines.push(format!(
+        "Apply {} by {}, chart {} {}.",
+        run.id, run.operator, plan.release.chart, plan.release.chart_version
+    ));
     lines.join("\n") + "\n"
 }
 

@@ -6,25 +6,38 @@ use crate::engine::context::{Outcome, StepContext, StepError};
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let kube = &ctx.systems.kube;
-    let planned: BTreeMap<String, u64> =
-        ctx.plan.values.workloads.iter().map(|(name, count)| (name.clone(), count.after)).collect();
+    let planned: BTreeMap<String, u64> = ctx
+        .plan
+        .values
+        .workloads
+        .iter()
+        .map(|(name, count)| (name.clone(), count.after))
+        .collect();
     let workloads = ctx
-        .wait_for("every workload Ready at its planned size", ctx.settings.rollout_timeout, || async {
-            let workloads = kube.workloads().await?;
-            let pending: Vec<String> = workloads
-                .iter()
-                .filter(|w| {
-                    let wrong_size = planned.get(&w.name).is_some_and(|want| u64::from(w.replicas) != *want);
-                    wrong_size
-                        || w.observed_generation < w.generation
-                        || w.ready_replicas < w.replicas
-                        || w.updated_replicas < w.replicas
-                })
-                .map(|w| format!("{} {}/{}", w.name, w.ready_replicas, w.replicas))
-                .collect();
-            let progress = format!("{} not ready: {}", pending.len(), pending.iter().take(4).cloned().collect::<Vec<_>>().join(", "));
-            Ok((pending.is_empty().then_some(workloads), progress))
-        })
+        .wait_for(
+            "every workload Ready at its planned size",
+            ctx.settings.rollout_timeout,
+            || async {
+                let workloads = kube.workloads().await?;
+                let pending: Vec<String> = workloads
+                    .iter()
+                    .filter(|w| {
+                        let wrong_size = planned.get(&w.name).is_some_and(|want| u64::from(w.replicas) != *want);
+                        wrong_size
+                            || w.observed_generation < w.generation
+                            || w.ready_replicas < w.replicas
+                            || w.updated_replicas < w.replicas
+                    })
+                    .map(|w| format!("{} {}/{}", w.name, w.ready_replicas, w.replicas))
+                    .collect();
+                let progress = format!(
+                    "{} not ready: {}",
+                    pending.len(),
+                    pending.iter().take(4).cloned().collect::<Vec<_>>().join(", ")
+                );
+                Ok((pending.is_empty().then_some(workloads), progress))
+            },
+        )
         .await?;
 
     let (label, pool) = pool_label(ctx);
@@ -37,9 +50,18 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         .collect();
     let mut uneven = Vec::new();
     let mut spreads = BTreeMap::new();
-    for workload in workloads.iter().filter(|w| planned.contains_key(&w.name) && w.replicas > 0) {
-        let counts: Vec<u32> = nodes.iter().map(|node| workload.ready_pods_per_node.get(node).copied().unwrap_or(0)).collect();
-        let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
+    for workload in workloads
+        .iter()
+        .filter(|w| planned.contains_key(&w.name) && w.replicas > 0)
+    {
+        let counts: Vec<u32> = nodes
+            .iter()
+            .map(|node| workload.ready_pods_per_node.get(node).copied().unwrap_or(0))
+            .collect();
+        let (min, max) = (
+            counts.iter().min().copied().unwrap_or(0),
+            counts.iter().max().copied().unwrap_or(0),
+        );
         spreads.insert(workload.name.clone(), max - min);
         if max - min > 1 {
             uneven.push(format!("{} ({min}..{max} pods per node)", workload.name));
@@ -53,11 +75,17 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             uneven.join(", ")
         )));
     }
-    Ok(Outcome::Done(format!("{} workloads Ready, spread over {} nodes", workloads.len(), nodes.len())))
+    Ok(Outcome::Done(format!(
+        "{} workloads Ready, spread over {} nodes",
+        workloads.len(),
+        nodes.len()
+    )))
 }
 
 fn pool_label(ctx: &StepContext<'_>) -> (&'static str, String) {
     match &ctx.systems.node_pool {
-        crate::engine::systems::NodePoolClient::Eks { nodegroup, .. } => ("eks.amazonaws.com/nodegroup", nodegroup.clone()),
+        crate::engine::systems::NodePoolClient::Eks { nodegroup, .. } => {
+            ("eks.amazonaws.com/nodegroup", nodegroup.clone())
+        }
     }
 }

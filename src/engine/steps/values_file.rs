@@ -25,7 +25,10 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     crate::atomic_file::write_atomic(&path, new_text.as_bytes())
         .map_err(|err| StepError::failed(format!("cannot write {shown}: {err}; fix: check the file is writable")))?;
     ctx.record_handle("written_sha256", &new_sha)?;
-    Ok(Outcome::Done(format!("{shown}: {} value(s) changed", plan.changes.len())))
+    Ok(Outcome::Done(format!(
+        "{shown}: {} value(s) changed",
+        plan.changes.len()
+    )))
 }
 
 /// Every planned path already holds its planned value (a resumed apply after the write).

@@ -20,6 +20,9 @@ pub struct TestCluster {
     pub scratch: PathBuf,
     pub chart: String,
     pub chart_version: String,
+    /// The node group's zones when the test chose them (a single-AZ install); None: the rig's default
+    /// three zones.
+    pub zones: Option<Vec<String>>,
 }
 
 impl TestCluster {
@@ -30,17 +33,43 @@ impl TestCluster {
 
 /// Creates `nodes` Ready nodes and installs the chart at `version` with `values` (release `kfuse`).
 pub async fn install(rig: &RigEnv, prefix: &str, nodes: i32, values: &str, version: &str) -> Result<TestCluster> {
-    let id = names::unique(prefix);
-    let nodegroup = format!("{id}-ng");
-    install_named(rig, &id, &nodegroup, nodes, values, version).await
+    install_in_zones(rig, prefix, nodes, None, values, version).await
 }
 
-/// `install` with the cluster id (also the namespace) and node group chosen by the caller.
+/// [`install`] with the node group in `zones` (e.g. `Some(&["us-east-1a"])` for a single-AZ install);
+/// None: the default three zones.
+pub async fn install_in_zones(
+    rig: &RigEnv,
+    prefix: &str,
+    nodes: i32,
+    zones: Option<&[&str]>,
+    values: &str,
+    version: &str,
+) -> Result<TestCluster> {
+    let id = names::unique(prefix);
+    let nodegroup = format!("{id}-ng");
+    install_named_in_zones(rig, &id, &nodegroup, nodes, zones, values, version).await
+}
+
+/// [`install`] with the cluster id (also the namespace) and node group chosen by the caller.
 pub async fn install_named(
     rig: &RigEnv,
     id: &str,
     nodegroup: &str,
     nodes: i32,
+    values: &str,
+    version: &str,
+) -> Result<TestCluster> {
+    install_named_in_zones(rig, id, nodegroup, nodes, None, values, version).await
+}
+
+/// [`install_named`] in `zones`.
+pub async fn install_named_in_zones(
+    rig: &RigEnv,
+    id: &str,
+    nodegroup: &str,
+    nodes: i32,
+    zones: Option<&[&str]>,
     values: &str,
     version: &str,
 ) -> Result<TestCluster> {
@@ -50,7 +79,12 @@ pub async fn install_named(
     let (id, nodegroup) = (id.to_string(), nodegroup.to_string());
     let scratch = rig.run_dir()?.join("tests").join(&id);
     std::fs::create_dir_all(&scratch)?;
-    eks::create(&eks_client, &NodeGroup::new(&id, &nodegroup, nodes)).await?;
+    let mut group = NodeGroup::new(&id, &nodegroup, nodes);
+    if let Some(zones) = zones {
+        group = group.in_zones(zones);
+    }
+    eks::create(&eks_client, &group).await?;
+    let zones = group.zones.clone();
     let cluster = TestCluster {
         placement: scratch.join("placement.yaml"),
         scratch,
@@ -58,6 +92,7 @@ pub async fn install_named(
         chart_version: version.to_string(),
         id,
         nodegroup,
+        zones,
     };
     wait::ready_nodes(&kube, &cluster.node_selector(), nodes as usize, Duration::from_secs(60)).await?;
     std::fs::write(

@@ -1,11 +1,13 @@
-//! The local rig: a real Kubernetes API server, real Helm, EKS through moto and git, started by
-//! `tests/rig/start.sh`. This crate is the rig's Rust side: the long-running `kfscale-rig` daemon that
-//! gives nodes and pods a life without a kubelet, and the helpers that tests running on the rig share.
+//! The local rig: a real Kubernetes API server, real Helm, EKS through moto, the GKE, Kafka and Pinot
+//! fakes and git, started by `tests/rig/start.sh`. This crate is the rig's Rust side: the long-running
+//! `kfscale-rig` daemon that gives nodes and pods a life without a kubelet, and the helpers that tests
+//! running on the rig share.
 pub mod cluster;
 pub mod eks;
 pub mod env;
 pub mod faults;
 pub mod git;
+pub mod gke;
 pub mod helm;
 pub mod names;
 pub mod nodes;

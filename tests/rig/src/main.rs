@@ -8,6 +8,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use kfscale_rig::nodes::Provisioner;
 use kfscale_rig::nodes::eks::EksSource;
+use kfscale_rig::nodes::gke::GkeSource;
+use kfscale_rig::nodes::source::PoolSource;
 use kfscale_rig::pods::Runner;
 use kfscale_rig::volumes::Volumes;
 use kfscale_rig::{RigEnv, eks, wait};
@@ -25,9 +27,19 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Node provisioner, pod runner and volume provisioner together, until stopped.
-    Run(Timing),
+    Run {
+        #[command(flatten)]
+        timing: Timing,
+        #[command(flatten)]
+        clouds: Clouds,
+    },
     /// Only the node provisioner.
-    Nodes(Timing),
+    Nodes {
+        #[command(flatten)]
+        timing: Timing,
+        #[command(flatten)]
+        clouds: Clouds,
+    },
     /// Only the pod runner.
     Pods(Timing),
     /// Creates an EKS node group in moto (and its cluster), or resizes it when it exists.
@@ -40,6 +52,10 @@ enum Command {
         desired: i32,
         #[arg(long, default_value = "m5.2xlarge")]
         instance_type: String,
+        /// Zones of a new group, comma-separated (e.g. us-east-1a for a single-AZ install); default
+        /// the region's a, b and c.
+        #[arg(long, value_delimiter = ',')]
+        zones: Vec<String>,
     },
     /// Waits until exactly COUNT nodes match SELECTOR and are Ready.
     WaitNodes {
@@ -63,6 +79,15 @@ struct Timing {
     /// How often the node provisioner reads the cloud node pools.
     #[arg(long, env = "KFSCALE_RIG_POLL_MS", default_value_t = 500)]
     poll_ms: u64,
+}
+
+/// The node-pool APIs besides EKS (moto, always mirrored) that the node provisioner mirrors.
+#[derive(clap::Args)]
+struct Clouds {
+    /// The GKE fake's control URL (`http://127.0.0.1:PORT/_control`); default: the env file's
+    /// KFSCALE_RIG_GKE_CONTROL. Without either, no GKE pool is mirrored.
+    #[arg(long, env = "KFSCALE_RIG_GKE_CONTROL")]
+    gke_control: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -96,20 +121,21 @@ async fn run(cli: Cli) -> Result<()> {
     };
     let client = rig.kube_client().await?;
     match cli.command {
-        Command::Run(t) => {
+        Command::Run { timing: t, clouds } => {
             tokio::join!(
-                provisioner(&rig, client.clone(), &t).await?.run(),
+                provisioner(&rig, client.clone(), &t, &clouds).await?.run(),
                 runner(client.clone(), &t).run(),
                 Volumes::new(client).run(),
             );
         }
-        Command::Nodes(t) => provisioner(&rig, client, &t).await?.run().await,
+        Command::Nodes { timing: t, clouds } => provisioner(&rig, client, &t, &clouds).await?.run().await,
         Command::Pods(t) => runner(client, &t).run().await,
         Command::Nodegroup {
             cluster,
             nodegroup,
             desired,
             instance_type,
+            zones,
         } => {
             let eks_client = rig.eks_client().await?;
             let exists = eks_client
@@ -124,6 +150,9 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 let mut group = eks::NodeGroup::new(&cluster, &nodegroup, desired);
                 group.instance_type = &instance_type;
+                if !zones.is_empty() {
+                    group.zones = Some(zones);
+                }
                 eks::create(&eks_client, &group).await?;
             }
         }
@@ -138,11 +167,23 @@ async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-async fn provisioner(rig: &RigEnv, client: kube::Client, t: &Timing) -> Result<Provisioner> {
+async fn provisioner(rig: &RigEnv, client: kube::Client, t: &Timing, clouds: &Clouds) -> Result<Provisioner> {
     let eks = EksSource::new(rig.eks_client().await?, rig.get("AWS_REGION")?);
+    let mut sources: Vec<Box<dyn PoolSource>> = vec![Box::new(eks)];
+    let gke_control = clouds
+        .gke_control
+        .as_deref()
+        .or_else(|| rig.get("KFSCALE_RIG_GKE_CONTROL").ok());
+    match gke_control {
+        Some(url) => {
+            tracing::info!("mirroring GKE pools of {url}");
+            sources.push(Box::new(GkeSource::new(url)?));
+        }
+        None => tracing::info!("no KFSCALE_RIG_GKE_CONTROL: GKE pools are not mirrored"),
+    }
     Ok(Provisioner::new(
         client,
-        vec![Box::new(eks)],
+        sources,
         Duration::from_millis(t.node_boot_delay_ms),
         Duration::from_millis(t.poll_ms),
     ))

@@ -6,7 +6,7 @@ use aws_sdk_eks::types::{Nodegroup, TaintEffect};
 use futures::future::{BoxFuture, try_join_all};
 use k8s_openapi::api::core::v1::Taint;
 
-use super::source::{PoolSource, PoolSpec};
+use super::source::{Placement, PoolSource, PoolSpec};
 
 pub const NODEGROUP_LABEL: &str = "eks.amazonaws.com/nodegroup";
 /// EKS's default when a node group names no instance type.
@@ -14,13 +14,19 @@ const DEFAULT_INSTANCE_TYPE: &str = "t3.medium";
 
 pub struct EksSource {
     client: aws_sdk_eks::Client,
-    zones: Vec<String>,
+    region: String,
+    /// Where a node group whose subnets say nothing the rig understands runs: `<region>a/b/c`.
+    default_zones: Vec<String>,
 }
 
 impl EksSource {
     pub fn new(client: aws_sdk_eks::Client, region: &str) -> Self {
-        let zones = ["a", "b", "c"].iter().map(|z| format!("{region}{z}")).collect();
-        Self { client, zones }
+        let default_zones = ["a", "b", "c"].iter().map(|z| format!("{region}{z}")).collect();
+        Self {
+            client,
+            region: region.to_owned(),
+            default_zones,
+        }
     }
 
     async fn list(&self) -> Result<Vec<PoolSpec>> {
@@ -76,13 +82,34 @@ impl EksSource {
             .unwrap_or_default();
         let taints = ng.taints().iter().map(kube_taint).collect();
         PoolSpec {
+            project: String::new(),
             cluster: cluster.to_owned(),
             name: name.to_owned(),
-            desired,
             instance_type,
             labels,
             taints,
-            zones: self.zones.clone(),
+            placement: Placement::Spread {
+                desired,
+                zones: self.zones(ng.subnets()),
+            },
+        }
+    }
+
+    /// A node group's instances run in the zones of its subnets, as on AWS. moto knows no subnet's zone,
+    /// so the rig's subnet ids carry it (`crate::eks::zone_of_subnet`); a group with any other subnet
+    /// gets the default three zones.
+    fn zones(&self, subnets: &[String]) -> Vec<String> {
+        let zones: Option<Vec<String>> = subnets
+            .iter()
+            .map(|s| crate::eks::zone_of_subnet(&self.region, s))
+            .collect();
+        match zones {
+            Some(mut zones) if !zones.is_empty() => {
+                zones.sort();
+                zones.dedup();
+                zones
+            }
+            _ => self.default_zones.clone(),
         }
     }
 }
@@ -115,7 +142,7 @@ impl PoolSource for EksSource {
         BTreeMap::from([("eks.amazonaws.com/capacityType".to_owned(), "ON_DEMAND".to_owned())])
     }
 
-    fn provider_id(&self, zone: &str, node_name: &str) -> String {
+    fn provider_id(&self, _pool: &PoolSpec, zone: &str, node_name: &str) -> String {
         let id = crate::names::fnv1a(node_name.as_bytes());
         format!("aws:///{zone}/i-{:017x}", id >> 4)
     }

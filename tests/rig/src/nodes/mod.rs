@@ -4,6 +4,7 @@
 //! registers at once as NotReady and turns Ready after the boot delay; a removed machine's pods are
 //! deleted (the instance is gone) and then its Node.
 pub mod eks;
+pub mod gke;
 pub mod object;
 pub mod source;
 
@@ -17,7 +18,7 @@ use tracing::{info, warn};
 
 use crate::ignore_not_found;
 use object::{SOURCE_LABEL, node_name, ownership};
-use source::{PoolSource, PoolSpec};
+use source::{Machine, PoolSource, PoolSpec};
 
 pub struct Provisioner {
     nodes: Api<Node>,
@@ -74,7 +75,10 @@ impl Provisioner {
                 .filter(|n| label(n, SOURCE_LABEL) == Some(kind))
                 .map(|n| (n.metadata.name.clone().unwrap_or_default(), n))
                 .collect();
-            self.reconcile_source(index, &pools, &owned).await?;
+            // One source's failure (a node the API server refuses) must not stall the others.
+            if let Err(err) = self.reconcile_source(index, &pools, &owned).await {
+                warn!("{kind} nodes: {err:#}");
+            }
         }
         Ok(())
     }
@@ -86,17 +90,17 @@ impl Provisioner {
         owned: &BTreeMap<String, &Node>,
     ) -> Result<()> {
         let source = self.sources[source_index].as_ref();
-        let mut wanted: BTreeMap<String, (&PoolSpec, u32)> = BTreeMap::new();
+        let mut wanted: BTreeMap<String, (&PoolSpec, Machine)> = BTreeMap::new();
         for pool in pools {
-            for i in 0..pool.desired {
-                wanted.insert(node_name(source, pool, i), (pool, i));
+            for machine in pool.machines() {
+                wanted.insert(node_name(source, pool, &machine), (pool, machine));
             }
         }
         let mut to_create = Vec::new();
         let mut to_ready = Vec::new();
-        for (name, (pool, i)) in &wanted {
+        for (name, (pool, machine)) in &wanted {
             match owned.get(name) {
-                None => to_create.push(object::registering_node(source, pool, *i)),
+                None => to_create.push(object::registering_node(source, pool, machine)),
                 Some(node) if !is_ready(node) && self.booted(name, node) => to_ready.push((name.clone(), *pool)),
                 Some(node) if !owned_by(node, source, pool) => {
                     warn!("node {name} exists with other owner labels; left alone")

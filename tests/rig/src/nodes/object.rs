@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::source::{PoolSource, PoolSpec};
+use super::source::{Machine, PoolSource, PoolSpec};
 use crate::names::{dns_label, fnv1a};
 
 /// Labels the rig puts on its nodes to find them again; the pool label (for example
@@ -12,9 +12,15 @@ pub const SOURCE_LABEL: &str = "rig.kfscale.io/source";
 pub const CLUSTER_LABEL: &str = "rig.kfscale.io/cluster";
 pub const POOL_LABEL: &str = "rig.kfscale.io/pool";
 
-/// The node name of machine `index` of a pool: `<source>-<cluster>-<pool>-<index>`.
-pub fn node_name(source: &dyn PoolSource, pool: &PoolSpec, index: u32) -> String {
-    dns_label(&format!("{}-{}-{}-{index}", source.kind(), pool.cluster, pool.name))
+/// The node name of a pool's machine: `<source>-<cluster>-<pool>-<machine suffix>`.
+pub fn node_name(source: &dyn PoolSource, pool: &PoolSpec, machine: &Machine) -> String {
+    dns_label(&format!(
+        "{}-{}-{}-{}",
+        source.kind(),
+        pool.cluster,
+        pool.name,
+        machine.suffix
+    ))
 }
 
 /// The labels that say a node belongs to `pool` of `source`.
@@ -27,10 +33,10 @@ pub fn ownership(source: &dyn PoolSource, pool: &PoolSpec) -> [(String, String);
 }
 
 /// A freshly registered node: NotReady (its kubelet is still starting), with capacity and addresses.
-pub fn registering_node(source: &dyn PoolSource, pool: &PoolSpec, index: u32) -> Value {
-    let name = node_name(source, pool, index);
-    let zone = &pool.zones[index as usize % pool.zones.len().max(1)];
-    let region = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
+pub fn registering_node(source: &dyn PoolSource, pool: &PoolSpec, machine: &Machine) -> Value {
+    let name = node_name(source, pool, machine);
+    let zone = &machine.zone;
+    let region = region_of(zone);
     let mut labels: BTreeMap<String, String> = pool.labels.clone();
     labels.extend(source.cloud_labels());
     labels.extend(ownership(source, pool));
@@ -62,7 +68,7 @@ pub fn registering_node(source: &dyn PoolSource, pool: &PoolSpec, index: u32) ->
         "kind": "Node",
         "metadata": { "name": name, "labels": labels },
         "spec": {
-            "providerID": source.provider_id(zone, &name),
+            "providerID": source.provider_id(pool, zone, &name),
             "taints": pool.taints,
         },
         "status": {
@@ -127,17 +133,26 @@ pub(crate) fn now() -> String {
         .unwrap_or_default()
 }
 
+/// The region of a zone: AWS appends a letter (`us-east-1a`), Google a dash and a letter
+/// (`us-central1-a`).
+pub fn region_of(zone: &str) -> &str {
+    zone.trim_end_matches(|c: char| c.is_ascii_lowercase())
+        .trim_end_matches('-')
+}
+
 /// A made-up address for the node object; nothing ever connects to it.
 fn internal_ip(name: &str) -> String {
     let h = fnv1a(name.as_bytes());
     format!("10.{}.{}.{}", 100 + (h % 100), (h >> 8) % 256, 1 + (h >> 16) % 254)
 }
 
-/// (cpus, memory GiB) of a machine type: the size word sets the cpus (`xlarge` 4, `8xlarge` 32,
-/// `n2-standard-8` 8), the family the memory per cpu (`c` 2 GiB, `r`/`highmem` 8, otherwise 4).
+/// (cpus, memory GiB) of a machine type. AWS (`m5.2xlarge`): the size word sets the cpus (`xlarge` 4,
+/// `8xlarge` 32), the family the memory per cpu (`c` 2 GiB, `r` 8, otherwise 4). Google
+/// (`n2-standard-8`): the last word is the cpus, the class the memory per cpu (`highmem` 8, `highcpu` 1,
+/// otherwise 4).
 pub fn capacity(instance_type: &str) -> (u32, u32) {
-    let cpus = if let Some((_, size)) = instance_type.split_once('.') {
-        match size {
+    if let Some((family, size)) = instance_type.split_once('.') {
+        let cpus = match size {
             "medium" => 2,
             "large" => 2,
             "xlarge" => 4,
@@ -145,18 +160,23 @@ pub fn capacity(instance_type: &str) -> (u32, u32) {
                 .strip_suffix("xlarge")
                 .and_then(|n| n.parse::<u32>().ok())
                 .map_or(8, |n| n * 4),
-        }
-    } else {
-        instance_type
-            .rsplit('-')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(8)
-    };
-    let per_cpu = if instance_type.contains("highmem") || instance_type.starts_with('r') {
+        };
+        let per_cpu = match family.chars().next() {
+            Some('r') => 8,
+            Some('c') => 2,
+            _ => 4,
+        };
+        return (cpus, cpus * per_cpu);
+    }
+    let cpus = instance_type
+        .rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8);
+    let per_cpu = if instance_type.contains("highmem") {
         8
-    } else if instance_type.contains("highcpu") || instance_type.starts_with('c') {
-        2
+    } else if instance_type.contains("highcpu") {
+        1
     } else {
         4
     };
@@ -168,12 +188,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn regions_of_aws_and_google_zones() {
+        assert_eq!(region_of("us-east-1a"), "us-east-1");
+        assert_eq!(region_of("us-central1-a"), "us-central1");
+        assert_eq!(region_of("europe-west4-c"), "europe-west4");
+    }
+
+    #[test]
     fn capacity_follows_the_machine_type() {
         assert_eq!(capacity("m5.2xlarge"), (8, 32));
         assert_eq!(capacity("r6i.xlarge"), (4, 32));
         assert_eq!(capacity("c5.4xlarge"), (16, 32));
         assert_eq!(capacity("n2-standard-8"), (8, 32));
         assert_eq!(capacity("n2-highmem-4"), (4, 32));
+        assert_eq!(capacity("c2-standard-8"), (8, 32));
+        assert_eq!(capacity("n2-highcpu-16"), (16, 16));
+        assert_eq!(capacity("e2-standard-4"), (4, 16));
         assert_eq!(capacity("weird"), (8, 32));
     }
 }
