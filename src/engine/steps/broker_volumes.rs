@@ -53,12 +53,12 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
                 let small: Vec<&str> = names
                     .iter()
                     .filter(|name| {
-                        !claims
+                        claims
                             .iter()
                             .find(|c| &c.name == *name)
                             .and_then(|c| c.capacity.as_deref())
                             .and_then(|size| parse_bytes(size).ok())
-                            .is_some_and(|bytes| bytes >= target_bytes)
+                            .is_none_or(|bytes| bytes < target_bytes)
                     })
                     .map(String::as_str)
                     .collect();

@@ -1,6 +1,5 @@
 //! `kfscale kafka-balance` end to end: the built binary on files in tests/data/balance/.
-#[path = "balance_check.rs"]
-mod check;
+use crate::balance_check as check;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

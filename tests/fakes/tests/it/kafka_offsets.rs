@@ -1,9 +1,8 @@
 //! Log end offsets and committed offsets on the model clock (consumer lag grows and shrinks),
 //! ListOffsets' leader rule and sentinels, and the group coordinator's routing.
-mod kafka_common;
 
-use kafka_common::ops::{advance, lag};
-use kafka_common::{client, name, seed, start};
+use crate::kafka_common::ops::{advance, lag};
+use crate::kafka_common::{client, name, seed, start};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;

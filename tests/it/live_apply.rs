@@ -7,11 +7,9 @@ use std::process::{Command, Output};
 use anyhow::{Context, Result, ensure};
 use kfscale_rig::{RigEnv, cluster, git};
 
-mod common;
-
 struct Customer {
     rig: RigEnv,
-    _kafka: common::KafkaForCluster,
+    _kafka: crate::common::KafkaForCluster,
     cluster: cluster::TestCluster,
     config: PathBuf,
     repo: PathBuf,
@@ -51,7 +49,7 @@ async fn customer_cluster(prefix: &str, nodes: i32) -> Result<Customer> {
     )?;
     run_git(&repo, &["push", "-q", "origin", "main"])?;
     let cluster = cluster::install_named(&rig, &name, &nodegroup, nodes, path(&values)?, "3.4.0").await?;
-    let kafka = common::kafka_for(&rig, &cluster.id).await?;
+    let kafka = crate::common::kafka_for(&rig, &cluster.id).await?;
     let config = scratch.join("kfscale.yaml");
     std::fs::write(
         &config,

@@ -1,10 +1,11 @@
 //! Reassignments on the model clock, through the wire protocol: the copy takes size / rate, replicas,
 //! ISR and leaders change the way the KRaft controller changes them, cancel reverts, a broker may go
 //! away mid-copy.
-mod kafka_common;
 
-use kafka_common::ops::{advance, list_reassignments, log_dir_size, metadata, reassign, reassign_with, set_configs};
-use kafka_common::{client, seed, start};
+use crate::kafka_common::ops::{
+    advance, list_reassignments, log_dir_size, metadata, reassign, reassign_with, set_configs,
+};
+use crate::kafka_common::{client, seed, start};
 use kafka_protocol::ResponseError;
 
 const MB: i64 = 1_000_000;
@@ -220,7 +221,7 @@ async fn a_target_broker_going_away_mid_copy_stalls_the_move_until_it_is_back() 
     assert_eq!(copied, Some(5.0 * MB as f64));
 
     advance(&fake, 29.0); // 35 s: back at 35 s
-    kafka_common::wait_until("broker 102 listening again", || fake.broker_addr(102).is_some()).await?;
+    crate::kafka_common::wait_until("broker 102 listening again", || fake.broker_addr(102).is_some()).await?;
     assert_eq!(list_reassignments(&mut c).await?.len(), 1);
     advance(&fake, 5.0); // the other half at 1 MB/s
     assert!(list_reassignments(&mut c).await?.is_empty());

@@ -1,7 +1,6 @@
 //! ApiVersions negotiation against a scripted broker: an older broker answers ApiVersions v4 in v0
 //! with UNSUPPORTED_VERSION (KIP-511), the client asks again in the broker's highest version and
 //! then sends each API at the highest version both sides speak.
-mod common;
 
 use bytes::{BufMut, BytesMut};
 use kafka_protocol::ResponseError;
@@ -84,7 +83,7 @@ async fn scripted_broker(metadata_versions: (i16, i16)) -> u16 {
 #[tokio::test]
 async fn an_older_broker_gets_apiversions_again_in_its_own_version() {
     let port = scripted_broker((1, 9)).await;
-    let admin = KafkaAdmin::new(common::options(vec![BrokerAddress::new("127.0.0.1", port)])).unwrap();
+    let admin = KafkaAdmin::new(crate::common::options(vec![BrokerAddress::new("127.0.0.1", port)])).unwrap();
     let metadata = admin.metadata().await.unwrap();
     assert_eq!(metadata.cluster_id.as_deref(), Some("scripted"));
     assert_eq!(metadata.controller_id, Some(7));
@@ -98,7 +97,7 @@ async fn an_older_broker_gets_apiversions_again_in_its_own_version() {
 #[tokio::test]
 async fn no_common_version_is_an_error_that_names_both_ranges() {
     let port = scripted_broker((0, 0)).await;
-    let admin = KafkaAdmin::new(common::options(vec![BrokerAddress::new("127.0.0.1", port)])).unwrap();
+    let admin = KafkaAdmin::new(crate::common::options(vec![BrokerAddress::new("127.0.0.1", port)])).unwrap();
     let error = admin.metadata().await.unwrap_err();
     assert!(
         matches!(error, KafkaError::UnsupportedVersion { api: "Metadata", .. }),

@@ -87,7 +87,7 @@ async fn new_pinot_servers_join_when_ready_and_get_segments_only_from_a_rebalanc
     let installed = cluster::install(&rig, "pinot", 6, rig.get("KFSCALE_RIG_VALUES")?, "3.4.0").await?;
     let namespace = installed.id.clone();
 
-    let mut seed: Seed = serde_json::from_str(include_str!("../seeds/pinot.json"))?;
+    let mut seed: Seed = serde_json::from_str(include_str!("../../seeds/pinot.json"))?;
     seed.namespace = namespace.clone();
     // A frozen model clock: segments load only when the test moves time.
     let fake = PinotFake::start(&seed, 0, ModelClock::new(0.0)).await?;

@@ -1,10 +1,9 @@
 //! Failures: transient ones are retried, permanent ones come back typed with their fix, broken
 //! connections are reopened, and an unreachable or wrong endpoint fails fast with what to do.
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{SEED, admin, fake, fault, options, sent};
+use crate::common::{SEED, admin, fake, fault, options, sent};
 use kfscale_kafka::{BrokerAddress, KafkaAdmin, KafkaError, NewPartitions};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -59,7 +58,7 @@ async fn a_permanent_error_comes_back_at_once_typed_with_its_fix() {
 #[tokio::test]
 async fn a_retriable_error_that_persists_gives_up_at_the_deadline() {
     let fake = fake(SEED).await;
-    let mut options = options(common::bootstrap(&fake));
+    let mut options = options(crate::common::bootstrap(&fake));
     options.timeout = Duration::from_millis(1500);
     let admin = KafkaAdmin::new(options).unwrap();
     fault(
@@ -98,7 +97,7 @@ async fn a_dropped_connection_is_reopened() {
 #[tokio::test]
 async fn a_silent_broker_times_out_and_the_error_says_what_to_do() {
     let fake = fake(SEED).await;
-    let mut options = options(common::bootstrap(&fake));
+    let mut options = options(crate::common::bootstrap(&fake));
     options.timeout = Duration::from_millis(1200);
     options.request_timeout = Duration::from_millis(300);
     let admin = KafkaAdmin::new(options).unwrap();

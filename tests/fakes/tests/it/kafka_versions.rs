@@ -1,8 +1,7 @@
 //! Version negotiation (ApiVersions) and every served API at every advertised version, through the
 //! `kafka-protocol` crate's client codecs: the fake must encode what it advertises.
-mod kafka_common;
 
-use kafka_common::{brokers, client, name, seed, start};
+use crate::kafka_common::{brokers, client, name, seed, start};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::alter_partition_reassignments_request::{ReassignablePartition, ReassignableTopic};
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;

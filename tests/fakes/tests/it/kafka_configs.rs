@@ -1,9 +1,8 @@
 //! DescribeConfigs, IncrementalAlterConfigs and legacy AlterConfigs: replication throttles on
 //! brokers and topics, Kafka's validation errors, sources and synonyms.
-mod kafka_common;
 
-use kafka_common::ops::set_configs;
-use kafka_common::{Client, client, seed, start};
+use crate::kafka_common::ops::set_configs;
+use crate::kafka_common::{Client, client, seed, start};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::incremental_alter_configs_request::{AlterConfigsResource, AlterableConfig};

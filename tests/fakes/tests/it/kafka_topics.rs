@@ -1,9 +1,8 @@
 //! CreateTopics and CreatePartitions as the KRaft controller answers them, and the ZooKeeper-era
 //! controller rule of the legacy layout (NOT_CONTROLLER from other brokers).
-mod kafka_common;
 
-use kafka_common::ops::metadata;
-use kafka_common::{Client, brokers, client, name, seed, start};
+use crate::kafka_common::ops::metadata;
+use crate::kafka_common::{Client, brokers, client, name, seed, start};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
 use kafka_protocol::messages::create_topics_request::{

@@ -1,12 +1,11 @@
 //! The `fake-kafka` binary as the rig starts it: one JSON line with its addresses on stdout, then the
 //! control endpoint drives it (brokers joining and leaving, sizes, the clock, the state dump).
-mod kafka_common;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use kafka_common::ops::{log_dir_size, metadata};
-use kafka_common::{Client, PATIENCE};
+use crate::kafka_common::ops::{log_dir_size, metadata};
+use crate::kafka_common::{Client, PATIENCE};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};

@@ -2,10 +2,9 @@
 //! while pod `kafka-kraft-broker-N` is Ready. Pods here are never scheduled (a scheduler name nobody
 //! serves); the test sets their Ready condition itself, as the rig's pod runner would.
 //! Needs the rig (KUBECONFIG and KFSCALE_RIG_KUBE_URL, exported by scripts/test); fails without it.
-mod kafka_common;
 
+use crate::kafka_common::{seed, start, wait_until};
 use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
-use kafka_common::{seed, start, wait_until};
 use kfscale_fakes::kafka::watcher::{self, WatchTarget};
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};

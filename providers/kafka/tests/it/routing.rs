@@ -1,8 +1,7 @@
 //! Where requests go: the controller (and after it moves), group coordinators, partition leaders;
 //! and which versions they go out at.
-mod common;
 
-use common::{SEED, admin, fake, fault, sent};
+use crate::common::{SEED, admin, fake, fault, sent};
 use kfscale_fakes::kafka::shared::lock;
 use kfscale_kafka::{NewPartitions, TopicPartition};
 use serde_json::json;

@@ -1,7 +1,6 @@
-//! An independent checker of balancer results, shared by the balance_* integration tests through
-//! `#[path]` (compiled on its own it is an empty test crate). It re-derives everything from the
-//! request and the result's changes with deliberately plain code, sharing nothing with the
-//! balancer's internals.
+//! An independent checker of balancer results, shared by the balance_* tests. It re-derives
+//! everything from the request and the result's changes with deliberately plain code, sharing
+//! nothing with the balancer's internals.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,6 @@
 //! Every admin operation against the Kafka fake, with the requests each costs.
-mod common;
 
-use common::{SEED, admin, fake, sent};
+use crate::common::{SEED, admin, fake, sent};
 use kfscale_kafka::{
     ConfigChange, ConfigOp, ConfigResource, ConfigSource, NewPartitions, ReassignmentRequest, TopicPartition,
 };

@@ -1,11 +1,10 @@
 //! Fault injection (error codes, latency, dropped connections, apply-then-fail) and the count of
 //! mutating requests on the control endpoint.
-mod kafka_common;
 
 use std::time::{Duration, Instant};
 
-use kafka_common::ops::{list_reassignments, reassign};
-use kafka_common::{client, name, seed, start};
+use crate::kafka_common::ops::{list_reassignments, reassign};
+use crate::kafka_common::{client, name, seed, start};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::{ApiKey, CreatePartitionsRequest, MetadataRequest};

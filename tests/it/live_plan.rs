@@ -7,11 +7,9 @@ use std::process::{Command, Output};
 use anyhow::{Context, Result};
 use kfscale_rig::{RigEnv, cluster, git};
 
-mod common;
-
 struct Live {
     rig: RigEnv,
-    _kafka: common::KafkaForCluster,
+    _kafka: crate::common::KafkaForCluster,
     cluster: cluster::TestCluster,
     config: PathBuf,
     customer: PathBuf,
@@ -29,7 +27,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
     run_git(&scratch, &["clone", "-q", remote.to_str().context("path")?, "customer"])?;
     let values = customer.join("values.yaml");
     let cluster = cluster::install(&rig, prefix, 6, values.to_str().context("path")?, "3.4.0").await?;
-    let kafka = common::kafka_for(&rig, &cluster.id).await?;
+    let kafka = crate::common::kafka_for(&rig, &cluster.id).await?;
     let config = scratch.join("kfscale.yaml");
     std::fs::write(
         &config,

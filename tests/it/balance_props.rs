@@ -8,8 +8,7 @@
 //! of extras on larger ones. Scale-outs (balanced start on old brokers plus empty new ones) never
 //! need a detour; the usual shape (same RF, partitions a multiple of the old broker count) moves
 //! exactly the lower bound.
-#[path = "balance_check.rs"]
-mod check;
+use crate::balance_check as check;
 
 use kfscale::balance::{BalanceRequest, BalanceResult, Broker, Partition, balance};
 use proptest::prelude::*;

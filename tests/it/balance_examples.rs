@@ -1,7 +1,6 @@
 //! Named scenarios for the Kafka balancer: the issue's own example, the case where the bound is
 //! unreachable, racks, new partitions, sizes, leaders, determinism and input errors.
-#[path = "balance_check.rs"]
-mod check;
+use crate::balance_check as check;
 
 use kfscale::balance::{BalanceError, BalanceRequest, Broker, Partition, balance};
 

@@ -1,0 +1,21 @@
+//! All integration tests of the package in one binary: one link instead of one per file.
+mod gke_api;
+mod gke_binary;
+mod gke_conformance;
+mod gke_gcloud;
+mod gke_rust_client;
+mod kafka_binary;
+mod kafka_common;
+mod kafka_configs;
+mod kafka_conformance;
+mod kafka_faults;
+mod kafka_offsets;
+mod kafka_reassignment;
+mod kafka_topics;
+mod kafka_versions;
+mod kafka_watcher;
+mod pinot_binary;
+mod pinot_conformance;
+mod pinot_faults;
+mod pinot_rebalance;
+mod pinot_watcher;
