@@ -8,8 +8,10 @@ use crate::config::Config;
 use crate::profile::Profile;
 use crate::snapshot::{SNAPSHOT_FORMAT_VERSION, Snapshot};
 
+mod gke;
 mod kubernetes;
 mod node_pool;
+mod pinot;
 mod progress;
 mod values;
 
@@ -43,9 +45,9 @@ pub async fn observe(
         .await
         .context("observing Kubernetes")?;
     let values = progress.step("values file", values::observe(context)).await?;
-    // Kafka and Pinot observation arrive with their providers (issue #5); until then the plan says
-    // that they were not observed.
-    let (kafka, pinot) = (Default::default(), Default::default());
+    // Kafka observation arrives with its provider (issue #5); until then the plan says it was not observed.
+    let kafka = Default::default();
+    let pinot = pinot::observe(context, progress).await?;
     Ok(Snapshot {
         format_version: SNAPSHOT_FORMAT_VERSION,
         kfscale_version: env!("CARGO_PKG_VERSION").to_string(),
