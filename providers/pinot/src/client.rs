@@ -13,12 +13,14 @@ use crate::error::{PinotError, fix_for_status};
 /// The body of Jersey's 404 when no resource method matched the request.
 const JERSEY_NOT_FOUND: &str = "HTTP 404 Not Found";
 
-/// A client of one Pinot controller.
+/// A client of one Pinot controller. Clones share the connection (and a port-forward) and the
+/// request counter, so reads can run concurrently.
+#[derive(Clone)]
 pub struct Pinot {
     http: reqwest::Client,
     base: Url,
     timeout: Duration,
-    connection: Connection,
+    connection: Arc<Connection>,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -60,7 +62,7 @@ impl Pinot {
             http,
             base,
             timeout,
-            connection,
+            connection: Arc::new(connection),
             counts: Arc::default(),
         })
     }
@@ -191,10 +193,14 @@ impl Pinot {
                 ),
             };
         }
+        let mut message = root_cause(err);
+        if let Some(forward) = self.connection.forward_error() {
+            message = format!("{message}; the port-forward failed: {forward}");
+        }
         PinotError::Unreachable {
             call: call.to_string(),
             base,
-            message: root_cause(err),
+            message,
             fix: self.connection.reach_hint(),
         }
     }

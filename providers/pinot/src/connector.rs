@@ -66,6 +66,14 @@ impl Connection {
         }
     }
 
+    /// Why the port-forward failed, when it did: the API server's answer explains a reset connection.
+    pub(crate) fn forward_error(&self) -> Option<String> {
+        match self {
+            Connection::Direct => None,
+            Connection::Forwarded(forward) => forward.last_error(),
+        }
+    }
+
     /// What to check when the controller cannot be reached.
     pub(crate) fn reach_hint(&self) -> String {
         match self {

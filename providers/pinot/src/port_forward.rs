@@ -4,6 +4,7 @@
 //! Untested against a real kubelet: the rig's API server has none, so a forwarded connection fails
 //! there. What is tested is the pod check before listening and the error a failed forward produces.
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
@@ -17,6 +18,8 @@ pub(crate) struct PortForward {
     namespace: String,
     pod: String,
     port: u16,
+    /// Why the last forwarded connection failed, for the client's error message.
+    last_error: Arc<Mutex<Option<String>>>,
     task: JoinHandle<()>,
 }
 
@@ -49,12 +52,14 @@ impl PortForward {
         let local = listener
             .local_addr()
             .map_err(|err| error(format!("cannot read the local address: {err}")))?;
-        let task = tokio::spawn(accept_loop(listener, pods, pod.to_string(), port));
+        let last_error = Arc::new(Mutex::new(None));
+        let task = tokio::spawn(accept_loop(listener, pods, pod.to_string(), port, last_error.clone()));
         Ok(PortForward {
             local,
             namespace: namespace.to_string(),
             pod: pod.to_string(),
             port,
+            last_error,
             task,
         })
     }
@@ -74,6 +79,11 @@ impl PortForward {
     pub(crate) fn port(&self) -> u16 {
         self.port
     }
+
+    /// Why the last forwarded connection failed, if one did.
+    pub(crate) fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|e| e.clone())
+    }
 }
 
 impl Drop for PortForward {
@@ -82,7 +92,13 @@ impl Drop for PortForward {
     }
 }
 
-async fn accept_loop(listener: TcpListener, pods: Api<Pod>, pod: String, port: u16) {
+async fn accept_loop(
+    listener: TcpListener,
+    pods: Api<Pod>,
+    pod: String,
+    port: u16,
+    last_error: Arc<Mutex<Option<String>>>,
+) {
     loop {
         let connection = match listener.accept().await {
             Ok((connection, _)) => connection,
@@ -93,23 +109,32 @@ async fn accept_loop(listener: TcpListener, pods: Api<Pod>, pod: String, port: u
                 continue;
             }
         };
-        let (pods, pod) = (pods.clone(), pod.clone());
+        let (pods, pod, last_error) = (pods.clone(), pod.clone(), last_error.clone());
         tokio::spawn(async move {
-            if let Err(message) = forward(connection, &pods, &pod, port).await {
-                // The client sees the connection close and reports the controller unreachable with the
-                // port-forward hint; the reason is here.
-                tracing::warn!("port-forward to {pod}:{port}: {message}");
+            let mut connection = connection;
+            // The connection stays open until the reason is recorded, so the client's error has it.
+            if let Err(message) = forward(&mut connection, &pods, &pod, port).await {
+                // The client sees the connection close; its error quotes this reason.
+                tracing::debug!("port-forward to {pod}:{port}: {message}");
+                if let Ok(mut last) = last_error.lock() {
+                    *last = Some(message);
+                }
             }
+            drop(connection);
         });
     }
 }
 
-async fn forward(mut connection: TcpStream, pods: &Api<Pod>, pod: &str, port: u16) -> Result<(), String> {
-    let mut forwarder = pods.portforward(pod, &[port]).await.map_err(|err| err.to_string())?;
+async fn forward(connection: &mut TcpStream, pods: &Api<Pod>, pod: &str, port: u16) -> Result<(), String> {
+    let mut forwarder = pods.portforward(pod, &[port]).await.map_err(|err| match err {
+        // The API server's own words ("error dialing backend: ...") say what failed.
+        kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
+    })?;
     let mut upstream = forwarder
         .take_stream(port)
         .ok_or_else(|| format!("the API server gave no stream for port {port}"))?;
-    tokio::io::copy_bidirectional(&mut connection, &mut upstream)
+    tokio::io::copy_bidirectional(connection, &mut upstream)
         .await
         .map_err(|err| err.to_string())?;
     drop(upstream);
