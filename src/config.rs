@@ -31,6 +31,9 @@ pub struct Config {
     pub profile: serde_json::Value,
     #[serde(default)]
     pub state: StateConfig,
+    /// How to reach the Pinot controller.
+    #[serde(default)]
+    pub pinot: PinotConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -53,6 +56,9 @@ pub enum ClusterConfig {
         /// container.googleapis.com endpoint override (tests).
         #[serde(default)]
         endpoint: Option<String>,
+        /// A file holding an OAuth access token, used instead of Application Default Credentials (tests).
+        #[serde(default)]
+        access_token_file: Option<PathBuf>,
     },
 }
 
@@ -129,6 +135,48 @@ pub struct KafkaConfig {
 pub struct StateConfig {
     #[serde(default = "default_state_dir")]
     pub dir: PathBuf,
+}
+
+/// The Pinot controller: `url`, else a port-forward to `pod`:`port` in the release namespace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinotConfig {
+    /// The controller URL, e.g. `http://pinot-controller.kfuse:9000`. Absent: a port-forward through the
+    /// Kubernetes API server to `pod`:`port` in `kubernetes.namespace`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The controller pod to port-forward to.
+    #[serde(default = "default_pinot_pod")]
+    pub pod: String,
+    /// The controller port in that pod.
+    #[serde(default = "default_pinot_port")]
+    pub port: u16,
+    /// Limit of each controller request.
+    #[serde(default = "default_pinot_timeout")]
+    pub timeout_seconds: u64,
+}
+
+impl Default for PinotConfig {
+    fn default() -> Self {
+        PinotConfig {
+            url: None,
+            pod: default_pinot_pod(),
+            port: default_pinot_port(),
+            timeout_seconds: default_pinot_timeout(),
+        }
+    }
+}
+
+fn default_pinot_pod() -> String {
+    "pinot-controller-0".into()
+}
+
+fn default_pinot_port() -> u16 {
+    9000
+}
+
+fn default_pinot_timeout() -> u64 {
+    30
 }
 
 impl Default for KubernetesConfig {

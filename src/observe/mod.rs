@@ -8,9 +8,11 @@ use crate::config::Config;
 use crate::profile::Profile;
 use crate::snapshot::{SNAPSHOT_FORMAT_VERSION, Snapshot};
 
+mod gke;
 mod kafka;
 mod kubernetes;
 mod node_pool;
+mod pinot;
 mod progress;
 mod values;
 
@@ -48,9 +50,7 @@ pub async fn observe(
         .step("kafka", kafka::observe(context, profile, &kubernetes))
         .await
         .context("observing Kafka")?;
-    // Pinot observation arrives with its provider (issue #5); until then the plan says that it
-    // was not observed.
-    let pinot = Default::default();
+    let pinot = pinot::observe(context, progress).await?;
     Ok(Snapshot {
         format_version: SNAPSHOT_FORMAT_VERSION,
         kfscale_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -26,11 +26,21 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
                 instance_types: group.instance_types,
             }))
         }
-        Some(ClusterConfig::Gcp { .. }) => {
-            bail!(
-                "{}: GKE node pools are not supported by this build yet; fix: use a snapshot",
-                context.origin
-            )
+        Some(ClusterConfig::Gcp {
+            project,
+            location,
+            cluster,
+            pool,
+            endpoint,
+            access_token_file,
+        }) => {
+            let pool = kfscale_gke::PoolRef {
+                project: project.clone(),
+                location: location.clone(),
+                cluster: cluster.clone(),
+                pool: pool.clone(),
+            };
+            super::gke::observe(context, pool, endpoint.as_deref(), access_token_file.as_deref()).await
         }
         None => bail!(
             "{}: no `cluster:` section; fix: add `cluster: {{aws: {{region, cluster, nodegroup}}}}` or `cluster: {{gcp: {{project, location, cluster, pool}}}}`",
