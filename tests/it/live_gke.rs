@@ -34,6 +34,7 @@ struct Live {
     gke: GkeFake,
     config: PathBuf,
     nodes: Vec<String>,
+    _kafka: crate::common::KafkaForCluster,
 }
 
 /// The test's stand-in for the rig's GKE pool source: it only shapes the Node objects.
@@ -69,6 +70,7 @@ async fn live_gke(prefix: &str) -> Result<Live> {
     let gke = GkeFake::start(&seed(&id, &pool)?, 0, ModelClock::new(0.0)).await?;
     let nodes = ready_nodes(&rig, &id, &pool).await?;
     install_chart(&rig, &id, &pool, &scratch).await?;
+    let kafka = crate::common::kafka_for(&rig, &id).await?;
 
     let token = scratch.join("gke-token");
     std::fs::write(&token, "kfscale-test-token\n")?;
@@ -81,7 +83,9 @@ async fn live_gke(prefix: &str) -> Result<Live> {
              helm: {{release: kfuse, chart: \"{chart}\", plain_http: true}}\n\
              values: {{file: customer/values.yaml}}\n\
              git: {{repo: customer, branch: main}}\n\
-             profile: {{base: kraft}}\n",
+             profile: {{base: kraft}}\n\
+             {kafka}",
+            kafka = kafka.config_section(),
             endpoint = gke.api_url(),
             kubeconfig = rig.get("KUBECONFIG")?,
             chart = rig.get("KFSCALE_RIG_CHART")?,
@@ -94,6 +98,7 @@ async fn live_gke(prefix: &str) -> Result<Live> {
         gke,
         config,
         nodes,
+        _kafka: kafka,
     })
 }
 

@@ -30,6 +30,7 @@ struct Live {
     cluster: cluster::TestCluster,
     config: PathBuf,
     pinot: PinotFake,
+    _kafka: crate::common::KafkaForCluster,
 }
 
 /// A 6-node cluster with the chart installed, a Pinot fake for its namespace, and a kfscale.yaml
@@ -44,6 +45,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
     let values = scratch.join("customer").join("values.yaml");
     let cluster = cluster::install(&rig, prefix, 6, values.to_str().context("path")?, "3.4.0").await?;
     let pinot = PinotFake::start(&seed(&cluster.id)?, 0, ModelClock::new(0.0)).await?;
+    let kafka = crate::common::kafka_for(&rig, &cluster.id).await?;
     let config = scratch.join("kfscale.yaml");
     std::fs::write(
         &config,
@@ -54,7 +56,9 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
              values: {{file: customer/values.yaml}}\n\
              git: {{repo: customer, branch: main}}\n\
              profile: {{base: kraft}}\n\
-             pinot: {{url: \"{pinot}\", timeout_seconds: 5}}\n",
+             pinot: {{url: \"{pinot}\", timeout_seconds: 5}}\n\
+             {kafka}",
+            kafka = kafka.config_section(),
             region = rig.get("AWS_REGION")?,
             endpoint = rig.get("AWS_ENDPOINT_URL_EKS")?,
             kubeconfig = rig.get("KUBECONFIG")?,
@@ -69,6 +73,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
         cluster,
         config,
         pinot,
+        _kafka: kafka,
     })
 }
 
