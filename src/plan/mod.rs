@@ -13,7 +13,7 @@ mod intent;
 mod kafka;
 mod node_pool;
 mod pinot;
-mod prechecks;
+pub(crate) mod prechecks;
 mod ratio;
 mod summary;
 pub(crate) mod values_reader;

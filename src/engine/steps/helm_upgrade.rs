@@ -31,6 +31,12 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             record.revision
         )));
     }
+    if record.status == "deployed" && record.chart_version == version && runs_the_file(ctx, &record.user_values)? {
+        return Ok(Outcome::Skipped(format!(
+            "release {release} revision {} already runs this values file at chart {version}",
+            record.revision
+        )));
+    }
     if record.status.starts_with("pending") {
         let started: bool = ctx.handle("started").unwrap_or(false);
         if !(started && record.revision == before + 1) {
@@ -81,6 +87,23 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         "release {release} revision {} deployed at chart {version}",
         after.revision
     )))
+}
+
+/// Whether the release's user values are the values file's, compared as data (Helm stores them as
+/// JSON, so formatting, comments and number spelling do not count).
+fn runs_the_file(ctx: &StepContext<'_>, user_values: &serde_json::Value) -> Result<bool, StepError> {
+    let path = &ctx.systems.values_path;
+    let text =
+        std::fs::read_to_string(path).map_err(|err| StepError::failed(format!("reading {}: {err}", path.display())))?;
+    let document = crate::values::Document::parse(&path.display().to_string(), &text)?;
+    let mut differences = Vec::new();
+    crate::plan::prechecks::values::diff_json(
+        &crate::values::ValuePath::default(),
+        &crate::values::json::to_json(&document),
+        user_values,
+        &mut differences,
+    );
+    Ok(differences.is_empty())
 }
 
 fn ensure_version(found: &str, planned: &str) -> Result<(), StepError> {

@@ -4,7 +4,7 @@ mod cluster;
 mod kafka;
 mod pinot;
 mod release;
-mod values;
+pub(crate) mod values;
 
 use cluster::*;
 use kafka::*;

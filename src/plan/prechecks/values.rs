@@ -74,7 +74,7 @@ pub(super) fn values_drift(i: &Inputs) -> PreCheck {
     )
 }
 
-pub(super) fn diff_json(
+pub(crate) fn diff_json(
     path: &ValuePath,
     file: &serde_json::Value,
     release: &serde_json::Value,
