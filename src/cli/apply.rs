@@ -166,8 +166,8 @@ fn execute(args: &ApplyArgs, loaded: &LoadedConfig, mut state: State, events: &E
         let settings = ApplySettings::from_env();
         let store = loaded.state_store();
         let context = loaded.context();
-        let systems = Systems::connect(&context).await?;
         let run = state.run.as_ref().context("no apply run")?;
+        let systems = Systems::connect(&context, &run.plan).await?;
         let request = LockRequest {
             id: run.id.clone(),
             holder: operator_identity(),

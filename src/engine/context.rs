@@ -46,6 +46,9 @@ into_step_error!(
     kfscale_eks::EksError,
     kfscale_helm::HelmError,
     kfscale_git::GitError,
+    kfscale_kafka::KafkaError,
+    kfscale_pinot::PinotError,
+    kfscale_gke::GkeError,
     crate::values::ValuesError,
     anyhow::Error
 );

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 
 use crate::config::{ClusterConfig, Config};
 use crate::observe::ConfigContext;
+use crate::plan::Plan;
 
 pub enum NodePoolClient {
     Eks {
@@ -24,6 +25,10 @@ pub struct Systems {
     pub values_path: PathBuf,
     pub state_dir: PathBuf,
     pub git: Option<GitTarget>,
+    /// Connected when the plan has Kafka work (partitions or a reassignment).
+    pub kafka: Option<kfscale_kafka::KafkaAdmin>,
+    /// Connected when the plan rebalances Pinot tables.
+    pub pinot: Option<kfscale_pinot::Pinot>,
 }
 
 pub struct GitTarget {
@@ -33,7 +38,8 @@ pub struct GitTarget {
 }
 
 impl Systems {
-    pub async fn connect(context: &ConfigContext<'_>) -> anyhow::Result<Systems> {
+    /// The clients `plan` needs; Kafka and Pinot only when the plan has work for them.
+    pub async fn connect(context: &ConfigContext<'_>, plan: &Plan) -> anyhow::Result<Systems> {
         let config: &Config = context.config;
         let kubernetes = &config.kubernetes;
         let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
@@ -77,6 +83,24 @@ impl Systems {
             .values
             .as_ref()
             .with_context(|| format!("{}: no `values:` section", context.origin))?;
+        let kafka = if plan.kafka.reassignment.is_some() || plan.kafka.partitions_created > 0 {
+            let brokers = kube
+                .workloads()
+                .await?
+                .into_iter()
+                .find(|w| {
+                    w.kind == kfscale_kube::WorkloadKind::StatefulSet && w.name == plan.profile.kafka.broker_workload
+                })
+                .map(|w| w.replicas);
+            Some(crate::observe::kafka::connect(context, &plan.profile, &kubernetes.namespace, brokers).await?)
+        } else {
+            None
+        };
+        let pinot = if plan.pinot.tables.is_empty() {
+            None
+        } else {
+            Some(crate::observe::pinot::connect(context).await?)
+        };
         Ok(Systems {
             kube,
             node_pool,
@@ -91,6 +115,8 @@ impl Systems {
                 branch: git.branch.clone(),
                 remote: git.remote.clone(),
             }),
+            kafka,
+            pinot,
         })
     }
 }

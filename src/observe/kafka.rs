@@ -34,7 +34,8 @@ const TOPIC_THROTTLES: [&str; 2] = [
 ];
 
 pub async fn observe(context: &ConfigContext<'_>, profile: &Profile, kubernetes: &Kubernetes) -> anyhow::Result<Kafka> {
-    let admin = connect(context, profile, kubernetes).await?;
+    let brokers = broker_statefulset_replicas(profile, kubernetes);
+    let admin = connect(context, profile, &kubernetes.namespace, brokers).await?;
     let kafka = read(&admin).await;
     let counts = admin.request_counts();
     tracing::info!(
@@ -201,10 +202,13 @@ async fn consumer_groups(admin: &KafkaAdmin) -> Result<Vec<ConsumerGroupOffsets>
 
 /// A client as kfscale.yaml says: direct TCP to `kafka.bootstrap` (with `address_map`), or a
 /// port-forward per broker pod (the default, with the first pods of the broker StatefulSet).
-async fn connect(
+/// `broker_replicas` is the replica count of the profile's broker StatefulSet (None when there is
+/// none), which names the pods a port-forward goes to.
+pub(crate) async fn connect(
     context: &ConfigContext<'_>,
     profile: &Profile,
-    kubernetes: &Kubernetes,
+    namespace: &str,
+    broker_replicas: Option<u32>,
 ) -> anyhow::Result<KafkaAdmin> {
     let settings = context.config.kafka.clone().unwrap_or_default();
     let origin = context.origin;
@@ -216,7 +220,7 @@ async fn connect(
                 "{origin}: kafka.port_forward is false but kafka.bootstrap is empty; fix: list the brokers as host:port in kafka.bootstrap"
             );
         }
-        default_bootstrap(profile, kubernetes, origin)?
+        default_bootstrap(profile, namespace, broker_replicas, origin)?
     } else {
         settings
             .bootstrap
@@ -252,24 +256,32 @@ async fn connect(
     Ok(KafkaAdmin::new(options)?)
 }
 
-/// The first pods of the profile's broker StatefulSet in the release namespace.
-fn default_bootstrap(profile: &Profile, kubernetes: &Kubernetes, origin: &str) -> anyhow::Result<Vec<BrokerAddress>> {
-    let name = &profile.kafka.broker_workload;
-    let Some(statefulset) = kubernetes
+/// The replica count of the profile's broker StatefulSet, if the cluster has it.
+fn broker_statefulset_replicas(profile: &Profile, kubernetes: &Kubernetes) -> Option<u32> {
+    kubernetes
         .workloads
         .iter()
-        .find(|w| w.kind == WorkloadKind::StatefulSet && &w.name == name)
-    else {
+        .find(|w| w.kind == WorkloadKind::StatefulSet && w.name == profile.kafka.broker_workload)
+        .map(|w| w.replicas)
+}
+
+/// The first pods of the profile's broker StatefulSet in the release namespace.
+fn default_bootstrap(
+    profile: &Profile,
+    namespace: &str,
+    broker_replicas: Option<u32>,
+    origin: &str,
+) -> anyhow::Result<Vec<BrokerAddress>> {
+    let name = &profile.kafka.broker_workload;
+    let Some(replicas) = broker_replicas else {
         bail!(
-            "{origin}: no StatefulSet {name} in namespace {} to port-forward to for Kafka; fix: set kafka.bootstrap in kfscale.yaml, or profile.kafka.broker_workload to the brokers' StatefulSet",
-            kubernetes.namespace
+            "{origin}: no StatefulSet {name} in namespace {namespace} to port-forward to for Kafka; fix: set kafka.bootstrap in kfscale.yaml, or profile.kafka.broker_workload to the brokers' StatefulSet"
         );
     };
-    let pods = statefulset.replicas.min(BOOTSTRAP_PODS);
+    let pods = replicas.min(BOOTSTRAP_PODS);
     if pods == 0 {
         bail!(
-            "{origin}: StatefulSet {name} in namespace {} has no replicas, so there is no Kafka broker to ask; fix: start the brokers, or set kafka.bootstrap in kfscale.yaml",
-            kubernetes.namespace
+            "{origin}: StatefulSet {name} in namespace {namespace} has no replicas, so there is no Kafka broker to ask; fix: start the brokers, or set kafka.bootstrap in kfscale.yaml"
         );
     }
     Ok((0..pods)

@@ -9,10 +9,10 @@ use crate::profile::Profile;
 use crate::snapshot::{SNAPSHOT_FORMAT_VERSION, Snapshot};
 
 mod gke;
-mod kafka;
+pub(crate) mod kafka;
 mod kubernetes;
 mod node_pool;
-mod pinot;
+pub(crate) mod pinot;
 mod progress;
 mod values;
 

@@ -45,7 +45,7 @@ async fn read(context: &ConfigContext<'_>) -> anyhow::Result<Pinot> {
     observed
 }
 
-async fn connect(context: &ConfigContext<'_>) -> anyhow::Result<Controller> {
+pub(crate) async fn connect(context: &ConfigContext<'_>) -> anyhow::Result<Controller> {
     let settings = &context.config.pinot;
     let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
     let target = match &settings.url {

@@ -5,9 +5,13 @@ use super::context::{Outcome, StepContext, StepError};
 mod broker_volumes;
 mod helm_upgrade;
 mod hook_jobs;
+mod kafka_partitions;
+mod kafka_reassignment;
 mod node_pool;
+mod pinot_rebalance;
 pub mod record;
 mod rollout;
+mod validate;
 mod values_file;
 
 /// (name, what it does), in runbook order.
@@ -21,6 +25,13 @@ pub const STEPS: &[(&str, &str)] = &[
         "rollout",
         "wait for every workload to be Ready and spread over the nodes",
     ),
+    ("kafka_partitions", "make sure every topic has its planned partitions"),
+    (
+        "kafka_reassignment",
+        "move partition replicas onto the new brokers, throttled, in batches",
+    ),
+    ("pinot_rebalance", "rebalance the Pinot tables onto the new servers"),
+    ("validate", "check pods, consumer lag and segments before recording"),
 ];
 
 pub async fn run_step(name: &str, ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
@@ -31,6 +42,10 @@ pub async fn run_step(name: &str, ctx: &mut StepContext<'_>) -> Result<Outcome, 
         "broker_volumes" => broker_volumes::run(ctx).await,
         "helm_upgrade" => helm_upgrade::run(ctx).await,
         "rollout" => rollout::run(ctx).await,
+        "kafka_partitions" => kafka_partitions::run(ctx).await,
+        "kafka_reassignment" => kafka_reassignment::run(ctx).await,
+        "pinot_rebalance" => pinot_rebalance::run(ctx).await,
+        "validate" => validate::run(ctx).await,
         other => Err(StepError::failed(format!("unknown step {other} in the state file"))),
     }
 }

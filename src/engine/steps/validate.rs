@@ -1,0 +1,6 @@
+//! Placeholder while the step is built on its branch.
+use crate::engine::context::{Outcome, StepContext, StepError};
+
+pub async fn run(_ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
+    Err(StepError::failed("the validate step is not built yet"))
+}
