@@ -128,6 +128,59 @@ pub struct KafkaConfig {
     /// Deadline of one Kafka operation, retries included.
     #[serde(default = "default_kafka_timeout")]
     pub timeout_seconds: u64,
+    /// How `apply` moves replicas.
+    #[serde(default)]
+    pub reassignment: ReassignmentConfig,
+}
+
+/// How `apply` moves partition replicas: like Cruise Control, a few moves per broker at once under
+/// a replication throttle, so the copy never starves producers and consumers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignmentConfig {
+    /// Partition moves in flight at once that copy to or remove from one broker (Cruise Control's
+    /// `num.concurrent.partition.movements.per.broker`).
+    #[serde(default = "default_moves_per_broker")]
+    pub max_moves_per_broker: u32,
+    /// Partition moves in flight at once in the whole cluster (Cruise Control's
+    /// `max.num.cluster.partition.movements`).
+    #[serde(default = "default_moves_total")]
+    pub max_moves_total: u32,
+    /// Replication throttle in bytes per second on each broker while replicas are copied
+    /// (`leader.replication.throttled.rate` / `follower.replication.throttled.rate`); 0: none.
+    /// Removed again when the moves end, also after a failure.
+    #[serde(default = "default_throttle")]
+    pub throttle_bytes_per_second: u64,
+    /// Longest the whole reassignment may take.
+    #[serde(default = "default_reassignment_timeout")]
+    pub timeout_minutes: u64,
+}
+
+impl Default for ReassignmentConfig {
+    fn default() -> Self {
+        ReassignmentConfig {
+            max_moves_per_broker: default_moves_per_broker(),
+            max_moves_total: default_moves_total(),
+            throttle_bytes_per_second: default_throttle(),
+            timeout_minutes: default_reassignment_timeout(),
+        }
+    }
+}
+
+fn default_moves_per_broker() -> u32 {
+    5
+}
+
+fn default_moves_total() -> u32 {
+    1250
+}
+
+fn default_throttle() -> u64 {
+    100 * 1024 * 1024
+}
+
+fn default_reassignment_timeout() -> u64 {
+    24 * 60
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -207,6 +260,7 @@ impl Default for KafkaConfig {
             address_map: BTreeMap::new(),
             port_forward: None,
             timeout_seconds: default_kafka_timeout(),
+            reassignment: ReassignmentConfig::default(),
         }
     }
 }

@@ -117,6 +117,22 @@ impl StepContext<'_> {
         self.events.info(self.step, message);
     }
 
+    /// Shows a wait that the step drives itself (when it must act between polls).
+    pub fn waiting(&self, what: &str, progress: &str, elapsed: Duration) {
+        self.events.waiting(self.step, what, progress, elapsed);
+    }
+
+    /// Sleeps one poll interval; `Interrupted` as soon as cancellation is requested.
+    pub async fn pause(&self) -> Result<(), StepError> {
+        if self.cancel.is_requested() {
+            return Err(StepError::Interrupted);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(self.settings.poll_interval) => Ok(()),
+            _ = self.cancel.requested() => Err(StepError::Interrupted),
+        }
+    }
+
     /// Polls `probe` until it returns `Some`, showing `what` and the probe's progress text; fails
     /// after `timeout`; returns `Interrupted` as soon as cancellation is requested.
     pub async fn wait_for<T, F, Fut>(&self, what: &str, timeout: Duration, mut probe: F) -> Result<T, StepError>

@@ -212,7 +212,11 @@ async fn take_lease(kube: &Kube, request: &LockRequest) -> Result<LeaseRecord, L
         let written = match kube.lease(LEASE_NAME).await? {
             None => kube.create_lease(&wanted).await?,
             Some(existing) => {
-                if let Some(expires) = expires_at(&existing).filter(|at| *at > SystemTime::now()) {
+                // Our own lease from this machine for this very run, while we hold the local
+                // lock: its process died (kill -9, crash). Take it over now, not at expiry.
+                let ours = existing.holder.as_deref() == Some(request.holder.as_str())
+                    && existing.annotations.get(ANNOTATION_ID) == Some(&request.id);
+                if let Some(expires) = expires_at(&existing).filter(|at| !ours && *at > SystemTime::now()) {
                     let annotation = |key: &str| existing.annotations.get(key).cloned().unwrap_or_else(|| "?".into());
                     return Err(LockError::Held {
                         holder: existing.holder.clone().unwrap_or_else(|| "?".into()),

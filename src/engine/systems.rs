@@ -27,6 +27,7 @@ pub struct Systems {
     pub git: Option<GitTarget>,
     /// Connected when the plan has Kafka work (partitions or a reassignment).
     pub kafka: Option<kfscale_kafka::KafkaAdmin>,
+    pub reassignment: crate::config::ReassignmentConfig,
     /// Connected when the plan rebalances Pinot tables.
     pub pinot: Option<kfscale_pinot::Pinot>,
 }
@@ -116,6 +117,7 @@ impl Systems {
                 remote: git.remote.clone(),
             }),
             kafka,
+            reassignment: config.kafka.clone().unwrap_or_default().reassignment,
             pinot,
         })
     }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use anyhow::{Context, Result, ensure};
+use kfscale_fakes::clock::ModelClock;
 use kfscale_rig::{RigEnv, cluster, git};
 
 struct Customer {
@@ -49,11 +50,18 @@ async fn customer_cluster(prefix: &str, nodes: i32) -> Result<Customer> {
     )?;
     run_git(&repo, &["push", "-q", "origin", "main"])?;
     let cluster = cluster::install_named(&rig, &name, &nodegroup, nodes, path(&values)?, "3.4.0").await?;
-    let kafka = crate::common::kafka_for(&rig, &cluster.id).await?;
+    // Replicas copy on a model clock 50 times faster than the wall clock.
+    let kafka = crate::common::kafka_for_with_clock(&rig, &cluster.id, ModelClock::new(50.0)).await?;
     let config = scratch.join("kfscale.yaml");
+    // Two moves per broker at once, at 50 MB/s per broker: several waves under a real throttle.
+    let kafka_section = kafka.config_section().replacen(
+        "timeout_seconds: 10}",
+        "timeout_seconds: 10, reassignment: {max_moves_per_broker: 2, throttle_bytes_per_second: 50000000}}",
+        1,
+    );
     std::fs::write(
         &config,
-        kafka.config_section()
+        kafka_section
             + &format!(
                 "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
              kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
@@ -170,6 +178,38 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
         .context("broker")?;
     assert_eq!((broker.replicas, broker.ready_replicas), (12, 12));
 
+    // Kafka: every topic grown once, each planned move sent once, balanced, no throttle left.
+    let admin = kfscale_kafka::KafkaAdmin::new(kfscale_kafka::AdminOptions::direct(
+        customer
+            ._kafka
+            .fake
+            .broker_addrs()
+            .values()
+            .take(3)
+            .map(|a| kfscale_kafka::BrokerAddress::new(a.ip().to_string(), a.port()))
+            .collect(),
+    ))?;
+    let metadata = admin.metadata().await?;
+    let mut per_broker: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
+    for topic in metadata.topics.iter().filter(|t| !t.internal) {
+        assert_eq!(topic.partitions.len(), 24, "{}", topic.name);
+        for partition in &topic.partitions {
+            for broker in &partition.replicas {
+                *per_broker.entry(*broker).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(per_broker.len(), 12, "{per_broker:?}");
+    let (least, most) = (per_broker.values().min(), per_broker.values().max());
+    assert!(most.zip(least).is_some_and(|(m, l)| m - l <= 1), "{per_broker:?}");
+    assert!(admin.list_partition_reassignments().await?.is_empty());
+    let counts = customer._kafka.fake.mutation_counts();
+    assert_eq!(counts.get("CreatePartitions"), Some(&1), "{counts:?}");
+    let sent = customer._kafka.reassignments_sent();
+    // 6 -> 12 brokers while partitions double: the new partitions fill the new brokers, nothing
+    // needs to move (the plan's lower bound is 0); the torture test covers moves.
+    assert!(sent.values().all(|n| *n == 1), "{sent:?}");
+
     // Recorded: the commit on the customer remote carries the new values and the state.
     let log = git_output(&customer.remote, &["log", "-1", "--format=%s%n%b", "main"])?;
     assert!(log.starts_with("kfscale: scale EKS node group"), "{log}");
@@ -194,6 +234,25 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
             .iter()
             .all(|s| s["status"] == "done" || s["status"] == "skipped")
     );
+    let moved = state["run"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "kafka_reassignment")
+        .map(|s| s["observed"].clone())
+        .context("kafka_reassignment step")?;
+    assert_eq!(moved["replicas_moved"], moved["lower_bound"], "{moved}");
+    assert_eq!(
+        sent.len(),
+        state["run"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "kafka_reassignment")
+            .unwrap()["handles"]["moves"]
+            .as_array()
+            .map_or(0, Vec::len)
+    );
 
     // Again: nothing to do, nothing done.
     let again = kfscale(
@@ -207,14 +266,7 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
         "{stdout}\n{}",
         String::from_utf8_lossy(&again.stderr)
     );
-    // The node pool, values and release are done; the apply has no Kafka steps yet (issue 6), so
-    // the partitions and the reassignment the plan computed are still to do and nothing else is.
-    assert!(stdout.contains("from 12 to 12 nodes"), "{stdout}");
-    assert!(
-        stdout.contains("values file customer/values.yaml: 0 change(s)"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("12 -> 12 brokers"), "{stdout}");
+    assert!(stdout.contains("No changes."), "{stdout}");
     let release = kube.helm_release("kfuse").await?.context("release")?;
     assert_eq!(release.revision, 2, "no second upgrade");
     Ok(())

@@ -26,6 +26,26 @@ impl Drop for KafkaForCluster {
 }
 
 impl KafkaForCluster {
+    /// How often each partition (`topic-partition`) was sent in an AlterPartitionReassignments the
+    /// fake processed: a resumed apply must send each one once.
+    pub fn reassignments_sent(&self) -> std::collections::BTreeMap<String, u64> {
+        let shared = self.fake.shared();
+        let mutations = shared.mutations.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sent = std::collections::BTreeMap::new();
+        for entry in mutations
+            .log()
+            .iter()
+            .filter(|e| e.api == "AlterPartitionReassignments" && e.processed)
+        {
+            if let Some(partitions) = entry.request["partitions"].as_object() {
+                for key in partitions.keys() {
+                    *sent.entry(key.clone()).or_default() += 1;
+                }
+            }
+        }
+        sent
+    }
+
     /// The `kafka:` section of a kfscale.yaml that reaches this fake directly.
     pub fn config_section(&self) -> String {
         let bootstrap: Vec<String> = self
@@ -42,8 +62,14 @@ impl KafkaForCluster {
     }
 }
 
-/// Starts the fake with the chart's topics and follows the broker pods of `namespace`.
+/// Starts the fake with the chart's topics and follows the broker pods of `namespace`; its model
+/// clock is frozen, so two observations see the same world.
 pub async fn kafka_for(rig: &RigEnv, namespace: &str) -> Result<KafkaForCluster> {
+    kafka_for_with_clock(rig, namespace, ModelClock::new(0.0)).await
+}
+
+/// As [`kafka_for`], on `clock` (a running clock lets replicas copy and offsets move).
+pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClock) -> Result<KafkaForCluster> {
     let client = rig.kube_client().await?;
     let secret = kube::Api::<Secret>::namespaced(client.clone(), namespace)
         .get("kafka-kraft-kraft-cluster-id")
@@ -55,7 +81,7 @@ pub async fn kafka_for(rig: &RigEnv, namespace: &str) -> Result<KafkaForCluster>
         .context("kraft-cluster-id key")?;
     let mut seed = Seed::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(KRAFT_SEED))?;
     seed.cluster_id = String::from_utf8(id.0)?;
-    let fake = FakeKafka::start(seed, ModelClock::new(0.0)).await?;
+    let fake = FakeKafka::start(seed, clock).await?;
     let target = WatchTarget {
         namespace: namespace.to_string(),
         statefulset: "kafka-kraft-broker".into(),
