@@ -15,7 +15,8 @@ use crate::engine::lock::{self, LockRequest, operator_identity};
 use crate::engine::runner::{ApplyEnd, Runner, start_run};
 use crate::engine::settings::ApplySettings;
 use crate::engine::staleness::stale_reasons;
-use crate::engine::systems::Systems;
+use crate::engine::steps::record;
+use crate::engine::systems::{GitTarget, Systems};
 use crate::plan::{Intent, Plan, plan};
 use crate::planfile::read_plan_file;
 use crate::render::{Style, render_plan};
@@ -54,6 +55,10 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let store = loaded.state_store();
     let state = store.load()?;
     let events = Events::new(args.json);
+    if let Some(code) = finish_pending_record(&loaded, state.as_ref())? {
+        return Ok(code);
+    }
+    let previous_run = state.as_ref().and_then(|s| s.run.as_ref()).map(|run| run.id.clone());
 
     let state = match state {
         Some(state) if state.run.as_ref().is_some_and(|run| run.status != RunStatus::Succeeded) => {
@@ -65,7 +70,45 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
             None => return Ok(ExitCode::SUCCESS),
         },
     };
-    execute(args, &loaded, state, &events)
+    execute(args, &loaded, state, &events, previous_run)
+}
+
+/// A successful apply killed between its last step and its commit or push: finish the record
+/// rather than planning anew (the plan would say "No changes" and the record would be lost).
+fn finish_pending_record(loaded: &LoadedConfig, state: Option<&State>) -> anyhow::Result<Option<ExitCode>> {
+    let Some(run) = state
+        .and_then(|s| s.run.as_ref())
+        .filter(|run| run.status == RunStatus::Succeeded)
+    else {
+        return Ok(None);
+    };
+    let context = loaded.context();
+    let store = loaded.state_store();
+    let Some(git) = GitTarget::from_config(&context) else {
+        return Ok(None);
+    };
+    if !record::pending(&git, &store.state_path())? {
+        return Ok(None);
+    }
+    eprintln!(
+        "Apply {} succeeded but its record did not reach git: recording it now",
+        run.id
+    );
+    let mut files = vec![store.state_path(), store.write_history(run)?];
+    if let Some(values) = &context.config.values {
+        files.insert(0, context.resolve(&values.file));
+    }
+    let recorded = record::commit_and_push(Some(&git), run, &files)?;
+    match (recorded.commit, recorded.pushed) {
+        (Some(commit), pushed) => eprintln!(
+            "Recorded: committed {}{}",
+            &commit[..12.min(commit.len())],
+            pushed.map(|p| format!(" and pushed to {p}")).unwrap_or_default()
+        ),
+        (None, Some(pushed)) => eprintln!("Recorded: pushed to {pushed}"),
+        (None, None) => eprintln!("Recorded: nothing new to commit"),
+    }
+    Ok(Some(ExitCode::SUCCESS))
 }
 
 /// An unfinished apply is resumed, never replaced: a different plan file is refused.
@@ -155,7 +198,13 @@ fn approved() -> anyhow::Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-fn execute(args: &ApplyArgs, loaded: &LoadedConfig, mut state: State, events: &Events) -> anyhow::Result<ExitCode> {
+fn execute(
+    args: &ApplyArgs,
+    loaded: &LoadedConfig,
+    mut state: State,
+    events: &Events,
+    previous_run: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -173,6 +222,7 @@ fn execute(args: &ApplyArgs, loaded: &LoadedConfig, mut state: State, events: &E
             holder: operator_identity(),
             operation: format!("apply {} -> {} nodes", run.plan.from_nodes, run.plan.to_nodes),
             duration: settings.lock_duration,
+            reclaim: previous_run.into_iter().collect(),
         };
         let held = lock::acquire(&systems.kube, store.dir(), request).await?;
         let runner = Runner { store: &store, systems: &systems, settings: &settings, events, cancel: &cancel, lock: &held };

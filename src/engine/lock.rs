@@ -60,6 +60,9 @@ pub struct LockRequest {
     pub holder: String,
     pub operation: String,
     pub duration: Duration,
+    /// Ids of earlier applies from this state directory: a lease this holder left under one of
+    /// them (killed before it could release it) is taken over at once.
+    pub reclaim: Vec<String>,
 }
 
 /// A lock held by this process. Dropping the lease is `release`; the local file lock goes with the
@@ -212,10 +215,14 @@ async fn take_lease(kube: &Kube, request: &LockRequest) -> Result<LeaseRecord, L
         let written = match kube.lease(LEASE_NAME).await? {
             None => kube.create_lease(&wanted).await?,
             Some(existing) => {
-                // Our own lease from this machine for this very run, while we hold the local
-                // lock: its process died (kill -9, crash). Take it over now, not at expiry.
+                // Our own lease from this machine for this run or an earlier one of this state
+                // directory, while we hold the local lock: its process died (kill -9, crash)
+                // before releasing it. Take it over now, not at expiry.
                 let ours = existing.holder.as_deref() == Some(request.holder.as_str())
-                    && existing.annotations.get(ANNOTATION_ID) == Some(&request.id);
+                    && existing
+                        .annotations
+                        .get(ANNOTATION_ID)
+                        .is_some_and(|id| *id == request.id || request.reclaim.contains(id));
                 if let Some(expires) = expires_at(&existing).filter(|at| !ours && *at > SystemTime::now()) {
                     let annotation = |key: &str| existing.annotations.get(key).cloned().unwrap_or_else(|| "?".into());
                     return Err(LockError::Held {

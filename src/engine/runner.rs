@@ -196,7 +196,7 @@ impl Runner<'_> {
         let files = vec![self.systems.values_path.clone(), self.store.state_path(), history];
         self.events
             .step_started("record", "commit the values file and the state to git");
-        match record::commit_and_push(self.systems, &run, &files) {
+        match record::commit_and_push(self.systems.git.as_ref(), &run, &files) {
             Ok(recorded) => {
                 let summary = match (&recorded.commit, &recorded.pushed) {
                     (Some(commit), Some(pushed)) => {

@@ -38,6 +38,16 @@ pub struct GitTarget {
     pub remote: Option<String>,
 }
 
+impl GitTarget {
+    pub fn from_config(context: &ConfigContext<'_>) -> Option<GitTarget> {
+        context.config.git.as_ref().map(|git| GitTarget {
+            repo: context.resolve(&git.repo),
+            branch: git.branch.clone(),
+            remote: git.remote.clone(),
+        })
+    }
+}
+
 impl Systems {
     /// The clients `plan` needs; Kafka and Pinot only when the plan has work for them.
     pub async fn connect(context: &ConfigContext<'_>, plan: &Plan) -> anyhow::Result<Systems> {
@@ -111,11 +121,7 @@ impl Systems {
             helm_plain_http: config.helm.plain_http,
             values_path: context.resolve(&values.file),
             state_dir: context.resolve(&config.state.dir),
-            git: config.git.as_ref().map(|git| GitTarget {
-                repo: context.resolve(&git.repo),
-                branch: git.branch.clone(),
-                remote: git.remote.clone(),
-            }),
+            git: GitTarget::from_config(context),
             kafka,
             reassignment: config.kafka.clone().unwrap_or_default().reassignment,
             pinot,

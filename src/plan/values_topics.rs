@@ -42,9 +42,11 @@ pub fn plan_topics(
     };
     let mut topics = Vec::with_capacity(items.len());
     for item in items {
+        // A fixed factor applies to a growth only: planning the size the pool already has must
+        // change nothing (`--nodes N` is declarative; a second plan says "No changes").
         let (scaled, mut reason) = match profile.kafka.partition_factor {
-            Some(factor) => scale_by_factor(item.partitions, factor),
-            None => scale_up(item.partitions, from, to),
+            Some(factor) if to > from => scale_by_factor(item.partitions, factor),
+            _ => scale_up(item.partitions, from, to),
         };
         let live_partitions = live.kafka_partitions.get(&item.name).copied();
         let mut target = scaled.max(item.partitions);

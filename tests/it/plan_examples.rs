@@ -110,6 +110,18 @@ fn eks_kraft_six_to_nine() {
 }
 
 #[test]
+fn a_fixed_partition_factor_grows_nothing_when_the_pool_keeps_its_size() {
+    let snapshot = example(EKS);
+    let profile = Profile::builtin("kraft")
+        .unwrap()
+        .with_overrides(&serde_json::json!({"kafka": {"partition_factor": 2.0}}), "test")
+        .unwrap();
+    let plan = plan(&snapshot, Intent::Nodes(6), &profile).unwrap();
+    let topics: Vec<_> = plan.values.changes.iter().filter(|c| c.rule == "partitions").collect();
+    assert!(topics.is_empty(), "{topics:?}");
+}
+
+#[test]
 fn the_broker_disk_grows_when_partitions_outgrow_the_brokers() {
     let snapshot = example(EKS);
     let profile = Profile::builtin("kraft")

@@ -181,6 +181,7 @@ impl Helm {
         if let Some(context) = &self.target.context {
             command.args(["--kube-context", context]);
         }
+        die_with_parent(&mut command);
         let output = command.output().map_err(|source| HelmError::Spawn {
             binary: self.binary.display().to_string(),
             source,
@@ -195,6 +196,31 @@ impl Helm {
         })
     }
 }
+
+/// helm dies with kfscale: a kfscale killed with -9 must not leave a helm running behind the
+/// resumed apply's back (it would start its upgrade after the resumed apply read the release, and
+/// the two would collide). A helm killed mid-operation leaves the release `pending-*`, which the
+/// resumed apply recognises as its own and rolls back.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only async-signal-safe calls: prctl and getppid.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before prctl: then init adopted us; do not run.
+            if libc::getppid() == 1 {
+                return Err(std::io::Error::other("kfscale exited before helm started"));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
 
 fn parse<T: for<'de> Deserialize<'de>>(text: &str, command: &str) -> Result<T, HelmError> {
     serde_json::from_str(text).map_err(|err| HelmError::Output {

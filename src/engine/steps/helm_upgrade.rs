@@ -5,18 +5,18 @@
 use std::time::Duration;
 
 use kfscale_helm::Upgrade;
+use kfscale_kube::HelmReleaseRecord;
 
 use crate::engine::context::{Outcome, StepContext, StepError};
+
+/// How long a helm left running by a killed apply gets to finish before kfscale rolls back.
+const HELM_SETTLE: Duration = Duration::from_secs(5);
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let kube = &ctx.systems.kube;
     let release = ctx.systems.helm_release.clone();
     let version = ctx.plan.release.chart_version.clone();
-    let record = kube.helm_release(&release).await?.ok_or_else(|| {
-        StepError::failed(format!(
-            "release {release} not found; fix: check helm.release in kfscale.yaml"
-        ))
-    })?;
+    let mut record = read(ctx, &release).await?;
     let before: u32 = match ctx.handle("revision_before") {
         Some(revision) => revision,
         None => {
@@ -24,34 +24,26 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             record.revision
         }
     };
-    if record.revision > before && record.status == "deployed" {
-        ensure_version(&record.chart_version, &version)?;
-        return Ok(Outcome::Skipped(format!(
-            "release {release} already at revision {} (deployed)",
-            record.revision
-        )));
-    }
-    if record.status == "deployed" && record.chart_version == version && runs_the_file(ctx, &record.user_values)? {
-        return Ok(Outcome::Skipped(format!(
-            "release {release} revision {} already runs this values file at chart {version}",
-            record.revision
-        )));
-    }
+    let started: bool = ctx.handle("started").unwrap_or(false);
     if record.status.starts_with("pending") {
-        let started: bool = ctx.handle("started").unwrap_or(false);
-        if !(started && record.revision == before + 1) {
+        if !(started && record.revision > before) {
             return Err(StepError::failed(format!(
                 "release {release} is `{}` at revision {} and this apply did not start it; fix: wait for the other operation, or `helm rollback {release} {}`",
                 record.status, record.revision, before
             )));
         }
-        ctx.info(&format!(
-            "release {release} was left `{}` by the interrupted upgrade: rolling back to revision {before}",
-            record.status
-        ));
-        ctx.systems.helm.rollback(&release, before, ctx.settings.helm_timeout)?;
-        ctx.record_handle("revision_before", &(before + 1))?;
-        return Box::pin(run(ctx)).await;
+        record = settle_or_roll_back(ctx, &release, before).await?;
+    }
+    if record.status == "deployed" && record.chart_version == version && runs_the_file(ctx, &record.user_values)? {
+        let summary = format!(
+            "release {release} revision {} runs this values file at chart {version}",
+            record.revision
+        );
+        return Ok(if started {
+            Outcome::Done(summary)
+        } else {
+            Outcome::Skipped(summary)
+        });
     }
     ctx.record_handle("started", &true)?;
     let upgrade = Upgrade {
@@ -65,6 +57,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     };
     ctx.info(&format!("helm {}", ctx.systems.helm.upgrade_args(&upgrade).join(" ")));
     ctx.systems.helm.upgrade(&upgrade)?;
+    let previous = record.revision;
     let after = ctx
         .wait_for(
             &format!("release {release} to be deployed"),
@@ -75,7 +68,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
                     .as_ref()
                     .map_or("no record".into(), |r| format!("revision {} {}", r.revision, r.status));
                 Ok((
-                    record.filter(|r| r.revision > before && r.status == "deployed"),
+                    record.filter(|r| r.revision > previous && r.status == "deployed"),
                     progress,
                 ))
             },
@@ -87,6 +80,51 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         "release {release} revision {} deployed at chart {version}",
         after.revision
     )))
+}
+
+async fn read(ctx: &StepContext<'_>, release: &str) -> Result<HelmReleaseRecord, StepError> {
+    ctx.systems.kube.helm_release(release).await?.ok_or_else(|| {
+        StepError::failed(format!(
+            "release {release} not found; fix: check helm.release in kfscale.yaml"
+        ))
+    })
+}
+
+/// A release left pending by this apply's own helm (killed with it, or still finishing as an
+/// orphan): give a live helm time to finish, then roll back to the revision before the apply so
+/// the upgrade can run again. Rollback works from any pending state; upgrade does not.
+async fn settle_or_roll_back(
+    ctx: &mut StepContext<'_>,
+    release: &str,
+    before: u32,
+) -> Result<HelmReleaseRecord, StepError> {
+    let kube = &ctx.systems.kube;
+    let settled = ctx
+        .wait_for(
+            &format!("release {release} to leave its pending state"),
+            HELM_SETTLE,
+            || async {
+                let record = kube.helm_release(release).await?;
+                let progress = record
+                    .as_ref()
+                    .map_or("no record".into(), |r| format!("revision {} {}", r.revision, r.status));
+                Ok((record.filter(|r| !r.status.starts_with("pending")), progress))
+            },
+        )
+        .await;
+    match settled {
+        Ok(record) => return Ok(record),
+        Err(StepError::Interrupted) => return Err(StepError::Interrupted),
+        // Still pending: no helm is going to finish it.
+        Err(_) => {}
+    }
+    let record = read(ctx, release).await?;
+    ctx.info(&format!(
+        "release {release} was left `{}` at revision {} by this apply's interrupted helm: rolling back to revision {before}",
+        record.status, record.revision
+    ));
+    ctx.systems.helm.rollback(release, before, ctx.settings.helm_timeout)?;
+    read(ctx, release).await
 }
 
 /// Whether the release's user values are the values file's, compared as data (Helm stores them as

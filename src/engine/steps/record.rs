@@ -3,7 +3,9 @@
 //! successful apply gets here; a failed one keeps its state without touching the branch.
 use std::path::{Path, PathBuf};
 
-use crate::engine::systems::Systems;
+use anyhow::Context;
+
+use crate::engine::systems::GitTarget;
 use crate::plan::Plan;
 use crate::state::ApplyRun;
 
@@ -14,8 +16,8 @@ pub struct Recorded {
 
 /// Commits `files` (inside the repo) and pushes; a commit that finds nothing new is not an error
 /// (a resumed apply may already have committed).
-pub fn commit_and_push(systems: &Systems, run: &ApplyRun, files: &[PathBuf]) -> anyhow::Result<Recorded> {
-    let Some(git) = &systems.git else {
+pub fn commit_and_push(git: Option<&GitTarget>, run: &ApplyRun, files: &[PathBuf]) -> anyhow::Result<Recorded> {
+    let Some(git) = git else {
         return Ok(Recorded {
             commit: None,
             pushed: None,
@@ -33,6 +35,32 @@ pub fn commit_and_push(systems: &Systems, run: &ApplyRun, files: &[PathBuf]) -> 
         None => None,
     };
     Ok(Recorded { commit, pushed })
+}
+
+/// Whether a successful apply's record has not fully reached git: the state file differs from the
+/// branch's (killed before the commit) or the branch is ahead of its remote (killed before the
+/// push). `apply` then finishes the record instead of planning anew.
+pub fn pending(git: &GitTarget, state_file: &Path) -> anyhow::Result<bool> {
+    let repo = kfscale_git::Repo::discover(&git.repo)?;
+    if repo.file_state(state_file)?.uncommitted_changes {
+        return Ok(true);
+    }
+    let Some(remote) = &git.remote else {
+        return Ok(false);
+    };
+    let branch = git.branch.clone().unwrap_or_else(|| "HEAD".into());
+    let tracking = format!("refs/remotes/{remote}/{branch}");
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo.root())
+        .args(["rev-list", "--count", &format!("{tracking}..HEAD")])
+        .output()
+        .context("running git rev-list")?;
+    // No remote-tracking ref yet: nothing was ever pushed from here, so the push is pending.
+    if !output.status.success() {
+        return Ok(true);
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim() != "0")
 }
 
 /// What a reviewer reads in `git log`: the change, its size, who and which apply. No values.

@@ -2,6 +2,8 @@
 //! pod kafka-kraft-broker-N is Ready), under the cluster id the chart's Secret holds.
 #![allow(dead_code)]
 
+pub mod customer;
+
 use std::path::Path;
 
 use anyhow::{Context, Result};

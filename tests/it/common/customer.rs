@@ -1,0 +1,194 @@
+//! A customer's world on the rig for apply tests: a cluster installed from the customer's git repo
+//! (values pinned to the test's node group, so the release's values and the file agree, as in a
+//! real install), a Kafka fake playing its brokers, and a kfscale.yaml that reaches all of it.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use anyhow::{Context, Result, ensure};
+use kfscale_fakes::clock::ModelClock;
+use kfscale_rig::{RigEnv, cluster, git};
+
+use super::KafkaForCluster;
+
+pub struct Customer {
+    pub rig: RigEnv,
+    pub kafka: KafkaForCluster,
+    pub cluster: cluster::TestCluster,
+    pub config: PathBuf,
+    /// The customer's clone (kfscale.yaml's `git.repo`).
+    pub repo: PathBuf,
+    /// The bare repo it pushes to.
+    pub remote: PathBuf,
+}
+
+pub struct CustomerSpec<'a> {
+    pub prefix: &'a str,
+    pub nodes: i32,
+    /// The node group's zones; None: the rig's three.
+    pub zones: Option<&'a [&'a str]>,
+    /// How much faster than the wall clock the Kafka fake's model runs (0: frozen).
+    pub kafka_speed: f64,
+    /// Keys inside the `kafka:` flow mapping besides bootstrap (e.g. `reassignment: {...}`).
+    pub kafka_extra: &'a str,
+    /// Keys inside the `profile:` flow mapping besides `base: kraft`.
+    pub profile_extra: &'a str,
+    /// Replaces the rig's EKS endpoint (a counting proxy in front of moto).
+    pub eks_endpoint: Option<String>,
+}
+
+impl Default for CustomerSpec<'_> {
+    fn default() -> Self {
+        CustomerSpec {
+            prefix: "apply",
+            nodes: 6,
+            zones: None,
+            kafka_speed: 0.0,
+            kafka_extra: "",
+            profile_extra: "",
+            eks_endpoint: None,
+        }
+    }
+}
+
+pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
+    let rig = RigEnv::from_env()?;
+    let name = kfscale_rig::names::unique(spec.prefix);
+    let remote = git::seeded_remote(&rig, &name)?;
+    let scratch = rig.run_dir()?.join("tests").join(format!("{name}-apply"));
+    std::fs::create_dir_all(&scratch)?;
+    let repo = scratch.join("customer");
+    run_git(&scratch, &["clone", "-q", path(&remote)?, "customer"])?;
+    let nodegroup = format!("{name}-ng");
+    let values = repo.join("values.yaml");
+    let text = std::fs::read_to_string(&values)?;
+    let pinned = text.replacen(
+        "global:\n",
+        &format!("global:\n  nodeSelector:\n    eks.amazonaws.com/nodegroup: {nodegroup}\n"),
+        1,
+    );
+    std::fs::write(&values, pinned)?;
+    run_git(
+        &repo,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qam",
+            "pin to the node group",
+        ],
+    )?;
+    run_git(&repo, &["push", "-q", "origin", "main"])?;
+    let cluster =
+        cluster::install_named_in_zones(&rig, &name, &nodegroup, spec.nodes, spec.zones, path(&values)?, "3.4.0")
+            .await?;
+    let kafka = super::kafka_for_with_clock(&rig, &cluster.id, ModelClock::new(spec.kafka_speed)).await?;
+    let mut kafka_section = kafka.config_section();
+    if !spec.kafka_extra.is_empty() {
+        kafka_section = kafka_section.replacen(
+            "timeout_seconds: 10}",
+            &format!("timeout_seconds: 10, {}}}", spec.kafka_extra),
+            1,
+        );
+    }
+    let profile = if spec.profile_extra.is_empty() {
+        "{base: kraft}".to_string()
+    } else {
+        format!("{{base: kraft, {}}}", spec.profile_extra)
+    };
+    let endpoint = match spec.eks_endpoint {
+        Some(endpoint) => endpoint,
+        None => rig.get("AWS_ENDPOINT_URL_EKS")?.to_string(),
+    };
+    let config = scratch.join("kfscale.yaml");
+    std::fs::write(
+        &config,
+        kafka_section
+            + &format!(
+                "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
+                 kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
+                 helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
+                 values: {{file: customer/values.yaml}}\n\
+                 git: {{repo: customer, branch: main, remote: origin}}\n\
+                 profile: {profile}\n\
+                 state: {{dir: customer/.kfscale}}\n",
+                region = rig.get("AWS_REGION")?,
+                kubeconfig = rig.get("KUBECONFIG")?,
+                helm = rig.get("KFSCALE_RIG_HELM")?,
+                chart = cluster.chart,
+                id = cluster.id,
+                ng = cluster.nodegroup,
+            ),
+    )?;
+    Ok(Customer {
+        rig,
+        kafka,
+        cluster,
+        config,
+        repo,
+        remote,
+    })
+}
+
+impl Customer {
+    /// `kfscale ARGS` against this customer, polling fast.
+    pub fn kfscale(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run kfscale")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kfscale"));
+        command
+            .args(args)
+            .envs(self.rig.vars())
+            .env("NO_COLOR", "1")
+            .env("KFSCALE_POLL_INTERVAL_MS", "200");
+        command
+    }
+
+    pub fn config_arg(&self) -> Result<&str> {
+        path(&self.config)
+    }
+
+    /// The state file's `state` (the envelope's payload).
+    pub fn state(&self) -> Result<serde_json::Value> {
+        let text = std::fs::read_to_string(self.repo.join(".kfscale/state.json"))?;
+        let envelope: serde_json::Value = serde_json::from_str(&text)?;
+        Ok(envelope["state"].clone())
+    }
+
+    /// A direct admin client of the Kafka fake, for checks.
+    pub fn kafka_admin(&self) -> Result<kfscale_kafka::KafkaAdmin> {
+        Ok(kfscale_kafka::KafkaAdmin::new(kfscale_kafka::AdminOptions::direct(
+            self.kafka
+                .fake
+                .broker_addrs()
+                .values()
+                .take(3)
+                .map(|a| kfscale_kafka::BrokerAddress::new(a.ip().to_string(), a.port()))
+                .collect(),
+        ))?)
+    }
+}
+
+/// One step's record in a state's run.
+pub fn step<'a>(state: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    state["run"]["steps"].as_array()?.iter().find(|s| s["name"] == name)
+}
+
+pub fn path(p: &Path) -> Result<&str> {
+    p.to_str().context("path is not UTF-8")
+}
+
+pub fn run_git(dir: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new("git").arg("-C").arg(dir).args(args).status()?;
+    ensure!(status.success(), "git {args:?} failed");
+    Ok(())
+}
+
+pub fn git_output(dir: &Path, args: &[&str]) -> Result<String> {
+    let output = Command::new("git").arg("-C").arg(dir).args(args).output()?;
+    ensure!(output.status.success(), "git {args:?} failed");
+    Ok(String::from_utf8(output.stdout)?)
+}
