@@ -3,6 +3,7 @@
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -59,6 +60,7 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         return Ok(code);
     }
     let previous_run = state.as_ref().and_then(|s| s.run.as_ref()).map(|run| run.id.clone());
+    refuse_if_locked(&loaded, previous_run.clone())?;
 
     let state = match state {
         Some(state) if state.run.as_ref().is_some_and(|run| run.status != RunStatus::Succeeded) => {
@@ -71,6 +73,31 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         },
     };
     execute(args, &loaded, state, &events, previous_run)
+}
+
+/// Before planning: another operator's live lease refuses this apply at once, naming the holder.
+fn refuse_if_locked(loaded: &LoadedConfig, previous_run: Option<String>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let context = loaded.context();
+        let kubernetes = &context.config.kubernetes;
+        let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
+        let kube = kfscale_kube::Kube::connect(
+            kubeconfig.as_deref(),
+            kubernetes.context.as_deref(),
+            &kubernetes.namespace,
+        )
+        .await?;
+        let request = LockRequest {
+            id: previous_run.clone().unwrap_or_default(),
+            holder: operator_identity(),
+            operation: String::new(),
+            duration: Duration::ZERO,
+            reclaim: previous_run.into_iter().collect(),
+        };
+        lock::check_free(&kube, &request).await?;
+        Ok(())
+    })
 }
 
 /// A successful apply killed between its last step and its commit or push: finish the record

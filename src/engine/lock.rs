@@ -215,24 +215,7 @@ async fn take_lease(kube: &Kube, request: &LockRequest) -> Result<LeaseRecord, L
         let written = match kube.lease(LEASE_NAME).await? {
             None => kube.create_lease(&wanted).await?,
             Some(existing) => {
-                // Our own lease from this machine for this run or an earlier one of this state
-                // directory, while we hold the local lock: its process died (kill -9, crash)
-                // before releasing it. Take it over now, not at expiry.
-                let ours = existing.holder.as_deref() == Some(request.holder.as_str())
-                    && existing
-                        .annotations
-                        .get(ANNOTATION_ID)
-                        .is_some_and(|id| *id == request.id || request.reclaim.contains(id));
-                if let Some(expires) = expires_at(&existing).filter(|at| !ours && *at > SystemTime::now()) {
-                    let annotation = |key: &str| existing.annotations.get(key).cloned().unwrap_or_else(|| "?".into());
-                    return Err(LockError::Held {
-                        holder: existing.holder.clone().unwrap_or_else(|| "?".into()),
-                        operation: annotation(ANNOTATION_OPERATION),
-                        since: annotation(ANNOTATION_SINCE),
-                        id: annotation(ANNOTATION_ID),
-                        expires: format!("at {}", format_rfc3339(expires)),
-                    });
-                }
+                refuse_if_held(&existing, request)?;
                 // Expired: its holder stopped renewing (it died). Take it over at the version read.
                 wanted.resource_version = existing.resource_version.clone();
                 kube.replace_lease(&wanted).await?
@@ -243,6 +226,39 @@ async fn take_lease(kube: &Kube, request: &LockRequest) -> Result<LeaseRecord, L
         }
     }
     Err(LockError::Race)
+}
+
+/// Fails with the holder when `existing` is a live lease someone else holds. Our own lease from this
+/// machine, for this run or an earlier one of this state directory, counts as free: its process
+/// died (kill -9, crash) before releasing it (callers hold the local lock, which proves it).
+fn refuse_if_held(existing: &LeaseRecord, request: &LockRequest) -> Result<(), LockError> {
+    let ours = existing.holder.as_deref() == Some(request.holder.as_str())
+        && existing
+            .annotations
+            .get(ANNOTATION_ID)
+            .is_some_and(|id| *id == request.id || request.reclaim.contains(id));
+    match expires_at(existing).filter(|at| !ours && *at > SystemTime::now()) {
+        Some(expires) => {
+            let annotation = |key: &str| existing.annotations.get(key).cloned().unwrap_or_else(|| "?".into());
+            Err(LockError::Held {
+                holder: existing.holder.clone().unwrap_or_else(|| "?".into()),
+                operation: annotation(ANNOTATION_OPERATION),
+                since: annotation(ANNOTATION_SINCE),
+                id: annotation(ANNOTATION_ID),
+                expires: format!("at {}", format_rfc3339(expires)),
+            })
+        }
+        None => Ok(()),
+    }
+}
+
+/// Refuses early, before planning, when another holder has the cluster locked: the second
+/// operator learns who holds it instead of reading a plan that cannot run.
+pub async fn check_free(kube: &Kube, request: &LockRequest) -> Result<(), LockError> {
+    match kube.lease(LEASE_NAME).await? {
+        Some(existing) => refuse_if_held(&existing, request),
+        None => Ok(()),
+    }
 }
 
 /// Renews the lease every third of its duration; publishes None when someone else took it.
