@@ -70,6 +70,9 @@ pub struct StepContext<'a> {
     pub step: &'static str,
     pub(super) state: &'a mut State,
     pub(super) store: &'a StateStore,
+    /// Time spent waiting on the systems (polls and the pauses between them): the rest of a
+    /// step's time is kfscale's own.
+    pub(super) waited: std::cell::Cell<Duration>,
 }
 
 impl StepContext<'_> {
@@ -127,15 +130,34 @@ impl StepContext<'_> {
         if self.cancel.is_requested() {
             return Err(StepError::Interrupted);
         }
-        tokio::select! {
+        let started = Instant::now();
+        let result = tokio::select! {
             _ = tokio::time::sleep(self.settings.poll_interval) => Ok(()),
             _ = self.cancel.requested() => Err(StepError::Interrupted),
-        }
+        };
+        self.waited.set(self.waited.get() + started.elapsed());
+        result
+    }
+
+    /// How long this step has waited on the systems so far.
+    pub fn waited(&self) -> Duration {
+        self.waited.get()
     }
 
     /// Polls `probe` until it returns `Some`, showing `what` and the probe's progress text; fails
     /// after `timeout`; returns `Interrupted` as soon as cancellation is requested.
-    pub async fn wait_for<T, F, Fut>(&self, what: &str, timeout: Duration, mut probe: F) -> Result<T, StepError>
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, timeout: Duration, probe: F) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<(Option<T>, String), StepError>>,
+    {
+        let started = Instant::now();
+        let result = self.poll_until(what, timeout, probe).await;
+        self.waited.set(self.waited.get() + started.elapsed());
+        result
+    }
+
+    async fn poll_until<T, F, Fut>(&self, what: &str, timeout: Duration, mut probe: F) -> Result<T, StepError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<(Option<T>, String), StepError>>,

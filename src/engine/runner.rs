@@ -106,8 +106,12 @@ impl Runner<'_> {
                     step,
                     state,
                     store: self.store,
+                    waited: std::cell::Cell::new(std::time::Duration::ZERO),
                 };
-                run_step(&name, &mut ctx).await
+                let result = run_step(&name, &mut ctx).await;
+                let waited = ctx.waited();
+                ctx.observe("waited_ms", &(waited.as_millis() as u64));
+                result
             };
             match result {
                 Ok(outcome) => self.finish(state, &name, outcome)?,

@@ -21,7 +21,9 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
     .await?;
     let config = customer.config_arg()?;
     // The rig spreads a node group over three zones: a multi-AZ install grows in steps of 6.
+    let started = std::time::Instant::now();
     let output = customer.kfscale(&["apply", "--config", config, "--nodes", "12", "--auto-approve"]);
+    let wall = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     ensure!(
         output.status.success(),
@@ -118,6 +120,36 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
             .context("steps")?
             .iter()
             .all(|s| s["status"] == "done" || s["status"] == "skipped")
+    );
+    // Where the time went: waits on the systems (node boot, rollout, copies) against the whole
+    // command, planning included (printed for the record; `--no-capture` shows it).
+    let waited_ms: u64 = state["run"]["steps"]
+        .as_array()
+        .context("steps")?
+        .iter()
+        .filter_map(|s| s["observed"]["waited_ms"].as_u64())
+        .sum();
+    let per_step: Vec<String> = state["run"]["steps"]
+        .as_array()
+        .context("steps")?
+        .iter()
+        .map(|s| {
+            format!(
+                "{} waited {} ms",
+                s["name"].as_str().unwrap_or("?"),
+                s["observed"]["waited_ms"]
+            )
+        })
+        .collect();
+    eprintln!(
+        "apply 6 -> 12: {} ms wall clock, {waited_ms} ms waiting on the systems, {} ms kfscale and helm ({})",
+        wall.as_millis(),
+        wall.as_millis() as u64 - waited_ms.min(wall.as_millis() as u64),
+        per_step.join(", ")
+    );
+    assert!(
+        waited_ms > 0 && u128::from(waited_ms) < wall.as_millis(),
+        "{per_step:?}"
     );
     let moves = step(&state, "kafka_reassignment").context("kafka_reassignment step")?;
     let observed = &moves["observed"];
