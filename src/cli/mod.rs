@@ -15,6 +15,7 @@ pub mod scale_values;
 pub mod schema;
 pub mod snapshot;
 pub mod status;
+pub mod validate;
 
 #[derive(Debug, Parser)]
 #[command(name = "kfscale", version, about = "Plan and apply a Kloudfuse cluster scale-out")]
@@ -42,6 +43,8 @@ pub enum Command {
     ScaleValues(scale_values::ScaleValuesArgs),
     /// Print a values file with every secret shown as (sensitive).
     Redact(redact::RedactArgs),
+    /// Check kfscale.yaml and print what kfscale would connect to (nothing is contacted).
+    Validate(validate::ValidateArgs),
     /// Print a JSON Schema of kfscale's files.
     #[command(hide = true)]
     Schema(schema::SchemaArgs),
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Redact(args) => redact::run(&args),
+        Command::Validate(args) => validate::run(&args),
         Command::KafkaBalance(args) => kafka_balance::run(&args),
     }
 }

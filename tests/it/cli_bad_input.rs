@@ -246,3 +246,38 @@ fn bad_values_for_scale_values() {
         &["typo-config.yaml:3", "contxt", "fix:"],
     );
 }
+
+#[test]
+fn validate_prints_what_kfscale_would_use_and_names_bad_keys() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(env!("CARGO_BIN_EXE_kfscale"))
+        .args(["validate", "--config"])
+        .arg(root.join("examples/kfscale.yaml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("EKS node group kfuse of cluster acme-prod in us-east-1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("port-forward to pods kafka-kraft-broker-0..2:9092"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing was contacted"), "{stdout}");
+
+    let ws = Workspace::new();
+    ws.write("bad.yaml", "cluster:\n  aws: {region: us-east-1}\n");
+    let output = Command::new(env!("CARGO_BIN_EXE_kfscale"))
+        .args(["validate", "--config"])
+        .arg(ws.path("bad.yaml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("bad.yaml:2") && stderr.contains("cluster.aws") && stderr.contains("missing field `cluster`"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,170 @@
+//! `kfscale validate`: checks kfscale.yaml and the files it names, and prints what kfscale would
+//! connect to, without contacting anything. The first thing to run on a new machine.
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::loaded_config::LoadedConfig;
+use super::profile_choice::choose_profile;
+use crate::config::ClusterConfig;
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Config file (default: ./kfscale.yaml).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+    // Syntax, unknown keys and types fail here, naming the file, line and key.
+    let loaded = LoadedConfig::require(args.config.as_deref(), "validate")?;
+    let context = loaded.context();
+    let config = &loaded.config;
+    let mut problems: Vec<String> = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+
+    match &config.cluster {
+        Some(ClusterConfig::Aws {
+            region,
+            cluster,
+            nodegroup,
+            endpoint,
+        }) => lines.push(format!(
+            "node pool   EKS node group {nodegroup} of cluster {cluster} in {region}{}",
+            endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default()
+        )),
+        Some(ClusterConfig::Gcp {
+            project,
+            location,
+            cluster,
+            pool,
+            endpoint,
+            access_token_file,
+        }) => {
+            lines.push(format!(
+                "node pool   GKE node pool {pool} of cluster {cluster} in {location}, project {project}{}; credentials: {}",
+                endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default(),
+                access_token_file
+                    .as_ref()
+                    .map(|f| format!("access token file {}", context.resolve(f).display()))
+                    .unwrap_or_else(|| "Application Default Credentials".into())
+            ));
+            if let Some(file) = access_token_file {
+                require_file(&context.resolve(file), "cluster.gcp.access_token_file", &mut problems);
+            }
+        }
+        None => problems.push(format!(
+            "{}: no `cluster:` section; fix: add cluster.aws or cluster.gcp (see examples/kfscale.yaml)",
+            loaded.origin
+        )),
+    }
+
+    let kubernetes = &config.kubernetes;
+    let kubeconfig = kubernetes.kubeconfig.as_ref().map(|p| context.resolve(p));
+    if let Some(path) = &kubeconfig {
+        require_file(path, "kubernetes.kubeconfig", &mut problems);
+    }
+    lines.push(format!(
+        "kubernetes  {} context {}, namespace {}",
+        kubeconfig
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "KUBECONFIG or ~/.kube/config".into()),
+        kubernetes.context.as_deref().unwrap_or("(current)"),
+        kubernetes.namespace
+    ));
+
+    let helm = &config.helm;
+    lines.push(format!(
+        "helm        release {}, chart {}, binary {}{}",
+        helm.release,
+        helm.chart.as_deref().unwrap_or("(not set: apply needs it)"),
+        helm.binary.display(),
+        if helm.plain_http { ", plain HTTP registry" } else { "" }
+    ));
+    if helm.chart.is_none() {
+        problems.push(format!(
+            "{}: helm.chart is not set; `apply` needs the chart reference the release was installed from; fix: set it (e.g. oci://.../kfuse-helm/kfuse)",
+            loaded.origin
+        ));
+    }
+
+    let mut values_text = String::new();
+    match &config.values {
+        Some(values) => {
+            let path = context.resolve(&values.file);
+            lines.push(format!("values      {}", path.display()));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => values_text = text,
+                Err(err) => problems.push(format!(
+                    "{}: values.file {}: {err}; fix: point it at the customer values file",
+                    loaded.origin,
+                    path.display()
+                )),
+            }
+        }
+        None => problems.push(format!("{}: no `values:` section; fix: add values.file", loaded.origin)),
+    }
+    match &config.git {
+        Some(git) => lines.push(format!(
+            "git         {} branch {}{}",
+            context.resolve(&git.repo).display(),
+            git.branch.as_deref().unwrap_or("(current)"),
+            git.remote
+                .as_ref()
+                .map(|r| format!(", push to {r}"))
+                .unwrap_or_default()
+        )),
+        None => lines.push("git         (none: apply records nothing in git)".into()),
+    }
+
+    let profile = choose_profile(None, Some((config, &loaded.origin)), &values_text);
+    match &profile {
+        Ok(profile) => lines.push(format!("profile     {}", profile.name)),
+        Err(err) => problems.push(format!("{err:#}")),
+    }
+    let kafka = config.kafka.clone().unwrap_or_default();
+    let broker_set = profile
+        .as_ref()
+        .map(|p| p.kafka.broker_workload.clone())
+        .unwrap_or_else(|_| "the broker StatefulSet".into());
+    lines.push(if kafka.bootstrap.is_empty() || kafka.port_forward == Some(true) {
+        format!(
+            "kafka       port-forward to pods {broker_set}-0..2:9092 in namespace {}",
+            kubernetes.namespace
+        )
+    } else {
+        format!("kafka       {}", kafka.bootstrap.join(", "))
+    });
+    lines.push(match &config.pinot.url {
+        Some(url) => format!("pinot       {url}"),
+        None => format!(
+            "pinot       port-forward to pod {}:{} in namespace {}",
+            config.pinot.pod, config.pinot.port, kubernetes.namespace
+        ),
+    });
+    lines.push(format!("state       {}", context.resolve(&config.state.dir).display()));
+
+    println!("{}: kfscale would use", loaded.origin);
+    for line in &lines {
+        println!("  {line}");
+    }
+    if problems.is_empty() {
+        println!("The configuration is valid (nothing was contacted).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &problems {
+        eprintln!("Error: {problem}");
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn require_file(path: &Path, key: &str, problems: &mut Vec<String>) {
+    if !path.is_file() {
+        problems.push(format!(
+            "{key}: {} does not exist; fix: correct the path",
+            path.display()
+        ));
+    }
+}
