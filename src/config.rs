@@ -31,9 +31,12 @@ pub struct Config {
     pub profile: serde_json::Value,
     #[serde(default)]
     pub state: StateConfig,
-    /// How to reach the Pinot controller.
+    /// How to reach the Pinot controller, and when a rebalance counts as stalled.
     #[serde(default)]
     pub pinot: PinotConfig,
+    /// What `apply` checks before it records the change.
+    #[serde(default)]
+    pub validate: ValidateConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -207,6 +210,10 @@ pub struct PinotConfig {
     /// Limit of each controller request.
     #[serde(default = "default_pinot_timeout")]
     pub timeout_seconds: u64,
+    /// A rebalancing table whose segment counts (GOOD/UPDATING/BAD) or job progress stay the same
+    /// this long is reported as stalled (fractions allowed: 0.5 = 30 s).
+    #[serde(default = "default_stall_minutes")]
+    pub stall_minutes: f64,
 }
 
 impl Default for PinotConfig {
@@ -216,8 +223,42 @@ impl Default for PinotConfig {
             pod: default_pinot_pod(),
             port: default_pinot_port(),
             timeout_seconds: default_pinot_timeout(),
+            stall_minutes: default_stall_minutes(),
         }
     }
+}
+
+/// The last checks of an apply: Kafka consumers must catch up after the moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateConfig {
+    /// The most a consumer group may lag on any partition (messages: end offset minus committed).
+    #[serde(default = "default_max_consumer_lag")]
+    pub max_consumer_lag: u64,
+    /// How long consumers get to fall back under `max_consumer_lag` (fractions allowed).
+    #[serde(default = "default_lag_timeout_minutes")]
+    pub lag_timeout_minutes: f64,
+}
+
+impl Default for ValidateConfig {
+    fn default() -> Self {
+        ValidateConfig {
+            max_consumer_lag: default_max_consumer_lag(),
+            lag_timeout_minutes: default_lag_timeout_minutes(),
+        }
+    }
+}
+
+fn default_stall_minutes() -> f64 {
+    30.0
+}
+
+fn default_max_consumer_lag() -> u64 {
+    100_000
+}
+
+fn default_lag_timeout_minutes() -> f64 {
+    30.0
 }
 
 fn default_pinot_pod() -> String {
@@ -352,6 +393,19 @@ mod tests {
         assert_eq!((kafka.port_forward, kafka.timeout_seconds), (None, 30));
         let err = typed::from_yaml_str::<Config>("k.yaml", "kafka:\n  bootstrp: [x]\n").unwrap_err();
         assert!(err.to_string().contains("bootstrp"), "{err}");
+    }
+
+    #[test]
+    fn the_apply_waits_have_defaults() {
+        let config = typed::from_yaml_str::<Config>("k.yaml", "pinot:\n  stall_minutes: 0.5\n").unwrap();
+        assert_eq!(config.pinot.stall_minutes, 0.5);
+        assert_eq!(config.validate, ValidateConfig::default());
+        assert_eq!(
+            (config.validate.max_consumer_lag, config.validate.lag_timeout_minutes),
+            (100_000, 30.0)
+        );
+        let err = typed::from_yaml_str::<Config>("k.yaml", "validate:\n  max_lag: 5\n").unwrap_err();
+        assert!(err.to_string().contains("max_lag"), "{err}");
     }
 
     #[test]

@@ -239,7 +239,7 @@ fn execute(
     runtime.block_on(async {
         let cancel = Cancel::default();
         cancel.listen_for_signals();
-        let settings = ApplySettings::from_env();
+        let settings = ApplySettings::from_env().with_config(&loaded.config, &loaded.origin)?;
         let store = loaded.state_store();
         let context = loaded.context();
         let run = state.run.as_ref().context("no apply run")?;

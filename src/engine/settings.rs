@@ -1,6 +1,10 @@
 //! How the engine waits: poll interval and the longest each kind of wait may take. Defaults suit a
-//! production cluster; tests on the rig shorten them.
+//! production cluster; tests on the rig shorten them (environment, kfscale.yaml).
 use std::time::Duration;
+
+use anyhow::bail;
+
+use crate::config::Config;
 
 #[derive(Debug, Clone)]
 pub struct ApplySettings {
@@ -9,6 +13,16 @@ pub struct ApplySettings {
     pub rollout_timeout: Duration,
     pub helm_timeout: Duration,
     pub lock_duration: Duration,
+    /// No change in a rebalancing table's segments or job progress for this long is a stall
+    /// (`pinot.stall_minutes`).
+    pub pinot_stall: Duration,
+    /// A backstop only: a rebalance that keeps progressing may take hours; the stall check is what
+    /// catches one that stopped.
+    pub pinot_timeout: Duration,
+    /// `validate.max_consumer_lag`: messages per partition.
+    pub max_consumer_lag: u64,
+    /// `validate.lag_timeout_minutes`.
+    pub consumer_lag_timeout: Duration,
 }
 
 impl Default for ApplySettings {
@@ -19,6 +33,10 @@ impl Default for ApplySettings {
             rollout_timeout: Duration::from_secs(30 * 60),
             helm_timeout: Duration::from_secs(20 * 60),
             lock_duration: Duration::from_secs(60),
+            pinot_stall: Duration::from_secs(30 * 60),
+            pinot_timeout: Duration::from_secs(24 * 60 * 60),
+            max_consumer_lag: 100_000,
+            consumer_lag_timeout: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -40,5 +58,43 @@ impl ApplySettings {
             settings.lock_duration = Duration::from_secs(seconds.max(1));
         }
         settings
+    }
+
+    /// The waits kfscale.yaml sets (`origin` names the file in errors).
+    pub fn with_config(mut self, config: &Config, origin: &str) -> anyhow::Result<ApplySettings> {
+        self.pinot_stall = minutes(config.pinot.stall_minutes, "pinot.stall_minutes", origin)?;
+        self.consumer_lag_timeout = minutes(
+            config.validate.lag_timeout_minutes,
+            "validate.lag_timeout_minutes",
+            origin,
+        )?;
+        self.max_consumer_lag = config.validate.max_consumer_lag;
+        Ok(self)
+    }
+}
+
+fn minutes(value: f64, key: &str, origin: &str) -> anyhow::Result<Duration> {
+    match Duration::try_from_secs_f64(value * 60.0) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        _ => bail!("{origin}: {key} is {value}; fix: give a positive number of minutes (fractions allowed)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minutes_must_be_positive() {
+        let mut config = Config::default();
+        config.pinot.stall_minutes = 0.5;
+        let settings = ApplySettings::default().with_config(&config, "k.yaml").unwrap();
+        assert_eq!(settings.pinot_stall, Duration::from_secs(30));
+        assert_eq!(settings.consumer_lag_timeout, Duration::from_secs(30 * 60));
+        for bad in [0.0, -1.0, f64::NAN] {
+            config.pinot.stall_minutes = bad;
+            let err = ApplySettings::default().with_config(&config, "k.yaml").unwrap_err();
+            assert!(err.to_string().contains("k.yaml: pinot.stall_minutes"), "{err}");
+        }
     }
 }

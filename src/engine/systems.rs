@@ -28,7 +28,7 @@ pub struct Systems {
     /// Connected when the plan has Kafka work (partitions or a reassignment).
     pub kafka: Option<kfscale_kafka::KafkaAdmin>,
     pub reassignment: crate::config::ReassignmentConfig,
-    /// Connected when the plan rebalances Pinot tables.
+    /// Connected when the plan observed Pinot (tables to rebalance, segments to validate).
     pub pinot: Option<kfscale_pinot::Pinot>,
 }
 
@@ -107,10 +107,10 @@ impl Systems {
         } else {
             None
         };
-        let pinot = if plan.pinot.tables.is_empty() {
-            None
-        } else {
+        let pinot = if plan.pinot.observed || !plan.pinot.tables.is_empty() {
             Some(crate::observe::pinot::connect(context).await?)
+        } else {
+            None
         };
         Ok(Systems {
             kube,

@@ -53,13 +53,10 @@ pub async fn observe(context: &ConfigContext<'_>, profile: &Profile, kubernetes:
 async fn read(admin: &KafkaAdmin) -> anyhow::Result<Kafka> {
     let metadata = admin.metadata().await?;
     let brokers: Vec<i32> = metadata.brokers.iter().map(|b| b.id).collect();
-    let mut config_resources: Vec<ConfigResource> = brokers.iter().map(|&id| ConfigResource::Broker(id)).collect();
-    config_resources.extend(metadata.topics.iter().map(|t| ConfigResource::Topic(t.name.clone())));
-    let config_keys: Vec<&str> = BROKER_THROTTLES.iter().chain(TOPIC_THROTTLES.iter()).copied().collect();
-    let (log_dirs, reassignments, configs, groups) = tokio::try_join!(
+    let (log_dirs, reassignments, throttles, groups) = tokio::try_join!(
         admin.describe_log_dirs_of(&brokers),
         admin.list_partition_reassignments(),
-        admin.describe_configs(&config_resources, Some(&config_keys)),
+        throttles_of(admin, &metadata),
         consumer_groups(admin),
     )?;
     Ok(Kafka {
@@ -86,7 +83,7 @@ async fn read(admin: &KafkaAdmin) -> anyhow::Result<Kafka> {
                 removing_replicas: r.removing_replicas,
             })
             .collect(),
-        throttles: throttles(&configs),
+        throttles,
         consumer_groups: groups,
     })
 }
@@ -128,6 +125,18 @@ fn topics(metadata: &ClusterMetadata, log_dirs: &BTreeMap<i32, Vec<LogDir>>) -> 
         .collect()
 }
 
+/// The replication throttles set now on the brokers and topics of `metadata` (one DescribeConfigs
+/// per broker): what a finished reassignment must leave none of.
+pub(crate) async fn throttles_of(
+    admin: &KafkaAdmin,
+    metadata: &ClusterMetadata,
+) -> Result<Throttles, kfscale_kafka::KafkaError> {
+    let mut resources: Vec<ConfigResource> = metadata.brokers.iter().map(|b| ConfigResource::Broker(b.id)).collect();
+    resources.extend(metadata.topics.iter().map(|t| ConfigResource::Topic(t.name.clone())));
+    let keys: Vec<&str> = BROKER_THROTTLES.iter().chain(TOPIC_THROTTLES.iter()).copied().collect();
+    Ok(throttles(&admin.describe_configs(&resources, Some(&keys)).await?))
+}
+
 /// Replication throttles set at runtime: broker rates (the broker's own or the cluster default)
 /// and topic replica lists that are not empty.
 fn throttles(configs: &[ResourceConfigs]) -> Throttles {
@@ -160,8 +169,11 @@ fn throttles(configs: &[ResourceConfigs]) -> Throttles {
     throttles
 }
 
-/// Every group with its committed offsets and the end offsets of those partitions.
-async fn consumer_groups(admin: &KafkaAdmin) -> Result<Vec<ConsumerGroupOffsets>, kfscale_kafka::KafkaError> {
+/// Every group with its committed offsets and the end offsets of those partitions (lag is their
+/// difference).
+pub(crate) async fn consumer_groups(
+    admin: &KafkaAdmin,
+) -> Result<Vec<ConsumerGroupOffsets>, kfscale_kafka::KafkaError> {
     let groups: Vec<String> = admin.list_groups().await?.into_iter().map(|g| g.group_id).collect();
     if groups.is_empty() {
         return Ok(Vec::new());

@@ -12,6 +12,9 @@ use crate::snapshot::Snapshot;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PinotPlan {
+    /// Whether the snapshot saw Pinot (tables or instances); apply validates only what was observed.
+    #[serde(default)]
+    pub observed: bool,
     /// The parameter set chosen for the installed chart version.
     pub parameter_set: Option<String>,
     pub tables: Vec<TableRebalance>,
@@ -102,6 +105,7 @@ pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
         });
     }
     PinotPlan {
+        observed: !snapshot.pinot.tables.is_empty() || !snapshot.pinot.instances.is_empty(),
         parameter_set: set.map(|set| set.name.clone()),
         tables,
         servers,

@@ -36,6 +36,7 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
         "hook_jobs",
         "helm_upgrade",
         "rollout",
+        "validate",
         "record",
     ] {
         ensure!(stderr.contains(&format!("• {step}")), "no {step} in:\n{stderr}");

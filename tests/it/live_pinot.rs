@@ -8,22 +8,11 @@ use std::process::{Command, Output};
 
 use anyhow::{Context, Result};
 use kfscale_fakes::clock::ModelClock;
-use kfscale_fakes::pinot::{Fault, PinotFake, Seed};
+use kfscale_fakes::pinot::{Fault, PinotFake};
 use kfscale_rig::{RigEnv, cluster, git};
 use serde_json::{Value, json};
 
-const TABLES: [&str; 6] = [
-    "kf_events",
-    "kf_logs",
-    "kf_metrics",
-    "kf_metrics_rollup",
-    "kf_traces",
-    "kf_traces_errors",
-];
-/// The test chart at 6 nodes: pinot.server.realtime/offline 6 each, controller, broker and minion 3.
-const REALTIME_SERVERS: usize = 6;
-const OFFLINE_SERVERS: usize = 6;
-const PARTITIONS: u32 = 12;
+use crate::common::pinot::{OFFLINE_SERVERS, REALTIME_SERVERS, TABLES, seed};
 
 struct Live {
     rig: RigEnv,
@@ -44,7 +33,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
     run_git(&scratch, &["clone", "-q", remote.to_str().context("path")?, "customer"])?;
     let values = scratch.join("customer").join("values.yaml");
     let cluster = cluster::install(&rig, prefix, 6, values.to_str().context("path")?, "3.4.0").await?;
-    let pinot = PinotFake::start(&seed(&cluster.id)?, 0, ModelClock::new(0.0)).await?;
+    let pinot = PinotFake::start(&seed(&cluster.id, None)?, 0, ModelClock::new(0.0)).await?;
     let kafka = crate::common::kafka_for(&rig, &cluster.id).await?;
     let config = scratch.join("kfscale.yaml");
     std::fs::write(
@@ -75,29 +64,6 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
         pinot,
         _kafka: kafka,
     })
-}
-
-/// The Pinot the chart runs at 6 nodes: instance names of its pods in `namespace`, the six tables.
-fn seed(namespace: &str) -> Result<Seed> {
-    let pods =
-        |set: &str, count: usize| -> Vec<Value> { (0..count).map(|i| json!({"pod": format!("{set}-{i}")})).collect() };
-    let mut servers = pods("pinot-server-realtime", REALTIME_SERVERS);
-    servers.extend(pods("pinot-server-offline", OFFLINE_SERVERS));
-    let tables: Vec<Value> = TABLES
-        .iter()
-        .map(|name| {
-            json!({"name": name, "type": "REALTIME", "replication": 1, "partitions": PARTITIONS,
-                   "completedSegmentsPerPartition": 1})
-        })
-        .collect();
-    Ok(serde_json::from_value(json!({
-        "namespace": namespace,
-        "controllers": pods("pinot-controller", 3),
-        "brokers": pods("pinot-broker", 3),
-        "servers": servers,
-        "minions": pods("pinot-minion", 3),
-        "tables": tables,
-    }))?)
 }
 
 fn run_git(dir: &Path, args: &[&str]) -> Result<()> {

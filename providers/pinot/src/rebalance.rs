@@ -43,9 +43,16 @@ pub struct TableJob {
     /// With type suffix.
     pub table: String,
     pub job_type: String,
+    /// `submissionTimeMs`: the controller rewrites it with every progress write and heartbeat, so it
+    /// is the time the job last showed life (the RebalanceChecker reads it so too).
     pub submission_time_ms: Option<u64>,
     /// The status inside `REBALANCE_PROGRESS_STATS`, for rebalance jobs.
     pub status: Option<String>,
+    /// `startTimeMs` inside `REBALANCE_PROGRESS_STATS`: when the job started (fixed for its life).
+    pub start_time_ms: Option<u64>,
+    /// `originalJobId` inside `REBALANCE_CONTEXT`: the first attempt's id when the RebalanceChecker
+    /// retried a job (`<id>_2`, ...), else the job's own id.
+    pub original_job_id: Option<String>,
 }
 
 impl RebalanceResult {
@@ -89,6 +96,8 @@ struct RawJob {
     submission_time_ms: Option<Value>,
     #[serde(rename = "REBALANCE_PROGRESS_STATS", default)]
     progress_stats: Option<String>,
+    #[serde(rename = "REBALANCE_CONTEXT", default)]
+    context: Option<String>,
 }
 
 impl Pinot {
@@ -164,20 +173,27 @@ impl Pinot {
         let jobs: BTreeMap<String, RawJob> = self.table_json(&call, table).await?;
         let mut out: Vec<TableJob> = jobs
             .into_iter()
-            .map(|(id, job)| TableJob {
-                status: job
-                    .progress_stats
-                    .as_deref()
-                    .and_then(|stats| serde_json::from_str::<Value>(stats).ok())
-                    .and_then(|stats| stats["status"].as_str().map(str::to_string)),
-                job_id: if job.job_id.is_empty() { id } else { job.job_id },
-                table: job.table_name,
-                job_type: job.job_type,
-                submission_time_ms: match job.submission_time_ms {
-                    Some(Value::String(ms)) => ms.parse().ok(),
-                    Some(Value::Number(ms)) => ms.as_u64(),
-                    _ => None,
-                },
+            .map(|(id, job)| {
+                // Both are JSON documents stored as strings in the job's ZooKeeper record.
+                let embedded = |text: &Option<String>| {
+                    text.as_deref()
+                        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+                        .unwrap_or(Value::Null)
+                };
+                let (stats, context) = (embedded(&job.progress_stats), embedded(&job.context));
+                TableJob {
+                    status: stats["status"].as_str().map(str::to_string),
+                    start_time_ms: stats["startTimeMs"].as_u64(),
+                    original_job_id: context["originalJobId"].as_str().map(str::to_string),
+                    job_id: if job.job_id.is_empty() { id } else { job.job_id },
+                    table: job.table_name,
+                    job_type: job.job_type,
+                    submission_time_ms: match job.submission_time_ms {
+                        Some(Value::String(ms)) => ms.parse().ok(),
+                        Some(Value::Number(ms)) => ms.as_u64(),
+                        _ => None,
+                    },
+                }
             })
             .collect();
         out.sort_by(|a, b| (&a.table, &a.job_id).cmp(&(&b.table, &b.job_id)));

@@ -5,17 +5,22 @@ use super::context::{Outcome, StepContext, StepError};
 mod broker_volumes;
 mod helm_upgrade;
 mod hook_jobs;
+mod kafka_health;
 mod kafka_live;
 mod kafka_moves;
 mod kafka_partitions;
 mod kafka_reassignment;
 mod kafka_throttle;
 mod node_pool;
+mod pinot_job;
 mod pinot_rebalance;
+mod pinot_segments;
 pub mod record;
 mod rollout;
+mod stall;
 mod validate;
 mod values_file;
+mod workload_health;
 
 /// (name, what it does), in runbook order.
 pub const STEPS: &[(&str, &str)] = &[

@@ -19,6 +19,8 @@ pub struct Customer {
     pub repo: PathBuf,
     /// The bare repo it pushes to.
     pub remote: PathBuf,
+    /// kfscale.yaml as written at the start, which [`Customer::configure`] extends.
+    base_config: String,
 }
 
 pub struct CustomerSpec<'a> {
@@ -102,25 +104,23 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
         None => rig.get("AWS_ENDPOINT_URL_EKS")?.to_string(),
     };
     let config = scratch.join("kfscale.yaml");
-    std::fs::write(
-        &config,
-        kafka_section
-            + &format!(
-                "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
+    let base_config = kafka_section
+        + &format!(
+            "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
                  kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
                  helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
                  values: {{file: customer/values.yaml}}\n\
                  git: {{repo: customer, branch: main, remote: origin}}\n\
                  profile: {profile}\n\
                  state: {{dir: customer/.kfscale}}\n",
-                region = rig.get("AWS_REGION")?,
-                kubeconfig = rig.get("KUBECONFIG")?,
-                helm = rig.get("KFSCALE_RIG_HELM")?,
-                chart = cluster.chart,
-                id = cluster.id,
-                ng = cluster.nodegroup,
-            ),
-    )?;
+            region = rig.get("AWS_REGION")?,
+            kubeconfig = rig.get("KUBECONFIG")?,
+            helm = rig.get("KFSCALE_RIG_HELM")?,
+            chart = cluster.chart,
+            id = cluster.id,
+            ng = cluster.nodegroup,
+        );
+    std::fs::write(&config, &base_config)?;
     Ok(Customer {
         rig,
         kafka,
@@ -128,6 +128,7 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
         config,
         repo,
         remote,
+        base_config,
     })
 }
 
@@ -151,6 +152,34 @@ impl Customer {
         path(&self.config)
     }
 
+    /// Rewrites kfscale.yaml as it was written at the start plus `sections` (whole top-level YAML
+    /// sections, e.g. `pinot: {...}`), for things set up after the cluster (a Pinot fake) or changed
+    /// between runs.
+    pub fn configure(&self, sections: &str) -> Result<()> {
+        std::fs::write(&self.config, format!("{}{sections}", self.base_config))?;
+        Ok(())
+    }
+
+    /// `kfscale apply --config ... --nodes N --auto-approve`.
+    pub fn apply(&self, nodes: u32) -> Result<Output> {
+        let nodes = nodes.to_string();
+        Ok(self.kfscale(&[
+            "apply",
+            "--config",
+            self.config_arg()?,
+            "--nodes",
+            &nodes,
+            "--auto-approve",
+        ]))
+    }
+
+    /// One step's record in the current run of the state file.
+    pub fn step_record(&self, name: &str) -> Result<serde_json::Value> {
+        step(&self.state()?, name)
+            .cloned()
+            .with_context(|| format!("no step {name} in the state"))
+    }
+
     /// The state file's `state` (the envelope's payload).
     pub fn state(&self) -> Result<serde_json::Value> {
         let text = std::fs::read_to_string(self.repo.join(".kfscale/state.json"))?;
@@ -170,6 +199,14 @@ impl Customer {
                 .collect(),
         ))?)
     }
+}
+
+/// An Output's streams as text, for assertions and their messages.
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// One step's record in a state's run.

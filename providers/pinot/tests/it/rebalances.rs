@@ -62,6 +62,12 @@ async fn a_tracked_job_is_followed_refused_twice_and_cancelled() -> anyhow::Resu
         (job.as_str(), "kf_metrics_REALTIME", Some("IN_PROGRESS"))
     );
     assert!(jobs[0].submission_time_ms.is_some());
+    assert!(
+        jobs[0]
+            .start_time_ms
+            .is_some_and(|start| start <= jobs[0].submission_time_ms.unwrap_or(0))
+    );
+    assert_eq!(jobs[0].original_job_id.as_deref(), Some(job.as_str()));
 
     let again = pinot.rebalance("kf_metrics", &params).await.unwrap_err();
     assert!(again.is_conflict(), "{again}");

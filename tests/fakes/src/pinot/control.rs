@@ -128,9 +128,14 @@ pub fn apply(inner: &mut Inner, fault: Fault, now: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// Clears every fault: request faults go, stalls resume, ERROR replicas recover.
 async fn clear_faults(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let (mut inner, now) = shared.now();
+    clear(&mut inner, now);
+    Json(json!([]))
+}
+
+/// Clears every fault: request faults go, stalls resume, ERROR replicas recover.
+pub fn clear(inner: &mut Inner, now: u64) {
     inner.faults.clear();
     let controller = &mut inner.controller;
     for job in &mut controller.jobs {
@@ -158,7 +163,6 @@ async fn clear_faults(State(shared): State<Arc<Shared>>) -> Json<Value> {
             }
         }
     }
-    Json(json!([]))
 }
 
 async fn clock(State(shared): State<Arc<Shared>>) -> Json<Value> {

@@ -147,6 +147,13 @@ impl PinotFake {
         control::apply(&mut inner, fault, now).map_err(|e| anyhow::anyhow!(e))
     }
 
+    /// Clears every fault, as `DELETE /_control/faults` does: request faults go, stalls resume,
+    /// ERROR replicas recover.
+    pub fn clear_faults(&self) {
+        let (mut inner, now) = self.shared.now();
+        control::clear(&mut inner, now);
+    }
+
     /// A server pod is Ready (joins, or comes back) or gone, as the pod watcher reports it.
     pub fn set_server_pod(&self, pod: &str, ready: bool, tags: Option<Vec<String>>) -> String {
         let (mut inner, now) = self.shared.now();
