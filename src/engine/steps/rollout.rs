@@ -40,12 +40,12 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         )
         .await?;
 
-    let (label, pool) = pool_label(ctx);
+    let (label, pool) = ctx.systems.node_pool.node_label();
     let nodes: Vec<String> = kube
         .nodes()
         .await?
         .into_iter()
-        .filter(|n| n.labels.get(label) == Some(&pool) && n.ready)
+        .filter(|n| n.labels.get(label).map(String::as_str) == Some(pool) && n.ready)
         .map(|n| n.name)
         .collect();
     let mut uneven = Vec::new();
@@ -80,12 +80,4 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         workloads.len(),
         nodes.len()
     )))
-}
-
-fn pool_label(ctx: &StepContext<'_>) -> (&'static str, String) {
-    match &ctx.systems.node_pool {
-        crate::engine::systems::NodePoolClient::Eks { nodegroup, .. } => {
-            ("eks.amazonaws.com/nodegroup", nodegroup.clone())
-        }
-    }
 }
