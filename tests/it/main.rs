@@ -8,6 +8,7 @@ mod common;
 mod live_apply;
 mod live_apply_concurrency;
 mod live_apply_eks_requests;
+mod live_apply_gke;
 mod live_apply_torture;
 mod live_gke;
 mod live_kafka;
