@@ -49,6 +49,12 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
                     .iter()
                     .filter(|n| n.labels.get(label).map(String::as_str) == Some(name) && n.ready && !n.unschedulable)
                     .count() as u32;
+                let zones = found.locations.len() as u32;
+                if zones * per_zone != total {
+                    return Err(StepError::failed(format!(
+                        "GKE {pool} spans {zones} zone(s) now, but the plan's {total} nodes are {per_zone} per zone; fix: make a new plan (`kfscale plan`) for the pool as it is"
+                    )));
+                }
                 let sized = at_size(&found, per_zone);
                 Ok((
                     (sized && ready >= total).then_some(ready),
@@ -93,8 +99,8 @@ async fn widen_autoscaling(
     pool: &PoolRef,
     per_zone: u32,
 ) -> Result<bool, StepError> {
-    if let Some(recorded) = poll_recorded(ctx, gke, pool, AUTOSCALING_OPERATION, "setAutoscaling").await? {
-        return Ok(recorded);
+    if poll_recorded(ctx, gke, pool, AUTOSCALING_OPERATION, "setAutoscaling").await? {
+        return Ok(true);
     }
     let operation = send_when_accepted(ctx, pool, "setAutoscaling", || async move {
         let Some(found) = read_pool(gke, pool).await? else {
@@ -125,8 +131,8 @@ async fn widen_autoscaling(
 /// setSize to `per_zone` unless every zone has it already (or polls the recorded one). True when
 /// this apply resized.
 async fn resize(ctx: &mut StepContext<'_>, gke: &Gke, pool: &PoolRef, per_zone: u32) -> Result<bool, StepError> {
-    if let Some(recorded) = poll_recorded(ctx, gke, pool, RESIZE_OPERATION, "setSize").await? {
-        return Ok(recorded);
+    if poll_recorded(ctx, gke, pool, RESIZE_OPERATION, "setSize").await? {
+        return Ok(true);
     }
     let operation = send_when_accepted(ctx, pool, "setSize", || async move {
         let Some(found) = read_pool(gke, pool).await? else {
@@ -193,37 +199,33 @@ where
     .await
 }
 
-/// Follows the operation recorded under `key` by an earlier run of this step, if any: Some(true)
-/// when it ended well, None when there is none (or GKE no longer knows it: the caller then looks
-/// at the pool and acts only if the change is missing).
+/// Follows the operation recorded under `key` by an earlier run of this step, if any. True when
+/// it ended well; false when there is none, or GKE no longer knows it (operations are kept for a
+/// while only): the caller then reads the pool and acts only if the change is missing.
 async fn poll_recorded(
     ctx: &mut StepContext<'_>,
     gke: &Gke,
     pool: &PoolRef,
     key: &str,
     call: &str,
-) -> Result<Option<bool>, StepError> {
+) -> Result<bool, StepError> {
     let Some(name) = ctx.handle::<String>(key) else {
-        return Ok(None);
+        return Ok(false);
     };
     ctx.info(&format!("resuming: following {call} operation {name} recorded earlier"));
-    match gke.operation(pool, &name).await {
-        Err(err) if err.code() == Some("NOT_FOUND") => {
+    match follow_operation(ctx, gke, pool, key, call, &name).await? {
+        Followed::Done => Ok(true),
+        Followed::Unknown => {
             ctx.info(&format!(
-                "GKE no longer knows operation {name}; looking at the pool instead"
+                "GKE no longer knows operation {name}; reading the pool instead"
             ));
             ctx.forget_handle(key)?;
-            Ok(None)
-        }
-        _ => {
-            finish_operation(ctx, gke, pool, key, call, &name).await?;
-            Ok(Some(true))
+            Ok(false)
         }
     }
 }
 
-/// Polls operation `name` until DONE. One that ended with an error changed nothing: its handle is
-/// dropped so the next apply acts again, and the step fails with GKE's reason.
+/// Follows the operation this run has just started; GKE must know it.
 async fn finish_operation(
     ctx: &mut StepContext<'_>,
     gke: &Gke,
@@ -232,6 +234,32 @@ async fn finish_operation(
     call: &str,
     name: &str,
 ) -> Result<(), StepError> {
+    match follow_operation(ctx, gke, pool, key, call, name).await? {
+        Followed::Done => Ok(()),
+        Followed::Unknown => Err(StepError::failed(format!(
+            "GKE {call} on {pool}: operations.get does not know operation {name}, which {call} just returned; fix: check that cluster.gcp.location in kfscale.yaml is the cluster's own location (its region or zone), then re-run `kfscale apply`"
+        ))),
+    }
+}
+
+/// How a followed operation ended.
+enum Followed {
+    /// DONE without error.
+    Done,
+    /// operations.get answers NOT_FOUND.
+    Unknown,
+}
+
+/// Polls operation `name` until DONE. One that ended with an error changed nothing: its handle is
+/// dropped so the next apply acts again, and the step fails with GKE's reason.
+async fn follow_operation(
+    ctx: &mut StepContext<'_>,
+    gke: &Gke,
+    pool: &PoolRef,
+    key: &str,
+    call: &str,
+    name: &str,
+) -> Result<Followed, StepError> {
     let done = ctx
         .wait_for(
             &format!("GKE {call} operation {name}"),
@@ -240,8 +268,9 @@ async fn finish_operation(
                 match gke.operation(pool, name).await {
                     Ok(operation) => {
                         let status = operation.status.clone();
-                        Ok((operation.is_done().then_some(operation), status))
+                        Ok((operation.is_done().then_some(Some(operation)), status))
                     }
+                    Err(err) if err.code() == Some("NOT_FOUND") => Ok((Some(None), String::new())),
                     // A slow or throttled read says nothing about the operation: ask again.
                     Err(err) if err.is_retriable() => Ok((None, err.to_string())),
                     Err(err) => Err(err.into()),
@@ -249,6 +278,9 @@ async fn finish_operation(
             },
         )
         .await?;
+    let Some(done) = done else {
+        return Ok(Followed::Unknown);
+    };
     if let Some(error) = done.error {
         ctx.forget_handle(key)?;
         return Err(StepError::failed(format!(
@@ -256,7 +288,7 @@ async fn finish_operation(
             pool.location
         )));
     }
-    Ok(())
+    Ok(Followed::Done)
 }
 
 /// The pool now, or None when GKE could not be asked this time (a retriable error).
