@@ -18,7 +18,7 @@ use kfscale_rig::nodes::gke::NODEPOOL_LABEL;
 use kfscale_rig::nodes::object::CLUSTER_LABEL;
 use kfscale_rig::{RigEnv, helm::Helm, names, wait};
 use kube::api::{Api, DeleteParams, ListParams};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::customer::{
     CustomerRepo, customer_repo, git_output, kfscale_command, path, read_state, step, succeeded,
@@ -274,6 +274,58 @@ async fn a_killed_gke_apply_resumes_by_polling_its_operations() -> Result<()> {
     Ok(())
 }
 
+/// GKE refuses the resize twice while "another operation" runs (400 FAILED_PRECONDITION): kfscale
+/// waits and sends it again. Then the operation it got ends with an error (a stockout), which
+/// changed nothing: the step fails naming the pool, the call and the fix, forgets the operation,
+/// and the resumed apply resizes again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_cluster_is_waited_out_and_a_failed_resize_is_sent_again() -> Result<()> {
+    let live = gke_customer("gke-faults").await?;
+    let config = path(&live.config)?;
+    let before = fake_counts(&live.rig, "mutations").await?;
+    add_fault(
+        &live.rig,
+        json!({"kind": "http_error", "method": SET_SIZE, "code": 400, "status": "FAILED_PRECONDITION",
+               "message": "Cluster is running incompatible operation operation-0000-busy.", "count": 2}),
+    )
+    .await?;
+    add_fault(&live.rig, json!({"kind": "operation_error", "count": 1})).await?;
+
+    let failed = live.kfscale(&["apply", "--config", config, "--nodes", "4", "--auto-approve"])?;
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    for part in [
+        "GKE setSize on node pool zonal-pool (cluster kfscale-rig-zonal",
+        "ZONE_RESOURCE_POOL_EXHAUSTED",
+        "it changed nothing",
+        "fix: see `gcloud container operations describe",
+    ] {
+        ensure!(stderr.contains(part), "no {part:?} in:\n{stderr}");
+    }
+    let handles = node_pool_handles(&live.customer);
+    ensure!(
+        handles.get("resize_operation").is_none(),
+        "a failed operation is forgotten: {handles}"
+    );
+    assert_eq!(
+        gke::pool_sizes(&live.rig, ZONAL_CLUSTER, ZONAL_POOL).await?,
+        BTreeMap::from([(ZONAL_LOCATION.to_string(), SEED_SIZE)])
+    );
+
+    succeeded(live.kfscale(&["apply", "--config", config])?, "the resumed apply")?;
+    // Two refused, one whose operation failed, one that worked.
+    assert_eq!(
+        delta(&before, &fake_counts(&live.rig, "mutations").await?),
+        BTreeMap::from([(SET_SIZE.to_string(), 4)])
+    );
+    assert_eq!(
+        gke::pool_sizes(&live.rig, ZONAL_CLUSTER, ZONAL_POOL).await?,
+        BTreeMap::from([(ZONAL_LOCATION.to_string(), 4)])
+    );
+    assert_eq!(read_state(&live.customer.repo)?["run"]["status"], "succeeded");
+    Ok(())
+}
+
 /// When the test ends, also when it fails or panics: removes the test's namespace (its pods sit
 /// on the shared pool's nodes and would crowd them), then puts the zonal pool back to the seed's
 /// size and bounds. Drop cannot await, so this runs on a thread with a runtime of its own.
@@ -322,9 +374,28 @@ async fn remove_namespace(rig: &RigEnv, namespace: &str) -> Result<()> {
     .await
 }
 
-/// The seed's size first (within any bounds an apply widened), then the seed's bounds; each only
-/// when it differs, then waits for the seed's Ready nodes.
+/// Injects a fault into the rig's GKE fake (README of tests/fakes, "GKE").
+async fn add_fault(rig: &RigEnv, fault: Value) -> Result<()> {
+    let url = format!("{}/faults", rig.get("KFSCALE_RIG_GKE_CONTROL")?);
+    reqwest::Client::new()
+        .post(&url)
+        .json(&fault)
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+/// Clears the fake's faults, then sets the seed's size (within any bounds an apply widened), then
+/// the seed's bounds, each only when it differs, and waits for the seed's Ready nodes.
 async fn restore_zonal_pool(rig: &RigEnv) -> Result<()> {
+    // A fault a test injected and did not use up would hit the restore too.
+    let faults = format!("{}/faults", rig.get("KFSCALE_RIG_GKE_CONTROL")?);
+    reqwest::Client::new()
+        .delete(&faults)
+        .send()
+        .await?
+        .error_for_status()?;
     let sizes = gke::pool_sizes(rig, ZONAL_CLUSTER, ZONAL_POOL).await?;
     if sizes.values().any(|size| *size != SEED_SIZE) {
         gke::set_size(rig, ZONAL_LOCATION, ZONAL_CLUSTER, ZONAL_POOL, SEED_SIZE).await?;
