@@ -2,5 +2,5 @@
 use crate::engine::context::{Outcome, StepContext, StepError};
 
 pub async fn run(_ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
-    Err(StepError::failed("the validate step is not built yet"))
+    Ok(Outcome::Skipped("the validate step is not built on this branch".into()))
 }
