@@ -101,6 +101,13 @@ impl StepContext<'_> {
         self.checkpoint()
     }
 
+    /// Drops a handle whose operation ended without changing anything (it failed), and writes the
+    /// state: the next apply observes and acts again instead of polling a dead handle forever.
+    pub fn forget_handle(&mut self, key: &str) -> Result<(), StepError> {
+        self.record().handles.remove(key);
+        self.checkpoint()
+    }
+
     /// Notes what the step saw (saved with the step's end).
     pub fn observe<T: Serialize>(&mut self, key: &str, value: &T) {
         if let Ok(value) = serde_json::to_value(value) {

@@ -13,6 +13,21 @@ pub enum NodePoolClient {
         cluster: String,
         nodegroup: String,
     },
+    Gke {
+        // Boxed: the client is several times the size of the EKS variant.
+        gke: Box<kfscale_gke::Gke>,
+        pool: kfscale_gke::PoolRef,
+    },
+}
+
+impl NodePoolClient {
+    /// The Kubernetes node label naming the pool a node belongs to, and this pool's name.
+    pub fn node_label(&self) -> (&'static str, &str) {
+        match self {
+            NodePoolClient::Eks { nodegroup, .. } => ("eks.amazonaws.com/nodegroup", nodegroup),
+            NodePoolClient::Gke { pool, .. } => ("cloud.google.com/gke-nodepool", &pool.pool),
+        }
+    }
 }
 
 pub struct Systems {
@@ -71,9 +86,24 @@ impl Systems {
                 cluster: cluster.clone(),
                 nodegroup: nodegroup.clone(),
             },
-            Some(ClusterConfig::Gcp { .. }) => {
-                bail!("{}: applying to GKE is not supported by this build yet", context.origin)
-            }
+            Some(ClusterConfig::Gcp {
+                project,
+                location,
+                cluster,
+                pool,
+                endpoint,
+                access_token_file,
+            }) => NodePoolClient::Gke {
+                gke: Box::new(
+                    crate::observe::gke::connect(context, endpoint.as_deref(), access_token_file.as_deref()).await?,
+                ),
+                pool: kfscale_gke::PoolRef {
+                    project: project.clone(),
+                    location: location.clone(),
+                    cluster: cluster.clone(),
+                    pool: pool.clone(),
+                },
+            },
             None => bail!(
                 "{}: no `cluster:` section; fix: add the node pool to grow",
                 context.origin

@@ -14,26 +14,7 @@ pub async fn observe(
     endpoint: Option<&str>,
     access_token_file: Option<&Path>,
 ) -> anyhow::Result<NodePool> {
-    let auth = match access_token_file {
-        Some(path) => {
-            let path = context.resolve(path);
-            let token = std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "{}: cannot read cluster.gcp.access_token_file {}; fix: check the path, or remove the key to use Application Default Credentials",
-                    context.origin,
-                    path.display()
-                )
-            })?;
-            Auth::AccessToken(token)
-        }
-        None => Auth::ApplicationDefault,
-    };
-    let gke = Gke::connect(GkeOptions {
-        endpoint: endpoint.map(str::to_string),
-        auth,
-        ..GkeOptions::default()
-    })
-    .await?;
+    let gke = connect(context, endpoint, access_token_file).await?;
     let found = gke.node_pool(&pool).await?;
     tracing::info!("GKE requests: {:?}", gke.request_counts());
 
@@ -81,4 +62,33 @@ pub async fn observe(
         cluster: pool.cluster,
         pool: pool.pool,
     }))
+}
+
+/// The GKE client `cluster.gcp` describes: its endpoint, and an access token file or Application
+/// Default Credentials (checked here, before any call).
+pub async fn connect(
+    context: &ConfigContext<'_>,
+    endpoint: Option<&str>,
+    access_token_file: Option<&Path>,
+) -> anyhow::Result<Gke> {
+    let auth = match access_token_file {
+        Some(path) => {
+            let path = context.resolve(path);
+            let token = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "{}: cannot read cluster.gcp.access_token_file {}; fix: check the path, or remove the key to use Application Default Credentials",
+                    context.origin,
+                    path.display()
+                )
+            })?;
+            Auth::AccessToken(token)
+        }
+        None => Auth::ApplicationDefault,
+    };
+    Ok(Gke::connect(GkeOptions {
+        endpoint: endpoint.map(str::to_string),
+        auth,
+        ..GkeOptions::default()
+    })
+    .await?)
 }

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::profile::Profile;
 use crate::snapshot::{SNAPSHOT_FORMAT_VERSION, Snapshot};
 
-mod gke;
+pub(crate) mod gke;
 pub(crate) mod kafka;
 mod kubernetes;
 mod node_pool;

@@ -7,6 +7,8 @@ mod cli_bad_input;
 mod common;
 mod live_apply;
 mod live_apply_concurrency;
+mod live_apply_eks_requests;
+mod live_apply_gke;
 mod live_apply_pinot;
 mod live_apply_torture;
 mod live_gke;

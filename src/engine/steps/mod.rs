@@ -12,6 +12,8 @@ mod kafka_partitions;
 mod kafka_reassignment;
 mod kafka_throttle;
 mod node_pool;
+mod node_pool_eks;
+mod node_pool_gke;
 mod pinot_job;
 mod pinot_rebalance;
 mod pinot_segments;

@@ -14,9 +14,6 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
 
 /// The label that marks the pool's nodes, and the pool's name.
 pub(super) fn pool_label(ctx: &StepContext<'_>) -> (&'static str, String) {
-    match &ctx.systems.node_pool {
-        crate::engine::systems::NodePoolClient::Eks { nodegroup, .. } => {
-            ("eks.amazonaws.com/nodegroup", nodegroup.clone())
-        }
-    }
+    let (label, pool) = ctx.systems.node_pool.node_label();
+    (label, pool.to_string())
 }

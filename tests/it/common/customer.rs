@@ -10,6 +10,8 @@ use kfscale_rig::{RigEnv, cluster, git};
 
 use super::KafkaForCluster;
 
+const NODEGROUP_LABEL: &str = "eks.amazonaws.com/nodegroup";
+
 pub struct Customer {
     pub rig: RigEnv,
     pub kafka: KafkaForCluster,
@@ -52,20 +54,29 @@ impl Default for CustomerSpec<'_> {
     }
 }
 
-pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
-    let rig = RigEnv::from_env()?;
-    let name = kfscale_rig::names::unique(spec.prefix);
-    let remote = git::seeded_remote(&rig, &name)?;
+/// The customer's side alone: a clone of a fresh seeded remote, in a scratch directory of its own.
+pub struct CustomerRepo {
+    /// kfscale.yaml goes here; the clone is `customer/` in it.
+    pub scratch: PathBuf,
+    /// The clone (`git.repo: customer`).
+    pub repo: PathBuf,
+    /// The bare repo it pushes to.
+    pub remote: PathBuf,
+}
+
+/// Clones a new seeded remote `name` and pins the values file's pods to nodes labelled
+/// `label: value` (committed and pushed, so the file and the release agree once installed).
+pub fn customer_repo(rig: &RigEnv, name: &str, label: &str, value: &str) -> Result<CustomerRepo> {
+    let remote = git::seeded_remote(rig, name)?;
     let scratch = rig.run_dir()?.join("tests").join(format!("{name}-apply"));
     std::fs::create_dir_all(&scratch)?;
-    let repo = scratch.join("customer");
     run_git(&scratch, &["clone", "-q", path(&remote)?, "customer"])?;
-    let nodegroup = format!("{name}-ng");
+    let repo = scratch.join("customer");
     let values = repo.join("values.yaml");
     let text = std::fs::read_to_string(&values)?;
     let pinned = text.replacen(
         "global:\n",
-        &format!("global:\n  nodeSelector:\n    eks.amazonaws.com/nodegroup: {nodegroup}\n"),
+        &format!("global:\n  nodeSelector:\n    {label}: {value}\n"),
         1,
     );
     std::fs::write(&values, pinned)?;
@@ -78,10 +89,19 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
             "user.email=t@t",
             "commit",
             "-qam",
-            "pin to the node group",
+            "pin to the test's nodes",
         ],
     )?;
     run_git(&repo, &["push", "-q", "origin", "main"])?;
+    Ok(CustomerRepo { scratch, repo, remote })
+}
+
+pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
+    let rig = RigEnv::from_env()?;
+    let name = kfscale_rig::names::unique(spec.prefix);
+    let nodegroup = format!("{name}-ng");
+    let CustomerRepo { scratch, repo, remote } = customer_repo(&rig, &name, NODEGROUP_LABEL, &nodegroup)?;
+    let values = repo.join("values.yaml");
     let cluster =
         cluster::install_named_in_zones(&rig, &name, &nodegroup, spec.nodes, spec.zones, path(&values)?, "3.4.0")
             .await?;
@@ -139,13 +159,7 @@ impl Customer {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kfscale"));
-        command
-            .args(args)
-            .envs(self.rig.vars())
-            .env("NO_COLOR", "1")
-            .env("KFSCALE_POLL_INTERVAL_MS", "200");
-        command
+        kfscale_command(&self.rig, args)
     }
 
     pub fn config_arg(&self) -> Result<&str> {
@@ -182,9 +196,7 @@ impl Customer {
 
     /// The state file's `state` (the envelope's payload).
     pub fn state(&self) -> Result<serde_json::Value> {
-        let text = std::fs::read_to_string(self.repo.join(".kfscale/state.json"))?;
-        let envelope: serde_json::Value = serde_json::from_str(&text)?;
-        Ok(envelope["state"].clone())
+        read_state(&self.repo)
     }
 
     /// A direct admin client of the Kafka fake, for checks.
@@ -207,6 +219,37 @@ pub fn text(output: &Output) -> (String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// `kfscale ARGS` with the rig's environment, polling fast.
+pub fn kfscale_command(rig: &RigEnv, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kfscale"));
+    command
+        .args(args)
+        .envs(rig.vars())
+        .env("NO_COLOR", "1")
+        .env("KFSCALE_POLL_INTERVAL_MS", "200");
+    command
+}
+
+/// The `state` (the envelope's payload) of the state file in a customer's clone
+/// (`state.dir: customer/.kfscale`).
+pub fn read_state(repo: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(repo.join(".kfscale/state.json"))?;
+    let envelope: serde_json::Value = serde_json::from_str(&text)?;
+    Ok(envelope["state"].clone())
+}
+
+/// Fails with both streams when kfscale did not succeed.
+pub fn succeeded(output: Output, what: &str) -> Result<Output> {
+    ensure!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    Ok(output)
 }
 
 /// One step's record in a state's run.

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod customer;
+pub mod eks_proxy;
 pub mod pinot;
 
 use std::path::Path;

@@ -56,21 +56,60 @@ pub async fn api(rig: &RigEnv, method: reqwest::Method, path: &str, body: Option
 
 /// Sets a pool's size per zone through `nodePools.setSize` and waits until the operation is DONE.
 pub async fn set_size(rig: &RigEnv, location: &str, cluster: &str, pool: &str, per_zone: u32) -> Result<()> {
-    let project = rig.get("KFSCALE_RIG_GKE_PROJECT")?;
-    let path = format!("v1/projects/{project}/locations/{location}/clusters/{cluster}/nodePools/{pool}:setSize");
-    let (code, operation) = api(
+    mutate(
         rig,
-        reqwest::Method::POST,
-        &path,
-        Some(json!({ "nodeCount": per_zone })),
+        location,
+        cluster,
+        pool,
+        "setSize",
+        json!({ "nodeCount": per_zone }),
     )
-    .await?;
+    .await
+}
+
+/// Sets a pool's per-zone autoscaling bounds through `nodePools.setAutoscaling` (enabled) and waits
+/// until the operation is DONE.
+pub async fn set_autoscaling(
+    rig: &RigEnv,
+    location: &str,
+    cluster: &str,
+    pool: &str,
+    min: u32,
+    max: u32,
+) -> Result<()> {
+    let body = json!({ "autoscaling": { "enabled": true, "minNodeCount": min, "maxNodeCount": max } });
+    mutate(rig, location, cluster, pool, "setAutoscaling", body).await
+}
+
+/// A pool's autoscaling settings now, as the API answers them (`null` without autoscaling).
+pub async fn autoscaling(rig: &RigEnv, location: &str, cluster: &str, pool: &str) -> Result<Value> {
+    let project = rig.get("KFSCALE_RIG_GKE_PROJECT")?;
+    let path = format!("v1/projects/{project}/locations/{location}/clusters/{cluster}/nodePools/{pool}");
+    let (code, found) = api(rig, reqwest::Method::GET, &path, None).await?;
     if code != 200 {
-        bail!("setSize {cluster}/{pool} to {per_zone}: HTTP {code}: {operation}");
+        bail!("nodePools.get {cluster}/{pool}: HTTP {code}: {found}");
     }
+    Ok(found["autoscaling"].clone())
+}
+
+/// `POST .../nodePools/{pool}:{verb}`, sent again while another operation runs on the cluster (400
+/// FAILED_PRECONDITION: the fake changed nothing), then its operation followed to DONE.
+async fn mutate(rig: &RigEnv, location: &str, cluster: &str, pool: &str, verb: &str, body: Value) -> Result<()> {
+    let project = rig.get("KFSCALE_RIG_GKE_PROJECT")?;
+    let path = format!("v1/projects/{project}/locations/{location}/clusters/{cluster}/nodePools/{pool}:{verb}");
+    let what = format!("{verb} {cluster}/{pool} {body}");
+    let operation = wait::until(&what, Duration::from_secs(120), || async {
+        let (code, answer) = api(rig, reqwest::Method::POST, &path, Some(body.clone())).await?;
+        match code {
+            200 => Ok(Ok(answer)),
+            400 if answer["error"]["status"] == "FAILED_PRECONDITION" => Ok(Err(format!("HTTP 400: {answer}"))),
+            _ => bail!("{what}: HTTP {code}: {answer}"),
+        }
+    })
+    .await?;
     let name = operation["name"]
         .as_str()
-        .context("setSize answered no operation name")?;
+        .with_context(|| format!("{verb} answered no operation name"))?;
     let path = format!("v1/projects/{project}/locations/{location}/operations/{name}");
     wait::until(&format!("operation {name}"), Duration::from_secs(120), || async {
         let (code, op) = api(rig, reqwest::Method::GET, &path, None).await?;

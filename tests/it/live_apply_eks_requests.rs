@@ -1,0 +1,147 @@
+//! How often an EKS apply mutates the node group, counted by a proxy in front of moto (moto keeps
+//! no counters): one UpdateNodegroupConfig per apply, and an apply killed while that request was in
+//! flight re-sends it on resume with the same client request token, which EKS treats as the same
+//! request. Single-AZ node groups (3 -> 4 nodes) keep the installs small.
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use kfscale_rig::{RigEnv, wait};
+
+use crate::common::customer::{Customer, CustomerSpec, customer_cluster, step, succeeded};
+use crate::common::eks_proxy::{DESCRIBE_NODEGROUP, EksProxy, UPDATE_NODEGROUP_CONFIG};
+
+const WAIT: Duration = Duration::from_secs(120);
+
+/// A single-AZ node group of 3 with the chart on it, whose kfscale.yaml reaches EKS through a
+/// counting proxy in front of moto.
+async fn eks_customer(prefix: &str) -> Result<(Customer, EksProxy)> {
+    let proxy = EksProxy::start(&RigEnv::from_env()?).await?;
+    let customer = customer_cluster(CustomerSpec {
+        prefix,
+        nodes: 3,
+        zones: Some(&["us-east-1a"]),
+        eks_endpoint: Some(proxy.url().to_string()),
+        ..CustomerSpec::default()
+    })
+    .await?;
+    Ok((customer, proxy))
+}
+
+/// desiredSize of the node group, read from moto directly (not through the proxy).
+async fn desired_size(customer: &Customer) -> Result<Option<i32>> {
+    let group = customer
+        .rig
+        .eks_client()
+        .await?
+        .describe_nodegroup()
+        .cluster_name(&customer.cluster.id)
+        .nodegroup_name(&customer.cluster.nodegroup)
+        .send()
+        .await?;
+    Ok(group
+        .nodegroup()
+        .and_then(|g| g.scaling_config())
+        .and_then(|s| s.desired_size()))
+}
+
+/// The handles the node-pool step recorded in the state file so far.
+fn node_pool_handles(customer: &Customer) -> Result<serde_json::Value> {
+    let state = customer.state()?;
+    Ok(step(&state, "node_pool")
+        .map(|s| s["handles"].clone())
+        .unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_eks_apply_sends_one_update_nodegroup_config() -> Result<()> {
+    let (customer, proxy) = eks_customer("eks-count").await?;
+    let config = customer.config_arg()?;
+    let started = std::time::Instant::now();
+    succeeded(
+        customer.kfscale(&["apply", "--config", config, "--nodes", "4", "--auto-approve"]),
+        "apply --nodes 4",
+    )?;
+    eprintln!("EKS apply 3 -> 4 took {:?}", started.elapsed());
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for request in proxy.requests() {
+        *counts.entry(request.op).or_default() += 1;
+    }
+    eprintln!("EKS requests of one apply (plan included): {counts:?}");
+
+    assert_eq!(proxy.count(UPDATE_NODEGROUP_CONFIG), 1, "{counts:?}");
+    assert_eq!(proxy.forwarded(UPDATE_NODEGROUP_CONFIG), 1);
+    ensure!(
+        proxy.count(DESCRIBE_NODEGROUP) >= 2,
+        "observed and waited on: {counts:?}"
+    );
+    let tokens = proxy.tokens();
+    let handles = node_pool_handles(&customer)?;
+    assert_eq!(tokens, [handles["request_token"].as_str().map(str::to_string)]);
+    ensure!(
+        tokens[0].as_deref().is_some_and(|t| t.starts_with("kfscale-")),
+        "{tokens:?}"
+    );
+    ensure!(handles["update_id"].is_string(), "{handles}");
+    assert_eq!(desired_size(&customer).await?, Some(4));
+    Ok(())
+}
+
+/// Killed after recording its request token but before the answer to UpdateNodegroupConfig came
+/// (the proxy swallows the request: it never reaches moto), the apply resumes by sending the
+/// request again with the recorded token.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resumed_eks_apply_resends_its_recorded_request_token() -> Result<()> {
+    let (customer, proxy) = eks_customer("eks-token").await?;
+    let config = customer.config_arg()?;
+    proxy.swallow(UPDATE_NODEGROUP_CONFIG);
+    let mut first = customer
+        .command(&["apply", "--config", config, "--nodes", "4", "--auto-approve"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let in_flight = wait::until("UpdateNodegroupConfig in flight", WAIT, || {
+        // Checked here, not in the future: the child cannot be borrowed by it.
+        let exited = first.try_wait();
+        let sent = proxy.count(UPDATE_NODEGROUP_CONFIG);
+        async move {
+            if let Some(status) = exited? {
+                anyhow::bail!("apply ended ({status}) before it sent UpdateNodegroupConfig");
+            }
+            Ok(if sent == 0 {
+                Err("not sent yet".to_string())
+            } else {
+                Ok(())
+            })
+        }
+    })
+    .await;
+    first.kill()?;
+    first.wait()?;
+    in_flight?;
+    let handles = node_pool_handles(&customer)?;
+    let token = handles["request_token"]
+        .as_str()
+        .context("no token recorded")?
+        .to_string();
+    ensure!(handles.get("update_id").is_none(), "{handles}");
+    assert_eq!(
+        desired_size(&customer).await?,
+        Some(3),
+        "the swallowed request changed moto"
+    );
+
+    proxy.pass(UPDATE_NODEGROUP_CONFIG);
+    succeeded(customer.kfscale(&["apply", "--config", config]), "the resumed apply")?;
+    assert_eq!(proxy.tokens(), [Some(token.clone()), Some(token)]);
+    assert_eq!(proxy.forwarded(UPDATE_NODEGROUP_CONFIG), 1, "moto got one update");
+    assert_eq!(desired_size(&customer).await?, Some(4));
+    wait::ready_nodes(
+        &customer.rig.kube_client().await?,
+        &customer.cluster.node_selector(),
+        4,
+        WAIT,
+    )
+    .await?;
+    assert_eq!(customer.state()?["run"]["status"], "succeeded");
+    Ok(())
+}
