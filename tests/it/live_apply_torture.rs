@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster, git_output, step};
+use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG};
 
 const STEPS: [&str; 11] = [
     "node_pool",
@@ -127,14 +128,16 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
     let mut rng = Rng(seed | 1);
     // Partitions grow by 1.25 (12 -> 15), too few to fill three new brokers alone: replicas move.
     // One move per broker at once at 100 MB/s (a partition holds 2 GiB) on a model clock 5x the wall clock: many waves.
+    // EKS requests pass a counting proxy (moto keeps no request log).
+    let proxy = EksProxy::start(&kfscale_rig::RigEnv::from_env()?).await?;
     let customer = customer_cluster(CustomerSpec {
         prefix: "torture",
+        eks_endpoint: Some(proxy.url().to_string()),
         nodes: 6,
         zones: Some(&["us-east-1a"]),
         kafka_speed: 5.0,
         kafka_extra: "reassignment: {max_moves_per_broker: 1, throttle_bytes_per_second: 100000000}",
         profile_extra: "kafka: {partition_factor: 1.25}",
-        ..CustomerSpec::default()
     })
     .await?;
 
@@ -282,7 +285,16 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
     assert!(spread.is_some_and(|(most, least)| most - least <= 1), "{per_broker:?}");
     assert!(admin.list_partition_reassignments().await?.is_empty());
 
-    // No mutation twice.
+    // No mutation twice. The node group resize may be sent again only when the apply died before
+    // recording its update id, and then with the same client request token: EKS treats it as the
+    // same request.
+    let tokens: BTreeSet<Option<String>> = proxy.tokens().into_iter().collect();
+    assert_eq!(tokens.len(), 1, "one request token for every resize: {tokens:?}");
+    assert!(tokens.iter().all(Option::is_some), "{tokens:?}");
+    eprintln!(
+        "UpdateNodegroupConfig sent {} time(s)",
+        proxy.count(UPDATE_NODEGROUP_CONFIG)
+    );
     let counts = customer.kafka.fake.mutation_counts();
     assert_eq!(counts.get("CreatePartitions"), Some(&1), "{counts:?}");
     let reassignment = step(&state, "kafka_reassignment").context("step")?;
