@@ -1,4 +1,4 @@
-//! `kfscale schema snapshot|plan|config`: the JSON Schemas committed under `state/`.
+//! `kfscale schema snapshot|plan|config|state`: the JSON Schemas committed under `state/`.
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -8,6 +8,7 @@ pub enum SchemaKind {
     Snapshot,
     Plan,
     Config,
+    State,
 }
 
 #[derive(Debug, Args)]
@@ -20,6 +21,7 @@ pub fn schema_json(kind: SchemaKind) -> String {
         SchemaKind::Snapshot => schemars::schema_for!(crate::snapshot::Snapshot),
         SchemaKind::Plan => schemars::schema_for!(crate::plan::Plan),
         SchemaKind::Config => schemars::schema_for!(crate::config::Config),
+        SchemaKind::State => schemars::schema_for!(crate::state::State),
     };
     // A schema is plain JSON data; serializing it cannot fail.
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"

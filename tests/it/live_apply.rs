@@ -115,6 +115,15 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
     );
     let state = customer.state()?;
     assert_eq!(state["run"]["status"], "succeeded");
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("state/state.schema.json"),
+    )?)?;
+    let validator = jsonschema::validator_for(&schema)?;
+    let errors: Vec<String> = validator.iter_errors(&state).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "the state file does not follow state/state.schema.json: {errors:?}"
+    );
     assert!(
         state["run"]["steps"]
             .as_array()

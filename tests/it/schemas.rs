@@ -28,7 +28,7 @@ fn assert_valid(schema: &serde_json::Value, instance: &serde_json::Value, what: 
 
 #[test]
 fn committed_schemas_match_the_code() {
-    for kind in ["snapshot", "plan", "config"] {
+    for kind in ["snapshot", "plan", "config", "state"] {
         let generated = kfscale(&["schema", kind]);
         assert!(generated.status.success());
         let committed =
