@@ -87,6 +87,8 @@ fn the_sandbox_config_is_a_valid_kfscale_yaml() {
         .env("KUBECONFIG", "/tmp/rig/kubeconfig")
         .env("KFSCALE_RIG_HELM", "/cache/helm")
         .env("KFSCALE_RIG_CHART", "oci://127.0.0.1:5001/kfuse-helm/kfuse")
+        .env("KFSCALE_RIG_KAFKA_BOOTSTRAP", "127.0.0.1:9101,127.0.0.1:9102")
+        .env("KFSCALE_RIG_PINOT_URL", "http://127.0.0.1:9000")
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -95,4 +97,9 @@ fn the_sandbox_config_is_a_valid_kfscale_yaml() {
     let config = kfscale::config::Config::load(&path).unwrap();
     assert!(config.helm.plain_http);
     assert_eq!(config.profile_base(), Some("kraft"));
+    assert_eq!(
+        config.kafka.map(|k| k.bootstrap),
+        Some(vec!["127.0.0.1:9101".to_string(), "127.0.0.1:9102".to_string()])
+    );
+    assert_eq!(config.pinot.url.as_deref(), Some("http://127.0.0.1:9000"));
 }
