@@ -61,7 +61,8 @@ impl Progress {
 }
 
 /// Sorts the moves into their states and picks the next ones to send. `moves` is in the order to
-/// run them (smallest first); `live` is the replicas now; `reassigning` the partitions in flight.
+/// run them (smallest first); `live` is the replicas now; `reassigning` the partitions in flight,
+/// read before `live` (else a move finishing between the reads looks lost).
 pub fn schedule(
     moves: &[Move],
     live: &BTreeMap<Key, Vec<i32>>,

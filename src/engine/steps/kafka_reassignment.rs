@@ -152,13 +152,16 @@ async fn execute(ctx: &mut StepContext<'_>, moves: &[Move]) -> Result<String, St
     let started = Instant::now();
     let mut waves = 0usize;
     loop {
-        let live = live_topics(ctx).await?;
+        // In-flight first, replicas second: a move that completes between the two reads then
+        // shows at its target. Read the other way round it looks neither in flight nor finished,
+        // and would be sent again.
         let reassigning: BTreeSet<Key> = kafka
             .list_partition_reassignments()
             .await?
             .into_iter()
             .map(|r| (r.topic, r.partition))
             .collect();
+        let live = live_topics(ctx).await?;
         let progress = schedule(moves, &live.assignment, &reassigning, &submitted, limits);
         if progress.is_complete() {
             break;
