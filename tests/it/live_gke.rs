@@ -21,6 +21,8 @@ use kfscale_rig::{RigEnv, git, helm::Helm, wait};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
+use crate::common::customer::run_git;
+
 const PROJECT: &str = "kfscale-test";
 const LOCATION: &str = "us-central1";
 const ZONES: [&str; 3] = ["us-central1-a", "us-central1-b", "us-central1-c"];
@@ -208,12 +210,6 @@ impl Live {
         }
         Ok(())
     }
-}
-
-fn run_git(dir: &Path, args: &[&str]) -> Result<()> {
-    let status = Command::new("git").arg("-C").arg(dir).args(args).status()?;
-    anyhow::ensure!(status.success(), "git {args:?} failed");
-    Ok(())
 }
 
 fn kfscale(rig: &RigEnv, args: &[&str]) -> Output {

@@ -3,7 +3,7 @@
 //! pinot-server pods, reached through `pinot.url`. Also the error paths, and the default port-forward,
 //! which cannot work on the rig (its API server has no kubelet to forward to).
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use anyhow::{Context, Result};
@@ -13,6 +13,8 @@ use kfscale_rig::{RigEnv, cluster, git};
 use serde_json::{Value, json};
 
 use crate::common::pinot::{OFFLINE_SERVERS, REALTIME_SERVERS, TABLES, seed};
+
+use crate::common::customer::run_git;
 
 struct Live {
     rig: RigEnv,
@@ -64,12 +66,6 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
         pinot,
         _kafka: kafka,
     })
-}
-
-fn run_git(dir: &Path, args: &[&str]) -> Result<()> {
-    let status = Command::new("git").arg("-C").arg(dir).args(args).status()?;
-    anyhow::ensure!(status.success(), "git {args:?} failed");
-    Ok(())
 }
 
 fn kfscale(rig: &RigEnv, args: &[&str]) -> Output {

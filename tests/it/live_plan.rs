@@ -1,11 +1,13 @@
 //! `kfscale snapshot` and `kfscale plan` against a live cluster on the rig (Kubernetes, Helm's
 //! release record, EKS through moto, git). The planner is pure: a plan from the snapshot file is
 //! byte-identical to the live plan.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use anyhow::{Context, Result};
 use kfscale_rig::{RigEnv, cluster, git};
+
+use crate::common::customer::run_git;
 
 struct Live {
     rig: RigEnv,
@@ -54,12 +56,6 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
         config,
         customer,
     })
-}
-
-fn run_git(dir: &Path, args: &[&str]) -> Result<()> {
-    let status = Command::new("git").arg("-C").arg(dir).args(args).status()?;
-    anyhow::ensure!(status.success(), "git {args:?} failed");
-    Ok(())
 }
 
 fn kfscale(rig: &RigEnv, args: &[&str]) -> Output {

@@ -26,10 +26,15 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     if targets.is_empty() {
         return Ok(Outcome::Skipped("the plan creates no partitions".into()));
     }
+    // The planned total per topic: one past the highest partition the plan creates.
+    let wanted: BTreeMap<String, usize> = targets
+        .iter()
+        .map(|(topic, placements)| (topic.clone(), placements.keys().max().map_or(0, |l| *l as usize + 1)))
+        .collect();
     let live = live_topics(ctx).await?;
     let mut requests = Vec::new();
     for (topic, placements) in &targets {
-        let total = placements.keys().max().map_or(0, |last| *last as usize + 1);
+        let total = wanted[topic];
         let Some(&now) = live.partitions.get(topic) else {
             return Err(StepError::failed(format!(
                 "topic {topic} does not exist; the chart's topic job creates it: fix: check the job's logs (`kubectl logs job/...topic-creation`), then re-run `kfscale apply`"
@@ -47,10 +52,6 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             assignment: missing,
         });
     }
-    let wanted: BTreeMap<String, usize> = targets
-        .iter()
-        .map(|(topic, placements)| (topic.clone(), placements.keys().max().map_or(0, |l| *l as usize + 1)))
-        .collect();
     if requests.is_empty() {
         let sent: Option<Vec<String>> = ctx.handle("requested");
         if let Some(sent) = sent {
