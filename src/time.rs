@@ -6,15 +6,18 @@ pub fn now_rfc3339() -> String {
     format_rfc3339(SystemTime::now())
 }
 
+/// Milliseconds included: the state's step times are read to measure where an apply's time went.
 pub fn format_rfc3339(time: SystemTime) -> String {
-    let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = since_epoch.as_secs();
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
     let (year, month, day) = civil_from_days(days as i64);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
         rest / 3600,
         rest % 3600 / 60,
-        rest % 60
+        rest % 60,
+        since_epoch.subsec_millis()
     )
 }
 
@@ -80,9 +83,10 @@ mod tests {
         assert_eq!(civil_from_days(20_785), (2026, 11, 28));
         assert_eq!(days_from_civil(2000, 2, 29), 11_016);
         let t = parse_rfc3339("2026-11-28T09:00:00Z").unwrap();
-        assert_eq!(format_rfc3339(t), "2026-11-28T09:00:00Z");
+        assert_eq!(format_rfc3339(t), "2026-11-28T09:00:00.000Z");
         let fine = parse_rfc3339("2026-11-28T09:00:00.250000Z").unwrap();
         assert_eq!(fine.duration_since(t).unwrap(), Duration::from_millis(250));
+        assert_eq!(format_rfc3339(fine), "2026-11-28T09:00:00.250Z");
         assert!(parse_rfc3339("yesterday").is_none());
     }
 }

@@ -18,6 +18,7 @@ use crate::engine::settings::ApplySettings;
 use crate::engine::staleness::stale_reasons;
 use crate::engine::steps::record;
 use crate::engine::systems::{GitTarget, Systems};
+use crate::engine::timing::Timing;
 use crate::plan::{Intent, Plan, plan};
 use crate::planfile::read_plan_file;
 use crate::render::{Style, render_plan};
@@ -62,17 +63,21 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let previous_run = state.as_ref().and_then(|s| s.run.as_ref()).map(|run| run.id.clone());
     refuse_if_locked(&loaded, previous_run.clone())?;
 
-    let state = match state {
+    let planning = std::time::Instant::now();
+    let (state, planning_ms) = match state {
         Some(state) if state.run.as_ref().is_some_and(|run| run.status != RunStatus::Succeeded) => {
             announce_resume(args, &state)?;
-            state
+            (state, None)
         }
         state => match new_run(args, &loaded, state)? {
-            Some(state) => state,
+            Some(state) => (state, Some(planning.elapsed().as_millis() as u64)),
             None => return Ok(ExitCode::SUCCESS),
         },
     };
-    execute(args, &loaded, state, &events, previous_run)
+    if let Some(took_ms) = planning_ms {
+        events.emit("planned", serde_json::json!({ "took_ms": took_ms }));
+    }
+    execute(args, &loaded, state, &events, previous_run, planning_ms)
 }
 
 /// Before planning: another operator's live lease refuses this apply at once, naming the holder.
@@ -231,6 +236,7 @@ fn execute(
     mut state: State,
     events: &Events,
     previous_run: Option<String>,
+    planning_ms: Option<u64>,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -256,8 +262,13 @@ fn execute(
         let end = runner.execute(&mut state).await;
         held.release().await?;
         let code = match end? {
-            ApplyEnd::Succeeded { commit, pushed } => {
+            ApplyEnd::Succeeded { commit, pushed, record_ms } => {
+                let mut timing = state.run.as_ref().map(Timing::of).unwrap_or_default();
+                timing.planning_ms = planning_ms;
+                timing.record_ms = Some(record_ms);
+                events.emit("apply_finished", serde_json::json!({ "timing": timing }));
                 if !args.json {
+                    eprintln!("\n{}", timing.render());
                     let recorded = match (commit, pushed) {
                         (Some(commit), Some(pushed)) => format!(" Recorded in commit {} (pushed to {pushed}).", &commit[..12.min(commit.len())]),
                         (Some(commit), None) => format!(" Recorded in commit {}.", &commit[..12.min(commit.len())]),

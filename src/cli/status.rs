@@ -1,10 +1,13 @@
-//! `kfscale status`: where an apply stands, from the state file (and who holds the lock).
+//! `kfscale status`: where an apply stands, from the state file: each step, the running step's
+//! latest figures with an ETA from the systems' own numbers, and where the time went.
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::loaded_config::LoadedConfig;
+use crate::engine::progress;
+use crate::engine::timing::Timing;
 use crate::state::StepStatus;
 
 #[derive(Debug, Args)]
@@ -24,8 +27,23 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         println!("No apply yet: {} has no state file.", store.dir().display());
         return Ok(ExitCode::SUCCESS);
     };
+    // The running step's latest figures, when they belong to this run and it has not ended.
+    let progress = progress::read(store.dir()).filter(|p| {
+        state
+            .run
+            .as_ref()
+            .is_some_and(|run| run.id == p.run && run.finished_at.is_none())
+    });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&state)?);
+        let mut value = serde_json::to_value(&state)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("progress".into(), serde_json::to_value(&progress)?);
+            object.insert(
+                "timing".into(),
+                serde_json::to_value(state.run.as_ref().map(Timing::of))?,
+            );
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -60,7 +78,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         };
         let handles: Vec<String> = step.handles.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!(
-            "  {mark}  {:<16} {}{}",
+            "  {mark}  {:<18} {}{}",
             step.name,
             step.message.as_deref().unwrap_or(""),
             if handles.is_empty() {
@@ -69,6 +87,13 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
                 format!("  [{}]", handles.join(", "))
             }
         );
+        if let Some(progress) = progress.as_ref().filter(|p| p.step == step.name) {
+            println!("               {}", progress.line());
+        }
+    }
+    let timing = Timing::of(run);
+    if !timing.steps.is_empty() {
+        println!("{}", timing.render());
     }
     Ok(ExitCode::SUCCESS)
 }

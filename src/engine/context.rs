@@ -73,6 +73,11 @@ pub struct StepContext<'a> {
     /// Time spent waiting on the systems (polls and the pauses between them): the rest of a
     /// step's time is kfscale's own.
     pub(super) waited: std::cell::Cell<Duration>,
+    /// Time spent in external programs the step runs (helm): neither a wait on the systems nor
+    /// kfscale's own work.
+    pub(super) external: std::cell::Cell<Duration>,
+    /// Set by `report` with richer figures than a wait's text: the wait then keeps them.
+    pub(super) reported: std::cell::Cell<bool>,
 }
 
 impl StepContext<'_> {
@@ -127,9 +132,31 @@ impl StepContext<'_> {
         self.events.info(self.step, message);
     }
 
+    /// Saves the wait's latest figures for `kfscale status` (progress.json beside the state).
+    pub fn report(&self, progress: super::progress::Progress) {
+        self.write_progress(progress);
+        self.reported.set(true);
+    }
+
+    fn write_progress(&self, progress: super::progress::Progress) {
+        let progress = super::progress::Progress {
+            run: self.run_id.to_string(),
+            ..progress
+        };
+        super::progress::write(self.store.dir(), &progress);
+    }
+
+    /// Every wait leaves at least its text for `kfscale status`, unless the step reported figures.
+    fn note_wait(&self, what: &str, progress: &str, elapsed: Duration) {
+        self.events.waiting(self.step, what, progress, elapsed);
+        if !self.reported.replace(false) {
+            self.write_progress(super::progress::Progress::new(self.step, what, progress));
+        }
+    }
+
     /// Shows a wait that the step drives itself (when it must act between polls).
     pub fn waiting(&self, what: &str, progress: &str, elapsed: Duration) {
-        self.events.waiting(self.step, what, progress, elapsed);
+        self.note_wait(what, progress, elapsed);
     }
 
     /// Sleeps one poll interval; `Interrupted` as soon as cancellation is requested.
@@ -149,6 +176,28 @@ impl StepContext<'_> {
     /// How long this step has waited on the systems so far.
     pub fn waited(&self) -> Duration {
         self.waited.get()
+    }
+
+    /// How long this step has spent in external programs so far.
+    pub fn external(&self) -> Duration {
+        self.external.get()
+    }
+
+    /// Runs an external program's call (`helm upgrade`), counting its time as external.
+    pub fn run_external<T>(&self, call: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let result = call();
+        self.external.set(self.external.get() + started.elapsed());
+        result
+    }
+
+    /// Adds `amount` to a millisecond figure in the step's observations: a resumed step's times
+    /// add up over its attempts.
+    pub fn add_millis(&mut self, key: &str, amount: Duration) {
+        let record = self.record();
+        let before = record.observed.get(key).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let total = before + amount.as_millis() as u64;
+        record.observed.insert(key.to_string(), total.into());
     }
 
     /// Polls `probe` until it returns `Some`, showing `what` and the probe's progress text; fails
@@ -187,7 +236,7 @@ impl StepContext<'_> {
                     elapsed.as_secs()
                 )));
             }
-            self.events.waiting(self.step, what, &progress, elapsed);
+            self.note_wait(what, &progress, elapsed);
             tokio::select! {
                 _ = tokio::time::sleep(self.settings.poll_interval) => {}
                 _ = self.cancel.requested() => return Err(StepError::Interrupted),

@@ -7,6 +7,8 @@ use serde_json::json;
 
 pub struct Events {
     json: bool,
+    /// Every JSON event carries the milliseconds since this, for timelines.
+    started: std::time::Instant,
     spinner: Mutex<Option<indicatif::ProgressBar>>,
 }
 
@@ -14,6 +16,7 @@ impl Events {
     pub fn new(json: bool) -> Events {
         Events {
             json,
+            started: std::time::Instant::now(),
             spinner: Mutex::new(None),
         }
     }
@@ -24,7 +27,11 @@ impl Events {
 
     pub fn emit(&self, event: &str, fields: serde_json::Value) {
         if self.json {
-            let mut object = json!({ "event": event, "time": crate::time::now_rfc3339() });
+            let mut object = json!({
+                "event": event,
+                "time": crate::time::now_rfc3339(),
+                "elapsed_ms": self.started.elapsed().as_millis() as u64,
+            });
             if let (Some(target), Some(extra)) = (object.as_object_mut(), fields.as_object()) {
                 target.extend(extra.clone());
             }

@@ -8,6 +8,7 @@ use super::lock::HeldLock;
 use super::settings::ApplySettings;
 use super::steps::{STEPS, record, run_step};
 use super::systems::Systems;
+use super::timing::{EXTERNAL_MS, TOOK_MS, WAITED_MS};
 use crate::plan::Plan;
 use crate::state::{ApplyRun, RunStatus, STATE_FORMAT_VERSION, State, StateError, StateStore, StepRecord, StepStatus};
 use crate::time::now_rfc3339;
@@ -16,6 +17,8 @@ pub enum ApplyEnd {
     Succeeded {
         commit: Option<String>,
         pushed: Option<String>,
+        /// How long the commit and push took.
+        record_ms: u64,
     },
     Interrupted {
         step: String,
@@ -107,10 +110,17 @@ impl Runner<'_> {
                     state,
                     store: self.store,
                     waited: std::cell::Cell::new(std::time::Duration::ZERO),
+                    external: std::cell::Cell::new(std::time::Duration::ZERO),
+                    reported: std::cell::Cell::new(false),
                 };
+                let began = std::time::Instant::now();
                 let result = run_step(&name, &mut ctx).await;
-                let waited = ctx.waited();
-                ctx.observe("waited_ms", &(waited.as_millis() as u64));
+                // Saved with the step's end (or its stop): `kfscale status` and the apply's
+                // closing summary show where the time went.
+                ctx.add_millis(TOOK_MS, began.elapsed());
+                ctx.add_millis(WAITED_MS, ctx.waited());
+                ctx.add_millis(EXTERNAL_MS, ctx.external());
+                super::progress::clear(self.store.dir());
                 result
             };
             match result {
@@ -200,7 +210,10 @@ impl Runner<'_> {
         let files = vec![self.systems.values_path.clone(), self.store.state_path(), history];
         self.events
             .step_started("record", "commit the values file and the state to git");
-        match record::commit_and_push(self.systems.git.as_ref(), &run, &files) {
+        let began = std::time::Instant::now();
+        let recorded = record::commit_and_push(self.systems.git.as_ref(), &run, &files);
+        let record_ms = began.elapsed().as_millis() as u64;
+        match recorded {
             Ok(recorded) => {
                 let summary = match (&recorded.commit, &recorded.pushed) {
                     (Some(commit), Some(pushed)) => {
@@ -213,6 +226,7 @@ impl Runner<'_> {
                 Ok(ApplyEnd::Succeeded {
                     commit: recorded.commit,
                     pushed: recorded.pushed,
+                    record_ms,
                 })
             }
             Err(err) => {

@@ -56,7 +56,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         plain_http: ctx.systems.helm_plain_http,
     };
     ctx.info(&format!("helm {}", ctx.systems.helm.upgrade_args(&upgrade).join(" ")));
-    ctx.systems.helm.upgrade(&upgrade)?;
+    ctx.run_external(|| ctx.systems.helm.upgrade(&upgrade))?;
     let previous = record.revision;
     let after = ctx
         .wait_for(
@@ -123,7 +123,7 @@ async fn settle_or_roll_back(
         "release {release} was left `{}` at revision {} by this apply's interrupted helm: rolling back to revision {before}",
         record.status, record.revision
     ));
-    ctx.systems.helm.rollback(release, before, ctx.settings.helm_timeout)?;
+    ctx.run_external(|| ctx.systems.helm.rollback(release, before, ctx.settings.helm_timeout))?;
     read(ctx, release).await
 }
 

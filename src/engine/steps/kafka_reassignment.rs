@@ -9,11 +9,13 @@ use std::time::{Duration, Instant};
 
 use kfscale_kafka::{ReassignmentRequest, first_error};
 
+use super::kafka_copy_figures::{copied_bytes, copy_figures};
 use super::kafka_live::{admin, live_topics};
 use super::kafka_moves::{Key, Limits, Move, schedule};
 use super::kafka_throttle::{self, Throttled};
 use crate::balance::{BalanceRequest, Broker, Partition, balance};
 use crate::engine::context::{Outcome, StepContext, StepError};
+use crate::engine::progress::Progress as Report;
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     if ctx.plan.kafka.reassignment.is_none() {
@@ -151,6 +153,8 @@ async fn execute(ctx: &mut StepContext<'_>, moves: &[Move]) -> Result<String, St
     let by_key: BTreeMap<Key, &Move> = moves.iter().map(|m| (m.key(), m)).collect();
     let started = Instant::now();
     let mut waves = 0usize;
+    // Bytes already copied when this attempt began: the observed rate counts only its own.
+    let mut done_at_start: Option<u64> = None;
     loop {
         // In-flight first, replicas second: a move that completes between the two reads then
         // shows at its target. Read the other way round it looks neither in flight nor finished,
@@ -198,6 +202,19 @@ async fn execute(ctx: &mut StepContext<'_>, moves: &[Move]) -> Result<String, St
                 elapsed.as_secs()
             )));
         }
+        let before = *done_at_start.get_or_insert_with(|| copied_bytes(moves, &progress.finished));
+        let figures = copy_figures(
+            moves,
+            &progress.finished,
+            settings.throttle_bytes_per_second,
+            before,
+            elapsed,
+        );
+        ctx.report(
+            Report::new(ctx.step, "partition moves", &text)
+                .counted(figures.done_bytes as f64, figures.total_bytes as f64, "bytes")
+                .eta(figures.eta_seconds, &figures.eta_from),
+        );
         ctx.waiting("partition moves", &text, elapsed);
         ctx.pause().await?;
     }

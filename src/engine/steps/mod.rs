@@ -5,6 +5,7 @@ use super::context::{Outcome, StepContext, StepError};
 mod broker_volumes;
 mod helm_upgrade;
 mod hook_jobs;
+mod kafka_copy_figures;
 mod kafka_health;
 mod kafka_live;
 mod kafka_moves;

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::stall::{StallWatch, shown};
 use crate::engine::context::{StepContext, StepError};
+use crate::engine::progress::Progress as Report;
 use crate::plan::TableRebalance;
 
 /// Pinot's default `heartbeatIntervalInMs` (RebalanceConfig).
@@ -72,6 +73,7 @@ pub async fn follow(
                 }
                 let progress = JobProgress::of(&status.raw);
                 let shown_progress = progress.to_string();
+                ctx.report(figures(ctx.step, &what, &format!("IN_PROGRESS, {shown_progress}"), &status.raw));
                 if let Some(flat) = stall.borrow_mut().note(Some(progress)) {
                     return Err(StepError::failed(stall_message(table, job_id, &shown_progress, flat)));
                 }
@@ -158,6 +160,26 @@ fn stall_message(table: &TableRebalance, job_id: &str, progress: &str, flat: Dur
     )
 }
 
+/// What `kfscale status` shows of a running job: segment replicas added of those to add, and the
+/// controller's own estimate of the time left (`estimatedTimeToCompleteAddsInSeconds`, -1 while it
+/// cannot tell).
+fn figures(step: &str, what: &str, text: &str, raw: &Value) -> Report {
+    let overall = &raw["tableRebalanceProgressStats"]["rebalanceProgressStatsOverall"];
+    let report = Report::new(step, what, text);
+    let report = match (
+        overall["totalSegmentsToBeAdded"].as_f64(),
+        overall["totalRemainingSegmentsToBeAdded"].as_f64(),
+    ) {
+        (Some(total), Some(remaining)) => report.counted(total - remaining, total, "segments"),
+        _ => report,
+    };
+    let estimate = overall["estimatedTimeToCompleteAddsInSeconds"]
+        .as_f64()
+        .filter(|seconds| *seconds >= 0.0)
+        .map(|seconds| seconds.ceil() as u64);
+    report.eta(estimate, "the Pinot controller's estimate")
+}
+
 /// The figures of `tableRebalanceProgressStats` that move while a job makes progress (no times,
 /// which change on every write).
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +248,19 @@ mod tests {
             servers_after: 12,
             why: String::new(),
         }
+    }
+
+    #[test]
+    fn status_figures_come_from_the_controllers_progress_stats() {
+        let raw = json!({"tableRebalanceProgressStats": {"rebalanceProgressStatsOverall": {
+            "totalSegmentsToBeAdded": 40, "totalRemainingSegmentsToBeAdded": 10,
+            "estimatedTimeToCompleteAddsInSeconds": 12.2}}});
+        let report = figures("pinot_rebalance", "job", "IN_PROGRESS", &raw);
+        assert_eq!((report.done, report.total, report.eta_seconds), (Some(30.0), Some(40.0), Some(13)));
+        let unknown = json!({"tableRebalanceProgressStats": {"rebalanceProgressStatsOverall": {
+            "estimatedTimeToCompleteAddsInSeconds": -1.0}}});
+        let report = figures("pinot_rebalance", "job", "IN_PROGRESS", &unknown);
+        assert_eq!((report.done, report.eta_seconds), (None, None));
     }
 
     #[test]
