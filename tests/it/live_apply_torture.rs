@@ -1,8 +1,9 @@
 //! kill -9 torture: one apply 6 -> 9 nodes (single zone) on the rig, killed with SIGKILL again and
 //! again at seeded random points in every step, each time resumed by running `kfscale apply`
 //! again, until it finishes by itself. The end state must be the one an uninterrupted apply
-//! reaches, and the fakes' logs must show that no mutation was sent twice: each partition move
-//! once, the partition growth once.
+//! reaches, and the fakes' logs must show that no mutation was sent twice: the node group resize
+//! with one request token, each partition move once, the partition growth once, one Pinot
+//! rebalance per planned table.
 //!
 //! Kill points: for each step in order, one shortly after it starts and one shortly after its
 //! first progress event (a wait or an info line), each after a seeded random delay; then random
@@ -17,6 +18,7 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster, git_output, step};
 use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG};
+use crate::common::pinot::{self, TABLES, pinot_for};
 
 const STEPS: [&str; 11] = [
     "node_pool",
@@ -32,6 +34,8 @@ const STEPS: [&str; 11] = [
     "record",
 ];
 const MIN_KILLS: usize = 20;
+/// Model seconds per wall second of the Pinot fake.
+const PINOT_SPEED: f64 = 20.0;
 
 /// xorshift64*: small, seeded, the same sequence on every machine.
 struct Rng(u64);
@@ -140,6 +144,8 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
         profile_extra: "kafka: {partition_factor: 1.25}",
     })
     .await?;
+    let pinot = pinot_for(&customer.rig, &pinot::seed(&customer.cluster.id, None)?, PINOT_SPEED).await?;
+    customer.configure(&pinot.config_section(""))?;
 
     // Per step: right after it starts, then at up to five of its progress events (in later
     // attempts while the step still runs).
@@ -306,6 +312,14 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
     assert!(twice.is_empty(), "sent more than once: {twice:?}");
     let observed = &reassignment["observed"];
     assert_eq!(observed["replicas_moved"], observed["lower_bound"], "{observed}");
+    // Pinot: one rebalance POST per planned table, however often the apply died around it.
+    eprintln!("Pinot mutations: {:?}", pinot.fake.mutations());
+    assert_eq!(pinot.mutations("rebalance"), 2, "{:?}", pinot.fake.mutations());
+    assert_eq!(pinot.mutations("cancelRebalance"), 0, "{:?}", pinot.fake.mutations());
+    for table in TABLES {
+        let (_good, not_good, _servers) = pinot.table(table).await?;
+        assert_eq!(not_good, 0, "{table} has segments not GOOD");
+    }
 
     // And nothing left to do.
     let again = customer.kfscale(&[

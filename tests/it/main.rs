@@ -6,6 +6,7 @@ mod balance_props;
 mod cli_bad_input;
 mod common;
 mod live_apply;
+mod live_apply_e2e;
 mod live_apply_concurrency;
 mod live_apply_eks_requests;
 mod live_apply_gke;
