@@ -20,6 +20,9 @@ use kfscale_rig::{RigEnv, helm::Helm, names, wait};
 use kube::api::{Api, DeleteParams, ListParams};
 use serde_json::{Value, json};
 
+use kfscale_fakes::clock::ModelClock;
+
+use crate::common::pinot::{PinotForCluster, TABLES, pinot_for, seed_from_cluster};
 use crate::common::customer::{
     CustomerRepo, customer_repo, git_output, kfscale_command, path, read_state, step, succeeded,
 };
@@ -36,7 +39,8 @@ struct GkeCustomer {
     customer: CustomerRepo,
     config: PathBuf,
     kube: kfscale_kube::Kube,
-    _kafka: crate::common::KafkaForCluster,
+    kafka: crate::common::KafkaForCluster,
+    pinot: PinotForCluster,
     // Last, so it runs after everything else of the test is dropped.
     _restore: RestoreZonalPool,
 }
@@ -73,11 +77,14 @@ async fn gke_customer(prefix: &str) -> Result<GkeCustomer> {
             "5m",
         ])
         .await?;
-    let kafka = crate::common::kafka_for(&rig, &id).await?;
+    // Replicas copy on a running clock (50 model seconds per second), so moves finish.
+    let kafka = crate::common::kafka_for_with_clock(&rig, &id, ModelClock::new(50.0)).await?;
+    let pinot = pinot_for(&rig, &seed_from_cluster(&rig, &id, None).await?, 20.0).await?;
     let config = customer.scratch.join("kfscale.yaml");
     std::fs::write(
         &config,
         kafka.config_section()
+            + &pinot.config_section("")
             + &format!(
                 "cluster:\n  gcp: {{project: {project}, location: {ZONAL_LOCATION}, cluster: {ZONAL_CLUSTER}, pool: {ZONAL_POOL}, endpoint: \"{endpoint}\", access_token_file: \"{token}\"}}\n\
                  kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
@@ -100,7 +107,8 @@ async fn gke_customer(prefix: &str) -> Result<GkeCustomer> {
         customer,
         config,
         kube,
-        _kafka: kafka,
+        kafka,
+        pinot,
         _restore: restore,
     })
 }
@@ -166,6 +174,40 @@ async fn apply_grows_the_gke_pool_by_one_node_and_records_it() -> Result<()> {
     ensure!(
         node_pool["handles"].get("autoscaling_operation").is_none(),
         "4 is within 1..6: the bounds stay: {node_pool}"
+    );
+
+    // Kafka balanced with the fewest moves, each sent once, nothing left in flight or throttled;
+    // Pinot rebalanced once per planned table, every table GOOD.
+    let reassignment = steps.iter().find(|s| s["name"] == "kafka_reassignment").context("kafka")?;
+    let observed = &reassignment["observed"];
+    assert_eq!(observed["replicas_moved"], observed["lower_bound"], "{reassignment}");
+    let sent = live.kafka.reassignments_sent();
+    assert!(sent.values().all(|n| *n == 1), "{sent:?}");
+    assert_eq!(
+        sent.len(),
+        reassignment["handles"]["moves"].as_array().map_or(0, Vec::len),
+        "{reassignment}"
+    );
+    live.kafka.fake.with_cluster(|cluster| {
+        let throttled = cluster
+            .configs
+            .brokers
+            .values()
+            .chain(cluster.configs.topics.values())
+            .flat_map(|configs| configs.keys())
+            .any(|key| key.contains("replication.throttled"));
+        assert!(!throttled, "a replication throttle was left behind");
+    });
+    assert_eq!(live.pinot.mutations("rebalance"), 2, "{:?}", live.pinot.fake.mutations());
+    for table in TABLES {
+        let (_good, not_good, _servers) = live.pinot.table(table).await?;
+        assert_eq!(not_good, 0, "{table} has segments not GOOD");
+    }
+    eprintln!(
+        "GKE 3 -> 4: {} replica(s) moved (lower bound {}), Pinot mutations {:?}",
+        observed["replicas_moved"],
+        observed["lower_bound"],
+        live.pinot.fake.mutations()
     );
 
     // The release and the record on the customer's remote.

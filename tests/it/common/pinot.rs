@@ -25,10 +25,47 @@ pub const PARTITIONS: u32 = 12;
 
 /// The chart's Pinot at 6 nodes in `namespace`, with `timing` (the fake's defaults when None).
 pub fn seed(namespace: &str, timing: Option<Timing>) -> Result<Seed> {
+    let counts = PinotCounts {
+        realtime: REALTIME_SERVERS,
+        offline: OFFLINE_SERVERS,
+        others: 3,
+    };
+    seed_with(namespace, counts, timing)
+}
+
+/// Pod counts of the chart's Pinot StatefulSets.
+#[derive(Debug, Clone, Copy)]
+pub struct PinotCounts {
+    pub realtime: usize,
+    pub offline: usize,
+    /// Controllers, brokers and minions each (a quorum: 3 at any size).
+    pub others: usize,
+}
+
+/// The chart's Pinot as installed in `namespace` (the StatefulSets' replica counts), for a cluster
+/// of another size than 6 nodes.
+pub async fn seed_from_cluster(rig: &RigEnv, namespace: &str, timing: Option<Timing>) -> Result<Seed> {
+    let sets: kube::Api<k8s_openapi::api::apps::v1::StatefulSet> =
+        kube::Api::namespaced(rig.kube_client().await?, namespace);
+    let mut replicas = BTreeMap::new();
+    for set in sets.list(&Default::default()).await? {
+        let name = set.metadata.name.clone().unwrap_or_default();
+        replicas.insert(name, set.spec.and_then(|s| s.replicas).unwrap_or(0) as usize);
+    }
+    let count = |name: &str| replicas.get(name).copied().with_context(|| format!("no StatefulSet {name} in {namespace}"));
+    let counts = PinotCounts {
+        realtime: count("pinot-server-realtime")?,
+        offline: count("pinot-server-offline")?,
+        others: count("pinot-controller")?,
+    };
+    seed_with(namespace, counts, timing)
+}
+
+fn seed_with(namespace: &str, counts: PinotCounts, timing: Option<Timing>) -> Result<Seed> {
     let pods =
         |set: &str, count: usize| -> Vec<Value> { (0..count).map(|i| json!({"pod": format!("{set}-{i}")})).collect() };
-    let mut servers = pods("pinot-server-realtime", REALTIME_SERVERS);
-    servers.extend(pods("pinot-server-offline", OFFLINE_SERVERS));
+    let mut servers = pods("pinot-server-realtime", counts.realtime);
+    servers.extend(pods("pinot-server-offline", counts.offline));
     let tables: Vec<Value> = TABLES
         .iter()
         .map(|name| {
@@ -38,10 +75,10 @@ pub fn seed(namespace: &str, timing: Option<Timing>) -> Result<Seed> {
         .collect();
     let mut seed: Seed = serde_json::from_value(json!({
         "namespace": namespace,
-        "controllers": pods("pinot-controller", 3),
-        "brokers": pods("pinot-broker", 3),
+        "controllers": pods("pinot-controller", counts.others),
+        "brokers": pods("pinot-broker", counts.others),
         "servers": servers,
-        "minions": pods("pinot-minion", 3),
+        "minions": pods("pinot-minion", counts.others),
         "tables": tables,
     }))?;
     if let Some(timing) = timing {
