@@ -78,6 +78,8 @@ pub struct StepContext<'a> {
     pub(super) external: std::cell::Cell<Duration>,
     /// Set by `report` with richer figures than a wait's text: the wait then keeps them.
     pub(super) reported: std::cell::Cell<bool>,
+    /// The share done from the last report with counted figures, drawn as a bar on the wait.
+    pub(super) fraction: std::cell::Cell<Option<f64>>,
 }
 
 impl StepContext<'_> {
@@ -134,6 +136,7 @@ impl StepContext<'_> {
 
     /// Saves the wait's latest figures for `kfscale status` (progress.json beside the state).
     pub fn report(&self, progress: super::progress::Progress) {
+        self.fraction.set(progress.fraction());
         self.write_progress(progress);
         self.reported.set(true);
     }
@@ -148,7 +151,8 @@ impl StepContext<'_> {
 
     /// Every wait leaves at least its text for `kfscale status`, unless the step reported figures.
     fn note_wait(&self, what: &str, progress: &str, elapsed: Duration) {
-        self.events.waiting(self.step, what, progress, elapsed);
+        self.events
+            .waiting(self.step, what, progress, elapsed, self.fraction.get());
         if !self.reported.replace(false) {
             self.write_progress(super::progress::Progress::new(self.step, what, progress));
         }
@@ -195,7 +199,11 @@ impl StepContext<'_> {
     /// add up over its attempts.
     pub fn add_millis(&mut self, key: &str, amount: Duration) {
         let record = self.record();
-        let before = record.observed.get(key).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let before = record
+            .observed
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
         let total = before + amount.as_millis() as u64;
         record.observed.insert(key.to_string(), total.into());
     }

@@ -64,11 +64,12 @@ impl Events {
         }
     }
 
-    /// Shows (or updates) the wait in progress: what, and the latest figure from the system.
-    pub fn waiting(&self, step: &str, what: &str, progress: &str, elapsed: Duration) {
+    /// Shows (or updates) the wait in progress: what, the latest figure from the system, and a
+    /// bar when the step counts its share done (`fraction`, 0..=1).
+    pub fn waiting(&self, step: &str, what: &str, progress: &str, elapsed: Duration, fraction: Option<f64>) {
         self.emit(
             "waiting",
-            json!({ "step": step, "for": what, "progress": progress, "elapsed_s": elapsed.as_secs() }),
+            json!({ "step": step, "for": what, "progress": progress, "elapsed_s": elapsed.as_secs(), "fraction": fraction }),
         );
         if self.json {
             return;
@@ -79,7 +80,11 @@ impl Events {
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        bar.set_message(format!("waiting for {what}: {progress} ({}s)", elapsed.as_secs()));
+        let drawn = fraction.map(|f| format!("{} ", bar_text(f))).unwrap_or_default();
+        bar.set_message(format!(
+            "{drawn}waiting for {what}: {progress} ({}s)",
+            elapsed.as_secs()
+        ));
     }
 
     pub fn clear_wait(&self) {
@@ -95,5 +100,30 @@ impl Events {
             Some(bar) => bar.suspend(print),
             None => print(),
         }
+    }
+}
+
+/// `[########------------] 40%`: a bar of 20 cells.
+fn bar_text(fraction: f64) -> String {
+    const CELLS: usize = 20;
+    let fraction = fraction.clamp(0.0, 1.0);
+    let full = (fraction * CELLS as f64).round() as usize;
+    format!(
+        "[{}{}] {:>3.0}%",
+        "#".repeat(full),
+        "-".repeat(CELLS - full),
+        fraction * 100.0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar_text;
+
+    #[test]
+    fn the_bar_fills_with_the_share_done() {
+        assert_eq!(bar_text(0.4), "[########------------]  40%");
+        assert_eq!(bar_text(1.5), "[####################] 100%");
+        assert_eq!(bar_text(0.0), "[--------------------]   0%");
     }
 }

@@ -63,13 +63,19 @@ impl Progress {
         self
     }
 
+    /// The share done, 0..=1, when the figures count it.
+    pub fn fraction(&self) -> Option<f64> {
+        match (self.done, self.total) {
+            (Some(done), Some(total)) if total > 0.0 => Some((done / total).clamp(0.0, 1.0)),
+            _ => None,
+        }
+    }
+
     /// One line for `kfscale status`: the figures, the share done, and the ETA with its source.
     pub fn line(&self) -> String {
         let mut line = format!("{}: {}", self.waiting_for, self.text);
-        if let (Some(done), Some(total)) = (self.done, self.total)
-            && total > 0.0
-        {
-            line += &format!(" ({:.0}%)", (done / total * 100.0).clamp(0.0, 100.0));
+        if let Some(fraction) = self.fraction() {
+            line += &format!(" ({:.0}%)", fraction * 100.0);
         }
         if let (Some(eta), Some(from)) = (self.eta_seconds, &self.eta_from) {
             line += &format!(", about {} left ({from})", duration_text(eta));

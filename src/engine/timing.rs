@@ -75,7 +75,9 @@ impl Timing {
 
     /// Planning, the steps' own work and the record: the time kfscale itself adds.
     pub fn own_ms(&self) -> u64 {
-        self.planning_ms.unwrap_or(0) + self.steps.iter().map(StepTiming::own_ms).sum::<u64>() + self.record_ms.unwrap_or(0)
+        self.planning_ms.unwrap_or(0)
+            + self.steps.iter().map(StepTiming::own_ms).sum::<u64>()
+            + self.record_ms.unwrap_or(0)
     }
 
     /// The closing summary: the split, then the steps that took a noticeable time.

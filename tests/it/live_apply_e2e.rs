@@ -52,12 +52,16 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
             "step not finished: {record}"
         );
     }
-    for name in ["node_pool", "helm_upgrade", "rollout", "kafka_partitions", "kafka_reassignment", "pinot_rebalance", "validate"] {
-        assert_eq!(
-            step(&state, name).context("step")?["status"],
-            "done",
-            "{name} must act"
-        );
+    for name in [
+        "node_pool",
+        "helm_upgrade",
+        "rollout",
+        "kafka_partitions",
+        "kafka_reassignment",
+        "pinot_rebalance",
+        "validate",
+    ] {
+        assert_eq!(step(&state, name).context("step")?["status"], "done", "{name} must act");
     }
 
     // EKS and Kafka: 9 nodes, 9 brokers evenly loaded, each planned move sent once, no leftovers.
@@ -114,12 +118,18 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
         log.contains(&format!("{} replica(s) moved", observed["replicas_moved"])),
         "{log}"
     );
-    assert!(log.contains("rebalanced kf_metrics_REALTIME, kf_metrics_rollup_REALTIME"), "{log}");
+    assert!(
+        log.contains("rebalanced kf_metrics_REALTIME, kf_metrics_rollup_REALTIME"),
+        "{log}"
+    );
     let values = git_output(&customer.remote, &["show", "main:values.yaml"])?;
     assert!(values.contains("numNodes: 9"), "{values}");
     let files = git_output(&customer.remote, &["ls-tree", "-r", "--name-only", "main"])?;
     assert!(files.contains(".kfscale/state.json"), "{files}");
-    assert!(!files.contains("progress.json"), "progress is not part of the record: {files}");
+    assert!(
+        !files.contains("progress.json"),
+        "progress is not part of the record: {files}"
+    );
 
     // `kfscale status` while the replicas moved: progress counted in bytes, an ETA from the throttle.
     let progress = &status_during_moves["progress"];
@@ -147,10 +157,7 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
         .map(|s| {
             (
                 s["step"].as_str().unwrap_or("?").to_string(),
-                (
-                    s["took_ms"].as_u64().unwrap_or(0),
-                    s["waited_ms"].as_u64().unwrap_or(0),
-                ),
+                (s["took_ms"].as_u64().unwrap_or(0), s["waited_ms"].as_u64().unwrap_or(0)),
             )
         })
         .collect();
@@ -172,7 +179,9 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
         timing_total(&timing),
         wall_ms.saturating_sub(inherent),
         timing["planning_ms"],
-        timing["steps"].as_array().map_or(0, |s| s.iter().filter_map(|s| s["external_ms"].as_u64()).sum::<u64>()),
+        timing["steps"]
+            .as_array()
+            .map_or(0, |s| s.iter().filter_map(|s| s["external_ms"].as_u64()).sum::<u64>()),
         own_ms(&timing),
         timing["record_ms"],
     );
@@ -185,7 +194,14 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
     ensure!(timing_total(&timing) <= wall_ms, "{timing}");
 
     // Nothing left to do.
-    let again = customer.kfscale(&["plan", "--config", customer.config_arg()?, "--nodes", "9", "--detailed-exitcode"]);
+    let again = customer.kfscale(&[
+        "plan",
+        "--config",
+        customer.config_arg()?,
+        "--nodes",
+        "9",
+        "--detailed-exitcode",
+    ]);
     let (stdout, stderr) = text(&again);
     assert_eq!(again.status.code(), Some(0), "{stdout}\n{stderr}");
     Ok(())
@@ -247,7 +263,11 @@ fn kafka_copy_model_ms(customer: &Customer) -> u64 {
             .iter()
             .filter(|e| e.api == "AlterPartitionReassignments" && e.processed)
         {
-            for key in entry.request["partitions"].as_object().into_iter().flat_map(|p| p.keys()) {
+            for key in entry.request["partitions"]
+                .as_object()
+                .into_iter()
+                .flat_map(|p| p.keys())
+            {
                 started.entry(key.clone()).or_insert(entry.model_ms);
             }
         }

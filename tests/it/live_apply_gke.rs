@@ -22,10 +22,10 @@ use serde_json::{Value, json};
 
 use kfscale_fakes::clock::ModelClock;
 
-use crate::common::pinot::{PinotForCluster, TABLES, pinot_for, seed_from_cluster};
 use crate::common::customer::{
     CustomerRepo, customer_repo, git_output, kfscale_command, path, read_state, step, succeeded,
 };
+use crate::common::pinot::{PinotForCluster, TABLES, pinot_for, seed_from_cluster};
 
 /// The rig seed's zonal pool: size and per-zone autoscaling bounds.
 const SEED_SIZE: u32 = 3;
@@ -178,7 +178,10 @@ async fn apply_grows_the_gke_pool_by_one_node_and_records_it() -> Result<()> {
 
     // Kafka balanced with the fewest moves, each sent once, nothing left in flight or throttled;
     // Pinot rebalanced once per planned table, every table GOOD.
-    let reassignment = steps.iter().find(|s| s["name"] == "kafka_reassignment").context("kafka")?;
+    let reassignment = steps
+        .iter()
+        .find(|s| s["name"] == "kafka_reassignment")
+        .context("kafka")?;
     let observed = &reassignment["observed"];
     assert_eq!(observed["replicas_moved"], observed["lower_bound"], "{reassignment}");
     let sent = live.kafka.reassignments_sent();
@@ -198,7 +201,12 @@ async fn apply_grows_the_gke_pool_by_one_node_and_records_it() -> Result<()> {
             .any(|key| key.contains("replication.throttled"));
         assert!(!throttled, "a replication throttle was left behind");
     });
-    assert_eq!(live.pinot.mutations("rebalance"), 2, "{:?}", live.pinot.fake.mutations());
+    assert_eq!(
+        live.pinot.mutations("rebalance"),
+        2,
+        "{:?}",
+        live.pinot.fake.mutations()
+    );
     for table in TABLES {
         let (_good, not_good, _servers) = live.pinot.table(table).await?;
         assert_eq!(not_good, 0, "{table} has segments not GOOD");

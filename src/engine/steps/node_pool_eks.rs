@@ -3,6 +3,7 @@
 //! token, which EKS treats as the same request. Done = the group is ACTIVE at the new size and that
 //! many nodes of the pool are Ready in Kubernetes.
 use crate::engine::context::{Outcome, StepContext, StepError};
+use crate::engine::progress::Progress as Report;
 use crate::engine::systems::NodePoolClient;
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
@@ -37,27 +38,24 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     }
     let (kube, want) = (&ctx.systems.kube, target.total);
     let label = "eks.amazonaws.com/nodegroup";
+    let what = format!("{want} Ready nodes of {nodegroup}");
+    let (this, what) = (&*ctx, what.as_str());
     let ready = ctx
-        .wait_for(
-            &format!("{want} Ready nodes of {nodegroup}"),
-            ctx.settings.node_pool_timeout,
-            || async move {
-                let group = eks.describe(cluster, nodegroup).await?;
-                let nodes = kube.nodes().await?;
-                let ready = nodes
-                    .iter()
-                    .filter(|n| n.labels.get(label) == Some(nodegroup) && n.ready && !n.unschedulable)
-                    .count() as u32;
-                let done = group.status == "ACTIVE" && group.desired_size as u32 == want && ready >= want;
-                Ok((
-                    done.then_some(ready),
-                    format!(
-                        "group {} desired {}, {ready}/{want} nodes Ready",
-                        group.status, group.desired_size
-                    ),
-                ))
-            },
-        )
+        .wait_for(what, ctx.settings.node_pool_timeout, || async move {
+            let group = eks.describe(cluster, nodegroup).await?;
+            let nodes = kube.nodes().await?;
+            let ready = nodes
+                .iter()
+                .filter(|n| n.labels.get(label) == Some(nodegroup) && n.ready && !n.unschedulable)
+                .count() as u32;
+            let done = group.status == "ACTIVE" && group.desired_size as u32 == want && ready >= want;
+            let text = format!(
+                "group {} desired {}, {ready}/{want} nodes Ready",
+                group.status, group.desired_size
+            );
+            this.report(Report::new(this.step, what, &text).counted(f64::from(ready), f64::from(want), "nodes"));
+            Ok((done.then_some(ready), text))
+        })
         .await?;
     ctx.observe("ready_nodes", &ready);
     let summary = format!("{nodegroup} has {ready} Ready nodes");

@@ -11,6 +11,7 @@ use std::future::Future;
 use kfscale_gke::{Autoscaling, Gke, GkeError, NodePool, Operation, PoolRef};
 
 use crate::engine::context::{Outcome, StepContext, StepError};
+use crate::engine::progress::Progress as Report;
 use crate::engine::systems::NodePoolClient;
 
 /// The handles this step records: the operation names of its two calls.
@@ -35,9 +36,11 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     acted |= resize(ctx, gke, pool, per_zone).await?;
 
     let (kube, (label, name)) = (&ctx.systems.kube, ctx.systems.node_pool.node_label());
+    let what = format!("{total} Ready nodes of GKE pool {name}");
+    let (this, what) = (&*ctx, what.as_str());
     let ready = ctx
         .wait_for(
-            &format!("{total} Ready nodes of GKE pool {name}"),
+            what,
             ctx.settings.node_pool_timeout,
             || async move {
                 let found = read_pool(gke, pool).await?;
@@ -56,10 +59,9 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
                     )));
                 }
                 let sized = at_size(&found, per_zone);
-                Ok((
-                    (sized && ready >= total).then_some(ready),
-                    format!("zones {}, {ready}/{total} nodes Ready", zone_sizes(&found)),
-                ))
+                let text = format!("zones {}, {ready}/{total} nodes Ready", zone_sizes(&found));
+                this.report(Report::new(this.step, what, &text).counted(f64::from(ready), f64::from(total), "nodes"));
+                Ok(((sized && ready >= total).then_some(ready), text))
             },
         )
         .await?;

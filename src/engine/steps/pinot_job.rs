@@ -256,7 +256,10 @@ mod tests {
             "totalSegmentsToBeAdded": 40, "totalRemainingSegmentsToBeAdded": 10,
             "estimatedTimeToCompleteAddsInSeconds": 12.2}}});
         let report = figures("pinot_rebalance", "job", "IN_PROGRESS", &raw);
-        assert_eq!((report.done, report.total, report.eta_seconds), (Some(30.0), Some(40.0), Some(13)));
+        assert_eq!(
+            (report.done, report.total, report.eta_seconds),
+            (Some(30.0), Some(40.0), Some(13))
+        );
         let unknown = json!({"tableRebalanceProgressStats": {"rebalanceProgressStatsOverall": {
             "estimatedTimeToCompleteAddsInSeconds": -1.0}}});
         let report = figures("pinot_rebalance", "job", "IN_PROGRESS", &unknown);

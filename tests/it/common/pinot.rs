@@ -52,7 +52,12 @@ pub async fn seed_from_cluster(rig: &RigEnv, namespace: &str, timing: Option<Tim
         let name = set.metadata.name.clone().unwrap_or_default();
         replicas.insert(name, set.spec.and_then(|s| s.replicas).unwrap_or(0) as usize);
     }
-    let count = |name: &str| replicas.get(name).copied().with_context(|| format!("no StatefulSet {name} in {namespace}"));
+    let count = |name: &str| {
+        replicas
+            .get(name)
+            .copied()
+            .with_context(|| format!("no StatefulSet {name} in {namespace}"))
+    };
     let counts = PinotCounts {
         realtime: count("pinot-server-realtime")?,
         offline: count("pinot-server-offline")?,
