@@ -10,6 +10,9 @@ fn main() -> ExitCode {
             // clap exits 2 on usage errors, but 2 means "changes present" for plan: errors are 1.
             let code = if err.use_stderr() { 1 } else { 0 };
             let _ = err.print();
+            if err.use_stderr() {
+                eprintln!("fix: correct the arguments; `kfscale help <COMMAND>` lists each command's arguments");
+            }
             return ExitCode::from(code);
         }
     };

@@ -15,7 +15,7 @@ use crate::engine::events::Events;
 use crate::engine::lock::{self, LockRequest, operator_identity};
 use crate::engine::runner::{ApplyEnd, Runner, start_run};
 use crate::engine::settings::ApplySettings;
-use crate::engine::staleness::stale_reasons;
+use crate::engine::staleness::{stale_reasons, state_reasons};
 use crate::engine::steps::record;
 use crate::engine::systems::{GitTarget, Systems};
 use crate::engine::timing::Timing;
@@ -60,6 +60,13 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     if let Some(code) = finish_pending_record(&loaded, state.as_ref())? {
         return Ok(code);
     }
+    let unfinished = state
+        .as_ref()
+        .and_then(|s| s.run.as_ref())
+        .is_some_and(|run| run.status != RunStatus::Succeeded);
+    if let Some(file) = args.plan_file.as_deref().filter(|_| !unfinished) {
+        refuse_offline(file, state.as_ref())?;
+    }
     let previous_run = state.as_ref().and_then(|s| s.run.as_ref()).map(|run| run.id.clone());
     refuse_if_locked(&loaded, previous_run.clone())?;
 
@@ -78,6 +85,21 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         events.emit("planned", serde_json::json!({ "took_ms": took_ms }));
     }
     execute(args, &loaded, state, &events, previous_run, planning_ms)
+}
+
+/// A damaged plan file, or one made against another state, is refused before anything is
+/// contacted (an unfinished apply's own plan is checked when it resumes).
+fn refuse_offline(file: &std::path::Path, state: Option<&State>) -> anyhow::Result<()> {
+    let plan = read_plan_file(file)?;
+    let reasons = state_reasons(&plan, state);
+    if !reasons.is_empty() {
+        bail!(
+            "the saved plan {} does not fit this state: {}; nothing was changed. fix: make a new plan with `kfscale plan -out FILE` using this kfscale.yaml",
+            file.display(),
+            reasons.join("; ")
+        );
+    }
+    Ok(())
 }
 
 /// Before planning: another operator's live lease refuses this apply at once, naming the holder.

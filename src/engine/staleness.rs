@@ -14,6 +14,14 @@ pub fn stale_reasons(plan: &Plan, now: &Fingerprints, state: Option<&State>) -> 
             None => reasons.push(format!("{system} could not be observed now")),
         }
     }
+    reasons.extend(state_reasons(plan, state));
+    reasons
+}
+
+/// Why the plan does not fit the state it would be applied to: checked before anything is
+/// observed, so a plan from another cluster is refused without touching the network.
+pub fn state_reasons(plan: &Plan, state: Option<&State>) -> Vec<String> {
+    let mut reasons = Vec::new();
     let current = state.map(|state| StateRef {
         lineage: state.lineage.clone(),
         serial: state.serial,

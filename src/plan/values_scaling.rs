@@ -126,7 +126,28 @@ pub fn scale_values_text(
         }
         .into());
     }
+    if text.trim().is_empty() {
+        return Err(PlanError::Impossible {
+            message: format!("{file} is empty: there are no values to scale"),
+            fix: "give the customer's values file (the one `helm upgrade -f` uses)".into(),
+        });
+    }
     let document = Document::parse(file, text)?;
+    // The file's own node count must be the one the scale-out starts from, else every ratio is off.
+    if let Some(path) = &profile.num_nodes_path
+        && let Some((current, scalar)) = super::values_reader::read_count(&document, path)?
+        && current != u64::from(from)
+    {
+        return Err(PlanError::Impossible {
+            message: format!(
+                "{file}:{}: `{path}` is {current}, but --from-nodes says {from}",
+                scalar.line
+            ),
+            fix: format!(
+                "give --from-nodes {current} (the file's node count), or the values file of the cluster that has {from} nodes"
+            ),
+        });
+    }
     let (plan, new_text) = scale_values(&document, text, profile, from, to, &LiveFacts::default())?;
     Ok((
         ValuesPlan {

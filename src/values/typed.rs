@@ -21,10 +21,17 @@ pub fn from_json_value<T: DeserializeOwned>(
     serde_path_to_error::deserialize(value).map_err(|err| {
         let key = err.path().to_string();
         let line = document.and_then(|document| line_of(document, &key));
+        let inner = err.inner().to_string();
         let message = if key == "." {
-            err.inner().to_string()
+            inner
+        } else if inner.contains("expected map with a single key") {
+            // serde's words for an enum given two variants at once.
+            format!(
+                "key `{key}` must hold exactly one of its alternatives{}, not several",
+                if key == "cluster" { " (`aws` or `gcp`)" } else { "" }
+            )
         } else {
-            format!("key `{key}`: {}", err.inner())
+            format!("key `{key}`: {inner}")
         };
         ValuesError::new(
             file,

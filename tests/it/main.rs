@@ -1,4 +1,5 @@
 //! All integration tests of the package in one binary: one link instead of one per file.
+mod bad_input_corpus;
 mod balance_check;
 mod balance_cli;
 mod balance_examples;
