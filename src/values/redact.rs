@@ -32,8 +32,20 @@ pub fn is_sensitive_path(path: &ValuePath) -> bool {
         .any(|segment| matches!(segment, Segment::Key(key) if is_sensitive_key(key)))
 }
 
+/// PEM blocks (keys, certificates), and URLs carrying a password (`scheme://user:pass@host`) under
+/// any key name.
 pub fn is_sensitive_value(value: &str) -> bool {
-    value.contains("-----BEGIN")
+    value.contains("-----BEGIN") || has_url_password(value)
+}
+
+fn has_url_password(value: &str) -> bool {
+    value.match_indices("://").any(|(at, _)| {
+        let rest = &value[at + 3..];
+        let authority = rest.split(['/', '?', '#', ' ', '\n']).next().unwrap_or("");
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    })
 }
 
 /// The file's text with every secret scalar replaced by `(sensitive)`; only for display.
@@ -78,5 +90,20 @@ fn blank_json(value: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(blank_json),
         serde_json::Value::Null => {}
         other => *other = serde_json::Value::String(SENSITIVE.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_with_a_password_are_secret_under_any_key() {
+        assert!(is_sensitive_value("postgres://kfuse:pw@db:5432/kfuse"));
+        assert!(is_sensitive_value("see https://u:p@host/x and more"));
+        assert!(!is_sensitive_value("https://user@host/x"));
+        assert!(!is_sensitive_value("https://host:8443/a@b"));
+        assert!(!is_sensitive_value("plain text"));
+        assert!(is_sensitive_value("-----BEGIN PRIVATE KEY-----\nabc\n"));
     }
 }
