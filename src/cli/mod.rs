@@ -13,6 +13,7 @@ mod profile_choice;
 pub mod redact;
 pub mod scale_values;
 pub mod schema;
+pub mod show;
 pub mod snapshot;
 pub mod status;
 pub mod validate;
@@ -33,6 +34,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Execute a plan step by step (resumable, locked, recorded in git).
     Apply(apply::ApplyArgs),
+    /// Show a saved plan for review: text, JSON, or Markdown for a pull request or a ticket.
+    Show(show::ShowArgs),
     /// Show where an apply stands.
     Status(status::StatusArgs),
     /// Remove the cluster lock of an apply whose holder is gone (needs the lock id).
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
         Command::Apply(args) => apply::run(&args),
+        Command::Show(args) => show::run(&args),
         Command::Status(args) => status::run(&args),
         Command::ForceUnlock(args) => force_unlock::run(&args),
         Command::ScaleValues(args) => scale_values::run(&args),

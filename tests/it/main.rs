@@ -19,5 +19,6 @@ mod live_validate;
 mod plan_examples;
 mod plan_prechecks;
 mod schemas;
+mod show_examples;
 mod values_edit;
 mod values_scaling;
