@@ -17,6 +17,7 @@ pub mod show;
 pub mod snapshot;
 pub mod status;
 pub mod validate;
+pub mod verify;
 
 #[derive(Debug, Parser)]
 #[command(name = "kfscale", version, about = "Plan and apply a Kloudfuse cluster scale-out")]
@@ -48,6 +49,8 @@ pub enum Command {
     Redact(redact::RedactArgs),
     /// Check kfscale.yaml and print what kfscale would connect to (nothing is contacted).
     Validate(validate::ValidateArgs),
+    /// Run the validation checklist against the live cluster: each check GREEN, YELLOW or RED.
+    Verify(verify::VerifyArgs),
     /// Print a JSON Schema of kfscale's files.
     #[command(hide = true)]
     Schema(schema::SchemaArgs),
@@ -68,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema(args) => schema::run(&args),
         Command::Redact(args) => redact::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::KafkaBalance(args) => kafka_balance::run(&args),
     }
 }
