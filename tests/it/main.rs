@@ -16,6 +16,7 @@ mod live_kafka;
 mod live_pinot;
 mod live_plan;
 mod live_validate;
+mod live_verify;
 mod plan_examples;
 mod plan_prechecks;
 mod schemas;

@@ -73,7 +73,13 @@ fn the_markdown_report_is_well_formed_for_a_pull_request() {
         }
     }
     // The values diff is one fenced block whose lines are all diff lines.
-    let diff = markdown.split("```diff\n").nth(1).expect("a fenced diff").split("\n```").next().unwrap();
+    let diff = markdown
+        .split("```diff\n")
+        .nth(1)
+        .expect("a fenced diff")
+        .split("\n```")
+        .next()
+        .unwrap();
     assert!(diff.starts_with("--- values/kraft-values.yaml\n+++ values/kraft-values.yaml (planned)\n"));
     for line in diff.lines() {
         assert!(
@@ -131,7 +137,10 @@ fn a_damaged_plan_is_refused_naming_the_fix() {
     let output = kfscale(&["show", edited.to_str().unwrap(), "--format", "markdown"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("checksum mismatch") && stderr.contains("kfscale plan -out FILE"), "{stderr}");
+    assert!(
+        stderr.contains("checksum mismatch") && stderr.contains("kfscale plan -out FILE"),
+        "{stderr}"
+    );
     let missing = kfscale(&["show", "no-such-plan.json"]);
     assert_eq!(missing.status.code(), Some(1));
     let bad_format = kfscale(&["show", PLAN, "--format", "html"]);

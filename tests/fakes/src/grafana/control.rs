@@ -33,7 +33,13 @@ struct SetRule {
 async fn set(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
     let body: SetRule = match serde_json::from_slice(&body) {
         Ok(body) => body,
-        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": format!("bad rule change: {e}")}))).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": format!("bad rule change: {e}")})),
+            )
+                .into_response();
+        }
     };
     let result = shared.lock().set(&body.rule, body.state, body.error);
     match result {

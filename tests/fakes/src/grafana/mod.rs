@@ -18,8 +18,8 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use model::{GroupSeed, InstanceState, RuleSeed, Seed};
 use model::Rules;
+pub use model::{GroupSeed, InstanceState, RuleSeed, Seed};
 
 /// What the server shares between requests.
 pub(crate) struct Shared {

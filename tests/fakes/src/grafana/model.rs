@@ -90,16 +90,32 @@ impl Seed {
                     name: "kfuse-control-plane".into(),
                     interval_seconds: 60,
                     rules: vec![
-                        rule("Pinot segments in error", "sum(pinot_controller_segmentsInErrorState)", "critical"),
-                        rule("Kafka consumer lag high", "max(kafka_consumergroup_lag) > 100000", "critical"),
-                        rule("Ingester not ready", "kube_deployment_status_replicas_unavailable{deployment=\"ingester\"} > 0", "warning"),
+                        rule(
+                            "Pinot segments in error",
+                            "sum(pinot_controller_segmentsInErrorState)",
+                            "critical",
+                        ),
+                        rule(
+                            "Kafka consumer lag high",
+                            "max(kafka_consumergroup_lag) > 100000",
+                            "critical",
+                        ),
+                        rule(
+                            "Ingester not ready",
+                            "kube_deployment_status_replicas_unavailable{deployment=\"ingester\"} > 0",
+                            "warning",
+                        ),
                     ],
                 },
                 GroupSeed {
                     folder: "Customer".into(),
                     name: "slo".into(),
                     interval_seconds: 60,
-                    rules: vec![rule("Checkout latency p99", "histogram_quantile(0.99, checkout_latency) > 2", "warning")],
+                    rules: vec![rule(
+                        "Checkout latency p99",
+                        "histogram_quantile(0.99, checkout_latency) > 2",
+                        "warning",
+                    )],
                 },
             ],
         }
@@ -153,7 +169,9 @@ impl Rules {
         }
         rule.instance = state;
         rule.error = match state {
-            InstanceState::Error => Some(error.unwrap_or_else(|| "failed to execute query A: the data source did not answer".into())),
+            InstanceState::Error => {
+                Some(error.unwrap_or_else(|| "failed to execute query A: the data source did not answer".into()))
+            }
             _ => None,
         };
         Ok(())

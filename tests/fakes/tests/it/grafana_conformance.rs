@@ -36,7 +36,12 @@ fn check(shapes: &Value, shape: &str, value: &Value, at: &str, errors: &mut Vec<
             errors.push(format!("{at}: `{key}` is not a field of {shape}"));
         }
     }
-    for always in shapes[shape]["always"].as_array().unwrap().iter().filter_map(Value::as_str) {
+    for always in shapes[shape]["always"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+    {
         if !object.contains_key(always) {
             errors.push(format!("{at}: {shape} always has `{always}`"));
         }
@@ -56,10 +61,14 @@ async fn listing(fake: &GrafanaFake) -> Value {
 async fn the_rules_listing_has_grafanas_fields_and_values() {
     let fake = GrafanaFake::start(&Seed::example(), 0, None).await.unwrap();
     // One rule in each state the listing distinguishes.
-    fake.set_rule("Pinot segments in error", InstanceState::Alerting, None).unwrap();
-    fake.set_rule("Kafka consumer lag high", InstanceState::Error, Some("query A failed")).unwrap();
-    fake.set_rule("Ingester not ready", InstanceState::NoData, None).unwrap();
-    fake.set_rule("Checkout latency p99", InstanceState::Pending, None).unwrap();
+    fake.set_rule("Pinot segments in error", InstanceState::Alerting, None)
+        .unwrap();
+    fake.set_rule("Kafka consumer lag high", InstanceState::Error, Some("query A failed"))
+        .unwrap();
+    fake.set_rule("Ingester not ready", InstanceState::NoData, None)
+        .unwrap();
+    fake.set_rule("Checkout latency p99", InstanceState::Pending, None)
+        .unwrap();
     let body = listing(&fake).await;
     let shapes = shapes();
     let mut errors = Vec::new();
@@ -71,8 +80,14 @@ async fn the_rules_listing_has_grafanas_fields_and_values() {
         for (r, rule) in group["rules"].as_array().unwrap().iter().enumerate() {
             let at = format!("groups[{g}].rules[{r}]");
             check(&shapes, "AlertingRule", rule, &at, &mut errors);
-            assert!(["inactive", "pending", "firing"].contains(&rule["state"].as_str().unwrap()), "{at}");
-            assert!(["ok", "error", "nodata"].contains(&rule["health"].as_str().unwrap()), "{at}");
+            assert!(
+                ["inactive", "pending", "firing"].contains(&rule["state"].as_str().unwrap()),
+                "{at}"
+            );
+            assert!(
+                ["ok", "error", "nodata"].contains(&rule["health"].as_str().unwrap()),
+                "{at}"
+            );
             assert_eq!(rule["type"], "alerting");
             for (a, alert) in rule["alerts"].as_array().unwrap().iter().enumerate() {
                 check(&shapes, "Alert", alert, &format!("{at}.alerts[{a}]"), &mut errors);
@@ -95,11 +110,19 @@ async fn the_rules_listing_has_grafanas_fields_and_values() {
     assert_eq!(find("Pinot segments in error").1, "firing");
     assert_eq!(
         find("Kafka consumer lag high"),
-        ("Kafka consumer lag high".into(), "inactive".into(), "error".into(), Some("query A failed".into()))
+        (
+            "Kafka consumer lag high".into(),
+            "inactive".into(),
+            "error".into(),
+            Some("query A failed".into())
+        )
     );
     assert_eq!(find("Ingester not ready").2, "nodata");
     assert_eq!(find("Checkout latency p99").1, "pending");
-    assert_eq!(body["data"]["groups"][0]["file"], "Kloudfuse", "file is the folder's title");
+    assert_eq!(
+        body["data"]["groups"][0]["file"], "Kloudfuse",
+        "file is the folder's title"
+    );
 
     fake.reset();
     let quiet = listing(&fake).await;
@@ -116,7 +139,9 @@ async fn the_rules_listing_has_grafanas_fields_and_values() {
 
 #[tokio::test]
 async fn a_token_is_demanded_when_set_and_control_changes_rules() {
-    let fake = GrafanaFake::start(&Seed::example(), 0, Some("glsa_test".into())).await.unwrap();
+    let fake = GrafanaFake::start(&Seed::example(), 0, Some("glsa_test".into()))
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
     let url = format!("{}{RULES}", fake.api_url());
     let refused = client.get(&url).send().await.unwrap();
