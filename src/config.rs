@@ -446,12 +446,16 @@ mod tests {
         );
         let err = typed::from_yaml_str::<Config>("k.yaml", "validate:\n  max_lag: 5\n").unwrap_err();
         assert!(err.to_string().contains("max_lag"), "{err}");
-        assert_eq!((config.validate.lag_window_seconds, config.validate.lag_samples), (5.0, 3));
+        assert_eq!(
+            (config.validate.lag_window_seconds, config.validate.lag_samples),
+            (5.0, 3)
+        );
     }
 
     #[test]
     fn the_grafana_section_needs_a_url() {
-        let config = typed::from_yaml_str::<Config>("k.yaml", "grafana: {url: \"http://g:3000\", token_file: t}\n").unwrap();
+        let config =
+            typed::from_yaml_str::<Config>("k.yaml", "grafana: {url: \"http://g:3000\", token_file: t}\n").unwrap();
         let grafana = config.grafana.unwrap();
         assert_eq!((grafana.url.as_str(), grafana.timeout_seconds), ("http://g:3000", 10));
         let err = typed::from_yaml_str::<Config>("k.yaml", "grafana: {token_file: t}\n").unwrap_err();

@@ -224,7 +224,10 @@ async fn record_alerting_before(state: &mut State, systems: &Systems) -> anyhow:
     let (Some(grafana), Some(run)) = (&systems.grafana, state.run.as_mut()) else {
         return Ok(());
     };
-    let untouched = run.steps.iter().all(|step| step.status == crate::state::StepStatus::Pending);
+    let untouched = run
+        .steps
+        .iter()
+        .all(|step| step.status == crate::state::StepStatus::Pending);
     if run.alerting_before.is_some() || !untouched {
         return Ok(());
     }

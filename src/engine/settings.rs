@@ -77,7 +77,9 @@ impl ApplySettings {
         let window = config.validate.lag_window_seconds;
         self.lag_window = match Duration::try_from_secs_f64(window) {
             Ok(window) => window,
-            Err(_) => bail!("{origin}: validate.lag_window_seconds is {window}; fix: give 0 or a positive number of seconds"),
+            Err(_) => {
+                bail!("{origin}: validate.lag_window_seconds is {window}; fix: give 0 or a positive number of seconds")
+            }
         };
         self.lag_samples = config.validate.lag_samples;
         // The rig's tests shorten the window as they shorten polling.

@@ -265,17 +265,18 @@ fn reassignment(result: &BalanceResult, brokers_before: &[i32], out: &mut String
         result.before.values().map(|l| l.replicas).sum(),
         result.after.values().map(|l| l.replicas).sum(),
     );
-    let _ = writeln!(
-        out,
-        "| **total** | {replicas_before} | {replicas_after} | | | | |\n"
-    );
+    let _ = writeln!(out, "| **total** | {replicas_before} | {replicas_after} | | | | |\n");
 }
 
 fn pinot(plan: &Plan, out: &mut String) {
     let pinot = &plan.pinot;
     out.push_str("### Pinot\n\n");
     for server in &pinot.servers {
-        let _ = writeln!(out, "- `{}`: {} -> {} servers", server.workload, server.before, server.after);
+        let _ = writeln!(
+            out,
+            "- `{}`: {} -> {} servers",
+            server.workload, server.before, server.after
+        );
     }
     if !pinot.observed {
         out.push_str("- Pinot was not observed: nothing is rebalanced and apply does not check its segments\n");
@@ -323,11 +324,7 @@ fn fingerprints(plan: &Plan, out: &mut String) {
         let _ = writeln!(out, "| {system} | `{hash}` |");
     }
     if let Some(state) = &plan.state {
-        let _ = writeln!(
-            out,
-            "| state | lineage `{}`, serial {} |",
-            state.lineage, state.serial
-        );
+        let _ = writeln!(out, "| state | lineage `{}`, serial {} |", state.lineage, state.serial);
     }
     out.push('\n');
 }

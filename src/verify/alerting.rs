@@ -29,7 +29,12 @@ fn rule_id(group: &RuleGroup, rule: &str) -> String {
 pub fn baseline(groups: &[RuleGroup], observed_at: String) -> AlertBaseline {
     let firing = groups
         .iter()
-        .flat_map(|g| g.rules.iter().filter(|r| r.is_firing()).map(move |r| rule_id(g, &r.name)))
+        .flat_map(|g| {
+            g.rules
+                .iter()
+                .filter(|r| r.is_firing())
+                .map(move |r| rule_id(g, &r.name))
+        })
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -62,9 +67,9 @@ pub fn check(groups: &[RuleGroup], before: Option<&AlertBaseline>) -> Check {
                     .filter(|a| a.state.starts_with("Alerting") || a.state.eq_ignore_ascii_case("firing"))
                     .count();
                 match before {
-                    Some(b) if b.firing.contains(&id) => {
-                        yellow.push(format!("{id}: firing ({instances} instance(s)), and already before the apply"))
-                    }
+                    Some(b) if b.firing.contains(&id) => yellow.push(format!(
+                        "{id}: firing ({instances} instance(s)), and already before the apply"
+                    )),
                     Some(_) => red.push(format!(
                         "{id}: firing ({instances} instance(s)), not firing before the apply"
                     )),
@@ -114,7 +119,11 @@ mod tests {
             labels: Default::default(),
             alerts: vec![Alert {
                 labels: Default::default(),
-                state: if state == "firing" { "Alerting".into() } else { "Normal".into() },
+                state: if state == "firing" {
+                    "Alerting".into()
+                } else {
+                    "Normal".into()
+                },
                 active_at: None,
                 value: String::new(),
             }],
@@ -131,7 +140,10 @@ mod tests {
 
     #[test]
     fn a_rule_firing_since_the_apply_is_red_one_firing_before_is_not() {
-        let before = baseline(&groups(vec![rule("old", "firing", "ok"), rule("new", "inactive", "ok")]), "t0".into());
+        let before = baseline(
+            &groups(vec![rule("old", "firing", "ok"), rule("new", "inactive", "ok")]),
+            "t0".into(),
+        );
         assert_eq!(before.firing, ["Kloudfuse / g / old"]);
         let now = groups(vec![rule("old", "firing", "ok"), rule("new", "firing", "ok")]);
         let check = check(&now, Some(&before));
@@ -146,6 +158,9 @@ mod tests {
         assert_eq!(super::check(&now[..], None).status, Status::Yellow, "no baseline");
         let erroring = super::check(&groups(vec![rule("e", "inactive", "error")]), Some(&before));
         assert_eq!(erroring.evidence, ["Kloudfuse / g / e: health error: query failed"]);
-        assert_eq!(super::check(&groups(vec![rule("q", "inactive", "ok")]), Some(&before)).status, Status::Green);
+        assert_eq!(
+            super::check(&groups(vec![rule("q", "inactive", "ok")]), Some(&before)).status,
+            Status::Green
+        );
     }
 }

@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn deployed_at_the_planned_version_is_green() {
-        assert_eq!(check("kfuse", Some(&record("deployed", "3.4.0")), Some("3.4.0")).status, Status::Green);
+        assert_eq!(
+            check("kfuse", Some(&record("deployed", "3.4.0")), Some("3.4.0")).status,
+            Status::Green
+        );
         let moved = check("kfuse", Some(&record("deployed", "3.4.1")), Some("3.4.0"));
         assert_eq!(moved.status, Status::Red);
         assert_eq!(moved.summary, "chart 3.4.1 runs, the last apply planned 3.4.0");

@@ -71,7 +71,12 @@ fn offsets(groups: &[ConsumerGroupOffsets]) -> BTreeMap<Key, (i64, i64)> {
             g.partitions
                 .iter()
                 .filter(|p| p.committed_offset >= 0 && p.end_offset >= 0)
-                .map(move |p| ((g.group.clone(), p.topic.clone(), p.partition), (p.end_offset, p.committed_offset)))
+                .map(move |p| {
+                    (
+                        (g.group.clone(), p.topic.clone(), p.partition),
+                        (p.end_offset, p.committed_offset),
+                    )
+                })
         })
         .collect()
 }
@@ -261,32 +266,57 @@ mod tests {
     fn trends_name_partitions_that_do_not_consume() {
         // p0 consumes as fast as it grows; p1 stands still while its log grows; p2 catches up;
         // p3 is idle with lag left and nothing new.
-        let before = [group("g", &[(0, 1000, 800), (1, 1000, 800), (2, 9000, 0), (3, 500, 400)])];
-        let after = [group("g", &[(0, 1500, 1300), (1, 1500, 800), (2, 9100, 5000), (3, 500, 400)])];
+        let before = [group(
+            "g",
+            &[(0, 1000, 800), (1, 1000, 800), (2, 9000, 0), (3, 500, 400)],
+        )];
+        let after = [group(
+            "g",
+            &[(0, 1500, 1300), (1, 1500, 800), (2, 9100, 5000), (3, 500, 400)],
+        )];
         let partitions = trends(&[before.to_vec(), after.to_vec()]);
         let by = |p: i32| partitions.iter().find(|l| l.partition == p).unwrap().clone();
         assert_eq!((by(0).trend, by(0).not_consuming), (Trend::Flat, false));
-        assert_eq!((by(1).trend, by(1).not_consuming, by(1).producing), (Trend::Rising, true, true));
+        assert_eq!(
+            (by(1).trend, by(1).not_consuming, by(1).producing),
+            (Trend::Rising, true, true)
+        );
         assert_eq!(by(2).trend, Trend::Falling);
-        assert_eq!((by(3).trend, by(3).not_consuming, by(3).producing), (Trend::Flat, true, false));
+        assert_eq!(
+            (by(3).trend, by(3).not_consuming, by(3).producing),
+            (Trend::Flat, true, false)
+        );
 
         let check = check(&[before.to_vec(), after.to_vec()], 1000, 3000);
         assert_eq!(check.status, Status::Red, "{check:#?}");
-        assert_eq!(check.evidence[1], "group g t-1: lag 200 -> 700 (rising), not consuming while its log grows");
+        assert_eq!(
+            check.evidence[1],
+            "group g t-1: lag 200 -> 700 (rising), not consuming while its log grows"
+        );
         assert_eq!(check.evidence[2], "group g t-2: lag 9000 -> 4100 (falling)");
-        assert_eq!(check.evidence[3], "group g t-3: lag 100 -> 100 (flat), not consuming (no new data either)");
+        assert_eq!(
+            check.evidence[3],
+            "group g t-3: lag 100 -> 100 (flat), not consuming (no new data either)"
+        );
     }
 
     #[test]
     fn above_the_limit_but_falling_is_yellow_and_steady_consumers_are_green() {
         let before = [group("g", &[(0, 9000, 0)])];
         let after = [group("g", &[(0, 9100, 5000)])];
-        assert_eq!(check(&[before.to_vec(), after.to_vec()], 1000, 3000).status, Status::Yellow);
+        assert_eq!(
+            check(&[before.to_vec(), after.to_vec()], 1000, 3000).status,
+            Status::Yellow
+        );
         let steady = [group("g", &[(0, 2000, 1900)])];
         let later = [group("g", &[(0, 2500, 2400)])];
         let green = check(&[steady.to_vec(), later.to_vec()], 1000, 3000);
         assert_eq!(green.status, Status::Green, "{green:#?}");
         assert!(green.evidence[0].contains("1 partitions of 1 groups over 3.0 s (2 samples): highest lag 100"));
-        assert_eq!(check(&[steady.to_vec()], 50, 0).status, Status::Red, "one sample: above the limit is red");
+        assert_eq!(
+            check(&[steady.to_vec()], 50, 0).status,
+            Status::Red,
+            "one sample: above the limit is red"
+        );
     }
 }

@@ -79,7 +79,10 @@ mod tests {
             )]),
             topics: BTreeMap::from([(
                 "t".to_string(),
-                BTreeMap::from([("follower.replication.throttled.replicas".to_string(), "0:101".to_string())]),
+                BTreeMap::from([(
+                    "follower.replication.throttled.replicas".to_string(),
+                    "0:101".to_string(),
+                )]),
             )]),
         };
         let check = check_throttles(&throttles);

@@ -107,7 +107,10 @@ pub async fn run(inputs: &Inputs<'_>) -> Report {
         requests.insert("kafka".into(), admin.request_total() - kafka_before);
     }
     if let Reach::Ready(pinot) = inputs.pinot {
-        requests.insert("pinot".into(), pinot.request_counts().values().sum::<u64>() - pinot_before);
+        requests.insert(
+            "pinot".into(),
+            pinot.request_counts().values().sum::<u64>() - pinot_before,
+        );
     }
     if let Reach::Ready(grafana) = inputs.grafana {
         requests.insert("grafana".into(), grafana.request_count() - grafana_before);
@@ -130,7 +133,9 @@ async fn kube_checks(inputs: &Inputs<'_>) -> (Vec<Check>, Check) {
         Ok(record) => helm_release::check(inputs.release, record.as_ref(), inputs.expected_chart_version),
         Err(err) => unreadable("helm-release", "the release record", &err),
     };
-    let pool = inputs.pool.map_or_else(|| "the cluster".to_string(), |(_, pool)| format!("pool {pool}"));
+    let pool = inputs
+        .pool
+        .map_or_else(|| "the cluster".to_string(), |(_, pool)| format!("pool {pool}"));
     let checks = match (workloads, nodes) {
         (Ok(workloads), Ok(nodes)) => {
             let nodes = pool_nodes(&nodes, inputs.pool);

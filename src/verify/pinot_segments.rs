@@ -65,9 +65,8 @@ pub async fn check(pinot: &Pinot) -> Result<Check, PinotError> {
         .fix("run `kfscale verify` again in a few minutes; if the counts stay the same, check the pinot-server pods (Ready, disk, logs)"));
     }
     if tables.is_empty() {
-        return Ok(Check::yellow("pinot-segments", "the controller has no tables").fix(
-            "check pinot.url in kfscale.yaml: it must be this cluster's controller",
-        ));
+        return Ok(Check::yellow("pinot-segments", "the controller has no tables")
+            .fix("check pinot.url in kfscale.yaml: it must be this cluster's controller"));
     }
     Ok(Check::green(
         "pinot-segments",

@@ -66,9 +66,8 @@ pub fn pool_nodes(nodes: &[NodeInfo], pool: Option<(&str, &str)>) -> Vec<String>
 pub fn check_workloads(workloads: &[WorkloadInfo], planned: &BTreeMap<String, u64>) -> Check {
     let pending = not_ready(workloads, planned);
     if workloads.is_empty() {
-        return Check::red("workloads", "no workloads in the release namespace").fix(
-            "check kubernetes.namespace in kfscale.yaml: it must be the namespace the release runs in",
-        );
+        return Check::red("workloads", "no workloads in the release namespace")
+            .fix("check kubernetes.namespace in kfscale.yaml: it must be the namespace the release runs in");
     }
     if pending.is_empty() {
         let pods: u32 = workloads.iter().map(|w| w.ready_replicas).sum();
@@ -141,8 +140,14 @@ mod tests {
         assert_eq!(not_ready(&workloads, &planned), ["broker 2/2 (planned 3)", "redis 0/1"]);
         let check = check_workloads(&workloads, &planned);
         assert_eq!(check.status, super::super::Status::Red);
-        assert_eq!(check.evidence, ["not Ready: broker 2/2 (planned 3)", "not Ready: redis 0/1"]);
-        assert_eq!(check_workloads(&workloads[2..], &BTreeMap::new()).status, super::super::Status::Green);
+        assert_eq!(
+            check.evidence,
+            ["not Ready: broker 2/2 (planned 3)", "not Ready: redis 0/1"]
+        );
+        assert_eq!(
+            check_workloads(&workloads[2..], &BTreeMap::new()).status,
+            super::super::Status::Green
+        );
     }
 
     #[test]

@@ -165,7 +165,10 @@ mod tests {
     fn the_token_never_shows_in_debug_output() {
         let grafana = Grafana::new("http://g:3000/sub", Some("glsa_secret".into()), Duration::from_secs(1)).unwrap();
         let shown = format!("{grafana:?}");
-        assert!(!shown.contains("glsa_secret") && shown.contains("(sensitive)"), "{shown}");
+        assert!(
+            !shown.contains("glsa_secret") && shown.contains("(sensitive)"),
+            "{shown}"
+        );
         assert_eq!(grafana.base_url(), "http://g:3000/sub/");
     }
 

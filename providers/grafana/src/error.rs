@@ -3,12 +3,22 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum GrafanaError {
-    #[error("Grafana URL {url:?} is invalid: {message}; fix: set grafana.url in kfscale.yaml to Grafana's base URL, e.g. http://kfuse-grafana.kfuse:80")]
+    #[error(
+        "Grafana URL {url:?} is invalid: {message}; fix: set grafana.url in kfscale.yaml to Grafana's base URL, e.g. http://kfuse-grafana.kfuse:80"
+    )]
     BadUrl { url: String, message: String },
     /// No HTTP exchange happened (connection refused, reset, DNS).
-    #[error("Grafana {call} at {base}: cannot reach Grafana: {message}; fix: check grafana.url in kfscale.yaml and that Grafana (the kfuse-grafana pod) runs and is reachable from here")]
-    Unreachable { call: String, base: String, message: String },
-    #[error("Grafana {call} at {base}: no answer within {seconds} s; fix: check that Grafana is up (the kfuse-grafana pod), or raise grafana.timeout_seconds in kfscale.yaml")]
+    #[error(
+        "Grafana {call} at {base}: cannot reach Grafana: {message}; fix: check grafana.url in kfscale.yaml and that Grafana (the kfuse-grafana pod) runs and is reachable from here"
+    )]
+    Unreachable {
+        call: String,
+        base: String,
+        message: String,
+    },
+    #[error(
+        "Grafana {call} at {base}: no answer within {seconds} s; fix: check that Grafana is up (the kfuse-grafana pod), or raise grafana.timeout_seconds in kfscale.yaml"
+    )]
     Timeout { call: String, base: String, seconds: u64 },
     #[error("Grafana {call}: HTTP {status}: {message}; fix: {fix}")]
     Http {
@@ -18,8 +28,14 @@ pub enum GrafanaError {
         fix: String,
     },
     /// A 200 answer that is not the rules listing, or a listing that says `"status": "error"`.
-    #[error("Grafana {call} at {base}: unexpected answer: {message}; fix: check that grafana.url is Grafana's base URL (not a datasource or a proxy) and that Grafana alerting (unified alerting) is on")]
-    Decode { call: String, base: String, message: String },
+    #[error(
+        "Grafana {call} at {base}: unexpected answer: {message}; fix: check that grafana.url is Grafana's base URL (not a datasource or a proxy) and that Grafana alerting (unified alerting) is on"
+    )]
+    Decode {
+        call: String,
+        base: String,
+        message: String,
+    },
 }
 
 pub(crate) fn fix_for_status(status: u16) -> String {

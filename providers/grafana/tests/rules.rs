@@ -15,11 +15,18 @@ async fn rules_come_with_state_health_and_alerts() -> anyhow::Result<()> {
     let grafana = Grafana::new(&fake.api_url(), Some("glsa_x".into()), LIMIT)?;
     let groups = grafana.rule_groups().await?;
     assert_eq!(
-        groups.iter().map(|g| (g.file.as_str(), g.name.as_str())).collect::<Vec<_>>(),
+        groups
+            .iter()
+            .map(|g| (g.file.as_str(), g.name.as_str()))
+            .collect::<Vec<_>>(),
         [("Kloudfuse", "kfuse-control-plane"), ("Customer", "slo")]
     );
     let rules: Vec<_> = groups.iter().flat_map(|g| &g.rules).collect();
-    let firing: Vec<&str> = rules.iter().filter(|r| r.is_firing()).map(|r| r.name.as_str()).collect();
+    let firing: Vec<&str> = rules
+        .iter()
+        .filter(|r| r.is_firing())
+        .map(|r| r.name.as_str())
+        .collect();
     assert_eq!(firing, ["Pinot segments in error"]);
     let errored = rules.iter().find(|r| r.health == "error").unwrap();
     assert_eq!(
@@ -47,7 +54,11 @@ async fn a_missing_token_names_the_key_and_never_shows_the_token() -> anyhow::Re
 #[tokio::test]
 async fn an_unreachable_grafana_says_where_it_looked() {
     // A port nothing listens on: bind one, then free it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let err = Grafana::new(&format!("http://127.0.0.1:{port}"), None, LIMIT)
         .unwrap()
         .rule_groups()

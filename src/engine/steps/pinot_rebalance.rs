@@ -22,9 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use super::pinot_job::{self, JobEnd};
 use super::pinot_segments::wait_all_good;
-use crate::verify::shown_counts;
 use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::plan::TableRebalance;
+use crate::verify::shown_counts;
 
 /// Controller failovers survived per table in one run before giving up.
 const MAX_REISSUES: usize = 3;
