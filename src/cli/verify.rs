@@ -84,6 +84,8 @@ async fn checklist(
     state: Option<&State>,
 ) -> anyhow::Result<verify::Report> {
     let config = context.config;
+    // The config's own mistakes (a missing token file) first, before anything is contacted.
+    let grafana = crate::observe::grafana::connect(context)?;
     let k8s = &config.kubernetes;
     let kubeconfig = k8s.kubeconfig.as_ref().map(|path| context.resolve(path));
     let kube = kfscale_kube::Kube::connect(kubeconfig.as_deref(), k8s.context.as_deref(), &k8s.namespace)
@@ -96,7 +98,6 @@ async fn checklist(
     };
     let kafka = connect_kafka(context, profile, &kube).await;
     let pinot = connect_pinot(context).await;
-    let grafana = crate::observe::grafana::connect(context)?;
     // The last apply: the chart version it pinned and the rules that fired before it.
     let run = state.and_then(|s| s.run.as_ref());
     let inputs = verify::Inputs {
