@@ -34,9 +34,12 @@ pub struct Config {
     /// How to reach the Pinot controller, and when a rebalance counts as stalled.
     #[serde(default)]
     pub pinot: PinotConfig,
-    /// What `apply` checks before it records the change.
+    /// What `apply` checks before it records the change, and `kfscale verify` checks at any time.
     #[serde(default)]
     pub validate: ValidateConfig,
+    /// The install's Grafana (kfuse-grafana), whose alert rules are part of the validation checklist.
+    #[serde(default)]
+    pub grafana: Option<GrafanaConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -238,6 +241,13 @@ pub struct ValidateConfig {
     /// How long consumers get to fall back under `max_consumer_lag` (fractions allowed).
     #[serde(default = "default_lag_timeout_minutes")]
     pub lag_timeout_minutes: f64,
+    /// The window over which the checklist samples consumer lag for its trend (falling, flat,
+    /// rising) and to find partitions that do not consume; 0: one sample, no trend.
+    #[serde(default = "default_lag_window_seconds")]
+    pub lag_window_seconds: f64,
+    /// Samples taken over that window (at least 2 with a window).
+    #[serde(default = "default_lag_samples")]
+    pub lag_samples: u32,
 }
 
 impl Default for ValidateConfig {
@@ -245,8 +255,38 @@ impl Default for ValidateConfig {
         ValidateConfig {
             max_consumer_lag: default_max_consumer_lag(),
             lag_timeout_minutes: default_lag_timeout_minutes(),
+            lag_window_seconds: default_lag_window_seconds(),
+            lag_samples: default_lag_samples(),
         }
     }
+}
+
+/// Grafana's Prometheus-compatible rules API (`/api/prometheus/grafana/api/v1/rules`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaConfig {
+    /// Grafana's base URL, e.g. `http://kfuse-grafana.kfuse:80` (from inside the cluster's network,
+    /// or a `kubectl port-forward svc/kfuse-grafana` you run).
+    pub url: String,
+    /// A file holding a service account token (Viewer is enough), relative to this config file;
+    /// absent: anonymous access. The token is never printed, logged or stored.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Limit of each request.
+    #[serde(default = "default_grafana_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_lag_window_seconds() -> f64 {
+    5.0
+}
+
+fn default_lag_samples() -> u32 {
+    3
+}
+
+fn default_grafana_timeout() -> u64 {
+    10
 }
 
 fn default_stall_minutes() -> f64 {
@@ -406,6 +446,20 @@ mod tests {
         );
         let err = typed::from_yaml_str::<Config>("k.yaml", "validate:\n  max_lag: 5\n").unwrap_err();
         assert!(err.to_string().contains("max_lag"), "{err}");
+        assert_eq!(
+            (config.validate.lag_window_seconds, config.validate.lag_samples),
+            (5.0, 3)
+        );
+    }
+
+    #[test]
+    fn the_grafana_section_needs_a_url() {
+        let config =
+            typed::from_yaml_str::<Config>("k.yaml", "grafana: {url: \"http://g:3000\", token_file: t}\n").unwrap();
+        let grafana = config.grafana.unwrap();
+        assert_eq!((grafana.url.as_str(), grafana.timeout_seconds), ("http://g:3000", 10));
+        let err = typed::from_yaml_str::<Config>("k.yaml", "grafana: {token_file: t}\n").unwrap_err();
+        assert!(err.to_string().contains("url"), "{err}");
     }
 
     #[test]

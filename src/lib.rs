@@ -14,3 +14,4 @@ pub mod snapshot;
 pub mod state;
 pub mod time;
 pub mod values;
+pub mod verify;

@@ -244,6 +244,27 @@ fn new_run(args: &ApplyArgs, loaded: &LoadedConfig, state: Option<State>) -> any
     Ok(Some(start_run(state, &plan, &digest(&plan), &id, &operator_identity())))
 }
 
+/// Before the first step: the Grafana rules firing now, so the checklist can tell an alert the
+/// change caused from one that fired already. A Grafana configured but not answering stops the apply
+/// here, before anything changed.
+async fn record_alerting_before(state: &mut State, systems: &Systems) -> anyhow::Result<()> {
+    let (Some(grafana), Some(run)) = (&systems.grafana, state.run.as_mut()) else {
+        return Ok(());
+    };
+    let untouched = run
+        .steps
+        .iter()
+        .all(|step| step.status == crate::state::StepStatus::Pending);
+    if run.alerting_before.is_some() || !untouched {
+        return Ok(());
+    }
+    let groups = grafana.rule_groups().await.context(
+        "reading the Grafana alert rules before the apply (nothing was changed); fix: make grafana.url reachable, or remove the grafana: section to apply without the alerting check",
+    )?;
+    run.alerting_before = Some(crate::verify::baseline(&groups, crate::time::now_rfc3339()));
+    Ok(())
+}
+
 fn approved() -> anyhow::Result<bool> {
     print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
     std::io::stdout().flush()?;
@@ -280,6 +301,10 @@ fn execute(
             reclaim: previous_run.into_iter().collect(),
         };
         let held = lock::acquire(&systems.kube, store.dir(), request).await?;
+        if let Err(err) = record_alerting_before(&mut state, &systems).await {
+            held.release().await?;
+            return Err(err);
+        }
         let runner = Runner { store: &store, systems: &systems, settings: &settings, events, cancel: &cancel, lock: &held };
         let end = runner.execute(&mut state).await;
         held.release().await?;

@@ -13,9 +13,11 @@ mod profile_choice;
 pub mod redact;
 pub mod scale_values;
 pub mod schema;
+pub mod show;
 pub mod snapshot;
 pub mod status;
 pub mod validate;
+pub mod verify;
 
 #[derive(Debug, Parser)]
 #[command(name = "kfscale", version, about = "Plan and apply a Kloudfuse cluster scale-out")]
@@ -33,6 +35,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Execute a plan step by step (resumable, locked, recorded in git).
     Apply(apply::ApplyArgs),
+    /// Show a saved plan for review: text, JSON, or Markdown for a pull request or a ticket.
+    Show(show::ShowArgs),
     /// Show where an apply stands.
     Status(status::StatusArgs),
     /// Remove the cluster lock of an apply whose holder is gone (needs the lock id).
@@ -45,6 +49,8 @@ pub enum Command {
     Redact(redact::RedactArgs),
     /// Check kfscale.yaml and print what kfscale would connect to (nothing is contacted).
     Validate(validate::ValidateArgs),
+    /// Run the validation checklist against the live cluster: each check GREEN, YELLOW or RED.
+    Verify(verify::VerifyArgs),
     /// Print a JSON Schema of kfscale's files.
     #[command(hide = true)]
     Schema(schema::SchemaArgs),
@@ -57,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
         Command::Apply(args) => apply::run(&args),
+        Command::Show(args) => show::run(&args),
         Command::Status(args) => status::run(&args),
         Command::ForceUnlock(args) => force_unlock::run(&args),
         Command::ScaleValues(args) => scale_values::run(&args),
@@ -64,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema(args) => schema::run(&args),
         Command::Redact(args) => redact::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::KafkaBalance(args) => kafka_balance::run(&args),
     }
 }

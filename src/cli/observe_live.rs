@@ -31,7 +31,7 @@ pub fn observe_live(
 }
 
 /// The profile may be detected from the values file (`global.kafka.deployLegacy`).
-fn values_text_for_profile(context: &ConfigContext<'_>) -> anyhow::Result<String> {
+pub(super) fn values_text_for_profile(context: &ConfigContext<'_>) -> anyhow::Result<String> {
     match &context.config.values {
         Some(values) => super::redact::read_values_text(&context.resolve(&values.file)),
         None => Ok(String::new()),

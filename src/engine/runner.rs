@@ -49,6 +49,7 @@ pub fn start_run(state: Option<State>, plan: &Plan, plan_checksum: &str, id: &st
         finished_at: None,
         status: RunStatus::Running,
         steps: STEPS.iter().map(|(name, _)| StepRecord::pending(name)).collect(),
+        alerting_before: None,
     });
     state
 }

@@ -23,6 +23,9 @@ pub struct ApplySettings {
     pub max_consumer_lag: u64,
     /// `validate.lag_timeout_minutes`.
     pub consumer_lag_timeout: Duration,
+    /// `validate.lag_window_seconds` and `validate.lag_samples`: the checklist's lag trend.
+    pub lag_window: Duration,
+    pub lag_samples: u32,
 }
 
 impl Default for ApplySettings {
@@ -37,6 +40,8 @@ impl Default for ApplySettings {
             pinot_timeout: Duration::from_secs(24 * 60 * 60),
             max_consumer_lag: 100_000,
             consumer_lag_timeout: Duration::from_secs(30 * 60),
+            lag_window: Duration::from_secs(5),
+            lag_samples: 3,
         }
     }
 }
@@ -69,6 +74,21 @@ impl ApplySettings {
             origin,
         )?;
         self.max_consumer_lag = config.validate.max_consumer_lag;
+        let window = config.validate.lag_window_seconds;
+        self.lag_window = match Duration::try_from_secs_f64(window) {
+            Ok(window) => window,
+            Err(_) => {
+                bail!("{origin}: validate.lag_window_seconds is {window}; fix: give 0 or a positive number of seconds")
+            }
+        };
+        self.lag_samples = config.validate.lag_samples;
+        // The rig's tests shorten the window as they shorten polling.
+        if let Some(ms) = std::env::var("KFSCALE_LAG_WINDOW_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            self.lag_window = Duration::from_millis(ms);
+        }
         Ok(self)
     }
 }

@@ -45,6 +45,8 @@ pub struct Systems {
     pub reassignment: crate::config::ReassignmentConfig,
     /// Connected when the plan observed Pinot (tables to rebalance, segments to validate).
     pub pinot: Option<kfscale_pinot::Pinot>,
+    /// With a `grafana:` section: its alert rules before the apply and in validate.
+    pub grafana: Option<kfscale_grafana::Grafana>,
 }
 
 pub struct GitTarget {
@@ -155,6 +157,7 @@ impl Systems {
             kafka,
             reassignment: config.kafka.clone().unwrap_or_default().reassignment,
             pinot,
+            grafana: crate::observe::grafana::connect(context)?,
         })
     }
 }

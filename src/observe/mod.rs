@@ -9,6 +9,7 @@ use crate::profile::Profile;
 use crate::snapshot::{SNAPSHOT_FORMAT_VERSION, Snapshot};
 
 pub(crate) mod gke;
+pub(crate) mod grafana;
 pub(crate) mod kafka;
 mod kubernetes;
 mod node_pool;

@@ -42,6 +42,10 @@ pub struct ApplyRun {
     pub finished_at: Option<String>,
     pub status: RunStatus,
     pub steps: Vec<StepRecord>,
+    /// The Grafana alert rules firing before the first step (with a `grafana:` section): `verify`
+    /// and the validate step call a rule firing now that was not firing then RED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerting_before: Option<crate::verify::AlertBaseline>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -281,3 +281,30 @@ fn validate_prints_what_kfscale_would_use_and_names_bad_keys() {
         "{stderr}"
     );
 }
+
+#[test]
+fn verify_names_a_bad_grafana_section_before_contacting_anything() {
+    let ws = Workspace::new();
+    ws.fails(
+        &["verify"],
+        &["`kfscale verify` needs a kfscale.yaml", "fix: pass --config FILE"],
+    );
+    let config = ws.write(
+        "kfscale.yaml",
+        "kubernetes: {kubeconfig: no-such-kubeconfig}\ngrafana: {url: \"http://127.0.0.1:9\", token_file: missing-token}\n",
+    );
+    ws.fails(
+        &["verify", "--config", &config],
+        &[
+            "kfscale.yaml: grafana.token_file",
+            "missing-token",
+            "fix: write the Grafana service account token",
+        ],
+    );
+    let config = ws.write("kfscale.yaml", "grafana: {url: \"ftp://g\"}\n");
+    ws.fails(&["verify", "--config", &config], &["grafana.url", "is invalid"]);
+    let config = ws.write("kfscale.yaml", "grafana: {token_file: t}\n");
+    ws.fails(&["verify", "--config", &config], &["url"]);
+    let config = ws.write("kfscale.yaml", "validate: {lag_window_seconds: -1}\n");
+    ws.fails(&["verify", "--config", &config], &["validate.lag_window_seconds is -1"]);
+}

@@ -89,6 +89,7 @@ fn the_sandbox_config_is_a_valid_kfscale_yaml() {
         .env("KFSCALE_RIG_CHART", "oci://127.0.0.1:5001/kfuse-helm/kfuse")
         .env("KFSCALE_RIG_KAFKA_BOOTSTRAP", "127.0.0.1:9101,127.0.0.1:9102")
         .env("KFSCALE_RIG_PINOT_URL", "http://127.0.0.1:9000")
+        .env("KFSCALE_RIG_GRAFANA_URL", "http://127.0.0.1:3000")
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -102,4 +103,5 @@ fn the_sandbox_config_is_a_valid_kfscale_yaml() {
         Some(vec!["127.0.0.1:9101".to_string(), "127.0.0.1:9102".to_string()])
     );
     assert_eq!(config.pinot.url.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(config.grafana.map(|g| g.url), Some("http://127.0.0.1:3000".to_string()));
 }

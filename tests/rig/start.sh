@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Starts the rig: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, moto (EKS), an OCI
 # registry holding the test chart's versions, a seeded bare git remote, the GKE fake, the kfscale-rig
-# daemon (node provisioner + pod runner) and the Kafka and Pinot fakes, all on free 127.0.0.1 ports.
+# daemon (node provisioner + pod runner) and the Kafka, Pinot and Grafana fakes, all on free 127.0.0.1 ports.
 # Writes RUN_DIR/rig.env and prints its path.
 # Usage: tests/rig/start.sh [RUN_DIR]     (stop with tests/rig/stop.sh RUN_DIR)
 #
 # Each file in services.d/ starts one service, in name order; a later fake (Kafka, Pinot, GKE) adds a
 # file there, spawns with rig_spawn and publishes its URL with rig_env. Files before 60-daemon.sh are
 # visible to the daemon's env file; the install (tests/rig/install.sh) must have run.
-# KFSCALE_RIG_BIN names a built kfscale-rig binary, KFSCALE_FAKE_{GKE,KAFKA,PINOT}_BIN built fakes;
+# KFSCALE_RIG_BIN names a built kfscale-rig binary, KFSCALE_FAKE_{GKE,KAFKA,PINOT,GRAFANA}_BIN built fakes;
 # without them the script builds them with cargo (tests/rig/cargo.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

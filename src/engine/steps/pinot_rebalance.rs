@@ -21,9 +21,10 @@ use kfscale_pinot::{Pinot, TableJob, TableType, raw_table_name};
 use serde::{Deserialize, Serialize};
 
 use super::pinot_job::{self, JobEnd};
-use super::pinot_segments::{shown_counts, wait_all_good};
+use super::pinot_segments::wait_all_good;
 use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::plan::TableRebalance;
+use crate::verify::shown_counts;
 
 /// Controller failovers survived per table in one run before giving up.
 const MAX_REISSUES: usize = 3;

@@ -8,6 +8,7 @@ use kfscale_pinot::{Pinot, PinotError, SegmentStatusCounts, TableType, raw_table
 
 use super::stall::{StallWatch, shown};
 use crate::engine::context::{StepContext, StepError};
+use crate::verify::{all_good, shown_counts};
 
 /// Waits until every segment of `tables` (names with type, `kf_metrics_REALTIME`) is GOOD; returns
 /// each table's counts.
@@ -74,23 +75,6 @@ pub async fn wait_all_good(
         Ok((None, progress))
     })
     .await
-}
-
-pub fn all_good(counts: &SegmentStatusCounts) -> bool {
-    counts.bad == 0 && counts.updating == 0 && counts.other == 0
-}
-
-/// `18/24 GOOD, 6 UPDATING, 0 BAD`.
-pub fn shown_counts(counts: &SegmentStatusCounts) -> String {
-    let total = counts.good + counts.bad + counts.updating + counts.other;
-    let mut text = format!(
-        "{}/{total} GOOD, {} UPDATING, {} BAD",
-        counts.good, counts.updating, counts.bad
-    );
-    if counts.other > 0 {
-        text.push_str(&format!(", {} in a status kfscale does not know", counts.other));
-    }
-    text
 }
 
 fn stall_message(

@@ -228,7 +228,9 @@ pub fn kfscale_command(rig: &RigEnv, args: &[&str]) -> Command {
         .args(args)
         .envs(rig.vars())
         .env("NO_COLOR", "1")
-        .env("KFSCALE_POLL_INTERVAL_MS", "200");
+        .env("KFSCALE_POLL_INTERVAL_MS", "200")
+        // The validation checklist samples consumer lag over a short window here.
+        .env("KFSCALE_LAG_WINDOW_MS", "600");
     command
 }
 

@@ -4,6 +4,7 @@ mod gke_binary;
 mod gke_conformance;
 mod gke_gcloud;
 mod gke_rust_client;
+mod grafana_conformance;
 mod kafka_binary;
 mod kafka_common;
 mod kafka_configs;

@@ -1,5 +1,5 @@
-//! The rig's Pinot and GKE fakes (services.d/55-fake-gke.sh, 71-fake-pinot.sh): both answer after
-//! start.sh with their seeds; the daemon mirrors every GKE pool into Ready Nodes (pool label, zones of
+//! The rig's Pinot, GKE and Grafana fakes (services.d/55-fake-gke.sh, 71-fake-pinot.sh,
+//! 72-fake-grafana.sh): each answers after start.sh with its seed; the daemon mirrors every GKE pool into Ready Nodes (pool label, zones of
 //! the pool, machine type capacity), and a resize by the real gcloud brings N Ready nodes per zone.
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -118,6 +118,28 @@ async fn rig_pinot_serves_the_chart_tables_on_its_servers() -> Result<()> {
         assert_eq!(total, 36, "{table}: {segments}");
         assert_eq!(control[table]["servers"], serde_json::json!(servers), "{table}");
     }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rig_grafana_lists_its_rules_all_quiet() -> Result<()> {
+    let rig = RigEnv::from_env()?;
+    let url = rig.get("KFSCALE_RIG_GRAFANA_URL")?;
+    let body = get_json(&format!("{url}/api/prometheus/grafana/api/v1/rules")).await?;
+    assert_eq!(body["status"], "success");
+    let rules: Vec<&Value> = body["data"]["groups"]
+        .as_array()
+        .context("groups")?
+        .iter()
+        .flat_map(|g| g["rules"].as_array().into_iter().flatten())
+        .collect();
+    ensure!(rules.len() == 4, "the seed's four rules: {body:#}");
+    // Shared by every test on the rig: nothing may leave a rule firing.
+    assert!(
+        rules.iter().all(|r| r["state"] == "inactive" && r["health"] == "ok"),
+        "{body:#}"
+    );
+    assert!(rig.get("KFSCALE_RIG_GRAFANA_CONTROL")?.ends_with("/_control"));
     Ok(())
 }
 

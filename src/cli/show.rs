@@ -1,0 +1,57 @@
+//! `kfscale show PLANFILE`: a saved plan as a reviewable document: the terminal view, JSON for
+//! programs, or Markdown to paste into a pull request or a ticket for the runbook's review.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+use crate::planfile::read_plan_file;
+use crate::render::{Style, render_markdown, render_plan};
+use crate::snapshot::digest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved with `kfscale plan -out FILE`.
+    pub plan_file: PathBuf,
+    /// text (as `kfscale plan` prints it), json (the plan file's plan, with its fingerprint), or
+    /// markdown (for a pull request or a ticket).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ShowFormat,
+    /// Same as --format json (`-json` works too).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// No colours even on a terminal (text format).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
+    // The checksum is verified here: a damaged or edited plan is refused, as apply would refuse it.
+    let plan = read_plan_file(&args.plan_file)?;
+    let checksum = format!("sha256:{}", digest(&plan));
+    let shown = args.plan_file.display().to_string();
+    let format = if args.json { ShowFormat::Json } else { args.format };
+    match format {
+        ShowFormat::Text => {
+            print!("{}", render_plan(&plan, Style::for_stdout(args.no_color)));
+            println!("\nPlan fingerprint {checksum}. To apply exactly this plan: kfscale apply {shown}");
+        }
+        ShowFormat::Json => {
+            let document = serde_json::json!({
+                "format_version": plan.format_version,
+                "checksum": checksum,
+                "plan": plan,
+            });
+            println!("{}", serde_json::to_string_pretty(&document)?);
+        }
+        ShowFormat::Markdown => print!("{}", render_markdown(&plan, &shown, &checksum)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
