@@ -142,6 +142,7 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
         kafka_speed: 5.0,
         kafka_extra: "reassignment: {max_moves_per_broker: 1, throttle_bytes_per_second: 100000000}",
         profile_extra: "kafka: {partition_factor: 1.25}",
+        ..CustomerSpec::default()
     })
     .await?;
     let pinot = pinot_for(&customer.rig, &pinot::seed(&customer.cluster.id, None)?, PINOT_SPEED).await?;

@@ -12,6 +12,8 @@ mod live_apply_e2e;
 mod live_apply_eks_requests;
 mod live_apply_gke;
 mod live_apply_pinot;
+mod live_apply_secrets;
+mod live_apply_signals;
 mod live_apply_torture;
 mod live_gke;
 mod live_kafka;

@@ -38,6 +38,8 @@ pub struct CustomerSpec<'a> {
     pub profile_extra: &'a str,
     /// Replaces the rig's EKS endpoint (a counting proxy in front of moto).
     pub eks_endpoint: Option<String>,
+    /// Appended to the customer's values file before the chart is installed from it.
+    pub values_extra: &'a str,
 }
 
 impl Default for CustomerSpec<'_> {
@@ -50,6 +52,7 @@ impl Default for CustomerSpec<'_> {
             kafka_extra: "",
             profile_extra: "",
             eks_endpoint: None,
+            values_extra: "",
         }
     }
 }
@@ -67,6 +70,11 @@ pub struct CustomerRepo {
 /// Clones a new seeded remote `name` and pins the values file's pods to nodes labelled
 /// `label: value` (committed and pushed, so the file and the release agree once installed).
 pub fn customer_repo(rig: &RigEnv, name: &str, label: &str, value: &str) -> Result<CustomerRepo> {
+    customer_repo_with(rig, name, label, value, "")
+}
+
+/// As [`customer_repo`], with `extra` appended to the values file (in the same commit).
+pub fn customer_repo_with(rig: &RigEnv, name: &str, label: &str, value: &str, extra: &str) -> Result<CustomerRepo> {
     let remote = git::seeded_remote(rig, name)?;
     let scratch = rig.run_dir()?.join("tests").join(format!("{name}-apply"));
     std::fs::create_dir_all(&scratch)?;
@@ -79,7 +87,7 @@ pub fn customer_repo(rig: &RigEnv, name: &str, label: &str, value: &str) -> Resu
         &format!("global:\n  nodeSelector:\n    {label}: {value}\n"),
         1,
     );
-    std::fs::write(&values, pinned)?;
+    std::fs::write(&values, pinned + extra)?;
     run_git(
         &repo,
         &[
@@ -100,7 +108,8 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
     let rig = RigEnv::from_env()?;
     let name = kfscale_rig::names::unique(spec.prefix);
     let nodegroup = format!("{name}-ng");
-    let CustomerRepo { scratch, repo, remote } = customer_repo(&rig, &name, NODEGROUP_LABEL, &nodegroup)?;
+    let CustomerRepo { scratch, repo, remote } =
+        customer_repo_with(&rig, &name, NODEGROUP_LABEL, &nodegroup, spec.values_extra)?;
     let values = repo.join("values.yaml");
     let cluster =
         cluster::install_named_in_zones(&rig, &name, &nodegroup, spec.nodes, spec.zones, path(&values)?, "3.4.0")
