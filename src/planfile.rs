@@ -68,13 +68,20 @@ pub fn read_plan_file(path: &Path) -> Result<Plan, PlanFileError> {
         path: shown.clone(),
         source,
     })?;
+    parse_plan_file(&shown, &text)
+}
+
+/// A plan from the text of a plan file; `shown` names the file in errors (the fuzz target's entry
+/// point too).
+pub fn parse_plan_file(shown: &str, text: &str) -> Result<Plan, PlanFileError> {
+    let shown = shown.to_string();
     let malformed = |err: serde_json::Error| PlanFileError::Malformed {
         path: shown.clone(),
         line: err.line(),
         column: err.column(),
         message: err.to_string(),
     };
-    let envelope: Envelope = serde_json::from_str(&text).map_err(malformed)?;
+    let envelope: Envelope = serde_json::from_str(text).map_err(malformed)?;
     if envelope.kind != KIND {
         return Err(PlanFileError::Malformed {
             path: shown,

@@ -106,15 +106,7 @@ fn refuse_offline(file: &std::path::Path, state: Option<&State>) -> anyhow::Resu
 fn refuse_if_locked(loaded: &LoadedConfig, previous_run: Option<String>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let context = loaded.context();
-        let kubernetes = &context.config.kubernetes;
-        let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
-        let kube = kfscale_kube::Kube::connect(
-            kubeconfig.as_deref(),
-            kubernetes.context.as_deref(),
-            &kubernetes.namespace,
-        )
-        .await?;
+        let kube = loaded.context().kube().await?;
         let request = LockRequest {
             id: previous_run.clone().unwrap_or_default(),
             holder: operator_identity(),

@@ -19,17 +19,10 @@ pub struct ForceUnlockArgs {
 
 pub fn run(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
     let loaded = LoadedConfig::require(args.config.as_deref(), "force-unlock")?;
-    let kubernetes = &loaded.config.kubernetes;
     let context = loaded.context();
-    let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let kube = kfscale_kube::Kube::connect(
-            kubeconfig.as_deref(),
-            kubernetes.context.as_deref(),
-            &kubernetes.namespace,
-        )
-        .await?;
+        let kube = context.kube().await?;
         force_unlock(&kube, &args.id).await?;
         println!(
             "Lock {} removed. A new `kfscale apply` resumes from the state file.",

@@ -23,8 +23,15 @@ pub struct StatusArgs {
 pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let loaded = LoadedConfig::require(args.config.as_deref(), "status")?;
     let store = loaded.state_store();
-    let Some(state) = store.load()? else {
-        println!("No apply yet: {} has no state file.", store.dir().display());
+    let state = store.load()?;
+    let lock = lock_status(&loaded);
+    let Some(state) = state else {
+        if args.json {
+            println!("{}", serde_json::json!({ "state": null, "lock": lock }));
+        } else {
+            println!("No apply yet: {} has no state file.", store.dir().display());
+            println!("{}", lock_line(&lock));
+        }
         return Ok(ExitCode::SUCCESS);
     };
     // The running step's latest figures, when they belong to this run and it has not ended.
@@ -38,6 +45,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         let mut value = serde_json::to_value(&state)?;
         if let Some(object) = value.as_object_mut() {
             object.insert("progress".into(), serde_json::to_value(&progress)?);
+            object.insert("lock".into(), lock.clone());
             object.insert(
                 "timing".into(),
                 serde_json::to_value(state.run.as_ref().map(Timing::of))?,
@@ -50,6 +58,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         "cluster {} (lineage {}, serial {})",
         state.cluster, state.lineage, state.serial
     );
+    println!("{}", lock_line(&lock));
     let Some(run) = &state.run else {
         println!("No apply recorded.");
         return Ok(ExitCode::SUCCESS);
@@ -96,4 +105,50 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         println!("{}", timing.render());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cluster's lock lease, read best-effort (status works without the cluster: then it says
+/// why the lock was not checked).
+fn lock_status(loaded: &LoadedConfig) -> serde_json::Value {
+    let read = async {
+        let kube = loaded.context().kube().await.map_err(|err| err.to_string())?;
+        crate::engine::lock::describe(&kube)
+            .await
+            .map_err(|err| err.to_string())
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => return serde_json::json!({ "checked": false, "error": err.to_string() }),
+    };
+    match runtime.block_on(async { tokio::time::timeout(LOCK_READ_TIMEOUT, read).await }) {
+        Ok(Ok(None)) => serde_json::json!({ "checked": true, "held": false }),
+        Ok(Ok(Some((holder, operation, since, id, expired)))) => serde_json::json!({
+            "checked": true, "held": true, "holder": holder, "operation": operation,
+            "since": since, "id": id, "expired": expired,
+        }),
+        Ok(Err(err)) => serde_json::json!({ "checked": false, "error": err }),
+        Err(_) => serde_json::json!({ "checked": false, "error": "the cluster did not answer within 5 s" }),
+    }
+}
+
+const LOCK_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn lock_line(lock: &serde_json::Value) -> String {
+    let text = |key: &str| lock[key].as_str().unwrap_or("?").to_string();
+    match (lock["checked"].as_bool(), lock["held"].as_bool()) {
+        (Some(true), Some(false)) => "lock: free".into(),
+        (Some(true), Some(true)) => format!(
+            "lock: held by {} ({} since {}, lock id {}){}",
+            text("holder"),
+            text("operation"),
+            text("since"),
+            text("id"),
+            if lock["expired"].as_bool() == Some(true) {
+                "; its lease has expired (the holder stopped renewing it): the next apply takes it over"
+            } else {
+                ""
+            }
+        ),
+        _ => format!("lock: not checked ({})", text("error")),
+    }
 }

@@ -86,11 +86,7 @@ async fn checklist(
     let config = context.config;
     // The config's own mistakes (a missing token file) first, before anything is contacted.
     let grafana = crate::observe::grafana::connect(context)?;
-    let k8s = &config.kubernetes;
-    let kubeconfig = k8s.kubeconfig.as_ref().map(|path| context.resolve(path));
-    let kube = kfscale_kube::Kube::connect(kubeconfig.as_deref(), k8s.context.as_deref(), &k8s.namespace)
-        .await
-        .context("connecting to Kubernetes")?;
+    let kube = context.kube().await.context("connecting to Kubernetes")?;
     let pool = match &config.cluster {
         Some(ClusterConfig::Aws { nodegroup, .. }) => Some(("eks.amazonaws.com/nodegroup", nodegroup.as_str())),
         Some(ClusterConfig::Gcp { pool, .. }) => Some(("cloud.google.com/gke-nodepool", pool.as_str())),

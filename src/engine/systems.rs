@@ -71,12 +71,7 @@ impl Systems {
         let config: &Config = context.config;
         let kubernetes = &config.kubernetes;
         let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| context.resolve(path));
-        let kube = kfscale_kube::Kube::connect(
-            kubeconfig.as_deref(),
-            kubernetes.context.as_deref(),
-            &kubernetes.namespace,
-        )
-        .await?;
+        let kube = context.kube().await?;
         let node_pool = match &config.cluster {
             Some(ClusterConfig::Aws {
                 region,

@@ -251,8 +251,8 @@ pub(crate) async fn connect(
             );
         }
         let k8s = &context.config.kubernetes;
-        let kubeconfig = k8s.kubeconfig.as_ref().map(|path| context.resolve(path));
-        let kube = kfscale_kube::Kube::connect(kubeconfig.as_deref(), k8s.context.as_deref(), &k8s.namespace)
+        let kube = context
+            .kube()
             .await
             .context("connecting to Kubernetes for the Kafka port-forward")?;
         Arc::new(PortForward::new(kube.client().clone(), &k8s.namespace))

@@ -17,9 +17,7 @@ pub async fn observe(
     node_pool: &NodePool,
 ) -> anyhow::Result<(Kubernetes, HelmRelease)> {
     let settings = &context.config.kubernetes;
-    let kubeconfig = settings.kubeconfig.as_ref().map(|path| context.resolve(path));
-    let kube =
-        kfscale_kube::Kube::connect(kubeconfig.as_deref(), settings.context.as_deref(), &settings.namespace).await?;
+    let kube = context.kube().await?;
     let (pool_label, _) = node_pool.node_label();
     let release_name = &context.config.helm.release;
 

@@ -34,6 +34,19 @@ impl ConfigContext<'_> {
             self.dir.join(path)
         }
     }
+
+    /// A client of the cluster kfscale.yaml's `kubernetes:` section names (kubeconfig resolved
+    /// against the config's directory).
+    pub async fn kube(&self) -> Result<kfscale_kube::Kube, kfscale_kube::KubeError> {
+        let kubernetes = &self.config.kubernetes;
+        let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| self.resolve(path));
+        kfscale_kube::Kube::connect(
+            kubeconfig.as_deref(),
+            kubernetes.context.as_deref(),
+            &kubernetes.namespace,
+        )
+        .await
+    }
 }
 
 pub async fn observe(

@@ -51,15 +51,10 @@ pub(crate) async fn connect(context: &ConfigContext<'_>) -> anyhow::Result<Contr
     let target = match &settings.url {
         Some(url) => Target::Url(url.clone()),
         None => {
-            let kube = &context.config.kubernetes;
-            let kubeconfig = kube.kubeconfig.as_ref().map(|path| context.resolve(path));
-            let client = kfscale_kube::Kube::connect(kubeconfig.as_deref(), kube.context.as_deref(), &kube.namespace)
-                .await?
-                .client()
-                .clone();
+            let client = context.kube().await?.client().clone();
             Target::PortForward {
                 client,
-                namespace: kube.namespace.clone(),
+                namespace: context.config.kubernetes.namespace.clone(),
                 pod: settings.pod.clone(),
                 port: settings.port,
             }

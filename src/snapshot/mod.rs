@@ -20,7 +20,7 @@ pub use kafka::{
 pub use kubernetes::{Job, Kubernetes, Node, PersistentVolumeClaim, StorageClass, Taint, Workload, WorkloadKind};
 pub use node_pool::{EksNodeGroup, GkeAutoscaling, GkeNodePool, NodePool};
 pub use pinot::{Pinot, PinotInstance, PinotTable, RunningRebalance, SegmentCounts};
-pub use read::{SnapshotError, read_snapshot};
+pub use read::{SnapshotError, parse_snapshot, read_snapshot};
 pub use values_file::{GitInfo, ValuesFile};
 
 /// Bumped when a reader of the old format could misread the new one.

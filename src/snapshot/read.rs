@@ -27,7 +27,13 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
         path: shown.clone(),
         source,
     })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|err| SnapshotError::Invalid {
+    parse_snapshot(&shown, &text)
+}
+
+/// A snapshot from its text; `shown` names the file in errors (the fuzz target's entry point too).
+pub fn parse_snapshot(shown: &str, text: &str) -> Result<Snapshot, SnapshotError> {
+    let shown = shown.to_string();
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|err| SnapshotError::Invalid {
         path: shown.clone(),
         line: err.line(),
         column: err.column(),
@@ -39,10 +45,10 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
     {
         return Err(SnapshotError::NewerFormat {
             path: shown,
-            found: found as u32,
+            found: u32::try_from(found).unwrap_or(u32::MAX),
         });
     }
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let key = err.path().to_string();
         let inner = err.into_inner();

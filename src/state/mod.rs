@@ -8,7 +8,7 @@ use crate::plan::Plan;
 
 mod store;
 
-pub use store::{StateError, StateStore};
+pub use store::{StateError, StateStore, parse_state};
 
 /// Bumped when a reader of the old format could misread the new one.
 pub const STATE_FORMAT_VERSION: u32 = 1;

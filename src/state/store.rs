@@ -65,29 +65,7 @@ impl StateStore {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(StateError::Read { path: shown, source }),
         };
-        let corrupted = |reason: String| StateError::Corrupted {
-            path: shown.clone(),
-            reason,
-        };
-        let envelope: Envelope =
-            serde_json::from_str(&text).map_err(|err| corrupted(format!("not a state file: {err}")))?;
-        if envelope.kind != KIND {
-            return Err(corrupted(format!("kind is `{}`", envelope.kind)));
-        }
-        if envelope.format_version > STATE_FORMAT_VERSION {
-            return Err(StateError::NewerFormat {
-                path: shown,
-                found: envelope.format_version,
-            });
-        }
-        if envelope.checksum != format!("sha256:{}", sha256_hex(envelope.state.get().as_bytes())) {
-            return Err(corrupted(
-                "checksum mismatch: the file was edited or half-written".into(),
-            ));
-        }
-        serde_json::from_str(envelope.state.get())
-            .map(Some)
-            .map_err(|err| corrupted(err.to_string()))
+        parse_state(&shown, &text).map(Some)
     }
 
     /// Bumps the serial and writes the state atomically.
@@ -128,6 +106,31 @@ impl StateStore {
             source,
         })
     }
+}
+
+/// A state from the text of a state file; `shown` names the file in errors (the fuzz target's
+/// entry point too). The checksum catches a hand edit or a half-written file.
+pub fn parse_state(shown: &str, text: &str) -> Result<State, StateError> {
+    let corrupted = |reason: String| StateError::Corrupted {
+        path: shown.to_string(),
+        reason,
+    };
+    let envelope: Envelope = serde_json::from_str(text).map_err(|err| corrupted(format!("not a state file: {err}")))?;
+    if envelope.kind != KIND {
+        return Err(corrupted(format!("kind is `{}`", envelope.kind)));
+    }
+    if envelope.format_version > STATE_FORMAT_VERSION {
+        return Err(StateError::NewerFormat {
+            path: shown.to_string(),
+            found: envelope.format_version,
+        });
+    }
+    if envelope.checksum != format!("sha256:{}", sha256_hex(envelope.state.get().as_bytes())) {
+        return Err(corrupted(
+            "checksum mismatch: the file was edited or half-written".into(),
+        ));
+    }
+    serde_json::from_str(envelope.state.get()).map_err(|err| corrupted(err.to_string()))
 }
 
 #[cfg(test)]

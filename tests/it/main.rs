@@ -17,6 +17,7 @@ mod live_apply_signals;
 mod live_apply_torture;
 mod live_gke;
 mod live_kafka;
+mod live_lock;
 mod live_pinot;
 mod live_plan;
 mod live_validate;
