@@ -13,6 +13,8 @@ use anyhow::{Context, Result, bail, ensure};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::common::customer::files_under;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Case {
@@ -203,17 +205,9 @@ impl Workspace {
     /// with its sha256.
     fn hashes(&self) -> Result<BTreeMap<String, String>> {
         let mut hashes = BTreeMap::new();
-        let mut pending = vec![self.dir.path().to_path_buf()];
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir)? {
-                let path = entry?.path();
-                if path.is_dir() {
-                    pending.push(path);
-                } else {
-                    let relative = path.strip_prefix(self.dir.path())?.display().to_string();
-                    hashes.insert(relative, hex::encode(Sha256::digest(std::fs::read(&path)?)));
-                }
-            }
+        for path in files_under(self.dir.path())? {
+            let relative = path.strip_prefix(self.dir.path())?.display().to_string();
+            hashes.insert(relative, hex::encode(Sha256::digest(std::fs::read(&path)?)));
         }
         Ok(hashes)
     }

@@ -2,7 +2,6 @@
 //! upgrades at the installed version, the rollout is checked for an even spread, Kafka's topics grow
 //! onto the new brokers, and the values file and state are committed and pushed to the customer
 //! remote. A second apply changes nothing.
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
@@ -43,20 +42,7 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
     }
 
     // The cloud, the cluster and the release.
-    let eks = customer.rig.eks_client().await?;
-    let group = eks
-        .describe_nodegroup()
-        .cluster_name(&customer.cluster.id)
-        .nodegroup_name(&customer.cluster.nodegroup)
-        .send()
-        .await?;
-    assert_eq!(
-        group
-            .nodegroup()
-            .and_then(|g| g.scaling_config())
-            .and_then(|s| s.desired_size()),
-        Some(12)
-    );
+    assert_eq!(customer.eks_desired_size().await?, Some(12));
     let kube = kfscale_kube::Kube::connect(
         Some(Path::new(customer.rig.get("KUBECONFIG")?)),
         None,
@@ -80,21 +66,7 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
     assert_eq!((broker.replicas, broker.ready_replicas), (12, 12));
 
     // Kafka: every topic grown once, each planned move sent once, balanced, no throttle left.
-    let admin = customer.kafka_admin()?;
-    let metadata = admin.metadata().await?;
-    let mut per_broker: BTreeMap<i32, usize> = BTreeMap::new();
-    for topic in metadata.topics.iter().filter(|t| !t.internal) {
-        assert_eq!(topic.partitions.len(), 24, "{}", topic.name);
-        for partition in &topic.partitions {
-            for broker in &partition.replicas {
-                *per_broker.entry(*broker).or_default() += 1;
-            }
-        }
-    }
-    assert_eq!(per_broker.len(), 12, "{per_broker:?}");
-    let (least, most) = (per_broker.values().min(), per_broker.values().max());
-    assert!(most.zip(least).is_some_and(|(m, l)| m - l <= 1), "{per_broker:?}");
-    assert!(admin.list_partition_reassignments().await?.is_empty());
+    customer.assert_kafka_balanced(24, 12).await?;
     let counts = customer.kafka.fake.mutation_counts();
     assert_eq!(counts.get("CreatePartitions"), Some(&1), "{counts:?}");
     let sent = customer.kafka.reassignments_sent();

@@ -108,18 +108,8 @@ async fn a_saved_plan_is_refused_once_the_world_changed() -> Result<()> {
     assert!(stderr.contains("is stale"), "{stderr}");
     assert!(stderr.contains("values changed since the plan was made"), "{stderr}");
     assert!(stderr.contains("nothing was changed"), "{stderr}");
-    let eks = customer.rig.eks_client().await?;
-    let group = eks
-        .describe_nodegroup()
-        .cluster_name(&customer.cluster.id)
-        .nodegroup_name(&customer.cluster.nodegroup)
-        .send()
-        .await?;
     assert_eq!(
-        group
-            .nodegroup()
-            .and_then(|g| g.scaling_config())
-            .and_then(|s| s.desired_size()),
+        customer.eks_desired_size().await?,
         Some(6),
         "the node group is untouched"
     );

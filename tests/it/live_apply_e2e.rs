@@ -6,9 +6,6 @@
 //! and where the time went: the apply's wall clock against the inherent waits on the fakes' model
 //! clocks (node boot, data copy at the throttle rate, Pinot job time), the rest being kfscale's.
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -65,34 +62,8 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
     }
 
     // EKS and Kafka: 9 nodes, 9 brokers evenly loaded, each planned move sent once, no leftovers.
-    let eks = customer.rig.eks_client().await?;
-    let group = eks
-        .describe_nodegroup()
-        .cluster_name(&customer.cluster.id)
-        .nodegroup_name(&customer.cluster.nodegroup)
-        .send()
-        .await?;
-    assert_eq!(
-        group
-            .nodegroup()
-            .and_then(|g| g.scaling_config())
-            .and_then(|s| s.desired_size()),
-        Some(9)
-    );
-    let admin = customer.kafka_admin()?;
-    let mut per_broker: BTreeMap<i32, usize> = BTreeMap::new();
-    for topic in admin.metadata().await?.topics.iter().filter(|t| !t.internal) {
-        assert_eq!(topic.partitions.len(), 15, "{}", topic.name);
-        for partition in &topic.partitions {
-            for broker in &partition.replicas {
-                *per_broker.entry(*broker).or_default() += 1;
-            }
-        }
-    }
-    assert_eq!(per_broker.len(), 9, "{per_broker:?}");
-    let (least, most) = (per_broker.values().min(), per_broker.values().max());
-    assert!(most.zip(least).is_some_and(|(m, l)| m - l <= 1), "{per_broker:?}");
-    assert!(admin.list_partition_reassignments().await?.is_empty());
+    assert_eq!(customer.eks_desired_size().await?, Some(9));
+    customer.assert_kafka_balanced(15, 9).await?;
     let reassignment = step(&state, "kafka_reassignment").context("step")?;
     let observed = &reassignment["observed"];
     assert_eq!(observed["replicas_moved"], observed["lower_bound"], "{observed}");
@@ -185,10 +156,11 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
         own_ms(&timing),
         timing["record_ms"],
     );
-    // The copies cannot finish faster than the model copies them, and the step's wait covers them.
+    // The step cannot end before the model finished the copies (the step's waits are its pauses
+    // between polls; under load the polls themselves take a share, so the whole step is compared).
     let (kafka_took, kafka_waited) = by_step.get("kafka_reassignment").copied().unwrap_or_default();
     ensure!(
-        copy_ms > 0 && kafka_waited + 200 >= copy_ms && kafka_took >= kafka_waited,
+        copy_ms > 0 && kafka_took + 100 >= copy_ms && kafka_took >= kafka_waited,
         "Kafka copy {copy_ms} ms on the model clock, step waited {kafka_waited} ms of {kafka_took} ms"
     );
     ensure!(timing_total(&timing) <= wall_ms, "{timing}");
@@ -211,23 +183,11 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
 /// `kfscale status --json` from the side. Returns the apply's events and that status.
 fn apply_watching_status(customer: &Customer) -> Result<(Vec<serde_json::Value>, serde_json::Value)> {
     let config = customer.config_arg()?;
+    let (mut child, receiver) = customer.spawn_json(
+        &["apply", "--config", config, "--nodes", "9", "--auto-approve"],
+        "apply.log",
+    )?;
     let log = customer.config.with_file_name("apply.log");
-    let mut child = customer
-        .command(&["apply", "--config", config, "--nodes", "9", "--auto-approve", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::File::create(&log)?))
-        .spawn()?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
-                && sender.send(event).is_err()
-            {
-                break;
-            }
-        }
-    });
     let mut events = Vec::new();
     let mut status = None;
     // The channel closes when the apply's stdout does.

@@ -6,7 +6,7 @@
 //! customer's file).
 use anyhow::{Context, Result, ensure};
 
-use crate::common::customer::{CustomerSpec, customer_cluster, git_output, text};
+use crate::common::customer::{CustomerSpec, customer_cluster, files_under, git_output, text};
 
 /// Appended to the values file; each secret is unique text the test can search for.
 const SECRETS_YAML: &str = "\
@@ -109,21 +109,14 @@ async fn no_secret_of_the_values_file_leaves_it() -> Result<()> {
 
     // Everything kfscale keeps in its state directory.
     let state_dir = customer.repo.join(".kfscale");
-    let mut pending = vec![state_dir.clone()];
-    let mut files = 0;
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files += 1;
-                let bytes = std::fs::read(&path)?;
-                found.extend(leaks(&path.display().to_string(), &String::from_utf8_lossy(&bytes)));
-            }
-        }
+    let files = files_under(&state_dir)?;
+    for path in &files {
+        found.extend(leaks(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&std::fs::read(path)?),
+        ));
     }
-    ensure!(files >= 2, "no state or history in {}", state_dir.display());
+    ensure!(files.len() >= 2, "no state or history in {}", state_dir.display());
 
     // The record: the commit message is kfscale's, the values file is the customer's, as it is.
     let message = git_output(&customer.remote, &["log", "-1", "--format=%B", "main"])?;

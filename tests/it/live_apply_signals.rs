@@ -4,9 +4,6 @@
 //! exit 130 and "interrupted" in a valid state file naming the step (never "failed"), leave the
 //! lock free for the resume, and the apply must finish with every mutation sent once.
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -37,30 +34,17 @@ struct Stopped {
 /// and returns the exit status and how long the process took to exit after the signal. None when
 /// the apply finished before the step was reached.
 fn run_until(customer: &Customer, step: &str, signal: libc::c_int) -> Result<Option<(std::process::ExitStatus, u128)>> {
-    let mut child = customer
-        .command(&[
+    let (mut child, events) = customer.spawn_json(
+        &[
             "apply",
             "--config",
             customer.config_arg()?,
             "--nodes",
             "9",
             "--auto-approve",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let (sender, events) = mpsc::channel::<serde_json::Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(event) = serde_json::from_str(&line)
-                && sender.send(event).is_err()
-            {
-                break;
-            }
-        }
-    });
+        ],
+        &format!("signal-{step}.log"),
+    )?;
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         if let Some(status) = child.try_wait()? {

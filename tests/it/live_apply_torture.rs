@@ -9,8 +9,7 @@
 //! first progress event (a wait or an info line), each after a seeded random delay; then random
 //! delays from the start until 20 kills are reached. `KFSCALE_TORTURE_SEED` replays a run.
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -71,35 +70,17 @@ struct Run {
 }
 
 fn start(customer: &Customer, attempt: usize) -> Result<Run> {
-    let log = customer
-        .repo
-        .parent()
-        .context("scratch")?
-        .join(format!("attempt-{attempt}.log"));
-    let mut child = customer
-        .command(&[
+    let (child, events) = customer.spawn_json(
+        &[
             "apply",
             "--config",
             customer.config_arg()?,
             "--nodes",
             "9",
             "--auto-approve",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::File::create(log)?))
-        .spawn()?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let (sender, events) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
-                && sender.send(event).is_err()
-            {
-                break;
-            }
-        }
-    });
+        ],
+        &format!("attempt-{attempt}.log"),
+    )?;
     Ok(Run { child, events })
 }
 
@@ -260,37 +241,10 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
     // The end state an uninterrupted apply reaches.
     let state = customer.state()?;
     assert_eq!(state["run"]["status"], "succeeded");
-    let eks = customer.rig.eks_client().await?;
-    let group = eks
-        .describe_nodegroup()
-        .cluster_name(&customer.cluster.id)
-        .nodegroup_name(&customer.cluster.nodegroup)
-        .send()
-        .await?;
-    assert_eq!(
-        group
-            .nodegroup()
-            .and_then(|g| g.scaling_config())
-            .and_then(|s| s.desired_size()),
-        Some(9)
-    );
+    assert_eq!(customer.eks_desired_size().await?, Some(9));
     let values = git_output(&customer.remote, &["show", "main:values.yaml"])?;
     assert!(values.contains("numNodes: 9"), "{values}");
-    let admin = customer.kafka_admin()?;
-    let metadata = admin.metadata().await?;
-    let mut per_broker = std::collections::BTreeMap::<i32, usize>::new();
-    for topic in metadata.topics.iter().filter(|t| !t.internal) {
-        assert_eq!(topic.partitions.len(), 15, "{}", topic.name);
-        for partition in &topic.partitions {
-            for broker in &partition.replicas {
-                *per_broker.entry(*broker).or_default() += 1;
-            }
-        }
-    }
-    assert_eq!(per_broker.len(), 9, "{per_broker:?}");
-    let spread = per_broker.values().max().zip(per_broker.values().min());
-    assert!(spread.is_some_and(|(most, least)| most - least <= 1), "{per_broker:?}");
-    assert!(admin.list_partition_reassignments().await?.is_empty());
+    customer.assert_kafka_balanced(15, 9).await?;
 
     // No mutation twice. The node group resize may be sent again only when the apply died before
     // recording its update id, and then with the same client request token: EKS treats it as the

@@ -1,6 +1,7 @@
 //! A customer's world on the rig for apply tests: a cluster installed from the customer's git repo
 //! (values pinned to the test's node group, so the release's values and the file agree, as in a
 //! real install), a Kafka fake playing its brokers, and a kfscale.yaml that reaches all of it.
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -282,4 +283,101 @@ pub fn git_output(dir: &Path, args: &[&str]) -> Result<String> {
     let output = Command::new("git").arg("-C").arg(dir).args(args).output()?;
     ensure!(output.status.success(), "git {args:?} failed");
     Ok(String::from_utf8(output.stdout)?)
+}
+
+impl Customer {
+    /// The EKS node group's desired size, as moto reports it.
+    pub async fn eks_desired_size(&self) -> Result<Option<i32>> {
+        let group = self
+            .rig
+            .eks_client()
+            .await?
+            .describe_nodegroup()
+            .cluster_name(&self.cluster.id)
+            .nodegroup_name(&self.cluster.nodegroup)
+            .send()
+            .await?;
+        Ok(group
+            .nodegroup()
+            .and_then(|g| g.scaling_config())
+            .and_then(|s| s.desired_size()))
+    }
+
+    /// Replicas per broker over the non-internal topics, after checking every topic has
+    /// `partitions` partitions; fails unless they spread over `brokers` brokers evenly (at most
+    /// one apart) with no reassignment left in flight.
+    pub async fn assert_kafka_balanced(&self, partitions: usize, brokers: usize) -> Result<BTreeMap<i32, usize>> {
+        let admin = self.kafka_admin()?;
+        let mut per_broker: BTreeMap<i32, usize> = BTreeMap::new();
+        for topic in admin.metadata().await?.topics.iter().filter(|t| !t.internal) {
+            anyhow::ensure!(
+                topic.partitions.len() == partitions,
+                "{}: {} partitions",
+                topic.name,
+                topic.partitions.len()
+            );
+            for partition in &topic.partitions {
+                for broker in &partition.replicas {
+                    *per_broker.entry(*broker).or_default() += 1;
+                }
+            }
+        }
+        anyhow::ensure!(per_broker.len() == brokers, "{per_broker:?}");
+        let (least, most) = (per_broker.values().min(), per_broker.values().max());
+        anyhow::ensure!(most.zip(least).is_some_and(|(m, l)| m - l <= 1), "{per_broker:?}");
+        anyhow::ensure!(
+            admin.list_partition_reassignments().await?.is_empty(),
+            "reassignments in flight"
+        );
+        Ok(per_broker)
+    }
+
+    /// Starts `kfscale ARGS --json` with its stderr in `log` (next to kfscale.yaml); the events
+    /// arrive on the receiver, which closes with the process's stdout.
+    pub fn spawn_json(
+        &self,
+        args: &[&str],
+        log: &str,
+    ) -> Result<(std::process::Child, std::sync::mpsc::Receiver<serde_json::Value>)> {
+        use std::io::BufRead;
+        let mut args = args.to_vec();
+        args.push("--json");
+        let mut child = self
+            .command(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::from(std::fs::File::create(
+                self.config.with_file_name(log),
+            )?))
+            .spawn()?;
+        let stdout = child.stdout.take().context("stdout")?;
+        let (sender, events) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+                    && sender.send(event).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Ok((child, events))
+    }
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
 }
