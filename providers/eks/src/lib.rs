@@ -58,6 +58,15 @@ impl Eks {
         if let Some(endpoint) = endpoint {
             loader = loader.endpoint_url(endpoint);
         }
+        // The SDK sets no operation timeout: a silent endpoint would hang the apply. Its standard
+        // retries (3 attempts, exponential backoff with jitter) stay.
+        loader = loader.timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .operation_attempt_timeout(std::time::Duration::from_secs(30))
+                .operation_timeout(std::time::Duration::from_secs(100))
+                .build(),
+        );
         let config = loader.load().await;
         Eks {
             client: aws_sdk_eks::Client::new(&config),

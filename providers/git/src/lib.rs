@@ -7,7 +7,7 @@ use std::process::Command;
 pub enum GitError {
     #[error("{path} is not inside a git repository ({source}); fix: set git.repo in kfscale.yaml to the customer repo")]
     NotARepository { path: String, source: git2::Error },
-    #[error("git: {action}: {source}")]
+    #[error("git: {action}: {source}; fix: check the customer repo (`git status` in it), then re-run")]
     Git { action: String, source: git2::Error },
     #[error("{path} is outside the repository {repo}; fix: keep the values file inside the customer repo")]
     OutsideRepository { path: String, repo: String },
@@ -20,9 +20,20 @@ pub enum GitError {
         code: i32,
         stderr: String,
     },
+    #[error(
+        "git push {remote} {branch} did not finish within {seconds} s (a silent remote, or one asking for credentials); fix: check `git push {remote} {branch}` by hand in the customer repo, then re-run `kfscale apply` to finish the record"
+    )]
+    PushTimeout {
+        remote: String,
+        branch: String,
+        seconds: u64,
+    },
     #[error("cannot run git: {0}; fix: install git")]
     Spawn(std::io::Error),
 }
+
+/// How long a push may take before kfscale gives up on it (the commit is kept; a re-run pushes).
+pub const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub struct Repo {
     repo: git2::Repository,
@@ -136,12 +147,42 @@ impl Repo {
 
 /// `git push REMOTE BRANCH` in `dir`, by argument vector, so the user's credential helpers apply.
 pub fn push(dir: &Path, remote: &str, branch: &str) -> Result<(), GitError> {
-    let output = Command::new("git")
+    push_within(dir, remote, branch, PUSH_TIMEOUT)
+}
+
+/// As [`push`], given up after `timeout`. Never prompts: an unattended apply must not wait on a
+/// terminal nobody watches (credential helpers and agents still work).
+pub fn push_within(dir: &Path, remote: &str, branch: &str, timeout: std::time::Duration) -> Result<(), GitError> {
+    let mut command = Command::new("git");
+    command
         .arg("-C")
         .arg(dir)
         .args(["push", "--porcelain", remote, branch])
-        .output()
-        .map_err(GitError::Spawn)?;
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if std::env::var_os("GIT_SSH_COMMAND").is_none() {
+        command.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+    }
+    let mut child = command.spawn().map_err(GitError::Spawn)?;
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().map_err(GitError::Spawn)?.is_some() {
+            break;
+        }
+        if started.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(GitError::PushTimeout {
+                remote: remote.into(),
+                branch: branch.into(),
+                seconds: timeout.as_secs(),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().map_err(GitError::Spawn)?;
     if output.status.success() {
         return Ok(());
     }

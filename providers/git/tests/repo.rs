@@ -89,3 +89,24 @@ fn errors_say_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn a_silent_remote_is_given_up_in_time_naming_the_fix() {
+    let dir = repo_with_values();
+    // A git daemon that accepts the connection and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("git://{}/customer.git", listener.local_addr().unwrap());
+    let _held = std::thread::spawn(move || {
+        let connections: Vec<_> = listener.incoming().take(1).collect();
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(connections);
+    });
+    git(dir.path(), &["remote", "add", "silent", &url]);
+    let started = std::time::Instant::now();
+    let err = kfscale_git::push_within(dir.path(), "silent", "main", std::time::Duration::from_secs(2)).unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(err, kfscale_git::GitError::PushTimeout { .. }), "{err}");
+    assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
+    let message = err.to_string();
+    assert!(message.contains("within 2 s") && message.contains("fix:"), "{message}");
+}

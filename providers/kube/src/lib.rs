@@ -40,6 +40,9 @@ pub struct Kube {
     namespace: String,
 }
 
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 impl Kube {
     /// A client for `namespace`, from `kubeconfig` (else KUBECONFIG / ~/.kube/config) and `context`
     /// (else the current one).
@@ -59,6 +62,12 @@ impl Kube {
             None => kube::Config::from_kubeconfig(&options).await,
         }
         .map_err(|err| KubeError::Config(err.to_string()))?;
+        // A stalled API server must end in an error, not hang the apply: the client has no read
+        // timeout of its own. Generous, as port-forwarded streams ride on these connections.
+        let mut config = config;
+        config.connect_timeout = Some(CONNECT_TIMEOUT);
+        config.read_timeout = Some(READ_TIMEOUT);
+        config.write_timeout = Some(READ_TIMEOUT);
         let client = kube::Client::try_from(config).map_err(|err| KubeError::Config(err.to_string()))?;
         Ok(Kube {
             client,
