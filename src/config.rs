@@ -277,8 +277,10 @@ pub struct GrafanaConfig {
     pub timeout_seconds: u64,
 }
 
+/// Longer than Kafka consumers' default commit interval (auto.commit.interval.ms, 5 s): a
+/// healthy consumer then shows movement within the window instead of looking stuck.
 fn default_lag_window_seconds() -> f64 {
-    5.0
+    15.0
 }
 
 fn default_lag_samples() -> u32 {
@@ -448,7 +450,7 @@ mod tests {
         assert!(err.to_string().contains("max_lag"), "{err}");
         assert_eq!(
             (config.validate.lag_window_seconds, config.validate.lag_samples),
-            (5.0, 3)
+            (15.0, 3)
         );
     }
 
