@@ -18,6 +18,8 @@ use kfscale_kafka::{
 use kfscale_rig::{RigEnv, cluster, git};
 use serde_json::Value;
 
+use crate::common::assert_planner_pure;
+
 const KRAFT_SEED: &str = "tests/fakes/seeds/kafka-kraft.json";
 
 struct Live {
@@ -221,23 +223,16 @@ async fn snapshot_and_plan_observe_kafka() -> Result<()> {
     }
 
     // The rig spreads nodes over three zones: a multi-AZ install grows in steps of 6.
+    // Requests counted on a plan of its own (-v logs them).
     let live_plan = ok(live.kfscale(&["-v", "plan", "--config", config, "--nodes", "12", "--json"]));
-    let from_file = ok(live.kfscale(&[
-        "plan",
-        "--snapshot",
-        snapshot_file,
-        "--config",
+    let live_text = assert_planner_pure(
+        |args| live.kfscale(args),
         config,
-        "--nodes",
-        "12",
-        "--json",
-    ]));
-    assert_eq!(
-        String::from_utf8(from_file.stdout)?,
-        String::from_utf8(live_plan.stdout.clone())?,
-        "the planner is pure: the same world gives the same bytes"
-    );
-    let plan: Value = serde_json::from_slice(&live_plan.stdout)?;
+        std::path::Path::new(snapshot_file),
+        &["--nodes", "12"],
+    )
+    .await?;
+    let plan: Value = serde_json::from_str(&live_text)?;
     let kafka_plan = &plan["kafka"];
     assert_eq!(
         kafka_plan["brokers_before"],

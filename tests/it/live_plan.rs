@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use anyhow::{Context, Result};
 use kfscale_rig::{RigEnv, cluster, git};
 
+use crate::common::assert_planner_pure;
 use crate::common::customer::run_git;
 
 struct Live {
@@ -93,36 +94,8 @@ async fn a_plan_from_the_snapshot_equals_the_live_plan() -> Result<()> {
         );
     }
     // The rig spreads nodes over three zones: a multi-AZ install grows in steps of 6.
-    let from_file = ok(kfscale(
-        &live.rig,
-        &[
-            "plan",
-            "--snapshot",
-            snapshot.to_str().context("path")?,
-            "--config",
-            config,
-            "--nodes",
-            "12",
-            "--json",
-        ],
-    ));
-    let from_cluster = ok(kfscale(
-        &live.rig,
-        &["plan", "--config", config, "--nodes", "12", "--json"],
-    ));
-    let (file_text, live_text) = (
-        String::from_utf8(from_file.stdout)?,
-        String::from_utf8(from_cluster.stdout.clone())?,
-    );
-    let diff = similar::TextDiff::from_lines(&file_text, &live_text)
-        .unified_diff()
-        .context_radius(3)
-        .to_string();
-    assert!(
-        diff.is_empty(),
-        "the planner is pure: the same world gives the same bytes, but:\n{diff}"
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&from_cluster.stdout)?;
+    let live_text = assert_planner_pure(|args| kfscale(&live.rig, args), config, &snapshot, &["--nodes", "12"]).await?;
+    let plan: serde_json::Value = serde_json::from_str(&live_text)?;
     assert_eq!(plan["from_nodes"], 6);
     assert_eq!(plan["release"]["chart_version"], "3.4.0");
     assert_eq!(plan["node_pool"]["after"]["total"], 12);

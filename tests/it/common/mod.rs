@@ -98,3 +98,61 @@ pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClo
     });
     Ok(KafkaForCluster { fake, watch })
 }
+
+/// Asserts the planner is pure: the plan from `snapshot` and the live plan (both with
+/// `plan_args`) are the same bytes. The rig's world may move between two observations (a pod
+/// turning Ready late under load); then the fingerprints differ, and the snapshot is taken again
+/// (up to 3 times). The same fingerprints with different bytes fail at once. Returns the live
+/// plan's JSON text.
+pub async fn assert_planner_pure(
+    kfscale: impl Fn(&[&str]) -> std::process::Output,
+    config: &str,
+    snapshot: &Path,
+    plan_args: &[&str],
+) -> Result<String> {
+    let snapshot_arg = snapshot.to_str().context("snapshot path")?;
+    let run = |args: &[&str]| -> Result<String> {
+        let output = kfscale(args);
+        anyhow::ensure!(
+            output.status.success(),
+            "kfscale {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8(output.stdout)?)
+    };
+    let with = |base: &[&'static str], extra: &[&str]| -> Vec<String> {
+        base.iter()
+            .map(|s| s.to_string())
+            .chain(extra.iter().map(|s| s.to_string()))
+            .collect()
+    };
+    for attempt in 1..=3 {
+        if attempt > 1 {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            run(&["snapshot", "--config", config, "-o", snapshot_arg])?;
+        }
+        let from_file_args = with(
+            &["plan", "--json", "--snapshot"],
+            &[&[snapshot_arg, "--config", config], plan_args].concat(),
+        );
+        let live_args = with(&["plan", "--json", "--config"], &[&[config], plan_args].concat());
+        let from_file = run(&from_file_args.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let live = run(&live_args.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let fingerprints = |text: &str| -> Result<serde_json::Value> {
+            Ok(serde_json::from_str::<serde_json::Value>(text)?["fingerprints"].clone())
+        };
+        if fingerprints(&from_file)? != fingerprints(&live)? && attempt < 3 {
+            continue;
+        }
+        let diff = similar::TextDiff::from_lines(&from_file, &live)
+            .unified_diff()
+            .context_radius(3)
+            .to_string();
+        anyhow::ensure!(
+            diff.is_empty(),
+            "the planner is pure: the same world gives the same bytes, but (attempt {attempt}):\n{diff}"
+        );
+        return Ok(live);
+    }
+    unreachable!("the third attempt returns or fails")
+}
