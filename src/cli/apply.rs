@@ -60,23 +60,25 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     if let Some(code) = finish_pending_record(&loaded, state.as_ref())? {
         return Ok(code);
     }
+    // The saved plan, read once and before anything is contacted: a damaged file is refused here.
+    let saved = args.plan_file.as_deref().map(read_plan_file).transpose()?;
     let unfinished = state
         .as_ref()
         .and_then(|s| s.run.as_ref())
         .is_some_and(|run| run.status != RunStatus::Succeeded);
-    if let Some(file) = args.plan_file.as_deref().filter(|_| !unfinished) {
-        refuse_offline(file, state.as_ref())?;
+    if let (Some(file), Some(plan), false) = (&args.plan_file, &saved, unfinished) {
+        refuse_unfit(file, plan, state.as_ref())?;
     }
     let previous_run = state.as_ref().and_then(|s| s.run.as_ref()).map(|run| run.id.clone());
     refuse_if_locked(&loaded, previous_run.clone())?;
 
     let planning = std::time::Instant::now();
     let (state, planning_ms) = match state {
-        Some(state) if state.run.as_ref().is_some_and(|run| run.status != RunStatus::Succeeded) => {
-            announce_resume(args, &state)?;
+        Some(state) if unfinished => {
+            announce_resume(args, saved.as_ref(), &state)?;
             (state, None)
         }
-        state => match new_run(args, &loaded, state)? {
+        state => match new_run(args, saved, &loaded, state)? {
             Some(state) => (state, Some(planning.elapsed().as_millis() as u64)),
             None => return Ok(ExitCode::SUCCESS),
         },
@@ -87,11 +89,10 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     execute(args, &loaded, state, &events, previous_run, planning_ms)
 }
 
-/// A damaged plan file, or one made against another state, is refused before anything is
-/// contacted (an unfinished apply's own plan is checked when it resumes).
-fn refuse_offline(file: &std::path::Path, state: Option<&State>) -> anyhow::Result<()> {
-    let plan = read_plan_file(file)?;
-    let reasons = state_reasons(&plan, state);
+/// A plan made against another state is refused before anything is contacted (an unfinished
+/// apply's own plan is checked when it resumes).
+fn refuse_unfit(file: &std::path::Path, plan: &Plan, state: Option<&State>) -> anyhow::Result<()> {
+    let reasons = state_reasons(plan, state);
     if !reasons.is_empty() {
         bail!(
             "the saved plan {} does not fit this state: {}; nothing was changed. fix: make a new plan with `kfscale plan -out FILE` using this kfscale.yaml",
@@ -158,13 +159,11 @@ fn finish_pending_record(loaded: &LoadedConfig, state: Option<&State>) -> anyhow
 }
 
 /// An unfinished apply is resumed, never replaced: a different plan file is refused.
-fn announce_resume(args: &ApplyArgs, state: &State) -> anyhow::Result<()> {
+fn announce_resume(args: &ApplyArgs, saved: Option<&Plan>, state: &State) -> anyhow::Result<()> {
     let Some(run) = &state.run else {
         return Ok(());
     };
-    if let Some(file) = &args.plan_file
-        && digest(&read_plan_file(file)?) != run.plan_checksum
-    {
+    if saved.is_some_and(|plan| digest(plan) != run.plan_checksum) {
         bail!(
             "apply {} (of another plan, by {}, {}) is unfinished; fix: run `kfscale apply` without a plan file to resume it first",
             run.id,
@@ -188,11 +187,15 @@ fn announce_resume(args: &ApplyArgs, state: &State) -> anyhow::Result<()> {
 
 /// Plans (or reads and checks the plan file), asks, and returns the state with a new run; None
 /// when there is nothing to do.
-fn new_run(args: &ApplyArgs, loaded: &LoadedConfig, state: Option<State>) -> anyhow::Result<Option<State>> {
+fn new_run(
+    args: &ApplyArgs,
+    saved: Option<Plan>,
+    loaded: &LoadedConfig,
+    state: Option<State>,
+) -> anyhow::Result<Option<State>> {
     let (snapshot, profile) = observe_live(loaded, args.profile.as_deref(), !args.json)?;
-    let plan: Plan = match &args.plan_file {
-        Some(file) => {
-            let plan = read_plan_file(file)?;
+    let plan: Plan = match (saved, &args.plan_file) {
+        (Some(plan), Some(file)) => {
             let reasons = stale_reasons(&plan, &snapshot.fingerprints(), state.as_ref());
             if !reasons.is_empty() {
                 bail!(
@@ -203,7 +206,7 @@ fn new_run(args: &ApplyArgs, loaded: &LoadedConfig, state: Option<State>) -> any
             }
             plan
         }
-        None => {
+        _ => {
             let intent = match (args.add_nodes, args.nodes) {
                 (Some(added), _) => Intent::AddNodes(added),
                 (None, Some(total)) => Intent::Nodes(total),

@@ -76,10 +76,9 @@ pub struct StepContext<'a> {
     /// Time spent in external programs the step runs (helm): neither a wait on the systems nor
     /// kfscale's own work.
     pub(super) external: std::cell::Cell<Duration>,
-    /// Set by `report` with richer figures than a wait's text: the wait then keeps them.
-    pub(super) reported: std::cell::Cell<bool>,
-    /// The share done from the last report with counted figures, drawn as a bar on the wait.
-    pub(super) fraction: std::cell::Cell<Option<f64>>,
+    /// Set by `report` for the wait line that follows it: the wait keeps the reported figures
+    /// instead of writing its text, and draws a bar from their share done (when counted).
+    pub(super) reported: std::cell::Cell<Option<Option<f64>>>,
 }
 
 impl StepContext<'_> {
@@ -136,9 +135,8 @@ impl StepContext<'_> {
 
     /// Saves the wait's latest figures for `kfscale status` (progress.json beside the state).
     pub fn report(&self, progress: super::progress::Progress) {
-        self.fraction.set(progress.fraction());
+        self.reported.set(Some(progress.fraction()));
         self.write_progress(progress);
-        self.reported.set(true);
     }
 
     fn write_progress(&self, progress: super::progress::Progress) {
@@ -151,9 +149,10 @@ impl StepContext<'_> {
 
     /// Every wait leaves at least its text for `kfscale status`, unless the step reported figures.
     fn note_wait(&self, what: &str, progress: &str, elapsed: Duration) {
+        let reported = self.reported.take();
         self.events
-            .waiting(self.step, what, progress, elapsed, self.fraction.get());
-        if !self.reported.replace(false) {
+            .waiting(self.step, what, progress, elapsed, reported.flatten());
+        if reported.is_none() {
             self.write_progress(super::progress::Progress::new(self.step, what, progress));
         }
     }

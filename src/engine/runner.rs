@@ -112,8 +112,7 @@ impl Runner<'_> {
                     store: self.store,
                     waited: std::cell::Cell::new(std::time::Duration::ZERO),
                     external: std::cell::Cell::new(std::time::Duration::ZERO),
-                    reported: std::cell::Cell::new(false),
-                    fraction: std::cell::Cell::new(None),
+                    reported: std::cell::Cell::new(None),
                 };
                 let began = std::time::Instant::now();
                 let result = run_step(&name, &mut ctx).await;

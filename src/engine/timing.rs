@@ -4,7 +4,7 @@
 //! resumed attempts); this module reads them back for the closing summary and `kfscale status`.
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::state::ApplyRun;
 
@@ -13,7 +13,7 @@ pub const TOOK_MS: &str = "took_ms";
 pub const WAITED_MS: &str = "waited_ms";
 pub const EXTERNAL_MS: &str = "external_ms";
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StepTiming {
     pub step: String,
     pub took_ms: u64,
@@ -28,7 +28,8 @@ impl StepTiming {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Also read back from the `apply_finished` event (`--json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     /// Observing the systems and planning, in this invocation (absent when it resumed a run).
     pub planning_ms: Option<u64>,

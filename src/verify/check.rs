@@ -69,6 +69,15 @@ impl Check {
         self.fix = fix.into();
         self
     }
+
+    /// `name: summary (evidence; evidence)`: the check in one line, for a failure message.
+    pub fn line(&self) -> String {
+        if self.evidence.is_empty() {
+            format!("{}: {}", self.name, self.summary)
+        } else {
+            format!("{}: {} ({})", self.name, self.summary, self.evidence.join("; "))
+        }
+    }
 }
 
 /// The whole checklist, as `kfscale verify --json` prints it and apply records it.

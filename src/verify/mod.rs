@@ -33,7 +33,7 @@ use kfscale_pinot::Pinot;
 pub use alerting::{AlertBaseline, baseline};
 pub use check::{Check, Report, Status};
 pub use kafka_lag::Lag;
-pub use kafka_moves::throttle_lines;
+pub use kafka_moves::{check_reassignments, check_throttles};
 pub use pinot_segments::{all_good, shown_counts, typed_tables};
 pub use workloads::{not_ready, pool_nodes, spread};
 

@@ -10,8 +10,7 @@ use kfscale_kafka::KafkaAdmin;
 use super::stall::shown;
 use crate::engine::context::{StepContext, StepError};
 use crate::observe::kafka::{consumer_groups, throttles_of};
-use crate::snapshot::Throttles;
-use crate::verify::{Lag, throttle_lines};
+use crate::verify::{self, Check, Lag, Status};
 
 /// What was found, for the step's summary and record.
 #[derive(Debug, serde::Serialize)]
@@ -21,26 +20,26 @@ pub struct KafkaHealth {
     pub highest_lag: u64,
 }
 
+/// The checklist's own `kafka-reassignments` and `kafka-throttles` checks, first: either fails at
+/// once, before the consumer wait (which may take `validate.lag_timeout_minutes`).
 pub async fn check(ctx: &StepContext<'_>, admin: &KafkaAdmin) -> Result<KafkaHealth, StepError> {
-    let moving = admin.list_partition_reassignments().await?;
-    if !moving.is_empty() {
-        let shown: Vec<String> = moving
-            .iter()
-            .take(5)
-            .map(|m| format!("{}-{} -> {:?}", m.topic, m.partition, m.replicas))
-            .collect();
-        return Err(StepError::failed(format!(
-            "{} partition reassignment(s) still in flight ({}); fix: wait for them to finish (kafka-reassign-partitions --verify), then re-run `kfscale apply`",
-            moving.len(),
-            shown.join(", ")
-        )));
-    }
+    refuse_unless_green(verify::check_reassignments(
+        &admin.list_partition_reassignments().await?,
+    ))?;
     let metadata = admin.metadata().await?;
-    let throttles = throttles_of(admin, &metadata).await?;
-    if !throttles.brokers.is_empty() || !throttles.topics.is_empty() {
-        return Err(StepError::failed(throttle_message(&throttles)));
-    }
+    refuse_unless_green(verify::check_throttles(&throttles_of(admin, &metadata).await?))?;
     wait_for_consumers(ctx, admin).await
+}
+
+fn refuse_unless_green(check: Check) -> Result<(), StepError> {
+    if check.status == Status::Green {
+        return Ok(());
+    }
+    Err(StepError::failed(format!(
+        "{}; fix: {}, then re-run `kfscale apply`",
+        check.line(),
+        check.fix
+    )))
 }
 
 async fn wait_for_consumers(ctx: &StepContext<'_>, admin: &KafkaAdmin) -> Result<KafkaHealth, StepError> {
@@ -80,18 +79,12 @@ async fn wait_for_consumers(ctx: &StepContext<'_>, admin: &KafkaAdmin) -> Result
     .await
 }
 
-fn throttle_message(throttles: &Throttles) -> String {
-    format!(
-        "replication throttles are still set ({}); fix: remove them (kafka-configs --alter --delete-config on each broker and topic named; `kafka-reassign-partitions --verify` does it once the moves are done), then re-run `kfscale apply`",
-        throttle_lines(throttles).join("; ")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::snapshot::Throttles;
 
     #[test]
     fn leftover_throttles_are_named() {
@@ -108,11 +101,13 @@ mod tests {
                 )]),
             )]),
         };
-        let message = throttle_message(&throttles);
+        let message = refuse_unless_green(verify::check_throttles(&throttles))
+            .unwrap_err()
+            .to_string();
         assert!(
             message.contains(
                 "broker 101: leader.replication.throttled.rate=1000; topic t: follower.replication.throttled.replicas=0:101"
-            ),
+            ) && message.contains("; fix: remove them"),
             "{message}"
         );
     }

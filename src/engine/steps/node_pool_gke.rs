@@ -121,12 +121,17 @@ async fn widen_autoscaling(
     let Some(operation) = operation else {
         return Ok(false);
     };
-    ctx.record_handle(AUTOSCALING_OPERATION, &operation.name)?;
-    ctx.info(&format!(
-        "setAutoscaling {}: bounds widened for {per_zone} per zone (operation {})",
-        pool.pool, operation.name
-    ));
-    finish_operation(ctx, gke, pool, AUTOSCALING_OPERATION, "setAutoscaling", &operation.name).await?;
+    let what = format!("bounds widened for {per_zone} per zone");
+    follow_sent(
+        ctx,
+        gke,
+        pool,
+        AUTOSCALING_OPERATION,
+        "setAutoscaling",
+        &operation,
+        &what,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -152,13 +157,31 @@ async fn resize(ctx: &mut StepContext<'_>, gke: &Gke, pool: &PoolRef, per_zone: 
     let Some(operation) = operation else {
         return Ok(false);
     };
-    ctx.record_handle(RESIZE_OPERATION, &operation.name)?;
-    ctx.info(&format!(
-        "setSize {}: {per_zone} nodes per zone (operation {})",
-        pool.pool, operation.name
-    ));
-    finish_operation(ctx, gke, pool, RESIZE_OPERATION, "setSize", &operation.name).await?;
+    let what = format!("{per_zone} nodes per zone");
+    follow_sent(ctx, gke, pool, RESIZE_OPERATION, "setSize", &operation, &what).await?;
     Ok(true)
+}
+
+/// A call GKE accepted: its operation recorded under `key` before anything waits on it, then
+/// followed to its end (GKE must know an operation it has just returned).
+async fn follow_sent(
+    ctx: &mut StepContext<'_>,
+    gke: &Gke,
+    pool: &PoolRef,
+    key: &str,
+    call: &str,
+    operation: &Operation,
+    what: &str,
+) -> Result<(), StepError> {
+    ctx.record_handle(key, &operation.name)?;
+    ctx.info(&format!("{call} {}: {what} (operation {})", pool.pool, operation.name));
+    let name = &operation.name;
+    match follow_operation(ctx, gke, pool, key, call, name).await? {
+        Followed::Done => Ok(()),
+        Followed::Unknown => Err(StepError::failed(format!(
+            "GKE {call} on {pool}: operations.get does not know operation {name}, which {call} just returned; fix: check that cluster.gcp.location in kfscale.yaml is the cluster's own location (its region or zone), then re-run `kfscale apply`"
+        ))),
+    }
 }
 
 /// What one try at a mutation came to.
@@ -224,23 +247,6 @@ async fn poll_recorded(
             ctx.forget_handle(key)?;
             Ok(false)
         }
-    }
-}
-
-/// Follows the operation this run has just started; GKE must know it.
-async fn finish_operation(
-    ctx: &mut StepContext<'_>,
-    gke: &Gke,
-    pool: &PoolRef,
-    key: &str,
-    call: &str,
-    name: &str,
-) -> Result<(), StepError> {
-    match follow_operation(ctx, gke, pool, key, call, name).await? {
-        Followed::Done => Ok(()),
-        Followed::Unknown => Err(StepError::failed(format!(
-            "GKE {call} on {pool}: operations.get does not know operation {name}, which {call} just returned; fix: check that cluster.gcp.location in kfscale.yaml is the cluster's own location (its region or zone), then re-run `kfscale apply`"
-        ))),
     }
 }
 

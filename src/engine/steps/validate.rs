@@ -57,10 +57,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     for check in &report.checks {
         ctx.info(&format!("{} {}: {}", check.status.as_str(), check.name, check.summary));
     }
-    let red: Vec<String> = report
-        .red()
-        .map(|c| format!("{}: {} ({})", c.name, c.summary, c.evidence.join("; ")))
-        .collect();
+    let red: Vec<String> = report.red().map(verify::Check::line).collect();
     if !red.is_empty() {
         return Err(StepError::failed(format!(
             "the validation checklist has {} RED check(s): {}; fix: see `kfscale verify` for the evidence and fixes, then re-run `kfscale apply` to validate again",
