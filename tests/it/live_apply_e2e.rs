@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
+use kfscale::engine::timing::Timing;
+
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster, git_output, step, text};
 use crate::common::pinot::{PinotForCluster, TABLES, pinot_for, seed};
 
@@ -116,21 +118,17 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
     );
 
     // Where the time went.
-    let timing = events
+    let timing: Timing = serde_json::from_value(
+        events
+            .iter()
+            .find(|e| e["event"] == "apply_finished")
+            .map(|e| e["timing"].clone())
+            .context("no apply_finished event")?,
+    )?;
+    let by_step: BTreeMap<&str, (u64, u64)> = timing
+        .steps
         .iter()
-        .find(|e| e["event"] == "apply_finished")
-        .map(|e| e["timing"].clone())
-        .context("no apply_finished event")?;
-    let by_step: BTreeMap<String, (u64, u64)> = timing["steps"]
-        .as_array()
-        .context("timing steps")?
-        .iter()
-        .map(|s| {
-            (
-                s["step"].as_str().unwrap_or("?").to_string(),
-                (s["took_ms"].as_u64().unwrap_or(0), s["waited_ms"].as_u64().unwrap_or(0)),
-            )
-        })
+        .map(|s| (s.step.as_str(), (s.took_ms, s.waited_ms)))
         .collect();
     let boot_ms = customer
         .rig
@@ -141,20 +139,18 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
     let copy_ms = (kafka_copy_model_ms(&customer) as f64 / KAFKA_SPEED) as u64;
     let pinot_ms = (pinot_job_model_s(&pinot).await? as f64 * 1000.0 / PINOT_SPEED) as u64;
     let inherent = boot_ms + copy_ms + pinot_ms;
-    let waited: u64 = by_step.values().map(|(_, w)| w).sum();
     let wall_ms = wall.as_millis() as u64;
     eprintln!(
         "e2e 6 -> 9 on EKS: {wall_ms} ms wall clock (apply's own count {} ms); inherent waits on the model clocks {inherent} ms \
-         (node boot {boot_ms}, Kafka copy at the throttle {copy_ms}, Pinot jobs {pinot_ms}); kfscale waited {waited} ms on the systems; \
-         beyond the inherent waits: {} ms (planning {} ms, helm {} ms, kfscale's own {} ms, record {} ms); per step (took, waited): {by_step:?}",
-        timing_total(&timing),
+         (node boot {boot_ms}, Kafka copy at the throttle {copy_ms}, Pinot jobs {pinot_ms}); kfscale waited {} ms on the systems; \
+         beyond the inherent waits: {} ms (planning {:?} ms, helm {} ms, kfscale's own {} ms, record {:?} ms); per step (took, waited): {by_step:?}",
+        timing.total_ms(),
+        timing.waited_ms(),
         wall_ms.saturating_sub(inherent),
-        timing["planning_ms"],
-        timing["steps"]
-            .as_array()
-            .map_or(0, |s| s.iter().filter_map(|s| s["external_ms"].as_u64()).sum::<u64>()),
-        own_ms(&timing),
-        timing["record_ms"],
+        timing.planning_ms,
+        timing.external_ms(),
+        timing.own_ms(),
+        timing.record_ms,
     );
     // The step cannot end before the model finished the copies (the step's waits are its pauses
     // between polls; under load the polls themselves take a share, so the whole step is compared).
@@ -163,7 +159,7 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
         copy_ms > 0 && kafka_took + 100 >= copy_ms && kafka_took >= kafka_waited,
         "Kafka copy {copy_ms} ms on the model clock, step waited {kafka_waited} ms of {kafka_took} ms"
     );
-    ensure!(timing_total(&timing) <= wall_ms, "{timing}");
+    ensure!(timing.total_ms() <= wall_ms, "{timing:?}");
 
     // Nothing left to do.
     let again = customer.kfscale(&[
@@ -287,23 +283,4 @@ fn throttle_configs_left(customer: &Customer) -> Vec<String> {
         }
         left
     })
-}
-
-fn timing_total(timing: &serde_json::Value) -> u64 {
-    let steps: u64 = timing["steps"]
-        .as_array()
-        .map_or(0, |s| s.iter().filter_map(|s| s["took_ms"].as_u64()).sum());
-    steps + timing["planning_ms"].as_u64().unwrap_or(0) + timing["record_ms"].as_u64().unwrap_or(0)
-}
-
-fn own_ms(timing: &serde_json::Value) -> u64 {
-    let steps: u64 = timing["steps"].as_array().map_or(0, |s| {
-        s.iter()
-            .map(|s| {
-                let figure = |key: &str| s[key].as_u64().unwrap_or(0);
-                figure("took_ms").saturating_sub(figure("waited_ms") + figure("external_ms"))
-            })
-            .sum()
-    });
-    steps + timing["planning_ms"].as_u64().unwrap_or(0) + timing["record_ms"].as_u64().unwrap_or(0)
 }

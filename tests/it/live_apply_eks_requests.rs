@@ -27,23 +27,6 @@ async fn eks_customer(prefix: &str) -> Result<(Customer, EksProxy)> {
     Ok((customer, proxy))
 }
 
-/// desiredSize of the node group, read from moto directly (not through the proxy).
-async fn desired_size(customer: &Customer) -> Result<Option<i32>> {
-    let group = customer
-        .rig
-        .eks_client()
-        .await?
-        .describe_nodegroup()
-        .cluster_name(&customer.cluster.id)
-        .nodegroup_name(&customer.cluster.nodegroup)
-        .send()
-        .await?;
-    Ok(group
-        .nodegroup()
-        .and_then(|g| g.scaling_config())
-        .and_then(|s| s.desired_size()))
-}
-
 /// The handles the node-pool step recorded in the state file so far.
 fn node_pool_handles(customer: &Customer) -> Result<serde_json::Value> {
     let state = customer.state()?;
@@ -82,7 +65,7 @@ async fn an_eks_apply_sends_one_update_nodegroup_config() -> Result<()> {
         "{tokens:?}"
     );
     ensure!(handles["update_id"].is_string(), "{handles}");
-    assert_eq!(desired_size(&customer).await?, Some(4));
+    assert_eq!(customer.eks_desired_size().await?, Some(4));
     Ok(())
 }
 
@@ -125,7 +108,7 @@ async fn a_resumed_eks_apply_resends_its_recorded_request_token() -> Result<()> 
         .to_string();
     ensure!(handles.get("update_id").is_none(), "{handles}");
     assert_eq!(
-        desired_size(&customer).await?,
+        customer.eks_desired_size().await?,
         Some(3),
         "the swallowed request changed moto"
     );
@@ -134,7 +117,7 @@ async fn a_resumed_eks_apply_resends_its_recorded_request_token() -> Result<()> 
     succeeded(customer.kfscale(&["apply", "--config", config]), "the resumed apply")?;
     assert_eq!(proxy.tokens(), [Some(token.clone()), Some(token)]);
     assert_eq!(proxy.forwarded(UPDATE_NODEGROUP_CONFIG), 1, "moto got one update");
-    assert_eq!(desired_size(&customer).await?, Some(4));
+    assert_eq!(customer.eks_desired_size().await?, Some(4));
     wait::ready_nodes(
         &customer.rig.kube_client().await?,
         &customer.cluster.node_selector(),

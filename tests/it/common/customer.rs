@@ -286,7 +286,7 @@ pub fn git_output(dir: &Path, args: &[&str]) -> Result<String> {
 }
 
 impl Customer {
-    /// The EKS node group's desired size, as moto reports it.
+    /// The EKS node group's desired size, read from moto directly (never through a test's proxy).
     pub async fn eks_desired_size(&self) -> Result<Option<i32>> {
         let group = self
             .rig
