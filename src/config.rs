@@ -40,6 +40,30 @@ pub struct Config {
     /// The install's Grafana (kfuse-grafana), whose alert rules are part of the validation checklist.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
+    /// How `apply` rides out faults that may pass.
+    #[serde(default)]
+    pub apply: ApplyConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyConfig {
+    /// How long a step keeps retrying a retriable error (a timeout, a 5xx, throttling, a system
+    /// restarting), with capped exponential backoff and jitter, before the apply stops.
+    #[serde(default = "default_retry_minutes")]
+    pub retry_minutes: f64,
+}
+
+impl Default for ApplyConfig {
+    fn default() -> Self {
+        ApplyConfig {
+            retry_minutes: default_retry_minutes(),
+        }
+    }
+}
+
+fn default_retry_minutes() -> f64 {
+    15.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -53,6 +77,9 @@ pub enum ClusterConfig {
         /// EKS endpoint override (tests, private endpoints); `AWS_ENDPOINT_URL_EKS` works too.
         #[serde(default)]
         endpoint: Option<String>,
+        /// The longest one attempt of an EKS call may take (the SDK tries 3 times).
+        #[serde(default = "default_eks_timeout")]
+        timeout_seconds: u64,
     },
     Gcp {
         project: String,
@@ -79,6 +106,9 @@ pub struct KubernetesConfig {
     pub context: Option<String>,
     #[serde(default = "default_namespace")]
     pub namespace: String,
+    /// The longest one API request may take; a slower one is retried with backoff.
+    #[serde(default = "default_kube_timeout")]
+    pub timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -95,6 +125,14 @@ pub struct HelmConfig {
     /// Pull the chart over plain HTTP (a registry on 127.0.0.1 in tests).
     #[serde(default)]
     pub plain_http: bool,
+    /// helm's `--timeout` for the upgrade (fractions allowed); kfscale stops a helm still running
+    /// a quarter of it later (at most a minute).
+    #[serde(default = "default_helm_timeout_minutes")]
+    pub timeout_minutes: f64,
+}
+
+fn default_helm_timeout_minutes() -> f64 {
+    20.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -115,6 +153,13 @@ pub struct GitConfig {
     /// Push here after the commit, when set.
     #[serde(default)]
     pub remote: Option<String>,
+    /// The longest one `git push` may take; a slower one is stopped and retried.
+    #[serde(default = "default_push_timeout")]
+    pub push_timeout_seconds: u64,
+}
+
+fn default_push_timeout() -> u64 {
+    kfscale_git::PUSH_TIMEOUT.as_secs()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -321,8 +366,17 @@ impl Default for KubernetesConfig {
             kubeconfig: None,
             context: None,
             namespace: default_namespace(),
+            timeout_seconds: default_kube_timeout(),
         }
     }
+}
+
+fn default_eks_timeout() -> u64 {
+    kfscale_eks::ATTEMPT_TIMEOUT.as_secs()
+}
+
+fn default_kube_timeout() -> u64 {
+    kfscale_kube::READ_TIMEOUT.as_secs()
 }
 
 impl Default for HelmConfig {
@@ -332,6 +386,7 @@ impl Default for HelmConfig {
             chart: None,
             binary: default_helm_binary(),
             plain_http: false,
+            timeout_minutes: default_helm_timeout_minutes(),
         }
     }
 }

@@ -145,8 +145,10 @@ fn finish_pending_record(loaded: &LoadedConfig, state: Option<&State>) -> anyhow
     if let Some(values) = &context.config.values {
         files.insert(0, context.resolve(&values.file));
     }
-    let recorded = record::commit_and_push(Some(&git), run, &files)?;
-    match (recorded.commit, recorded.pushed) {
+    // A one-shot finish, without the apply's retries: the operator is at the terminal.
+    let commit = record::commit(&git, run, &files)?;
+    let pushed = record::push(&git)?;
+    match (commit, pushed) {
         (Some(commit), pushed) => eprintln!(
             "Recorded: committed {}{}",
             &commit[..12.min(commit.len())],

@@ -30,6 +30,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             cluster,
             nodegroup,
             endpoint,
+            ..
         }) => lines.push(format!(
             "node pool   EKS node group {nodegroup} of cluster {cluster} in {region}{}",
             endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default()

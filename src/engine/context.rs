@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::backoff::Backoff;
 use super::cancel::Cancel;
 use super::events::Events;
 use super::settings::ApplySettings;
@@ -21,6 +22,11 @@ pub enum StepError {
     Interrupted,
     #[error("{0}")]
     Failed(String),
+    /// A fault that may pass (a timeout, a 5xx, throttling, a system restarting): a wait keeps
+    /// polling through it and the runner runs the step again, with capped exponential backoff and
+    /// jitter, until `retry_for` has passed.
+    #[error("{0}")]
+    Retriable(String),
     #[error(transparent)]
     State(#[from] StateError),
 }
@@ -29,14 +35,23 @@ impl StepError {
     pub fn failed(message: impl std::fmt::Display) -> StepError {
         StepError::Failed(message.to_string())
     }
+
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, StepError::Retriable(_))
+    }
 }
 
-/// Provider errors become step failures with their own message (which says what to do).
+/// Provider errors become step errors with their own message (which says what to do), retriable
+/// when the provider says another try may succeed.
 macro_rules! into_step_error {
     ($($error:ty),* $(,)?) => {$(
         impl From<$error> for StepError {
             fn from(err: $error) -> Self {
-                StepError::Failed(err.to_string())
+                if err.is_retriable() {
+                    StepError::Retriable(err.to_string())
+                } else {
+                    StepError::Failed(err.to_string())
+                }
             }
         }
     )*};
@@ -49,9 +64,18 @@ into_step_error!(
     kfscale_kafka::KafkaError,
     kfscale_pinot::PinotError,
     kfscale_gke::GkeError,
-    crate::values::ValuesError,
-    anyhow::Error
 );
+
+macro_rules! into_step_failure {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for StepError {
+            fn from(err: $error) -> Self {
+                StepError::Failed(err.to_string())
+            }
+        }
+    )*};
+}
+into_step_failure!(crate::values::ValuesError, anyhow::Error);
 
 pub enum Outcome {
     /// The step changed something and verified it.
@@ -79,6 +103,8 @@ pub struct StepContext<'a> {
     /// Set by `report` for the wait line that follows it: the wait keeps the reported figures
     /// instead of writing its text, and draws a bar from their share done (when counted).
     pub(super) reported: std::cell::Cell<Option<Option<f64>>>,
+    /// Retriable errors ridden out inside waits so far.
+    pub(super) retries: std::cell::Cell<u32>,
 }
 
 impl StepContext<'_> {
@@ -176,6 +202,13 @@ impl StepContext<'_> {
         result
     }
 
+    /// Counts a retriable error the step rode out (`observed.retries`, shown by `status`) and
+    /// logs it: retries are normal, but an operator should see them.
+    fn note_retry(&self, what: &str, message: &str) {
+        self.retries.set(self.retries.get() + 1);
+        self.events.retrying(self.step, what, message);
+    }
+
     /// How long this step has waited on the systems so far.
     pub fn waited(&self) -> Duration {
         self.waited.get()
@@ -197,14 +230,22 @@ impl StepContext<'_> {
     /// Adds `amount` to a millisecond figure in the step's observations: a resumed step's times
     /// add up over its attempts.
     pub fn add_millis(&mut self, key: &str, amount: Duration) {
+        self.add(key, amount.as_millis() as u64);
+    }
+
+    /// Adds `amount` to a count in the step's observations; a count of nothing is not written.
+    pub fn add_count(&mut self, key: &str, amount: u64) {
+        if amount > 0 {
+            self.add(key, amount);
+        }
+    }
+
+    fn add(&mut self, key: &str, amount: u64) {
         let record = self.record();
-        let before = record
+        let before = record.observed.get(key).and_then(serde_json::Value::as_u64);
+        record
             .observed
-            .get(key)
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
-        let total = before + amount.as_millis() as u64;
-        record.observed.insert(key.to_string(), total.into());
+            .insert(key.to_string(), (before.unwrap_or(0) + amount).into());
     }
 
     /// Polls `probe` until it returns `Some`, showing `what` and the probe's progress text; fails
@@ -226,15 +267,29 @@ impl StepContext<'_> {
         Fut: Future<Output = Result<(Option<T>, String), StepError>>,
     {
         let started = Instant::now();
+        let mut backoff = Backoff::new(self.settings);
         loop {
             if self.cancel.is_requested() {
                 return Err(StepError::Interrupted);
             }
-            let (found, progress) = probe().await?;
-            if let Some(value) = found {
-                self.events.clear_wait();
-                return Ok(value);
-            }
+            // A retriable error is one more poll that saw nothing: the wait goes on (backing off)
+            // until its own deadline, so one lost answer never fails a 30-minute wait.
+            let (progress, pause) = match probe().await {
+                Ok((Some(value), _)) => {
+                    self.events.clear_wait();
+                    return Ok(value);
+                }
+                Ok((None, progress)) => {
+                    backoff.reset();
+                    (progress, self.settings.poll_interval)
+                }
+                Err(StepError::Retriable(message)) => {
+                    self.note_retry(what, &message);
+                    let pause = backoff.pause_after_failure().max(self.settings.poll_interval);
+                    (format!("retrying in {} ms after: {message}", pause.as_millis()), pause)
+                }
+                Err(other) => return Err(other),
+            };
             let elapsed = started.elapsed();
             if elapsed > timeout {
                 self.events.clear_wait();
@@ -245,7 +300,7 @@ impl StepContext<'_> {
             }
             self.note_wait(what, &progress, elapsed);
             tokio::select! {
-                _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                _ = tokio::time::sleep(pause) => {}
                 _ = self.cancel.requested() => return Err(StepError::Interrupted),
             }
         }

@@ -64,6 +64,14 @@ impl Events {
         }
     }
 
+    /// A retriable error kfscale rides out (inside a wait, or by running the step again).
+    pub fn retrying(&self, step: &str, what: &str, message: &str) {
+        self.emit("retrying", json!({ "step": step, "for": what, "error": message }));
+        if !self.json {
+            self.with_spinner_suspended(|| eprintln!("  retrying {what}: {message}"));
+        }
+    }
+
     /// Shows (or updates) the wait in progress: what, the latest figure from the system, and a
     /// bar when the step counts its share done (`fraction`, 0..=1).
     pub fn waiting(&self, step: &str, what: &str, progress: &str, elapsed: Duration, fraction: Option<f64>) {

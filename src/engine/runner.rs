@@ -8,7 +8,8 @@ use super::lock::HeldLock;
 use super::settings::ApplySettings;
 use super::steps::{STEPS, record, run_step};
 use super::systems::Systems;
-use super::timing::{EXTERNAL_MS, TOOK_MS, WAITED_MS};
+use super::backoff::Backoff;
+use super::timing::{EXTERNAL_MS, RETRIES, TOOK_MS, WAITED_MS};
 use crate::plan::Plan;
 use crate::state::{ApplyRun, RunStatus, STATE_FORMAT_VERSION, State, StateError, StateStore, StepRecord, StepStatus};
 use crate::time::now_rfc3339;
@@ -99,38 +100,128 @@ impl Runner<'_> {
                 .iter()
                 .find(|(step, _)| *step == name)
                 .map_or("unknown", |(step, _)| *step);
-            let result = {
-                let mut ctx = StepContext {
-                    plan: &plan,
-                    run_id: &run_id,
-                    settings: self.settings,
-                    systems: self.systems,
-                    events: self.events,
-                    cancel: self.cancel,
-                    step,
-                    state,
-                    store: self.store,
-                    waited: std::cell::Cell::new(std::time::Duration::ZERO),
-                    external: std::cell::Cell::new(std::time::Duration::ZERO),
-                    reported: std::cell::Cell::new(None),
-                };
-                let began = std::time::Instant::now();
-                let result = run_step(&name, &mut ctx).await;
-                // Saved with the step's end (or its stop): `kfscale status` and the apply's
-                // closing summary show where the time went.
-                ctx.add_millis(TOOK_MS, began.elapsed());
-                ctx.add_millis(WAITED_MS, ctx.waited());
-                ctx.add_millis(EXTERNAL_MS, ctx.external());
-                super::progress::clear(self.store.dir());
-                result
-            };
+            let result = self.run_with_retries(state, step, &plan, &run_id).await;
             match result {
                 Ok(outcome) => self.finish(state, &name, outcome)?,
                 Err(StepError::Interrupted) => return self.stop(state, &name, RunStatus::Interrupted, None),
                 Err(err) => return self.stop(state, &name, RunStatus::Failed, Some(err.to_string())),
             }
         }
-        self.record(state)
+        self.record(state).await
+    }
+
+    /// The record's commit, then its push, retried like a step while the remote's failure may
+    /// pass (a push of the same commit is idempotent).
+    async fn commit_and_push(
+        &self,
+        run: &ApplyRun,
+        files: &[std::path::PathBuf],
+    ) -> anyhow::Result<(Option<String>, Option<String>)> {
+        let Some(git) = self.systems.git.as_ref() else {
+            return Ok((None, None));
+        };
+        let commit = record::commit(git, run, files)?;
+        let mut backoff = Backoff::new(self.settings);
+        let started = std::time::Instant::now();
+        loop {
+            match record::push(git) {
+                Ok(pushed) => return Ok((commit, pushed)),
+                Err(err) if err.is_retriable() && started.elapsed() < self.settings.retry_for => {
+                    let pause = backoff.pause_after_failure();
+                    self.events.retrying(
+                        "record",
+                        &format!("git push (try {}, next in {} ms)", backoff.failures() + 1, pause.as_millis()),
+                        &err.to_string(),
+                    );
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => {}
+                        _ = self.cancel.requested() => return Err(err.into()),
+                    }
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    /// Runs one step; a retriable error runs it again (it checks before it acts and resumes from
+    /// its recorded handles, exactly as a re-run of `apply` would) after a capped, jittered,
+    /// growing pause, until `retry_for` has passed since the first error.
+    async fn run_with_retries(
+        &self,
+        state: &mut State,
+        step: &'static str,
+        plan: &crate::plan::Plan,
+        run_id: &str,
+    ) -> Result<Outcome, StepError> {
+        let mut backoff = Backoff::new(self.settings);
+        let mut first_error: Option<std::time::Instant> = None;
+        loop {
+            let result = self.run_once(state, step, plan, run_id).await;
+            let message = match result {
+                Err(StepError::Retriable(message)) => message,
+                other => return other,
+            };
+            let since = *first_error.get_or_insert_with(std::time::Instant::now);
+            let tries = backoff.failures() + 1;
+            if since.elapsed() >= self.settings.retry_for {
+                return Err(StepError::Failed(format!(
+                    "{message} (gave up after {tries} tries over {} s; apply.retry_minutes sets how long kfscale keeps trying)",
+                    since.elapsed().as_secs()
+                )));
+            }
+            let pause = backoff.pause_after_failure().min(self.settings.retry_for.saturating_sub(since.elapsed()));
+            if let Some(record) = state.run.as_mut().and_then(|run| run.step_mut(step)) {
+                let before = record.observed.get(RETRIES).and_then(serde_json::Value::as_u64).unwrap_or(0);
+                record.observed.insert(RETRIES.into(), (before + 1).into());
+                record.message = Some(format!("retrying in {} ms after: {message}", pause.as_millis()));
+            }
+            self.store.save(state).map_err(StepError::State)?;
+            self.events.retrying(
+                step,
+                &format!("step {step} (try {}, next in {} ms)", tries + 1, pause.as_millis()),
+                &message,
+            );
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = self.cancel.requested() => return Err(StepError::Interrupted),
+            }
+        }
+    }
+
+    /// One attempt at a step, with its timing and the retriable errors its waits rode out added
+    /// to the step's record.
+    async fn run_once(
+        &self,
+        state: &mut State,
+        step: &'static str,
+        plan: &crate::plan::Plan,
+        run_id: &str,
+    ) -> Result<Outcome, StepError> {
+        let mut ctx = StepContext {
+            plan,
+            run_id,
+            settings: self.settings,
+            systems: self.systems,
+            events: self.events,
+            cancel: self.cancel,
+            step,
+            state,
+            store: self.store,
+            waited: std::cell::Cell::new(std::time::Duration::ZERO),
+            external: std::cell::Cell::new(std::time::Duration::ZERO),
+            reported: std::cell::Cell::new(None),
+            retries: std::cell::Cell::new(0),
+        };
+        let began = std::time::Instant::now();
+        let result = run_step(step, &mut ctx).await;
+        // Saved with the step's end (or its stop): `kfscale status` and the apply's closing
+        // summary show where the time went.
+        ctx.add_millis(TOOK_MS, began.elapsed());
+        ctx.add_millis(WAITED_MS, ctx.waited());
+        ctx.add_millis(EXTERNAL_MS, ctx.external());
+        ctx.add_count(RETRIES, u64::from(ctx.retries.get()));
+        super::progress::clear(self.store.dir());
+        result
     }
 
     fn begin(&self, state: &mut State, name: &str) -> Result<(), StateError> {
@@ -190,7 +281,7 @@ impl Runner<'_> {
     }
 
     /// Marks the run succeeded, writes the history file, and commits values, state and history.
-    fn record(&self, state: &mut State) -> Result<ApplyEnd, StateError> {
+    async fn record(&self, state: &mut State) -> Result<ApplyEnd, StateError> {
         let Some(run) = state.run.as_mut() else {
             return Ok(ApplyEnd::Failed {
                 step: "record".into(),
@@ -212,11 +303,11 @@ impl Runner<'_> {
         self.events
             .step_started("record", "commit the values file and the state to git");
         let began = std::time::Instant::now();
-        let recorded = record::commit_and_push(self.systems.git.as_ref(), &run, &files);
+        let recorded = self.commit_and_push(&run, &files).await;
         let record_ms = began.elapsed().as_millis() as u64;
         match recorded {
-            Ok(recorded) => {
-                let summary = match (&recorded.commit, &recorded.pushed) {
+            Ok((commit, pushed)) => {
+                let summary = match (&commit, &pushed) {
                     (Some(commit), Some(pushed)) => {
                         format!("committed {} and pushed to {pushed}", &commit[..12.min(commit.len())])
                     }
@@ -225,8 +316,8 @@ impl Runner<'_> {
                 };
                 self.events.step_finished("record", "done", &summary);
                 Ok(ApplyEnd::Succeeded {
-                    commit: recorded.commit,
-                    pushed: recorded.pushed,
+                    commit,
+                    pushed,
                     record_ms,
                 })
             }

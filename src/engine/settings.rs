@@ -26,6 +26,11 @@ pub struct ApplySettings {
     /// `validate.lag_window_seconds` and `validate.lag_samples`: the checklist's lag trend.
     pub lag_window: Duration,
     pub lag_samples: u32,
+    /// The first pause after a retriable error; pauses double up to `retry_cap`, with jitter.
+    pub retry_base: Duration,
+    pub retry_cap: Duration,
+    /// How long a step keeps retrying retriable errors before it fails (`apply.retry_minutes`).
+    pub retry_for: Duration,
 }
 
 impl Default for ApplySettings {
@@ -42,6 +47,9 @@ impl Default for ApplySettings {
             consumer_lag_timeout: Duration::from_secs(30 * 60),
             lag_window: Duration::from_secs(5),
             lag_samples: 3,
+            retry_base: Duration::from_secs(2),
+            retry_cap: Duration::from_secs(60),
+            retry_for: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -56,6 +64,14 @@ impl ApplySettings {
         {
             settings.poll_interval = Duration::from_millis(ms.max(10));
         }
+        // The rig's tests shorten the backoff as they shorten polling.
+        if let Some(ms) = std::env::var("KFSCALE_RETRY_BASE_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            settings.retry_base = Duration::from_millis(ms.max(1));
+            settings.retry_cap = settings.retry_cap.min(settings.retry_base * 16);
+        }
         if let Some(seconds) = std::env::var("KFSCALE_LOCK_SECONDS")
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
@@ -68,6 +84,8 @@ impl ApplySettings {
     /// The waits kfscale.yaml sets (`origin` names the file in errors).
     pub fn with_config(mut self, config: &Config, origin: &str) -> anyhow::Result<ApplySettings> {
         self.pinot_stall = minutes(config.pinot.stall_minutes, "pinot.stall_minutes", origin)?;
+        self.helm_timeout = minutes(config.helm.timeout_minutes, "helm.timeout_minutes", origin)?;
+        self.retry_for = minutes(config.apply.retry_minutes, "apply.retry_minutes", origin)?;
         self.consumer_lag_timeout = minutes(
             config.validate.lag_timeout_minutes,
             "validate.lag_timeout_minutes",

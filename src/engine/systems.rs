@@ -53,6 +53,7 @@ pub struct GitTarget {
     pub repo: PathBuf,
     pub branch: Option<String>,
     pub remote: Option<String>,
+    pub push_timeout: std::time::Duration,
 }
 
 impl GitTarget {
@@ -61,6 +62,7 @@ impl GitTarget {
             repo: context.resolve(&git.repo),
             branch: git.branch.clone(),
             remote: git.remote.clone(),
+            push_timeout: std::time::Duration::from_secs(git.push_timeout_seconds.max(1)),
         })
     }
 }
@@ -78,8 +80,9 @@ impl Systems {
                 cluster,
                 nodegroup,
                 endpoint,
+                timeout_seconds,
             }) => NodePoolClient::Eks {
-                eks: kfscale_eks::Eks::connect(region, endpoint.as_deref()).await,
+                eks: kfscale_eks::Eks::connect_with_timeout(region, endpoint.as_deref(), std::time::Duration::from_secs((*timeout_seconds).max(1))).await,
                 cluster: cluster.clone(),
                 nodegroup: nodegroup.clone(),
             },

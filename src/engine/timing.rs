@@ -10,6 +10,8 @@ use crate::state::ApplyRun;
 
 /// Observation keys the runner writes for every step it runs.
 pub const TOOK_MS: &str = "took_ms";
+/// Retriable errors the step rode out: inside its waits, and by running again.
+pub const RETRIES: &str = "retries";
 pub const WAITED_MS: &str = "waited_ms";
 pub const EXTERNAL_MS: &str = "external_ms";
 

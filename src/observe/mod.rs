@@ -40,10 +40,11 @@ impl ConfigContext<'_> {
     pub async fn kube(&self) -> Result<kfscale_kube::Kube, kfscale_kube::KubeError> {
         let kubernetes = &self.config.kubernetes;
         let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| self.resolve(path));
-        kfscale_kube::Kube::connect(
+        kfscale_kube::Kube::connect_with_timeout(
             kubeconfig.as_deref(),
             kubernetes.context.as_deref(),
             &kubernetes.namespace,
+            std::time::Duration::from_secs(kubernetes.timeout_seconds.max(1)),
         )
         .await
     }

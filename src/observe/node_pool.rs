@@ -12,8 +12,9 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
             cluster,
             nodegroup,
             endpoint,
+            timeout_seconds,
         }) => {
-            let eks = kfscale_eks::Eks::connect(region, endpoint.as_deref()).await;
+            let eks = kfscale_eks::Eks::connect_with_timeout(region, endpoint.as_deref(), std::time::Duration::from_secs((*timeout_seconds).max(1))).await;
             let group = eks.describe(cluster, nodegroup).await?;
             Ok(NodePool::Eks(EksNodeGroup {
                 region: region.clone(),

@@ -50,9 +50,18 @@ pub struct Eks {
     region: String,
 }
 
+/// The longest one attempt of a call may take by default; the SDK makes up to 3.
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Eks {
     /// `endpoint`: an explicit EKS endpoint (else the SDK's default, which honours AWS_ENDPOINT_URL_EKS).
     pub async fn connect(region: &str, endpoint: Option<&str>) -> Eks {
+        Eks::connect_with_timeout(region, endpoint, ATTEMPT_TIMEOUT).await
+    }
+
+    /// As [`Eks::connect`], with `attempt` as the longest one attempt may take (the whole call:
+    /// three attempts and the backoff between them).
+    pub async fn connect_with_timeout(region: &str, endpoint: Option<&str>, attempt: std::time::Duration) -> Eks {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_string()));
         if let Some(endpoint) = endpoint {
@@ -63,8 +72,8 @@ impl Eks {
         loader = loader.timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(std::time::Duration::from_secs(10))
-                .operation_attempt_timeout(std::time::Duration::from_secs(30))
-                .operation_timeout(std::time::Duration::from_secs(100))
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(attempt * 3 + std::time::Duration::from_secs(10))
                 .build(),
         );
         let config = loader.load().await;
@@ -245,6 +254,13 @@ where
             "check the network path to EKS (region, endpoint, proxy)".to_string(),
             true,
         ),
+        // AWS's generic server-side codes (InternalFailure, RequestLimitExceeded, ...).
+        other if ["Internal", "Unavailable", "Throttl", "LimitExceeded"]
+            .iter()
+            .any(|hint| other.contains(hint)) =>
+        {
+            ("AWS had a transient failure: kfscale retries; re-run if it gave up".to_string(), true)
+        }
         _ => ("see the AWS error above".to_string(), false),
     };
     EksError::Api {

@@ -12,7 +12,7 @@ pub enum GitError {
     #[error("{path} is outside the repository {repo}; fix: keep the values file inside the customer repo")]
     OutsideRepository { path: String, repo: String },
     #[error(
-        "git push {remote} {branch} failed (exit {code}): {stderr}; fix: check the remote and your credentials, then re-run"
+        "git push {remote} {branch} failed (exit {code}): {stderr}; fix: {}", push_fix(remote, branch, stderr)
     )]
     Push {
         remote: String,
@@ -30,6 +30,74 @@ pub enum GitError {
     },
     #[error("cannot run git: {0}; fix: install git")]
     Spawn(std::io::Error),
+}
+
+impl GitError {
+    /// The remote could not be reached or hung up, or the push ran out of time: worth another try
+    /// (a push of the same commit is idempotent).
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            GitError::Push { stderr, .. } => push_is_transient(stderr),
+            GitError::PushTimeout { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// Fragments of git's stderr that mean the remote or the network failed, not the push itself.
+const TRANSIENT: &[&str] = &[
+    "the remote end hung up unexpectedly",
+    "connection reset",
+    "connection refused",
+    "connection timed out",
+    "operation timed out",
+    "could not resolve host",
+    "early eof",
+    "rpc failed",
+    "the requested url returned error: 5",
+    "the requested url returned error: 429",
+    "temporarily unavailable",
+    "service unavailable",
+];
+
+/// Refusals that no retry fixes, though git may also say the remote hung up.
+const REFUSED: &[&str] = &[
+    "permission denied",
+    "authentication failed",
+    "[rejected]",
+    "[remote rejected]",
+    "does not appear to be a git repository",
+    "repository not found",
+];
+
+fn push_is_transient(stderr: &str) -> bool {
+    let lower = stderr.to_ascii_lowercase();
+    !REFUSED.iter().any(|fragment| lower.contains(fragment)) && TRANSIENT.iter().any(|fragment| lower.contains(fragment))
+}
+
+fn push_fix(remote: &str, branch: &str, stderr: &str) -> String {
+    let lower = stderr.to_ascii_lowercase();
+    if lower.contains("[rejected]") || lower.contains("non-fast-forward") || lower.contains("fetch first") {
+        return format!(
+            "{remote}/{branch} has commits this clone lacks: `git pull --rebase {remote} {branch}` in the customer repo, then re-run `kfscale apply` to finish the record"
+        );
+    }
+    if lower.contains("[remote rejected]") || lower.contains("hook declined") || lower.contains("protected branch") {
+        return format!(
+            "{remote} refused the push (a hook or branch protection): push the commit through the path your repo requires (e.g. a pull request from a branch), or allow it, then re-run `kfscale apply` to finish the record"
+        );
+    }
+    if lower.contains("permission denied") || lower.contains("authentication failed") {
+        return format!(
+            "your credentials for {remote} were refused: fix them (ssh-agent, credential helper), then re-run `kfscale apply` to finish the record"
+        );
+    }
+    if push_is_transient(stderr) {
+        return format!(
+            "{remote} could not be reached or hung up: check the network and the remote, then re-run `kfscale apply` to finish the record"
+        );
+    }
+    "check the remote and your credentials, then re-run `kfscale apply` to finish the record".to_string()
 }
 
 /// How long a push may take before kfscale gives up on it (the commit is kept; a re-run pushes).

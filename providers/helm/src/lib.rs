@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod child;
+mod failure;
 mod release;
 
 pub use release::{HistoryEntry, ReleaseStatus};
@@ -15,8 +17,12 @@ pub use release::{HistoryEntry, ReleaseStatus};
 pub enum HelmError {
     #[error("cannot run `{binary}`: {source}; fix: install helm 3 or 4, or set the helm binary path")]
     Spawn { binary: String, source: std::io::Error },
-    #[error("`helm {command}` failed (exit {code}): {stderr}")]
+    #[error("`helm {command}` failed (exit {code}): {stderr}; fix: {}", failure::fix(command, stderr))]
     Failed { command: String, code: i32, stderr: String },
+    #[error(
+        "`helm {command}` did not finish within {seconds} s and was stopped; fix: check the API server (`kubectl get --raw /readyz`) and `helm history`, then re-run `kfscale apply` to resume"
+    )]
+    TimedOut { command: String, seconds: u64 },
     #[error(
         "release {release} not found in namespace {namespace}; fix: check helm.release and kubernetes.namespace in kfscale.yaml"
     )]
@@ -25,6 +31,27 @@ pub enum HelmError {
     Output { command: String, message: String },
     #[error("helm {0} is not supported; fix: use helm 3 or helm 4")]
     UnsupportedVersion(String),
+}
+
+impl HelmError {
+    /// helm could not reach the API server, or it was overloaded, or helm ran out of time: worth
+    /// another try (each helm call kfscale makes is safe to repeat).
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            HelmError::Failed { stderr, .. } => failure::is_transient(stderr),
+            HelmError::TimedOut { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// The longest a helm call that only reads may take.
+const READ_LIMIT: Duration = Duration::from_secs(120);
+
+/// How long past its own `--timeout` a helm that changes the release may run before kfscale
+/// stops it: helm's timeout covers hooks and waits, not a silent API server.
+pub fn grace(timeout: Duration) -> Duration {
+    (timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(60))
 }
 
 /// Which flags this helm understands.
@@ -74,7 +101,7 @@ impl Helm {
             version: String::new(),
             target,
         };
-        let output = helm.run_raw(&["version", "--template", "{{.Version}}"])?;
+        let output = helm.run_raw(&["version", "--template", "{{.Version}}"], READ_LIMIT)?;
         let version = output.trim().to_string();
         helm.dialect = match version.trim_start_matches('v').split('.').next() {
             Some("3") => Dialect::V3,
@@ -144,18 +171,23 @@ impl Helm {
     /// upgrade that was killed.
     pub fn rollback(&self, release: &str, revision: u32, timeout: Duration) -> Result<String, HelmError> {
         let revision = revision.to_string();
+        let limit = timeout + grace(timeout);
         let timeout = format!("{}s", timeout.as_secs());
-        self.run(release, &["rollback", release, &revision, "--timeout", &timeout])
+        self.run_within(release, &["rollback", release, &revision, "--timeout", &timeout], limit)
     }
 
     pub fn upgrade(&self, upgrade: &Upgrade) -> Result<String, HelmError> {
         let args = self.upgrade_args(upgrade);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.run(upgrade.release, &refs)
+        self.run_within(upgrade.release, &refs, upgrade.timeout + grace(upgrade.timeout))
     }
 
     fn run(&self, release: &str, args: &[&str]) -> Result<String, HelmError> {
-        self.run_raw(args).map_err(|err| match err {
+        self.run_within(release, args, READ_LIMIT)
+    }
+
+    fn run_within(&self, release: &str, args: &[&str], limit: Duration) -> Result<String, HelmError> {
+        self.run_raw(args, limit).map_err(|err| match err {
             HelmError::Failed { stderr, .. }
                 if stderr.contains("release: not found")
                     || (stderr.contains("not found") && stderr.contains(release)) =>
@@ -169,7 +201,7 @@ impl Helm {
         })
     }
 
-    fn run_raw(&self, args: &[&str]) -> Result<String, HelmError> {
+    fn run_raw(&self, args: &[&str], limit: Duration) -> Result<String, HelmError> {
         let mut command = Command::new(&self.binary);
         command.args(args);
         if !self.target.namespace.is_empty() {
@@ -182,15 +214,25 @@ impl Helm {
             command.args(["--kube-context", context]);
         }
         die_with_parent(&mut command);
-        let output = command.output().map_err(|source| HelmError::Spawn {
+        let command_name = args.first().copied().unwrap_or_default().to_string();
+        let ended = child::run_within(&mut command, limit).map_err(|source| HelmError::Spawn {
             binary: self.binary.display().to_string(),
             source,
         })?;
+        let output = match ended {
+            child::Ended::Exited(output) => output,
+            child::Ended::TimedOut => {
+                return Err(HelmError::TimedOut {
+                    command: command_name,
+                    seconds: limit.as_secs(),
+                });
+            }
+        };
         if output.status.success() {
             return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
         }
         Err(HelmError::Failed {
-            command: args.first().copied().unwrap_or_default().to_string(),
+            command: command_name,
             code: output.status.code().unwrap_or(-1),
             stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
         })

@@ -28,10 +28,50 @@ pub enum KubeError {
     Kubeconfig { path: String, message: String },
     #[error("cannot set up the Kubernetes client: {0}; fix: check the kubeconfig context and its credentials")]
     Config(String),
-    #[error("Kubernetes API {action}: {source}")]
+    #[error("Kubernetes API {action}: {source}; fix: {}", api_fix(source))]
     Api { action: String, source: kube::Error },
     #[error("the Helm release record {secret} cannot be decoded: {message}")]
     Release { secret: String, message: String },
+}
+
+impl KubeError {
+    /// The API server was unreachable, slow, throttling (429) or failing (5xx): worth another try.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            KubeError::Api { source, .. } => retriable(source),
+            _ => false,
+        }
+    }
+}
+
+fn retriable(source: &kube::Error) -> bool {
+    match source {
+        kube::Error::Api(status) => status.code == 429 || status.code >= 500,
+        kube::Error::HyperError(_) | kube::Error::Service(_) | kube::Error::ReadEvents(_) => true,
+        _ => false,
+    }
+}
+
+/// What to do about an API error, by kind: the message alone rarely says.
+fn api_fix(source: &kube::Error) -> &'static str {
+    match source {
+        kube::Error::Api(status) if status.code == 401 => {
+            "the credentials were refused: refresh them (e.g. `aws eks update-kubeconfig` or `gcloud container clusters get-credentials`), then re-run"
+        }
+        kube::Error::Api(status) if status.code == 403 => {
+            "the kubeconfig's user lacks this permission: grant it (RBAC) or use a context that has it, then re-run"
+        }
+        kube::Error::Api(status) if status.code == 404 => {
+            "the object is gone: check kubernetes.namespace and helm.release in kfscale.yaml, then re-run"
+        }
+        kube::Error::Api(status) if status.code == 409 || status.code == 422 => {
+            "the object changed or was refused by the API server: see the message, fix the object, then re-run"
+        }
+        _ if retriable(source) => {
+            "the API server is unreachable, slow or overloaded: check it (`kubectl get --raw /readyz`), then re-run `kfscale apply` to resume"
+        }
+        _ => "check the kubeconfig context and the API server, then re-run `kfscale apply` to resume",
+    }
 }
 
 #[derive(Clone)]
@@ -41,12 +81,23 @@ pub struct Kube {
 }
 
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+/// The longest one API request may take by default (`kubernetes.timeout_seconds`).
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 impl Kube {
     /// A client for `namespace`, from `kubeconfig` (else KUBECONFIG / ~/.kube/config) and `context`
     /// (else the current one).
     pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>, namespace: &str) -> Result<Kube, KubeError> {
+        Kube::connect_with_timeout(kubeconfig, context, namespace, READ_TIMEOUT).await
+    }
+
+    /// As [`Kube::connect`], with `timeout` as the longest one request may take.
+    pub async fn connect_with_timeout(
+        kubeconfig: Option<&Path>,
+        context: Option<&str>,
+        namespace: &str,
+        timeout: std::time::Duration,
+    ) -> Result<Kube, KubeError> {
         let options = KubeConfigOptions {
             context: context.map(String::from),
             ..Default::default()
@@ -66,8 +117,8 @@ impl Kube {
         // timeout of its own. Generous, as port-forwarded streams ride on these connections.
         let mut config = config;
         config.connect_timeout = Some(CONNECT_TIMEOUT);
-        config.read_timeout = Some(READ_TIMEOUT);
-        config.write_timeout = Some(READ_TIMEOUT);
+        config.read_timeout = Some(timeout);
+        config.write_timeout = Some(timeout);
         let client = kube::Client::try_from(config).map_err(|err| KubeError::Config(err.to_string()))?;
         Ok(Kube {
             client,

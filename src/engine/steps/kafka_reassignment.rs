@@ -37,9 +37,9 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         ));
     }
     let result = execute(ctx, &moves).await;
-    if matches!(result, Err(StepError::Interrupted)) {
-        // A resumed apply goes on under the same throttle.
-        return Err(StepError::Interrupted);
+    if let Err(err @ (StepError::Interrupted | StepError::Retriable(_))) = result {
+        // A resumed (or retried) step goes on under the same throttle.
+        return Err(err);
     }
     let throttled: Throttled = ctx.handle("throttled").unwrap_or_default();
     let removed = kafka_throttle::remove(admin(ctx)?, &throttled).await;
@@ -47,9 +47,17 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         (Ok(summary), Ok(removed)) => Ok(Outcome::Done(format!(
             "{summary}; {removed} throttle config(s) removed"
         ))),
-        (Ok(_), Err(err)) => Err(StepError::failed(format!(
-            "the moves finished but removing the replication throttle failed: {err}; fix: re-run `kfscale apply` (it removes it), or remove the `*.replication.throttled.*` configs by hand"
-        ))),
+        (Ok(_), Err(err)) => {
+            let message = format!(
+                "the moves finished but removing the replication throttle failed: {err}; fix: re-run `kfscale apply` (it removes it), or remove the `*.replication.throttled.*` configs by hand"
+            );
+            // Retried, the step finds its moves done and removes the throttle.
+            Err(if err.is_retriable() {
+                StepError::Retriable(message)
+            } else {
+                StepError::Failed(message)
+            })
+        }
         (Err(err), Ok(_)) => Err(err),
         (Err(err), Err(cleanup)) => Err(StepError::failed(format!(
             "{err}; removing the replication throttle failed too: {cleanup}"

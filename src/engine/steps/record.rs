@@ -9,32 +9,23 @@ use crate::engine::systems::GitTarget;
 use crate::plan::Plan;
 use crate::state::{ApplyRun, StepStatus};
 
-pub struct Recorded {
-    pub commit: Option<String>,
-    pub pushed: Option<String>,
-}
-
-/// Commits `files` (inside the repo) and pushes; a commit that finds nothing new is not an error
-/// (a resumed apply may already have committed).
-pub fn commit_and_push(git: Option<&GitTarget>, run: &ApplyRun, files: &[PathBuf]) -> anyhow::Result<Recorded> {
-    let Some(git) = git else {
-        return Ok(Recorded {
-            commit: None,
-            pushed: None,
-        });
-    };
+/// Commits `files` (inside the repo); a commit that finds nothing new is not an error (a resumed
+/// apply may already have committed).
+pub fn commit(git: &GitTarget, run: &ApplyRun, files: &[PathBuf]) -> anyhow::Result<Option<String>> {
     let repo = kfscale_git::Repo::discover(&git.repo)?;
     let relative: Vec<PathBuf> = files.iter().filter_map(|file| repo.relative(file).ok()).collect();
-    let commit = repo.commit_files(&relative, &message(&run.plan, run))?;
-    let pushed = match &git.remote {
-        Some(remote) => {
-            let branch = git.branch.clone().unwrap_or_else(|| "HEAD".into());
-            kfscale_git::push(repo.root(), remote, &branch)?;
-            Some(format!("{remote} {branch}"))
-        }
-        None => None,
+    Ok(repo.commit_files(&relative, &message(&run.plan, run))?)
+}
+
+/// Pushes the branch to the remote, when one is configured: `Ok(Some("remote branch"))`.
+pub fn push(git: &GitTarget) -> Result<Option<String>, kfscale_git::GitError> {
+    let Some(remote) = &git.remote else {
+        return Ok(None);
     };
-    Ok(Recorded { commit, pushed })
+    let repo = kfscale_git::Repo::discover(&git.repo)?;
+    let branch = git.branch.clone().unwrap_or_else(|| "HEAD".into());
+    kfscale_git::push_within(repo.root(), remote, &branch, git.push_timeout)?;
+    Ok(Some(format!("{remote} {branch}")))
 }
 
 /// Whether a successful apply's record has not fully reached git: the state file differs from the
