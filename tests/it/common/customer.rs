@@ -239,6 +239,8 @@ pub fn kfscale_command(rig: &RigEnv, args: &[&str]) -> Command {
         .envs(rig.vars())
         .env("NO_COLOR", "1")
         .env("KFSCALE_POLL_INTERVAL_MS", "200")
+        // Retriable faults back off from 100 ms (capped at 1.6 s) instead of 2 s.
+        .env("KFSCALE_RETRY_BASE_MS", "100")
         // The validation checklist samples consumer lag over a short window here.
         .env("KFSCALE_LAG_WINDOW_MS", "600");
     command
