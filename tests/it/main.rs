@@ -6,6 +6,7 @@ mod balance_examples;
 mod balance_props;
 mod cli_bad_input;
 mod common;
+mod faults_kube;
 mod live_apply;
 mod live_apply_concurrency;
 mod live_apply_e2e;

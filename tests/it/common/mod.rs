@@ -4,6 +4,9 @@
 
 pub mod customer;
 pub mod eks_proxy;
+pub mod fault_proxy;
+pub mod faults;
+pub mod kube_proxy;
 pub mod pinot;
 
 use std::path::Path;

@@ -1,0 +1,114 @@
+//! Fault matrix, Kubernetes API: a single-AZ customer grown 3 -> 4 nodes, kfscale and helm reaching
+//! the API server through the fault proxy (tests/it/common/kube_proxy.rs). The faults are armed
+//! when `helm_upgrade` starts and aimed at `GET pods`, which helm does not send and the planner has
+//! already sent: the first reads they meet are the rollout step's, in its wait for the upgraded
+//! pods. Cells: a read timeout (`kubernetes.timeout_seconds: 2`), 500 InternalError, 429
+//! TooManyRequests, 403 Forbidden (permanent), and the API server going away mid-wait.
+use anyhow::{Result, ensure};
+use kfscale_rig::RigEnv;
+
+use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
+use crate::common::faults::{LiveApply, assert_resumes, assert_ridden_out, assert_stopped, finished_steps};
+use crate::common::fault_proxy::Fault;
+use crate::common::kube_proxy::KubeProxy;
+
+const GET_PODS: &str = "GET pods";
+
+/// A single-AZ node group of 3 with the chart on it; kfscale.yaml (and so helm) reaches the API
+/// server through a fault proxy, and gives up on a request after 2 s.
+pub async fn kube_customer(prefix: &str) -> Result<(Customer, KubeProxy)> {
+    let customer = customer_cluster(CustomerSpec {
+        prefix,
+        nodes: 3,
+        zones: Some(&["us-east-1a"]),
+        ..CustomerSpec::default()
+    })
+    .await?;
+    let rig = RigEnv::from_env()?;
+    let proxy = KubeProxy::start(&rig, customer.config.parent().unwrap_or(&customer.repo)).await?;
+    let config = std::fs::read_to_string(&customer.config)?;
+    let through_proxy = config.replacen(
+        &format!("kubeconfig: {},", rig.get("KUBECONFIG")?),
+        &format!("kubeconfig: {}, timeout_seconds: 2,", proxy.kubeconfig().display()),
+        1,
+    );
+    ensure!(through_proxy != config, "kfscale.yaml has no kubeconfig to replace:\n{config}");
+    std::fs::write(&customer.config, through_proxy)?;
+    Ok((customer, proxy))
+}
+
+/// Applies 3 -> 4, arming `arm` when helm_upgrade starts; returns how the apply ended.
+async fn apply_with_fault(customer: &Customer, log: &str, arm: impl FnOnce()) -> Result<crate::common::faults::Ended> {
+    let mut apply = LiveApply::start(customer, 4, log)?;
+    apply.step_started("helm_upgrade").await?;
+    arm();
+    apply.end().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_read_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let (customer, proxy) = kube_customer("kube-timeout").await?;
+    let ended = apply_with_fault(&customer, "apply.log", || proxy.inject(GET_PODS, Fault::Hold, Some(2))).await?;
+    assert_ridden_out(&customer, &ended, "rollout", "Kubernetes API")?;
+    ensure!(proxy.count(GET_PODS) > proxy.forwarded(GET_PODS), "no read was held");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_5xx_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let (customer, proxy) = kube_customer("kube-5xx").await?;
+    let ended = apply_with_fault(&customer, "apply.log", || {
+        proxy.fail(GET_PODS, 500, "InternalError", "Internal error occurred: injected", Some(3))
+    })
+    .await?;
+    assert_ridden_out(&customer, &ended, "rollout", "Internal error occurred")?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_throttling_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let (customer, proxy) = kube_customer("kube-429").await?;
+    // kube-rs retries 429 itself, honouring Retry-After, 15 times with exponential backoff: more
+    // throttled answers than that reach kfscale, whose wait rides them out.
+    let ended = apply_with_fault(&customer, "apply.log", || {
+        proxy.fail(GET_PODS, 429, "TooManyRequests", "Too many requests, please try again later.", Some(20))
+    })
+    .await?;
+    assert_ridden_out(&customer, &ended, "rollout", "429")?;
+    ensure!(proxy.count(GET_PODS) - proxy.forwarded(GET_PODS) == 20, "not every 429 was sent");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_forbidden_stops_the_apply_naming_the_call_and_a_rerun_resumes() -> Result<()> {
+    let (customer, proxy) = kube_customer("kube-403").await?;
+    let ended = apply_with_fault(&customer, "apply.log", || {
+        proxy.fail(
+            GET_PODS,
+            403,
+            "Forbidden",
+            "pods is forbidden: User \"kfscale\" cannot list resource \"pods\"",
+            None,
+        )
+    })
+    .await?;
+    assert_stopped(&customer, &ended, "rollout", &["Kubernetes API", "pods", "RBAC"])?;
+    ensure!(ended.retries_in("rollout").is_empty(), "a permanent error was retried");
+    let before = finished_steps(&customer)?;
+    proxy.clear_all();
+    assert_resumes(&customer, 4, &before).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_going_away_mid_wait_is_ridden_out_and_the_apply_succeeds() -> Result<()> {
+    let (customer, proxy) = kube_customer("kube-away").await?;
+    let mut apply = LiveApply::start(&customer, 4, "apply.log")?;
+    apply.step_started("rollout").await?;
+    proxy.go_away();
+    apply.retrying("rollout").await?;
+    proxy.come_back().await?;
+    let ended = apply.end().await?;
+    assert_ridden_out(&customer, &ended, "rollout", "Kubernetes API")?;
+    Ok(())
+}
