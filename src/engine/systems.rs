@@ -93,9 +93,16 @@ impl Systems {
                 pool,
                 endpoint,
                 access_token_file,
+                timeout_seconds,
             }) => NodePoolClient::Gke {
                 gke: Box::new(
-                    crate::observe::gke::connect(context, endpoint.as_deref(), access_token_file.as_deref()).await?,
+                    crate::observe::gke::connect(
+                        context,
+                        endpoint.as_deref(),
+                        access_token_file.as_deref(),
+                        std::time::Duration::from_secs(*timeout_seconds),
+                    )
+                    .await?,
                 ),
                 pool: kfscale_gke::PoolRef {
                     project: project.clone(),
