@@ -82,7 +82,12 @@ impl Systems {
                 endpoint,
                 timeout_seconds,
             }) => NodePoolClient::Eks {
-                eks: kfscale_eks::Eks::connect_with_timeout(region, endpoint.as_deref(), std::time::Duration::from_secs((*timeout_seconds).max(1))).await,
+                eks: kfscale_eks::Eks::connect_with_timeout(
+                    region,
+                    endpoint.as_deref(),
+                    std::time::Duration::from_secs((*timeout_seconds).max(1)),
+                )
+                .await,
                 cluster: cluster.clone(),
                 nodegroup: nodegroup.clone(),
             },

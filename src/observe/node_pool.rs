@@ -14,7 +14,12 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
             endpoint,
             timeout_seconds,
         }) => {
-            let eks = kfscale_eks::Eks::connect_with_timeout(region, endpoint.as_deref(), std::time::Duration::from_secs((*timeout_seconds).max(1))).await;
+            let eks = kfscale_eks::Eks::connect_with_timeout(
+                region,
+                endpoint.as_deref(),
+                std::time::Duration::from_secs((*timeout_seconds).max(1)),
+            )
+            .await;
             let group = eks.describe(cluster, nodegroup).await?;
             Ok(NodePool::Eks(EksNodeGroup {
                 region: region.clone(),
@@ -43,7 +48,14 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
                 pool: pool.clone(),
             };
             let timeout = std::time::Duration::from_secs(*timeout_seconds);
-            super::gke::observe(context, pool, endpoint.as_deref(), access_token_file.as_deref(), timeout).await
+            super::gke::observe(
+                context,
+                pool,
+                endpoint.as_deref(),
+                access_token_file.as_deref(),
+                timeout,
+            )
+            .await
         }
         None => bail!(
             "{}: no `cluster:` section; fix: add `cluster: {{aws: {{region, cluster, nodegroup}}}}` or `cluster: {{gcp: {{project, location, cluster, pool}}}}`",

@@ -135,6 +135,11 @@ mod tests {
         };
         let error = topic_error("t", &denied);
         assert!(!error.is_retriable());
-        assert!(error.to_string().starts_with("growing topic t: Kafka CreatePartitions topic t"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("growing topic t: Kafka CreatePartitions topic t"),
+            "{error}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod customer;
 pub mod eks_proxy;
+pub mod fake_faults;
 pub mod pinot;
 
 use std::path::Path;
