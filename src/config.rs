@@ -92,6 +92,9 @@ pub enum ClusterConfig {
         /// A file holding an OAuth access token, used instead of Application Default Credentials (tests).
         #[serde(default)]
         access_token_file: Option<PathBuf>,
+        /// The longest one GKE API call may take; a slower one is retried with backoff.
+        #[serde(default = "default_gke_timeout")]
+        timeout_seconds: u64,
     },
 }
 
@@ -369,6 +372,10 @@ impl Default for KubernetesConfig {
             timeout_seconds: default_kube_timeout(),
         }
     }
+}
+
+fn default_gke_timeout() -> u64 {
+    kfscale_gke::GkeOptions::default().call_timeout.as_secs()
 }
 
 fn default_eks_timeout() -> u64 {

@@ -42,6 +42,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             pool,
             endpoint,
             access_token_file,
+            ..
         }) => {
             lines.push(format!(
                 "node pool   GKE node pool {pool} of cluster {cluster} in {location}, project {project}{}; credentials: {}",

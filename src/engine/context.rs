@@ -203,8 +203,9 @@ impl StepContext<'_> {
     }
 
     /// Counts a retriable error the step rode out (`observed.retries`, shown by `status`) and
-    /// logs it: retries are normal, but an operator should see them.
-    fn note_retry(&self, what: &str, message: &str) {
+    /// logs it: retries are normal, but an operator should see them. Probes that ride out an error
+    /// themselves (to keep a stall clock running) call it too.
+    pub fn note_retry(&self, what: &str, message: &str) {
         self.retries.set(self.retries.get() + 1);
         self.events.retrying(self.step, what, message);
     }

@@ -82,7 +82,12 @@ impl Systems {
                 endpoint,
                 timeout_seconds,
             }) => NodePoolClient::Eks {
-                eks: kfscale_eks::Eks::connect_with_timeout(region, endpoint.as_deref(), std::time::Duration::from_secs((*timeout_seconds).max(1))).await,
+                eks: kfscale_eks::Eks::connect_with_timeout(
+                    region,
+                    endpoint.as_deref(),
+                    std::time::Duration::from_secs((*timeout_seconds).max(1)),
+                )
+                .await,
                 cluster: cluster.clone(),
                 nodegroup: nodegroup.clone(),
             },
@@ -93,9 +98,16 @@ impl Systems {
                 pool,
                 endpoint,
                 access_token_file,
+                timeout_seconds,
             }) => NodePoolClient::Gke {
                 gke: Box::new(
-                    crate::observe::gke::connect(context, endpoint.as_deref(), access_token_file.as_deref()).await?,
+                    crate::observe::gke::connect(
+                        context,
+                        endpoint.as_deref(),
+                        access_token_file.as_deref(),
+                        std::time::Duration::from_secs(*timeout_seconds),
+                    )
+                    .await?,
                 ),
                 pool: kfscale_gke::PoolRef {
                     project: project.clone(),

@@ -13,8 +13,9 @@ pub async fn observe(
     pool: PoolRef,
     endpoint: Option<&str>,
     access_token_file: Option<&Path>,
+    timeout: std::time::Duration,
 ) -> anyhow::Result<NodePool> {
-    let gke = connect(context, endpoint, access_token_file).await?;
+    let gke = connect(context, endpoint, access_token_file, timeout).await?;
     let found = gke.node_pool(&pool).await?;
     tracing::info!("GKE requests: {:?}", gke.request_counts());
 
@@ -70,6 +71,7 @@ pub async fn connect(
     context: &ConfigContext<'_>,
     endpoint: Option<&str>,
     access_token_file: Option<&Path>,
+    timeout: std::time::Duration,
 ) -> anyhow::Result<Gke> {
     let auth = match access_token_file {
         Some(path) => {
@@ -88,6 +90,7 @@ pub async fn connect(
     Ok(Gke::connect(GkeOptions {
         endpoint: endpoint.map(str::to_string),
         auth,
+        call_timeout: timeout.max(std::time::Duration::from_secs(1)),
         ..GkeOptions::default()
     })
     .await?)

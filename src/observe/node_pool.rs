@@ -14,7 +14,12 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
             endpoint,
             timeout_seconds,
         }) => {
-            let eks = kfscale_eks::Eks::connect_with_timeout(region, endpoint.as_deref(), std::time::Duration::from_secs((*timeout_seconds).max(1))).await;
+            let eks = kfscale_eks::Eks::connect_with_timeout(
+                region,
+                endpoint.as_deref(),
+                std::time::Duration::from_secs((*timeout_seconds).max(1)),
+            )
+            .await;
             let group = eks.describe(cluster, nodegroup).await?;
             Ok(NodePool::Eks(EksNodeGroup {
                 region: region.clone(),
@@ -34,6 +39,7 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
             pool,
             endpoint,
             access_token_file,
+            timeout_seconds,
         }) => {
             let pool = kfscale_gke::PoolRef {
                 project: project.clone(),
@@ -41,7 +47,15 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
                 cluster: cluster.clone(),
                 pool: pool.clone(),
             };
-            super::gke::observe(context, pool, endpoint.as_deref(), access_token_file.as_deref()).await
+            let timeout = std::time::Duration::from_secs(*timeout_seconds);
+            super::gke::observe(
+                context,
+                pool,
+                endpoint.as_deref(),
+                access_token_file.as_deref(),
+                timeout,
+            )
+            .await
         }
         None => bail!(
             "{}: no `cluster:` section; fix: add `cluster: {{aws: {{region, cluster, nodegroup}}}}` or `cluster: {{gcp: {{project, location, cluster, pool}}}}`",

@@ -28,19 +28,19 @@ use crate::common::customer::{
 use crate::common::pinot::{PinotForCluster, TABLES, pinot_for, seed_from_cluster};
 
 /// The rig seed's zonal pool: size and per-zone autoscaling bounds.
-const SEED_SIZE: u32 = 3;
+pub(crate) const SEED_SIZE: u32 = 3;
 const SEED_BOUNDS: (u32, u32) = (1, 6);
-const SET_SIZE: &str = "container.projects.locations.clusters.nodePools.setSize";
+pub(crate) const SET_SIZE: &str = "container.projects.locations.clusters.nodePools.setSize";
 const SET_AUTOSCALING: &str = "container.projects.locations.clusters.nodePools.setAutoscaling";
-const WAIT: Duration = Duration::from_secs(120);
+pub(crate) const WAIT: Duration = Duration::from_secs(120);
 
-struct GkeCustomer {
-    rig: RigEnv,
-    customer: CustomerRepo,
-    config: PathBuf,
+pub(crate) struct GkeCustomer {
+    pub(crate) rig: RigEnv,
+    pub(crate) customer: CustomerRepo,
+    pub(crate) config: PathBuf,
     kube: kfscale_kube::Kube,
-    kafka: crate::common::KafkaForCluster,
-    pinot: PinotForCluster,
+    pub(crate) kafka: crate::common::KafkaForCluster,
+    pub(crate) pinot: PinotForCluster,
     // Last, so it runs after everything else of the test is dropped.
     _restore: RestoreZonalPool,
 }
@@ -48,7 +48,7 @@ struct GkeCustomer {
 /// The chart (3.4.0, release `kfuse`) in a namespace of the test's own, its pods on the zonal
 /// pool's nodes, and a kfscale.yaml for it: the rig's GKE fake, a Kafka fake following the
 /// test's brokers, the customer repo with its remote.
-async fn gke_customer(prefix: &str) -> Result<GkeCustomer> {
+pub(crate) async fn gke_customer(prefix: &str) -> Result<GkeCustomer> {
     let rig = RigEnv::from_env()?;
     // An earlier run that died before its guard ran may have left the pool changed.
     restore_zonal_pool(&rig).await?;
@@ -425,7 +425,7 @@ async fn remove_namespace(rig: &RigEnv, namespace: &str) -> Result<()> {
 }
 
 /// Injects a fault into the rig's GKE fake (README of tests/fakes, "GKE").
-async fn add_fault(rig: &RigEnv, fault: Value) -> Result<()> {
+pub(crate) async fn add_fault(rig: &RigEnv, fault: Value) -> Result<()> {
     let url = format!("{}/faults", rig.get("KFSCALE_RIG_GKE_CONTROL")?);
     reqwest::Client::new()
         .post(&url)
@@ -466,12 +466,12 @@ async fn zonal_bounds(rig: &RigEnv) -> Result<Option<(u32, u32)>> {
 }
 
 /// The zonal pool's nodes (pool names may repeat across clusters on the rig).
-fn zonal_selector() -> String {
+pub(crate) fn zonal_selector() -> String {
     format!("{NODEPOOL_LABEL}={ZONAL_POOL},{CLUSTER_LABEL}={ZONAL_CLUSTER}")
 }
 
 /// The rig GKE fake's counts: `mutations` (by API method), or `requests` counted by API method.
-async fn fake_counts(rig: &RigEnv, what: &str) -> Result<BTreeMap<String, u64>> {
+pub(crate) async fn fake_counts(rig: &RigEnv, what: &str) -> Result<BTreeMap<String, u64>> {
     let url = format!("{}/{what}", rig.get("KFSCALE_RIG_GKE_CONTROL")?);
     let answer: Value = reqwest::get(&url).await?.error_for_status()?.json().await?;
     if what == "mutations" {
@@ -489,7 +489,7 @@ async fn fake_counts(rig: &RigEnv, what: &str) -> Result<BTreeMap<String, u64>> 
 }
 
 /// What grew from `before` to `after` (entries that did not change are left out).
-fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+pub(crate) fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
     after
         .iter()
         .filter_map(|(key, now)| {

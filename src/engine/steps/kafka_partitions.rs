@@ -74,7 +74,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         if let Err(err) = result
             && err.code_name() != Some("INVALID_PARTITIONS")
         {
-            return Err(StepError::failed(format!("growing topic {topic}: {err}")));
+            return Err(topic_error(&topic, &err));
         }
     }
     let grown = ctx
@@ -98,4 +98,48 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         )
         .await?;
     Ok(Outcome::Done(format!("grew {grown} topic(s): {}", summary.join(", "))))
+}
+
+/// One topic's CreatePartitions error as the step's: retriable when Kafka says another try may
+/// succeed (the client already retried it until kafka.timeout_seconds), so the runner runs the step
+/// again, which compares the live counts first and sends only what is still missing.
+fn topic_error(topic: &str, err: &kfscale_kafka::KafkaError) -> StepError {
+    let message = format!("growing topic {topic}: {err}");
+    if err.is_retriable() {
+        StepError::Retriable(message)
+    } else {
+        StepError::Failed(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_topic_refused_for_now_is_retried_and_a_refused_one_fails() {
+        let throttled = kfscale_kafka::KafkaError::Api {
+            api: "CreatePartitions",
+            subject: "topic t".into(),
+            code: 89,
+            name: "THROTTLING_QUOTA_EXCEEDED".into(),
+            message: None,
+        };
+        assert!(topic_error("t", &throttled).is_retriable());
+        let denied = kfscale_kafka::KafkaError::Api {
+            api: "CreatePartitions",
+            subject: "topic t".into(),
+            code: 29,
+            name: "TOPIC_AUTHORIZATION_FAILED".into(),
+            message: None,
+        };
+        let error = topic_error("t", &denied);
+        assert!(!error.is_retriable());
+        assert!(
+            error
+                .to_string()
+                .starts_with("growing topic t: Kafka CreatePartitions topic t"),
+            "{error}"
+        );
+    }
 }

@@ -43,10 +43,8 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             what,
             ctx.settings.node_pool_timeout,
             || async move {
-                let found = read_pool(gke, pool).await?;
-                let Some(found) = found else {
-                    return Ok((None, "GKE did not answer; asking again".into()));
-                };
+                // A retriable error comes back as such: the wait counts it and asks again.
+                let found = gke.node_pool(pool).await?;
                 let nodes = kube.nodes().await?;
                 let ready = nodes
                     .iter()
@@ -105,9 +103,7 @@ async fn widen_autoscaling(
         return Ok(true);
     }
     let operation = send_when_accepted(ctx, pool, "setAutoscaling", || async move {
-        let Some(found) = read_pool(gke, pool).await? else {
-            return Ok(Attempt::Later("GKE did not answer".into()));
-        };
+        let found = gke.node_pool(pool).await?;
         let zones = found.locations.len().max(1) as u32;
         let Some(bounds) = found.autoscaling.and_then(|a| widened_bounds(a, per_zone, zones)) else {
             return Ok(Attempt::NotNeeded);
@@ -142,9 +138,7 @@ async fn resize(ctx: &mut StepContext<'_>, gke: &Gke, pool: &PoolRef, per_zone: 
         return Ok(true);
     }
     let operation = send_when_accepted(ctx, pool, "setSize", || async move {
-        let Some(found) = read_pool(gke, pool).await? else {
-            return Ok(Attempt::Later("GKE did not answer".into()));
-        };
+        let found = gke.node_pool(pool).await?;
         if at_size(&found, per_zone) {
             return Ok(Attempt::NotNeeded);
         }
@@ -216,7 +210,11 @@ where
                 Ok(Attempt::Sent(operation)) => Ok((Some(Some(operation)), String::new())),
                 Ok(Attempt::NotNeeded) => Ok((Some(None), String::new())),
                 Ok(Attempt::Later(why)) => Ok((None, why)),
-                Err(err) if refused_for_now(&err) => Ok((None, err.to_string())),
+                Err(err) if refused_for_now(&err) => {
+                    ctx.note_retry(&format!("{call} on {pool}"), &err.to_string());
+                    Ok((None, err.to_string()))
+                }
+                // Retriable ones (UNAVAILABLE, a timeout) are counted and asked again by the wait.
                 Err(err) => Err(err.into()),
             }
         },
@@ -279,8 +277,8 @@ async fn follow_operation(
                         Ok((operation.is_done().then_some(Some(operation)), status))
                     }
                     Err(err) if err.code() == Some("NOT_FOUND") => Ok((Some(None), String::new())),
-                    // A slow or throttled read says nothing about the operation: ask again.
-                    Err(err) if err.is_retriable() => Ok((None, err.to_string())),
+                    // A slow or throttled read says nothing about the operation: the wait counts
+                    // it (a retriable error) and asks again.
                     Err(err) => Err(err.into()),
                 }
             },
@@ -297,15 +295,6 @@ async fn follow_operation(
         )));
     }
     Ok(Followed::Done)
-}
-
-/// The pool now, or None when GKE could not be asked this time (a retriable error).
-async fn read_pool(gke: &Gke, pool: &PoolRef) -> Result<Option<NodePool>, GkeError> {
-    match gke.node_pool(pool).await {
-        Ok(found) => Ok(Some(found)),
-        Err(err) if err.is_retriable() => Ok(None),
-        Err(err) => Err(err),
-    }
 }
 
 /// Every zone of the pool has `per_zone` nodes.

@@ -53,6 +53,7 @@ pub async fn follow(
             Ok(status) => status,
             Err(err) if err.status() == Some(404) => return Ok((Some(JobEnd::Unknown), String::new())),
             Err(err) if err.is_retriable() => {
+                ctx.note_retry(&what, &err.to_string());
                 if let Some(flat) = stall.borrow_mut().note(None) {
                     return Err(StepError::failed(format!(
                         "Pinot rebalance job {job_id} of {name}: the controller has not answered for {} (pinot.stall_minutes): {err}; fix: bring the Pinot controller back, then re-run `kfscale apply` to resume following the job",

@@ -46,7 +46,10 @@ pub async fn wait_all_good(
                     counts.insert(name.to_string(), found);
                 }
                 // A controller restarting or failing over: no progress seen, try again.
-                Err(err) if err.is_retriable() => unreadable = Some(err),
+                Err(err) if err.is_retriable() => {
+                    ctx.note_retry(&what, &err.to_string());
+                    unreadable = Some(err);
+                }
                 Err(err) => return Err(err.into()),
             }
         }

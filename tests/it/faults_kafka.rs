@@ -1,0 +1,263 @@
+//! Fault matrix, Kafka (issue #7): one apply 6 -> 9 nodes (one zone; partitions grow 12 -> 15, so
+//! both CreatePartitions and replica moves happen) per cell, with kafka.timeout_seconds 2 so the
+//! client's own retries give up fast and the step sees the fault:
+//! - timeout: ListPartitionReassignments answers after 3x the timeout, during the reassignment wait;
+//! - retriable error: AlterPartitionReassignments answers REQUEST_TIMED_OUT;
+//! - throttling: CreatePartitions answers THROTTLING_QUOTA_EXCEEDED (the controller mutation quota);
+//! - permanent: AlterPartitionReassignments answers CLUSTER_AUTHORIZATION_FAILED;
+//! - going away: every broker drops every connection during the reassignment wait.
+//!
+//! Retriable faults stay until kfscale shows it retried (a `retrying` event of the step), then
+//! go: the apply must succeed, count the retry, send each mutation once and end balanced. The
+//! permanent one stops the apply naming Kafka, the call and the fix; removed, a re-run resumes
+//! without repeating the steps done before. Faults on the mutations (CreatePartitions,
+//! AlterPartitionReassignments) are armed from the start: planning never sends them.
+use std::path::Path;
+
+use anyhow::{Context, Result, ensure};
+use kfscale_fakes::kafka::control::faults::FaultSpec;
+use serde_json::Value;
+
+use crate::common::KafkaForCluster;
+use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
+use crate::common::fake_faults::{
+    Finished, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded, retries_in,
+    run_watching,
+};
+
+/// 12 partitions per topic grown by 1.25, over 9 brokers.
+const PARTITIONS: usize = 15;
+const BROKERS: usize = 9;
+const TIMEOUT_SECONDS: u64 = 2;
+
+/// A 6-node single-zone cluster whose apply to 9 nodes grows partitions and moves replicas, one
+/// move per broker at a time, on a model clock 10x the wall clock; Kafka calls time out after 2 s.
+async fn kafka_customer(prefix: &str) -> Result<Customer> {
+    let customer = customer_cluster(CustomerSpec {
+        prefix,
+        zones: Some(&["us-east-1a"]),
+        kafka_speed: 10.0,
+        kafka_extra: "reassignment: {max_moves_per_broker: 1, throttle_bytes_per_second: 100000000}",
+        profile_extra: "kafka: {partition_factor: 1.25}",
+        ..CustomerSpec::default()
+    })
+    .await?;
+    let config = std::fs::read_to_string(&customer.config)?;
+    ensure!(config.contains("timeout_seconds: 10"), "{config}");
+    std::fs::write(
+        &customer.config,
+        config.replacen("timeout_seconds: 10", &format!("timeout_seconds: {TIMEOUT_SECONDS}"), 1),
+    )?;
+    Ok(customer)
+}
+
+fn apply_command(customer: &Customer) -> Result<std::process::Command> {
+    Ok(customer.command(&[
+        "apply",
+        "--config",
+        customer.config_arg()?,
+        "--nodes",
+        "9",
+        "--auto-approve",
+    ]))
+}
+
+fn log(customer: &Customer, name: &str) -> std::path::PathBuf {
+    customer.config.with_file_name(name)
+}
+
+/// A fault on `api` (None: every API but ApiVersions).
+fn fault(api: Option<&str>, error: Option<&str>, latency_ms: u64, drop_connection: bool) -> FaultSpec {
+    FaultSpec {
+        api: api.map(str::to_string),
+        broker: None,
+        error: error.map(str::to_string),
+        latency_ms,
+        drop_connection,
+        apply: false,
+        count: None,
+    }
+}
+
+/// Removes fault `id`, returning how many requests it hit.
+fn remove_counting_hits(kafka: &KafkaForCluster, id: u64) -> u64 {
+    let mut faults = kafka.fake.faults();
+    let hits = faults
+        .list()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["id"] == id)
+        .map_or(0, |f| f["hits"].as_u64().unwrap_or(0));
+    faults.remove(id);
+    hits
+}
+
+/// Requests of a mutation `api` the fake carried out, and those a fault stopped.
+fn mutation_counts(kafka: &KafkaForCluster, api: &str) -> (usize, usize) {
+    let shared = kafka.fake.shared();
+    let mutations = shared.mutations.lock().unwrap_or_else(|p| p.into_inner());
+    let of_api: Vec<_> = mutations.log().iter().filter(|e| e.api == api).collect();
+    let processed = of_api.iter().filter(|e| e.processed).count();
+    (processed, of_api.len() - processed)
+}
+
+/// Runs the apply with `spec` armed once `arm_now` says so (given the fake and each event), and
+/// removed at the first retry of `step` after that. Returns the run and the fault's hits.
+fn apply_riding_out(
+    customer: &Customer,
+    cell: &str,
+    step: &str,
+    spec: FaultSpec,
+    mut arm_now: impl FnMut(&KafkaForCluster, Option<&Value>) -> bool,
+) -> Result<(Finished, u64)> {
+    let kafka = &customer.kafka;
+    let (mut armed, mut hits) = (None::<u64>, 0);
+    let mut spec = Some(spec);
+    let finished = run_watching(
+        apply_command(customer)?,
+        &log(customer, &format!("{cell}.log")),
+        |event| {
+            if armed.is_none() && arm_now(kafka, event) {
+                let spec = spec.take().context("armed once")?;
+                armed = Some(kafka.fake.faults().add(spec).map_err(anyhow::Error::msg)?);
+            } else if let Some(id) = armed
+                && retries_in(event, step)
+                && hits == 0
+            {
+                hits = remove_counting_hits(kafka, id).max(1);
+            }
+            Ok(())
+        },
+    )?;
+    ensure!(armed.is_some(), "the fault was never armed:\n{}", finished.stderr);
+    if hits == 0
+        && let Some(id) = armed
+    {
+        // Never retried: report how often it was hit all the same.
+        hits = remove_counting_hits(kafka, id);
+    }
+    Ok((finished, hits))
+}
+
+/// Every mutation sent once: one CreatePartitions, each move once; balanced, nothing in flight.
+async fn assert_each_mutation_once_and_balanced(customer: &Customer) -> Result<()> {
+    let (created, _) = mutation_counts(&customer.kafka, "CreatePartitions");
+    ensure!(created == 1, "CreatePartitions carried out {created} times");
+    let sent = customer.kafka.reassignments_sent();
+    ensure!(!sent.is_empty() && sent.values().all(|n| *n == 1), "{sent:?}");
+    customer.assert_kafka_balanced(PARTITIONS, BROKERS).await?;
+    Ok(())
+}
+
+fn moves_sent(kafka: &KafkaForCluster) -> bool {
+    !kafka.reassignments_sent().is_empty()
+}
+
+fn repo(customer: &Customer) -> &Path {
+    &customer.repo
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let customer = kafka_customer("fk-timeout").await?;
+    // Armed once the first wave is sent: the step is in its wait, which lists the moves in flight.
+    let slow = fault(
+        Some("ListPartitionReassignments"),
+        None,
+        3 * TIMEOUT_SECONDS * 1000,
+        false,
+    );
+    let (finished, hits) = apply_riding_out(&customer, "timeout", "kafka_reassignment", slow, |kafka, _| {
+        moves_sent(kafka)
+    })?;
+    assert_retried_and_succeeded(repo(&customer), &finished, "kafka_reassignment")?;
+    ensure!(hits >= 1, "the slow answer was never asked for");
+    ensure!(
+        finished
+            .retrying("kafka_reassignment")
+            .iter()
+            .any(|e| e["error"].as_str().is_some_and(|m| m.contains("no answer within"))),
+        "{:?}",
+        finished.retrying("kafka_reassignment")
+    );
+    assert_each_mutation_once_and_balanced(&customer).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_retriable_error_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let customer = kafka_customer("fk-5xx").await?;
+    let refused = fault(Some("AlterPartitionReassignments"), Some("REQUEST_TIMED_OUT"), 0, false);
+    let (finished, _) = apply_riding_out(&customer, "retriable", "kafka_reassignment", refused, |_, _| true)?;
+    assert_retried_and_succeeded(repo(&customer), &finished, "kafka_reassignment")?;
+    let (_, refused) = mutation_counts(&customer.kafka, "AlterPartitionReassignments");
+    ensure!(refused >= 1, "no AlterPartitionReassignments met the fault");
+    assert_each_mutation_once_and_balanced(&customer).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_throttling_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let customer = kafka_customer("fk-throttle").await?;
+    let quota = fault(Some("CreatePartitions"), Some("THROTTLING_QUOTA_EXCEEDED"), 0, false);
+    let (finished, _) = apply_riding_out(&customer, "throttling", "kafka_partitions", quota, |_, _| true)?;
+    assert_retried_and_succeeded(repo(&customer), &finished, "kafka_partitions")?;
+    let (_, refused) = mutation_counts(&customer.kafka, "CreatePartitions");
+    ensure!(refused >= 1, "no CreatePartitions met the quota");
+    assert_each_mutation_once_and_balanced(&customer).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_permanent_error_stops_the_apply_and_a_rerun_resumes() -> Result<()> {
+    let customer = kafka_customer("fk-denied").await?;
+    customer
+        .kafka
+        .fake
+        .faults()
+        .add(fault(
+            Some("AlterPartitionReassignments"),
+            Some("CLUSTER_AUTHORIZATION_FAILED"),
+            0,
+            false,
+        ))
+        .map_err(anyhow::Error::msg)?;
+    let failed = run_watching(apply_command(&customer)?, &log(&customer, "permanent.log"), |_| Ok(()))?;
+    let before = assert_failed_in(
+        repo(&customer),
+        &failed,
+        "kafka_reassignment",
+        &[
+            "Kafka AlterPartitionReassignments",
+            "CLUSTER_AUTHORIZATION_FAILED",
+            "kafka-acls",
+        ],
+    )?;
+    ensure!(
+        before
+            .iter()
+            .any(|s| s["name"] == "kafka_partitions" && s["status"] == "done"),
+        "{before:?}"
+    );
+    let (carried_out, refused) = mutation_counts(&customer.kafka, "AlterPartitionReassignments");
+    ensure!(
+        carried_out == 0 && refused >= 1,
+        "{carried_out} carried out, {refused} refused"
+    );
+
+    customer.kafka.fake.faults().clear();
+    let resumed = customer.kfscale(&["apply", "--config", customer.config_arg()?]);
+    assert_resumed_without_repeating(repo(&customer), &resumed, &before)?;
+    assert_each_mutation_once_and_balanced(&customer).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_going_away_mid_step_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let customer = kafka_customer("fk-away").await?;
+    // Every broker drops every connection (ApiVersions aside) once the first wave is sent.
+    let away = fault(None, None, 0, true);
+    let (finished, hits) = apply_riding_out(&customer, "going-away", "kafka_reassignment", away, |kafka, _| {
+        moves_sent(kafka)
+    })?;
+    assert_retried_and_succeeded(repo(&customer), &finished, "kafka_reassignment")?;
+    ensure!(hits >= 1, "no request met the dropped connections");
+    assert_each_mutation_once_and_balanced(&customer).await
+}
