@@ -1,6 +1,7 @@
 //! Runs an apply's steps in order, checkpointing the state after each, and records the result.
 use serde_json::json;
 
+use super::backoff::Backoff;
 use super::cancel::Cancel;
 use super::context::{Outcome, StepContext, StepError};
 use super::events::Events;
@@ -8,7 +9,6 @@ use super::lock::HeldLock;
 use super::settings::ApplySettings;
 use super::steps::{STEPS, record, run_step};
 use super::systems::Systems;
-use super::backoff::Backoff;
 use super::timing::{EXTERNAL_MS, RETRIES, TOOK_MS, WAITED_MS};
 use crate::plan::Plan;
 use crate::state::{ApplyRun, RunStatus, STATE_FORMAT_VERSION, State, StateError, StateStore, StepRecord, StepStatus};
@@ -130,7 +130,11 @@ impl Runner<'_> {
                     let pause = backoff.pause_after_failure();
                     self.events.retrying(
                         "record",
-                        &format!("git push (try {}, next in {} ms)", backoff.failures() + 1, pause.as_millis()),
+                        &format!(
+                            "git push (try {}, next in {} ms)",
+                            backoff.failures() + 1,
+                            pause.as_millis()
+                        ),
                         &err.to_string(),
                     );
                     tokio::select! {
@@ -169,9 +173,15 @@ impl Runner<'_> {
                     since.elapsed().as_secs()
                 )));
             }
-            let pause = backoff.pause_after_failure().min(self.settings.retry_for.saturating_sub(since.elapsed()));
+            let pause = backoff
+                .pause_after_failure()
+                .min(self.settings.retry_for.saturating_sub(since.elapsed()));
             if let Some(record) = state.run.as_mut().and_then(|run| run.step_mut(step)) {
-                let before = record.observed.get(RETRIES).and_then(serde_json::Value::as_u64).unwrap_or(0);
+                let before = record
+                    .observed
+                    .get(RETRIES)
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0);
                 record.observed.insert(RETRIES.into(), (before + 1).into());
                 record.message = Some(format!("retrying in {} ms after: {message}", pause.as_millis()));
             }

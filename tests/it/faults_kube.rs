@@ -8,8 +8,8 @@ use anyhow::{Result, ensure};
 use kfscale_rig::RigEnv;
 
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
-use crate::common::faults::{LiveApply, assert_resumes, assert_ridden_out, assert_stopped, finished_steps};
 use crate::common::fault_proxy::Fault;
+use crate::common::faults::{LiveApply, assert_resumes, assert_ridden_out, assert_stopped, finished_steps};
 use crate::common::kube_proxy::KubeProxy;
 
 const GET_PODS: &str = "GET pods";
@@ -32,7 +32,10 @@ pub async fn kube_customer(prefix: &str) -> Result<(Customer, KubeProxy)> {
         &format!("kubeconfig: {}, timeout_seconds: 2,", proxy.kubeconfig().display()),
         1,
     );
-    ensure!(through_proxy != config, "kfscale.yaml has no kubeconfig to replace:\n{config}");
+    ensure!(
+        through_proxy != config,
+        "kfscale.yaml has no kubeconfig to replace:\n{config}"
+    );
     std::fs::write(&customer.config, through_proxy)?;
     Ok((customer, proxy))
 }
@@ -58,7 +61,13 @@ async fn kube_read_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
 async fn kube_5xx_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = kube_customer("kube-5xx").await?;
     let ended = apply_with_fault(&customer, "apply.log", || {
-        proxy.fail(GET_PODS, 500, "InternalError", "Internal error occurred: injected", Some(3))
+        proxy.fail(
+            GET_PODS,
+            500,
+            "InternalError",
+            "Internal error occurred: injected",
+            Some(3),
+        )
     })
     .await?;
     assert_ridden_out(&customer, &ended, "rollout", "Internal error occurred")?;
@@ -71,11 +80,20 @@ async fn kube_throttling_is_retried_and_the_apply_succeeds() -> Result<()> {
     // kube-rs retries 429 itself, honouring Retry-After, 15 times with exponential backoff: more
     // throttled answers than that reach kfscale, whose wait rides them out.
     let ended = apply_with_fault(&customer, "apply.log", || {
-        proxy.fail(GET_PODS, 429, "TooManyRequests", "Too many requests, please try again later.", Some(20))
+        proxy.fail(
+            GET_PODS,
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.",
+            Some(20),
+        )
     })
     .await?;
     assert_ridden_out(&customer, &ended, "rollout", "429")?;
-    ensure!(proxy.count(GET_PODS) - proxy.forwarded(GET_PODS) == 20, "not every 429 was sent");
+    ensure!(
+        proxy.count(GET_PODS) - proxy.forwarded(GET_PODS) == 20,
+        "not every 429 was sent"
+    );
     Ok(())
 }
 

@@ -255,11 +255,15 @@ where
             true,
         ),
         // AWS's generic server-side codes (InternalFailure, RequestLimitExceeded, ...).
-        other if ["Internal", "Unavailable", "Throttl", "LimitExceeded"]
-            .iter()
-            .any(|hint| other.contains(hint)) =>
+        other
+            if ["Internal", "Unavailable", "Throttl", "LimitExceeded"]
+                .iter()
+                .any(|hint| other.contains(hint)) =>
         {
-            ("AWS had a transient failure: kfscale retries; re-run if it gave up".to_string(), true)
+            (
+                "AWS had a transient failure: kfscale retries; re-run if it gave up".to_string(),
+                true,
+            )
         }
         _ => ("see the AWS error above".to_string(), false),
     };

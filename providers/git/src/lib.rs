@@ -12,7 +12,8 @@ pub enum GitError {
     #[error("{path} is outside the repository {repo}; fix: keep the values file inside the customer repo")]
     OutsideRepository { path: String, repo: String },
     #[error(
-        "git push {remote} {branch} failed (exit {code}): {stderr}; fix: {}", push_fix(remote, branch, stderr)
+        "git push {remote} {branch} failed (exit {code}): {stderr}; fix: {}",
+        push_fix(remote, branch, stderr)
     )]
     Push {
         remote: String,
@@ -72,7 +73,8 @@ const REFUSED: &[&str] = &[
 
 fn push_is_transient(stderr: &str) -> bool {
     let lower = stderr.to_ascii_lowercase();
-    !REFUSED.iter().any(|fragment| lower.contains(fragment)) && TRANSIENT.iter().any(|fragment| lower.contains(fragment))
+    !REFUSED.iter().any(|fragment| lower.contains(fragment))
+        && TRANSIENT.iter().any(|fragment| lower.contains(fragment))
 }
 
 fn push_fix(remote: &str, branch: &str, stderr: &str) -> String {

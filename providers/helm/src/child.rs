@@ -14,7 +14,10 @@ pub enum Ended {
 }
 
 pub fn run_within(command: &mut Command, limit: Duration) -> std::io::Result<Ended> {
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     own_process_group(command);
     let mut child = command.spawn()?;
     // Drained while helm runs: a full pipe would block it.

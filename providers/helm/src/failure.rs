@@ -45,7 +45,9 @@ pub fn fix(command: &str, stderr: &str) -> String {
     if lower.contains("failed to download") || lower.contains("not found") && command == "upgrade" {
         return "the chart or its version cannot be pulled: check helm.chart in kfscale.yaml and the registry login (`helm registry login`), then re-run".into();
     }
-    format!("run the same `helm {command}` by hand to see the whole error, fix its cause, then re-run `kfscale apply` to resume")
+    format!(
+        "run the same `helm {command}` by hand to see the whole error, fix its cause, then re-run `kfscale apply` to resume"
+    )
 }
 
 #[cfg(test)]

@@ -17,7 +17,10 @@ pub use release::{HistoryEntry, ReleaseStatus};
 pub enum HelmError {
     #[error("cannot run `{binary}`: {source}; fix: install helm 3 or 4, or set the helm binary path")]
     Spawn { binary: String, source: std::io::Error },
-    #[error("`helm {command}` failed (exit {code}): {stderr}; fix: {}", failure::fix(command, stderr))]
+    #[error(
+        "`helm {command}` failed (exit {code}): {stderr}; fix: {}",
+        failure::fix(command, stderr)
+    )]
     Failed { command: String, code: i32, stderr: String },
     #[error(
         "`helm {command}` did not finish within {seconds} s and was stopped; fix: check the API server (`kubectl get --raw /readyz`) and `helm history`, then re-run `kfscale apply` to resume"

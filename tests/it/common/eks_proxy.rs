@@ -64,7 +64,10 @@ impl EksProxy {
             Fault::Answer {
                 status,
                 headers: vec![
-                    ("x-amzn-errortype", format!("{code}:http://internal.amazon.com/coral/com.amazonaws.eks/")),
+                    (
+                        "x-amzn-errortype",
+                        format!("{code}:http://internal.amazon.com/coral/com.amazonaws.eks/"),
+                    ),
                     ("content-type", "application/json".into()),
                 ],
                 body,

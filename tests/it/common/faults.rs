@@ -34,7 +34,14 @@ impl LiveApply {
     /// `apply --nodes NODES --auto-approve --json`; stderr goes to `log` beside kfscale.yaml.
     pub fn start(customer: &Customer, nodes: u32, log: &str) -> Result<LiveApply> {
         let nodes = nodes.to_string();
-        let args = ["apply", "--config", customer.config_arg()?, "--nodes", &nodes, "--auto-approve"];
+        let args = [
+            "apply",
+            "--config",
+            customer.config_arg()?,
+            "--nodes",
+            &nodes,
+            "--auto-approve",
+        ];
         let (child, events) = customer.spawn_json(&args, log)?;
         Ok(LiveApply {
             child,
@@ -59,7 +66,10 @@ impl LiveApply {
                     if let Some(status) = self.child.try_wait()? {
                         bail!("the apply ended ({status}) before {what}:\n{}", self.stderr());
                     }
-                    ensure!(self.started.elapsed() < APPLY_DEADLINE, "no {what} within {APPLY_DEADLINE:?}");
+                    ensure!(
+                        self.started.elapsed() < APPLY_DEADLINE,
+                        "no {what} within {APPLY_DEADLINE:?}"
+                    );
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => {
@@ -137,7 +147,9 @@ pub fn assert_ridden_out(customer: &Customer, ended: &Ended, step: &str, naming:
     );
     let retries = ended.retries_in(step);
     ensure!(
-        retries.iter().any(|e| e["error"].as_str().unwrap_or("").contains(naming)),
+        retries
+            .iter()
+            .any(|e| e["error"].as_str().unwrap_or("").contains(naming)),
         "no retry naming {naming:?} in step {step}: {retries:?}\n{}",
         ended.stderr
     );
@@ -158,7 +170,11 @@ pub fn assert_stopped(customer: &Customer, ended: &Ended, step: &str, names: &[&
         ended.stderr
     );
     for name in names.iter().chain(&["fix:"]) {
-        ensure!(ended.stderr.contains(name), "stderr does not name {name:?}:\n{}", ended.stderr);
+        ensure!(
+            ended.stderr.contains(name),
+            "stderr does not name {name:?}:\n{}",
+            ended.stderr
+        );
     }
     let state = customer.state()?;
     let run = &state["run"];
@@ -166,7 +182,11 @@ pub fn assert_stopped(customer: &Customer, ended: &Ended, step: &str, names: &[&
     let record = customer.step_record(step)?;
     ensure!(record["status"] == "failed", "step {step}: {record}");
     let message = record["message"].as_str().context("the failed step keeps no message")?;
-    ensure!(message.contains(names[0]), "the state's message lacks {:?}: {message}", names[0]);
+    ensure!(
+        message.contains(names[0]),
+        "the state's message lacks {:?}: {message}",
+        names[0]
+    );
     Ok(())
 }
 

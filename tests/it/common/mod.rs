@@ -4,13 +4,10 @@
 
 pub mod customer;
 pub mod eks_proxy;
-<<<<<<< HEAD
+pub mod fake_faults;
 pub mod fault_proxy;
 pub mod faults;
 pub mod kube_proxy;
-=======
-pub mod fake_faults;
->>>>>>> faults-fakes
 pub mod pinot;
 
 use std::path::Path;
