@@ -5,40 +5,13 @@
 //! pods. Cells: a read timeout (`kubernetes.timeout_seconds: 2`), 500 InternalError, 429
 //! TooManyRequests, 403 Forbidden (permanent), and the API server going away mid-wait.
 use anyhow::{Result, ensure};
-use kfscale_rig::RigEnv;
 
-use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
+use crate::common::customer::Customer;
 use crate::common::fault_proxy::Fault;
 use crate::common::faults::{LiveApply, assert_resumes, assert_ridden_out, assert_stopped, finished_steps};
-use crate::common::kube_proxy::KubeProxy;
+use crate::common::kube_proxy::customer_through_kube_proxy as kube_customer;
 
 const GET_PODS: &str = "GET pods";
-
-/// A single-AZ node group of 3 with the chart on it; kfscale.yaml (and so helm) reaches the API
-/// server through a fault proxy, and gives up on a request after 2 s.
-pub async fn kube_customer(prefix: &str) -> Result<(Customer, KubeProxy)> {
-    let customer = customer_cluster(CustomerSpec {
-        prefix,
-        nodes: 3,
-        zones: Some(&["us-east-1a"]),
-        ..CustomerSpec::default()
-    })
-    .await?;
-    let rig = RigEnv::from_env()?;
-    let proxy = KubeProxy::start(&rig, customer.config.parent().unwrap_or(&customer.repo)).await?;
-    let config = std::fs::read_to_string(&customer.config)?;
-    let through_proxy = config.replacen(
-        &format!("kubeconfig: {},", rig.get("KUBECONFIG")?),
-        &format!("kubeconfig: {}, timeout_seconds: 2,", proxy.kubeconfig().display()),
-        1,
-    );
-    ensure!(
-        through_proxy != config,
-        "kfscale.yaml has no kubeconfig to replace:\n{config}"
-    );
-    std::fs::write(&customer.config, through_proxy)?;
-    Ok((customer, proxy))
-}
 
 /// Applies 3 -> 4, arming `arm` when helm_upgrade starts; returns how the apply ended.
 async fn apply_with_fault(customer: &Customer, log: &str, arm: impl FnOnce()) -> Result<crate::common::faults::Ended> {
@@ -77,8 +50,8 @@ async fn kube_5xx_is_retried_and_the_apply_succeeds() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_throttling_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = kube_customer("kube-429").await?;
-    // kube-rs retries 429 itself, honouring Retry-After, 15 times with exponential backoff: more
-    // throttled answers than that reach kfscale, whose wait rides them out.
+    // kfscale's client retries a 429 itself 4 times (200 ms doubling, honouring Retry-After):
+    // 10 throttled answers are more than that, so the rollout's wait rides out the rest.
     let ended = apply_with_fault(&customer, "apply.log", || {
         proxy.fail(
             GET_PODS,

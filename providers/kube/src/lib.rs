@@ -119,7 +119,23 @@ impl Kube {
         config.connect_timeout = Some(CONNECT_TIMEOUT);
         config.read_timeout = Some(timeout);
         config.write_timeout = Some(timeout);
-        let client = kube::Client::try_from(config).map_err(|err| KubeError::Config(err.to_string()))?;
+        // kube-rs retries 429/503/504 itself, 15 times and backing off up to 1000 s by default:
+        // longer than kfscale's own waits would ever sit still. A few quick tries here smooth a
+        // blip; a longer outage reaches the step, which backs off (capped) and shows it.
+        config.default_retry = false;
+        let retry = kube::client::retry::RetryPolicy::new(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(5),
+            4,
+            true,
+        )
+        .map_err(|err| KubeError::Config(err.to_string()))?;
+        let client = kube::client::ClientBuilder::try_from(config)
+            .map_err(|err| KubeError::Config(err.to_string()))?
+            // The retry layer clones the service per try; the buffer makes the boxed stack cloneable.
+            .with_layer(&tower::buffer::BufferLayer::new(1024))
+            .with_layer(&tower::retry::RetryLayer::new(retry))
+            .build();
         Ok(Kube {
             client,
             namespace: namespace.to_string(),

@@ -5,9 +5,10 @@
 //! answers them, with a `Status` body.
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, ensure};
 use kfscale_rig::RigEnv;
 
+use super::customer::{Customer, CustomerSpec, customer_cluster};
 use super::fault_proxy::{Fault, FaultProxy};
 
 pub struct KubeProxy {
@@ -94,6 +95,32 @@ impl KubeProxy {
             count,
         );
     }
+}
+
+/// A single-AZ node group of 3 with the chart on it; kfscale.yaml (and so helm) reaches the API
+/// server through a fault proxy, and gives up on a request after 2 s.
+pub async fn customer_through_kube_proxy(prefix: &str) -> Result<(Customer, KubeProxy)> {
+    let customer = customer_cluster(CustomerSpec {
+        prefix,
+        nodes: 3,
+        zones: Some(&["us-east-1a"]),
+        ..CustomerSpec::default()
+    })
+    .await?;
+    let rig = RigEnv::from_env()?;
+    let proxy = KubeProxy::start(&rig, customer.config.parent().unwrap_or(&customer.repo)).await?;
+    let config = std::fs::read_to_string(&customer.config)?;
+    let through_proxy = config.replacen(
+        &format!("kubeconfig: {},", rig.get("KUBECONFIG")?),
+        &format!("kubeconfig: {}, timeout_seconds: 2,", proxy.kubeconfig().display()),
+        1,
+    );
+    ensure!(
+        through_proxy != config,
+        "kfscale.yaml has no kubeconfig to replace:\n{config}"
+    );
+    std::fs::write(&customer.config, through_proxy)?;
+    Ok((customer, proxy))
 }
 
 /// `METHOD resource` of an API path: `/api/v1/namespaces/ns/pods/x` -> `GET pods`;

@@ -1,0 +1,137 @@
+//! Fault matrix, Helm: the real helm CLI, talking to the API server through the fault proxy
+//! (tests/it/common/kube_proxy.rs), upgrades a single-AZ customer grown 3 -> 4 nodes. Faults are
+//! aimed at `POST secrets`: helm's first write of an upgrade (the new release record), which
+//! neither the planner nor kfscale's own reads send. Cells: helm stuck on a held request past
+//! `helm.timeout_minutes` (kfscale stops it and runs it again), 500 InternalError, 429 beyond
+//! client-go's own retries, 403 Forbidden (permanent), and the API server going away while helm
+//! runs.
+use anyhow::{Result, ensure};
+
+use crate::common::customer::Customer;
+use crate::common::fault_proxy::Fault;
+use crate::common::faults::{Ended, LiveApply, assert_resumes, assert_ridden_out, assert_stopped, finished_steps};
+use crate::common::kube_proxy::customer_through_kube_proxy;
+
+const CREATE_SECRET: &str = "POST secrets";
+
+/// Applies 3 -> 4, arming `arm` when helm_upgrade starts; returns how the apply ended.
+async fn apply_with_fault(customer: &Customer, arm: impl FnOnce()) -> Result<Ended> {
+    let mut apply = LiveApply::start(customer, 4, "apply.log")?;
+    apply.step_started("helm_upgrade").await?;
+    arm();
+    apply.end().await
+}
+
+/// How often helm_upgrade finished in the apply: once, however many tries it took.
+fn upgrades_recorded(ended: &Ended) -> usize {
+    ended
+        .events
+        .iter()
+        .filter(|e| e["event"] == "step_finished" && e["step"] == "helm_upgrade")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn helm_stuck_past_its_timeout_is_stopped_and_run_again() -> Result<()> {
+    let (customer, proxy) = customer_through_kube_proxy("helm-timeout").await?;
+    // helm's --timeout 6 s; kfscale stops a helm still running 1.5 s later.
+    let config = std::fs::read_to_string(&customer.config)?;
+    std::fs::write(
+        &customer.config,
+        config.replacen("plain_http: true}", "plain_http: true, timeout_minutes: 0.1}", 1),
+    )?;
+    let ended = apply_with_fault(&customer, || proxy.inject(CREATE_SECRET, Fault::Hold, Some(1))).await?;
+    assert_ridden_out(&customer, &ended, "helm_upgrade", "did not finish within 7 s")?;
+    ensure!(upgrades_recorded(&ended) == 1);
+    ensure!(
+        proxy.count(CREATE_SECRET) == proxy.forwarded(CREATE_SECRET) + 1,
+        "the held write was not sent"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn helm_5xx_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let (customer, proxy) = customer_through_kube_proxy("helm-5xx").await?;
+    let ended = apply_with_fault(&customer, || {
+        proxy.fail(
+            CREATE_SECRET,
+            500,
+            "InternalError",
+            "Internal error occurred: injected",
+            Some(1),
+        )
+    })
+    .await?;
+    assert_ridden_out(&customer, &ended, "helm_upgrade", "Internal error occurred")?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn helm_throttling_beyond_client_go_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let (customer, proxy) = customer_through_kube_proxy("helm-429").await?;
+    // client-go retries a 429 with Retry-After up to 10 times by itself; the 11th reaches helm,
+    // which fails, and kfscale runs the step again.
+    let ended = apply_with_fault(&customer, || {
+        proxy.fail(
+            CREATE_SECRET,
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.",
+            Some(12),
+        )
+    })
+    .await?;
+    assert_ridden_out(&customer, &ended, "helm_upgrade", "helm upgrade")?;
+    ensure!(proxy.count(CREATE_SECRET) - proxy.forwarded(CREATE_SECRET) == 12);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn helm_forbidden_stops_the_apply_naming_the_call_and_a_rerun_resumes() -> Result<()> {
+    let (customer, proxy) = customer_through_kube_proxy("helm-403").await?;
+    let ended = apply_with_fault(&customer, || {
+        proxy.fail(
+            CREATE_SECRET,
+            403,
+            "Forbidden",
+            "secrets is forbidden: User \"kfscale\" cannot create resource \"secrets\"",
+            None,
+        )
+    })
+    .await?;
+    assert_stopped(
+        &customer,
+        &ended,
+        "helm_upgrade",
+        &["helm upgrade", "forbidden", "kubeconfig's user"],
+    )?;
+    ensure!(
+        ended.retries_in("helm_upgrade").is_empty(),
+        "a permanent error was retried"
+    );
+    let before = finished_steps(&customer)?;
+    proxy.clear_all();
+    assert_resumes(&customer, 4, &before).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn helm_losing_the_api_server_mid_upgrade_is_retried_and_the_apply_succeeds() -> Result<()> {
+    let (customer, proxy) = customer_through_kube_proxy("helm-away").await?;
+    let mut apply = LiveApply::start(&customer, 4, "apply.log")?;
+    // The step announces the helm command line just before it runs it.
+    apply
+        .until("helm upgrade running", |e| {
+            e["event"] == "info"
+                && e["step"] == "helm_upgrade"
+                && e["message"].as_str().is_some_and(|m| m.starts_with("helm upgrade"))
+        })
+        .await?;
+    proxy.go_away();
+    apply.retrying("helm_upgrade").await?;
+    proxy.come_back().await?;
+    let ended = apply.end().await?;
+    assert_ridden_out(&customer, &ended, "helm_upgrade", "helm upgrade")?;
+    Ok(())
+}
