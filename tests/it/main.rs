@@ -7,6 +7,7 @@ mod balance_props;
 mod cli_bad_input;
 mod common;
 mod faults_eks;
+mod faults_git;
 mod faults_gke;
 mod faults_helm;
 mod faults_kafka;

@@ -50,6 +50,9 @@ const TRANSIENT: &[&str] = &[
     "the remote end hung up unexpectedly",
     "connection reset",
     "connection refused",
+    "failed to connect",
+    "couldn't connect to server",
+    "could not connect",
     "connection timed out",
     "operation timed out",
     "could not resolve host",
@@ -69,6 +72,9 @@ const REFUSED: &[&str] = &[
     "[remote rejected]",
     "does not appear to be a git repository",
     "repository not found",
+    "returned error: 401",
+    "returned error: 403",
+    "returned error: 404",
 ];
 
 fn push_is_transient(stderr: &str) -> bool {
@@ -89,7 +95,11 @@ fn push_fix(remote: &str, branch: &str, stderr: &str) -> String {
             "{remote} refused the push (a hook or branch protection): push the commit through the path your repo requires (e.g. a pull request from a branch), or allow it, then re-run `kfscale apply` to finish the record"
         );
     }
-    if lower.contains("permission denied") || lower.contains("authentication failed") {
+    if lower.contains("permission denied")
+        || lower.contains("authentication failed")
+        || lower.contains("returned error: 401")
+        || lower.contains("returned error: 403")
+    {
         return format!(
             "your credentials for {remote} were refused: fix them (ssh-agent, credential helper), then re-run `kfscale apply` to finish the record"
         );
@@ -256,11 +266,22 @@ pub fn push_within(dir: &Path, remote: &str, branch: &str, timeout: std::time::D
     if output.status.success() {
         return Ok(());
     }
+    // With --porcelain the refused refs (`!\t<ref>\t[remote rejected] (reason)`) go to stdout:
+    // they say why, so they join the message.
+    let refused: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.starts_with('!'))
+        .map(|line| line.split('\t').skip(1).collect::<Vec<_>>().join(" "))
+        .collect();
+    let mut stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    for line in refused {
+        stderr.push_str(&format!("\n{line}"));
+    }
     Err(GitError::Push {
         remote: remote.into(),
         branch: branch.into(),
         code: output.status.code().unwrap_or(-1),
-        stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        stderr,
     })
 }
 
@@ -268,5 +289,66 @@ fn git(action: &str, source: git2::Error) -> GitError {
     GitError::Git {
         action: action.into(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod push_errors {
+    use super::*;
+
+    fn push_error(stderr: &str) -> GitError {
+        GitError::Push {
+            remote: "origin".into(),
+            branch: "main".into(),
+            code: 128,
+            stderr: stderr.into(),
+        }
+    }
+
+    #[test]
+    fn a_remote_that_is_down_or_overloaded_is_worth_another_try() {
+        for stderr in [
+            "fatal: unable to access 'http://h/r.git/': Failed to connect to h port 80 after 0 ms: Couldn't connect to server",
+            "error: RPC failed; HTTP 503 curl 22 The requested URL returned error: 503",
+            "fatal: unable to access 'https://h/r.git/': The requested URL returned error: 429",
+            "fatal: the remote end hung up unexpectedly",
+        ] {
+            let err = push_error(stderr);
+            assert!(err.is_retriable(), "{stderr}");
+            assert!(err.to_string().contains("could not be reached"), "{err}");
+        }
+        let timeout = GitError::PushTimeout {
+            remote: "origin".into(),
+            branch: "main".into(),
+            seconds: 2,
+        };
+        assert!(timeout.is_retriable());
+    }
+
+    #[test]
+    fn a_refused_push_is_not_retried_and_says_what_to_do() {
+        let cases = [
+            (
+                "remote: main is protected\nrefs/heads/main:refs/heads/main [remote rejected] (pre-receive hook declined)",
+                "pull request",
+            ),
+            (
+                "! [rejected] main -> main (fetch first)\nerror: failed to push some refs",
+                "git pull --rebase",
+            ),
+            (
+                "git@h: Permission denied (publickey).\nfatal: Could not read from remote repository.",
+                "credentials",
+            ),
+            (
+                "fatal: unable to access 'https://h/r.git/': The requested URL returned error: 403",
+                "credentials",
+            ),
+        ];
+        for (stderr, fix) in cases {
+            let err = push_error(stderr);
+            assert!(!err.is_retriable(), "{stderr}");
+            assert!(err.to_string().contains(fix), "{err}");
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod eks_proxy;
 pub mod fake_faults;
 pub mod fault_proxy;
 pub mod faults;
+pub mod git_http;
 pub mod kube_proxy;
 pub mod pinot;
 
