@@ -4,7 +4,9 @@ use tracing_subscriber::EnvFilter;
 pub fn init(verbosity: u8) {
     // The AWS SDK logs every failed credential provider at warn level; kfscale reports the outcome.
     let default = match verbosity {
-        0 => "warn,aws_config=error,aws_smithy_runtime=error",
+        // kube-rs logs every non-2xx answer at error level (a refused port-forward too); kfscale
+        // reports what it means.
+        0 => "warn,aws_config=error,aws_smithy_runtime=error,kube_client=off",
         1 => "info,aws_config=warn",
         2 => "debug",
         _ => "trace",
