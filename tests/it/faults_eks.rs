@@ -13,7 +13,7 @@ use kfscale_rig::RigEnv;
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
 use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG};
 use crate::common::fault_proxy::Fault;
-use crate::common::faults::{LiveApply, assert_resumes, assert_ridden_out, assert_stopped, finished_steps};
+use crate::common::faults::{LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
 
 /// The SDK's attempts per call (its standard retry mode).
 const SDK_ATTEMPTS: u32 = 3;
@@ -61,7 +61,7 @@ async fn eks_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = eks_customer("eks-timeout").await?;
     proxy.inject(UPDATE_NODEGROUP_CONFIG, Fault::Hold, Some(SDK_ATTEMPTS));
     let ended = LiveApply::start(&customer, 4, "apply.log")?.end().await?;
-    assert_ridden_out(&customer, &ended, "node_pool", "EKS UpdateNodegroupConfig")?;
+    assert_ridden_out(&customer.repo, &ended, "node_pool", "EKS UpdateNodegroupConfig")?;
     assert_one_update(&customer, &proxy, SDK_ATTEMPTS as usize + 1).await
 }
 
@@ -70,7 +70,7 @@ async fn eks_5xx_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = eks_customer("eks-5xx").await?;
     proxy.fail(UPDATE_NODEGROUP_CONFIG, 500, "ServerException", SDK_ATTEMPTS);
     let ended = LiveApply::start(&customer, 4, "apply.log")?.end().await?;
-    assert_ridden_out(&customer, &ended, "node_pool", "ServerException")?;
+    assert_ridden_out(&customer.repo, &ended, "node_pool", "ServerException")?;
     assert_one_update(&customer, &proxy, SDK_ATTEMPTS as usize + 1).await
 }
 
@@ -79,7 +79,7 @@ async fn eks_throttling_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = eks_customer("eks-throttle").await?;
     proxy.fail(UPDATE_NODEGROUP_CONFIG, 400, "ThrottlingException", SDK_ATTEMPTS);
     let ended = LiveApply::start(&customer, 4, "apply.log")?.end().await?;
-    assert_ridden_out(&customer, &ended, "node_pool", "ThrottlingException")?;
+    assert_ridden_out(&customer.repo, &ended, "node_pool", "ThrottlingException")?;
     assert_one_update(&customer, &proxy, SDK_ATTEMPTS as usize + 1).await
 }
 
@@ -88,8 +88,8 @@ async fn eks_permanent_error_stops_the_apply_naming_the_call_and_a_rerun_resumes
     let (customer, proxy) = eks_customer("eks-invalid").await?;
     proxy.fail(UPDATE_NODEGROUP_CONFIG, 400, "InvalidParameterException", u32::MAX);
     let ended = LiveApply::start(&customer, 4, "apply.log")?.end().await?;
-    assert_stopped(
-        &customer,
+    let before = assert_failed_in(
+        &customer.repo,
         &ended,
         "node_pool",
         &[
@@ -106,9 +106,9 @@ async fn eks_permanent_error_stops_the_apply_naming_the_call_and_a_rerun_resumes
         proxy.count(UPDATE_NODEGROUP_CONFIG) == 1,
         "the SDK retried a permanent error"
     );
-    let before = finished_steps(&customer)?;
     proxy.clear_all();
-    assert_resumes(&customer, 4, &before).await?;
+    let resumed = LiveApply::start(&customer, 4, "resume.log")?.end().await?;
+    assert_resumed_without_repeating(&customer.repo, &resumed, &before)?;
     assert_one_update(&customer, &proxy, 2).await
 }
 
@@ -125,6 +125,6 @@ async fn eks_going_away_mid_wait_is_ridden_out_and_the_apply_succeeds() -> Resul
     apply.retrying("node_pool").await?;
     proxy.come_back().await?;
     let ended = apply.end().await?;
-    assert_ridden_out(&customer, &ended, "node_pool", "EKS DescribeNodegroup")?;
+    assert_ridden_out(&customer.repo, &ended, "node_pool", "EKS DescribeNodegroup")?;
     assert_one_update(&customer, &proxy, 1).await
 }

@@ -21,16 +21,14 @@ use kfscale_rig::wait;
 use serde_json::{Value, json};
 
 use crate::common::customer::{kfscale_command, path};
-use crate::common::fake_faults::{
-    Finished, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded, retries_in,
-    run_watching,
-};
+use crate::common::fake_faults::{retries_in, run_watching};
+use crate::common::faults::{Ended, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded};
 use crate::live_apply_gke::{GkeCustomer, SET_SIZE, WAIT, add_fault, delta, fake_counts, gke_customer, zonal_selector};
 
 const STEP: &str = "node_pool";
 const OPERATIONS_GET: &str = "container.projects.locations.operations.get";
 
-fn apply(live: &GkeCustomer, cell: &str, watch: impl FnMut(Option<&Value>) -> Result<()>) -> Result<Finished> {
+fn apply(live: &GkeCustomer, cell: &str, watch: impl FnMut(Option<&Value>) -> Result<()>) -> Result<Ended> {
     let command = kfscale_command(
         &live.rig,
         &[
@@ -105,11 +103,11 @@ async fn gke_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
     assert_retried_and_succeeded(&live.customer.repo, &finished, STEP)?;
     ensure!(
         finished
-            .retrying(STEP)
+            .retries_in(STEP)
             .iter()
             .any(|e| e["error"].as_str().is_some_and(|m| m.contains("no answer within 2 s"))),
         "{:?}",
-        finished.retrying(STEP)
+        finished.retries_in(STEP)
     );
     ensure!(answered(&live, from, OPERATIONS_GET, 200).await? >= 1);
     assert_resized(&live, &before, 1).await
@@ -163,7 +161,7 @@ async fn gke_permanent_error_stops_the_apply_and_a_rerun_resumes() -> Result<()>
 
     // The fault was used up: the re-run resizes.
     let resumed = kfscale_command(&live.rig, &["apply", "--config", path(&live.config)?]).output()?;
-    assert_resumed_without_repeating(&live.customer.repo, &resumed, &finished_before)?;
+    assert_resumed_without_repeating(&live.customer.repo, &resumed.into(), &finished_before)?;
     assert_resized(&live, &before, 2).await
 }
 

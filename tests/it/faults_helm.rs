@@ -9,7 +9,7 @@ use anyhow::{Result, ensure};
 
 use crate::common::customer::Customer;
 use crate::common::fault_proxy::Fault;
-use crate::common::faults::{Ended, LiveApply, assert_resumes, assert_ridden_out, assert_stopped, finished_steps};
+use crate::common::faults::{Ended, LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
 use crate::common::kube_proxy::customer_through_kube_proxy;
 
 const CREATE_SECRET: &str = "POST secrets";
@@ -41,7 +41,7 @@ async fn helm_stuck_past_its_timeout_is_stopped_and_run_again() -> Result<()> {
         config.replacen("plain_http: true}", "plain_http: true, timeout_minutes: 0.1}", 1),
     )?;
     let ended = apply_with_fault(&customer, || proxy.inject(CREATE_SECRET, Fault::Hold, Some(1))).await?;
-    assert_ridden_out(&customer, &ended, "helm_upgrade", "did not finish within 7 s")?;
+    assert_ridden_out(&customer.repo, &ended, "helm_upgrade", "did not finish within 7 s")?;
     ensure!(upgrades_recorded(&ended) == 1);
     ensure!(
         proxy.count(CREATE_SECRET) == proxy.forwarded(CREATE_SECRET) + 1,
@@ -63,7 +63,7 @@ async fn helm_5xx_is_retried_and_the_apply_succeeds() -> Result<()> {
         )
     })
     .await?;
-    assert_ridden_out(&customer, &ended, "helm_upgrade", "Internal error occurred")?;
+    assert_ridden_out(&customer.repo, &ended, "helm_upgrade", "Internal error occurred")?;
     Ok(())
 }
 
@@ -82,7 +82,7 @@ async fn helm_throttling_beyond_client_go_is_retried_and_the_apply_succeeds() ->
         )
     })
     .await?;
-    assert_ridden_out(&customer, &ended, "helm_upgrade", "helm upgrade")?;
+    assert_ridden_out(&customer.repo, &ended, "helm_upgrade", "helm upgrade")?;
     ensure!(proxy.count(CREATE_SECRET) - proxy.forwarded(CREATE_SECRET) == 12);
     Ok(())
 }
@@ -100,8 +100,8 @@ async fn helm_forbidden_stops_the_apply_naming_the_call_and_a_rerun_resumes() ->
         )
     })
     .await?;
-    assert_stopped(
-        &customer,
+    let before = assert_failed_in(
+        &customer.repo,
         &ended,
         "helm_upgrade",
         &["helm upgrade", "forbidden", "kubeconfig's user"],
@@ -110,9 +110,9 @@ async fn helm_forbidden_stops_the_apply_naming_the_call_and_a_rerun_resumes() ->
         ended.retries_in("helm_upgrade").is_empty(),
         "a permanent error was retried"
     );
-    let before = finished_steps(&customer)?;
     proxy.clear_all();
-    assert_resumes(&customer, 4, &before).await?;
+    let resumed = LiveApply::start(&customer, 4, "resume.log")?.end().await?;
+    assert_resumed_without_repeating(&customer.repo, &resumed, &before)?;
     Ok(())
 }
 
@@ -132,6 +132,6 @@ async fn helm_losing_the_api_server_mid_upgrade_is_retried_and_the_apply_succeed
     apply.retrying("helm_upgrade").await?;
     proxy.come_back().await?;
     let ended = apply.end().await?;
-    assert_ridden_out(&customer, &ended, "helm_upgrade", "helm upgrade")?;
+    assert_ridden_out(&customer.repo, &ended, "helm_upgrade", "helm upgrade")?;
     Ok(())
 }

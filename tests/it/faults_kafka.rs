@@ -20,10 +20,8 @@ use serde_json::Value;
 
 use crate::common::KafkaForCluster;
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
-use crate::common::fake_faults::{
-    Finished, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded, retries_in,
-    run_watching,
-};
+use crate::common::fake_faults::{retries_in, run_watching};
+use crate::common::faults::{Ended, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded};
 
 /// 12 partitions per topic grown by 1.25, over 9 brokers.
 const PARTITIONS: usize = 15;
@@ -110,7 +108,7 @@ fn apply_riding_out(
     step: &str,
     spec: FaultSpec,
     mut arm_now: impl FnMut(&KafkaForCluster, Option<&Value>) -> bool,
-) -> Result<(Finished, u64)> {
+) -> Result<(Ended, u64)> {
     let kafka = &customer.kafka;
     let (mut armed, mut hits) = (None::<u64>, 0);
     let mut spec = Some(spec);
@@ -175,11 +173,11 @@ async fn kafka_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
     ensure!(hits >= 1, "the slow answer was never asked for");
     ensure!(
         finished
-            .retrying("kafka_reassignment")
+            .retries_in("kafka_reassignment")
             .iter()
             .any(|e| e["error"].as_str().is_some_and(|m| m.contains("no answer within"))),
         "{:?}",
-        finished.retrying("kafka_reassignment")
+        finished.retries_in("kafka_reassignment")
     );
     assert_each_mutation_once_and_balanced(&customer).await
 }
@@ -245,7 +243,7 @@ async fn kafka_permanent_error_stops_the_apply_and_a_rerun_resumes() -> Result<(
 
     customer.kafka.fake.faults().clear();
     let resumed = customer.kfscale(&["apply", "--config", customer.config_arg()?]);
-    assert_resumed_without_repeating(repo(&customer), &resumed, &before)?;
+    assert_resumed_without_repeating(repo(&customer), &resumed.into(), &before)?;
     assert_each_mutation_once_and_balanced(&customer).await
 }
 

@@ -8,7 +8,7 @@ use anyhow::{Result, ensure};
 
 use crate::common::customer::Customer;
 use crate::common::fault_proxy::Fault;
-use crate::common::faults::{LiveApply, assert_resumes, assert_ridden_out, assert_stopped, finished_steps};
+use crate::common::faults::{LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
 use crate::common::kube_proxy::customer_through_kube_proxy as kube_customer;
 
 const GET_PODS: &str = "GET pods";
@@ -25,7 +25,7 @@ async fn apply_with_fault(customer: &Customer, log: &str, arm: impl FnOnce()) ->
 async fn kube_read_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = kube_customer("kube-timeout").await?;
     let ended = apply_with_fault(&customer, "apply.log", || proxy.inject(GET_PODS, Fault::Hold, Some(2))).await?;
-    assert_ridden_out(&customer, &ended, "rollout", "Kubernetes API")?;
+    assert_ridden_out(&customer.repo, &ended, "rollout", "Kubernetes API")?;
     ensure!(proxy.count(GET_PODS) > proxy.forwarded(GET_PODS), "no read was held");
     Ok(())
 }
@@ -43,7 +43,7 @@ async fn kube_5xx_is_retried_and_the_apply_succeeds() -> Result<()> {
         )
     })
     .await?;
-    assert_ridden_out(&customer, &ended, "rollout", "Internal error occurred")?;
+    assert_ridden_out(&customer.repo, &ended, "rollout", "Internal error occurred")?;
     Ok(())
 }
 
@@ -62,7 +62,7 @@ async fn kube_throttling_is_retried_and_the_apply_succeeds() -> Result<()> {
         )
     })
     .await?;
-    assert_ridden_out(&customer, &ended, "rollout", "429")?;
+    assert_ridden_out(&customer.repo, &ended, "rollout", "429")?;
     ensure!(
         proxy.count(GET_PODS) - proxy.forwarded(GET_PODS) == 20,
         "not every 429 was sent"
@@ -83,11 +83,11 @@ async fn kube_forbidden_stops_the_apply_naming_the_call_and_a_rerun_resumes() ->
         )
     })
     .await?;
-    assert_stopped(&customer, &ended, "rollout", &["Kubernetes API", "pods", "RBAC"])?;
+    let before = assert_failed_in(&customer.repo, &ended, "rollout", &["Kubernetes API", "pods", "RBAC"])?;
     ensure!(ended.retries_in("rollout").is_empty(), "a permanent error was retried");
-    let before = finished_steps(&customer)?;
     proxy.clear_all();
-    assert_resumes(&customer, 4, &before).await?;
+    let resumed = LiveApply::start(&customer, 4, "resume.log")?.end().await?;
+    assert_resumed_without_repeating(&customer.repo, &resumed, &before)?;
     Ok(())
 }
 
@@ -100,6 +100,6 @@ async fn kube_going_away_mid_wait_is_ridden_out_and_the_apply_succeeds() -> Resu
     apply.retrying("rollout").await?;
     proxy.come_back().await?;
     let ended = apply.end().await?;
-    assert_ridden_out(&customer, &ended, "rollout", "Kubernetes API")?;
+    assert_ridden_out(&customer.repo, &ended, "rollout", "Kubernetes API")?;
     Ok(())
 }

@@ -19,9 +19,8 @@ use anyhow::{Result, ensure};
 use kfscale_fakes::pinot::Fault;
 
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
-use crate::common::fake_faults::{
-    Finished, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded, run_watching, starts,
-};
+use crate::common::fake_faults::{run_watching, starts};
+use crate::common::faults::{Ended, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded};
 use crate::common::pinot::{PinotForCluster, TABLES, pinot_for, seed};
 
 /// The tables the built-in profile rebalances by hand.
@@ -54,7 +53,7 @@ fn apply(
     customer: &Customer,
     cell: &str,
     watch: impl FnMut(Option<&serde_json::Value>) -> Result<()>,
-) -> Result<Finished> {
+) -> Result<Ended> {
     let command = customer.command(&[
         "apply",
         "--config",
@@ -116,11 +115,11 @@ async fn pinot_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
     assert_retried_and_succeeded(&customer.repo, &finished, STEP)?;
     ensure!(
         finished
-            .retrying(STEP)
+            .retries_in(STEP)
             .iter()
             .any(|e| e["error"].as_str().is_some_and(|m| m.contains("no answer within 1 s"))),
         "{:?}",
-        finished.retrying(STEP)
+        finished.retries_in(STEP)
     );
     assert_rebalanced_once_and_good(&pinot).await
 }
@@ -163,7 +162,7 @@ async fn pinot_permanent_error_stops_the_apply_and_a_rerun_resumes() -> Result<(
 
     pinot.fake.clear_faults();
     let resumed = customer.kfscale(&["apply", "--config", customer.config_arg()?]);
-    assert_resumed_without_repeating(&customer.repo, &resumed, &before)?;
+    assert_resumed_without_repeating(&customer.repo, &resumed.into(), &before)?;
     ensure!(
         customer.kafka.reassignments_sent() == moved,
         "Kafka moves were sent again"

@@ -1,15 +1,19 @@
-//! Driving one apply of a fault-matrix cell: run `apply --json`, act when a step starts (arm a
-//! fault, take a system away), and check the two outcomes the matrix requires: a retriable fault
-//! is ridden out (the apply succeeds, the step counted its retries), a permanent one stops the
-//! apply with its state written and a message naming the system, the call and the fix.
+//! The fault-matrix cells' common ground: an apply driven by its JSON events ([`LiveApply`]: act
+//! when a step starts, arm a fault, take a system away; `fake_faults::run_watching` does the same
+//! from a callback), how it ended ([`Ended`]), and the two outcomes the matrix requires: a
+//! retriable fault is ridden out (the apply succeeds, the step counted its retries), a permanent
+//! one stops the apply with its state written and a message naming the system, the call and the
+//! fix, and a re-run resumes without repeating a finished step.
 use std::process::{Child, ExitStatus};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
+use std::path::Path;
+
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
 
-use super::customer::Customer;
+use super::customer::{Customer, read_state, step};
 
 /// How long one apply of a cell may take before the test gives up on it.
 const APPLY_DEADLINE: Duration = Duration::from_secs(300);
@@ -134,35 +138,65 @@ impl Ended {
             .filter(|e| e["event"] == "retrying" && e["step"] == step)
             .collect()
     }
+
+    /// Fails with the apply's stderr unless it exited 0.
+    pub fn ensure_succeeded(&self, what: &str) -> Result<()> {
+        ensure!(
+            self.status.success(),
+            "{what} failed ({}):\n{}",
+            self.status,
+            self.stderr
+        );
+        Ok(())
+    }
 }
 
-/// The apply succeeded, and `step` rode out at least one retriable error whose text contains
-/// `naming` (the system's name): in its events and in the state's `observed.retries`.
-pub fn assert_ridden_out(customer: &Customer, ended: &Ended, step: &str, naming: &str) -> Result<()> {
+/// A `kfscale` run without `--json` (no events).
+impl From<std::process::Output> for Ended {
+    fn from(output: std::process::Output) -> Ended {
+        Ended {
+            status: output.status,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            events: Vec::new(),
+        }
+    }
+}
+
+/// The retriable cell's bookkeeping: the run succeeded, and `step` rode out at least one
+/// retriable error, counted in the state (`observed.retries`, returned) and shown as an event.
+pub fn assert_retried_and_succeeded(repo: &Path, ended: &Ended, step_name: &str) -> Result<u64> {
+    ended.ensure_succeeded("the apply under a retriable fault")?;
+    let state = read_state(repo)?;
+    let record = step(&state, step_name).with_context(|| format!("no step {step_name} in the state"))?;
+    let retries = record["observed"]["retries"].as_u64().unwrap_or(0);
     ensure!(
-        ended.status.success(),
-        "the apply failed ({}):\n{}",
-        ended.status,
+        retries >= 1 && !ended.retries_in(step_name).is_empty(),
+        "{step_name}: {retries} retries counted, {} retrying events:\n{}",
+        ended.retries_in(step_name).len(),
         ended.stderr
     );
-    let retries = ended.retries_in(step);
+    ensure!(record["status"] == "done", "step {step_name} is not done: {record}");
+    ensure!(state["run"]["status"] == "succeeded", "{}", state["run"]);
+    Ok(retries)
+}
+
+/// As [`assert_retried_and_succeeded`], and a retry's error names `naming` (the system, the call).
+pub fn assert_ridden_out(repo: &Path, ended: &Ended, step_name: &str, naming: &str) -> Result<u64> {
+    let retries = assert_retried_and_succeeded(repo, ended, step_name)?;
+    let events = ended.retries_in(step_name);
     ensure!(
-        retries
+        events
             .iter()
             .any(|e| e["error"].as_str().unwrap_or("").contains(naming)),
-        "no retry naming {naming:?} in step {step}: {retries:?}\n{}",
-        ended.stderr
+        "no retry naming {naming:?} in step {step_name}: {events:?}"
     );
-    let record = customer.step_record(step)?;
-    let counted = record["observed"]["retries"].as_u64().unwrap_or(0);
-    ensure!(counted >= 1, "step {step} counted no retries: {record}");
-    ensure!(record["status"] == "done", "step {step} is not done: {record}");
-    Ok(())
+    Ok(retries)
 }
 
-/// The apply stopped in `step` with exit 1, its state written (run and step `failed`, the
-/// message kept), and a message containing every one of `names` and a fix.
-pub fn assert_stopped(customer: &Customer, ended: &Ended, step: &str, names: &[&str]) -> Result<()> {
+/// The permanent cell's first apply: exit 1, stderr names every one of `names` (the system, the
+/// call) and a `fix:`, and the state shows the run and `step_name` failed, keeping the message.
+/// Returns the records of the steps finished before it, which the resumed apply must leave alone.
+pub fn assert_failed_in(repo: &Path, ended: &Ended, step_name: &str, names: &[&str]) -> Result<Vec<Value>> {
     ensure!(
         ended.status.code() == Some(1),
         "expected exit 1, got {}:\n{}",
@@ -176,58 +210,47 @@ pub fn assert_stopped(customer: &Customer, ended: &Ended, step: &str, names: &[&
             ended.stderr
         );
     }
-    let state = customer.state()?;
-    let run = &state["run"];
-    ensure!(run["status"] == "failed", "run status: {}", run["status"]);
-    let record = customer.step_record(step)?;
-    ensure!(record["status"] == "failed", "step {step}: {record}");
+    let state = read_state(repo)?;
+    ensure!(state["run"]["status"] == "failed", "run: {}", state["run"]);
+    let record = step(&state, step_name).with_context(|| format!("no step {step_name}"))?;
+    ensure!(record["status"] == "failed", "step {step_name}: {record}");
     let message = record["message"].as_str().context("the failed step keeps no message")?;
     ensure!(
         message.contains(names[0]),
         "the state's message lacks {:?}: {message}",
         names[0]
     );
-    Ok(())
+    Ok(finished_records(&state, Some(step_name)))
 }
 
-/// Every step that had finished before the stop: name -> finished_at.
-pub fn finished_steps(customer: &Customer) -> Result<Vec<(String, String)>> {
-    let state = customer.state()?;
-    let steps = state["run"]["steps"].as_array().context("no steps")?;
-    Ok(steps
-        .iter()
-        .filter(|s| s["finished_at"].is_string())
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap_or_default().to_string(),
-                s["finished_at"].as_str().unwrap_or_default().to_string(),
-            )
+/// The records of the steps that finished (done or skipped), before `until` when given.
+pub fn finished_records(state: &Value, until: Option<&str>) -> Vec<Value> {
+    state["run"]["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .take_while(|s| until.is_none_or(|name| s["name"] != name))
+                .filter(|s| s["status"] == "done" || s["status"] == "skipped")
+                .cloned()
+                .collect()
         })
-        .collect())
+        .unwrap_or_default()
 }
 
-/// A re-run after a permanent fault was removed resumes: it succeeds, and the steps finished
-/// before the stop were not run again (their records are unchanged).
-pub async fn assert_resumes(customer: &Customer, nodes: u32, before: &[(String, String)]) -> Result<Ended> {
-    let stopped_run = customer.state()?["run"]["id"].clone();
-    let ended = LiveApply::start(customer, nodes, "resume.log")?.end().await?;
-    ensure!(
-        ended.status.success(),
-        "the re-run failed ({}):\n{}",
-        ended.status,
-        ended.stderr
-    );
-    let finished_run = customer.state()?["run"]["id"].clone();
-    ensure!(
-        finished_run == stopped_run,
-        "the re-run started apply {finished_run} instead of resuming {stopped_run}"
-    );
-    let after = finished_steps(customer)?;
-    for (name, finished_at) in before {
+/// After the re-run: it succeeded, and the steps finished before the stop were not run again
+/// (their records are as the stopped run left them, so it is the same run, resumed).
+pub fn assert_resumed_without_repeating(repo: &Path, resumed: &Ended, before: &[Value]) -> Result<()> {
+    resumed.ensure_succeeded("the re-run")?;
+    let state = read_state(repo)?;
+    ensure!(state["run"]["status"] == "succeeded", "{}", state["run"]);
+    for record in before {
+        let name = record["name"].as_str().unwrap_or("?");
+        let now = step(&state, name).with_context(|| format!("no step {name}"))?;
         ensure!(
-            after.contains(&(name.clone(), finished_at.clone())),
-            "step {name} ran again on resume (was finished at {finished_at}): {after:?}"
+            now == record,
+            "step {name} was run again:\nbefore {record}\nafter  {now}"
         );
     }
-    Ok(ended)
+    Ok(())
 }
