@@ -15,6 +15,7 @@ mod kubernetes;
 mod node_pool;
 pub(crate) mod pinot;
 mod progress;
+pub mod retriable;
 mod values;
 
 pub use progress::Progress;

@@ -103,3 +103,28 @@ async fn kube_going_away_mid_wait_is_ridden_out_and_the_apply_succeeds() -> Resu
     assert_ridden_out(&customer.repo, &ended, "rollout", "Kubernetes API")?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_api_server_while_planning_is_observed_again() -> Result<()> {
+    let (customer, proxy) = kube_customer("kube-plan").await?;
+    // Armed before anything runs: the planner's pod reads meet it.
+    proxy.fail(
+        GET_PODS,
+        500,
+        "InternalError",
+        "Internal error occurred: injected",
+        Some(2),
+    );
+    let output = customer.kfscale(&["plan", "--config", customer.config_arg()?, "--nodes", "4"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    ensure!(output.status.success(), "plan failed ({}):\n{stderr}", output.status);
+    ensure!(
+        stderr.matches("retrying the observation").count() == 2,
+        "expected two retried observations:\n{stderr}"
+    );
+    ensure!(
+        proxy.count(GET_PODS) > proxy.forwarded(GET_PODS) + 1,
+        "the faults were not met"
+    );
+    Ok(())
+}
