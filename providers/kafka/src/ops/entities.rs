@@ -29,6 +29,8 @@ impl KafkaAdmin {
         let mut attempts = self.attempts();
         let mut pending = entities.clone();
         let mut done: BTreeMap<K, Result<(), KafkaError>> = BTreeMap::new();
+        // Each entity's own latest transient error: giving up names it, not another entity's.
+        let mut own: BTreeMap<K, KafkaError> = BTreeMap::new();
         while !pending.is_empty() {
             let timeout = self.request_timeout(&attempts);
             let answer = match self.send(&node, |version| build(&pending, version), timeout).await {
@@ -51,6 +53,7 @@ impl KafkaAdmin {
                 }
                 match outcome {
                     Err(error) if retried(&error) => {
+                        own.insert(key.clone(), error.clone());
                         again.push(key);
                         transient = Some(error);
                     }
@@ -77,7 +80,15 @@ impl KafkaAdmin {
                 self.note_failure(&error);
                 if let Err(last) = attempts.failed(error).await {
                     for key in pending.drain(..) {
-                        done.insert(key, Err(last.clone()));
+                        let error = match (&last, own.remove(&key)) {
+                            (KafkaError::GaveUp { attempts, elapsed, .. }, Some(own)) => KafkaError::GaveUp {
+                                last: Box::new(own),
+                                attempts: *attempts,
+                                elapsed: *elapsed,
+                            },
+                            _ => last.clone(),
+                        };
+                        done.insert(key, Err(error));
                     }
                 }
             }

@@ -80,6 +80,31 @@ async fn a_retriable_error_that_persists_gives_up_at_the_deadline() {
 }
 
 #[tokio::test]
+async fn giving_up_on_several_topics_names_each_topic_in_its_own_error() {
+    let fake = fake(SEED).await;
+    let mut options = options(crate::common::bootstrap(&fake));
+    options.timeout = Duration::from_millis(1500);
+    let admin = KafkaAdmin::new(options).unwrap();
+    fault(&fake, json!({"api": "CreatePartitions", "error": "NOT_CONTROLLER"}));
+    let grow = |topic: &str| NewPartitions {
+        topic: topic.into(),
+        total_count: 24,
+        assignment: None,
+    };
+    let outcomes = admin
+        .create_partitions(&[grow("kf_metrics_topic"), grow("kf_logs_topic")])
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 2);
+    for (topic, outcome) in outcomes {
+        let error = outcome.unwrap_err();
+        assert!(matches!(error, KafkaError::GaveUp { .. }), "{error:?}");
+        let text = error.to_string();
+        assert!(text.contains(&format!("topic {topic}:")), "{topic}: {text}");
+    }
+}
+
+#[tokio::test]
 async fn a_dropped_connection_is_reopened() {
     let fake = fake(SEED).await;
     let admin = admin(&fake);
