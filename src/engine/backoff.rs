@@ -1,7 +1,7 @@
 //! Capped exponential backoff with jitter, for faults that may pass: each pause doubles from
 //! `retry_base` up to `retry_cap`, then is scaled by a random factor in [0.5, 1], so many clients
 //! that failed together (several kfscale runs, or helm and kfscale) do not come back together.
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::settings::ApplySettings;
 
@@ -39,6 +39,44 @@ impl Backoff {
 
     pub fn failures(&self) -> u32 {
         self.failures
+    }
+}
+
+/// The retries of one thing: a pause after each failure, until `retry_for` has passed since the
+/// first one (a step, the record's push).
+pub struct RetryBudget {
+    backoff: Backoff,
+    limit: Duration,
+    first_failure: Option<Instant>,
+    failures: u32,
+}
+
+impl RetryBudget {
+    pub fn new(settings: &ApplySettings) -> RetryBudget {
+        RetryBudget {
+            backoff: Backoff::new(settings),
+            limit: settings.retry_for,
+            first_failure: None,
+            failures: 0,
+        }
+    }
+
+    /// Counts one more failure: the pause before the next try (never past the budget's end), or
+    /// None once the budget is spent.
+    pub fn next_pause(&mut self) -> Option<Duration> {
+        self.failures += 1;
+        let first = *self.first_failure.get_or_insert_with(Instant::now);
+        let left = self.limit.saturating_sub(first.elapsed());
+        (!left.is_zero()).then(|| self.backoff.pause_after_failure().min(left))
+    }
+
+    /// Failed tries so far.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    pub fn since_first_failure(&self) -> Duration {
+        self.first_failure.map_or(Duration::ZERO, |first| first.elapsed())
     }
 }
 
@@ -81,6 +119,29 @@ mod tests {
         }
         // Fifty draws from [500, 1000] ms landing on a handful of values would mean no jitter.
         assert!(seen.len() > 10, "{seen:?}");
+    }
+
+    #[test]
+    fn a_budget_gives_pauses_until_its_time_is_spent() {
+        let settings = ApplySettings {
+            retry_base: Duration::from_millis(100),
+            retry_cap: Duration::from_millis(400),
+            retry_for: Duration::from_secs(3600),
+            ..ApplySettings::default()
+        };
+        let mut budget = RetryBudget::new(&settings);
+        for failures in 1..=5 {
+            let pause = budget.next_pause().expect("time is left");
+            assert!(pause <= Duration::from_millis(400), "{pause:?}");
+            assert_eq!(budget.failures(), failures);
+        }
+        let spent = ApplySettings {
+            retry_for: Duration::ZERO,
+            ..settings
+        };
+        let mut budget = RetryBudget::new(&spent);
+        assert_eq!(budget.next_pause(), None);
+        assert_eq!(budget.failures(), 1);
     }
 
     #[test]

@@ -30,6 +30,14 @@ impl Cancel {
         }
     }
 
+    /// Sleeps `duration`, or less when cancellation is requested first: false then.
+    pub async fn sleep(&self, duration: std::time::Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => true,
+            _ = self.requested() => false,
+        }
+    }
+
     /// Turns SIGINT and SIGTERM into a cancellation request.
     pub fn listen_for_signals(&self) {
         let cancel = self.clone();

@@ -39,6 +39,15 @@ impl StepError {
     pub fn is_retriable(&self) -> bool {
         matches!(self, StepError::Retriable(_))
     }
+
+    /// The same kind of error with its message rewritten (a step adding what it was doing).
+    pub fn map_message(self, rewrite: impl FnOnce(String) -> String) -> StepError {
+        match self {
+            StepError::Failed(message) => StepError::Failed(rewrite(message)),
+            StepError::Retriable(message) => StepError::Retriable(rewrite(message)),
+            other => other,
+        }
+    }
 }
 
 /// Provider errors become step errors with their own message (which says what to do), retriable
@@ -194,12 +203,9 @@ impl StepContext<'_> {
             return Err(StepError::Interrupted);
         }
         let started = Instant::now();
-        let result = tokio::select! {
-            _ = tokio::time::sleep(self.settings.poll_interval) => Ok(()),
-            _ = self.cancel.requested() => Err(StepError::Interrupted),
-        };
+        let slept = self.cancel.sleep(self.settings.poll_interval).await;
         self.waited.set(self.waited.get() + started.elapsed());
-        result
+        if slept { Ok(()) } else { Err(StepError::Interrupted) }
     }
 
     /// Counts a retriable error the step rode out (`observed.retries`, shown by `status`) and
@@ -300,9 +306,8 @@ impl StepContext<'_> {
                 )));
             }
             self.note_wait(what, &progress, elapsed);
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = self.cancel.requested() => return Err(StepError::Interrupted),
+            if !self.cancel.sleep(pause).await {
+                return Err(StepError::Interrupted);
             }
         }
     }

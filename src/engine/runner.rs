@@ -1,7 +1,7 @@
 //! Runs an apply's steps in order, checkpointing the state after each, and records the result.
 use serde_json::json;
 
-use super::backoff::Backoff;
+use super::backoff::RetryBudget;
 use super::cancel::Cancel;
 use super::context::{Outcome, StepContext, StepError};
 use super::events::Events;
@@ -121,28 +121,27 @@ impl Runner<'_> {
             return Ok((None, None));
         };
         let commit = record::commit(git, run, files)?;
-        let mut backoff = Backoff::new(self.settings);
-        let started = std::time::Instant::now();
+        let mut budget = RetryBudget::new(self.settings);
         loop {
-            match record::push(git) {
+            let err = match record::push(git) {
                 Ok(pushed) => return Ok((commit, pushed)),
-                Err(err) if err.is_retriable() && started.elapsed() < self.settings.retry_for => {
-                    let pause = backoff.pause_after_failure();
-                    self.events.retrying(
-                        "record",
-                        &format!(
-                            "git push (try {}, next in {} ms)",
-                            backoff.failures() + 1,
-                            pause.as_millis()
-                        ),
-                        &err.to_string(),
-                    );
-                    tokio::select! {
-                        _ = tokio::time::sleep(pause) => {}
-                        _ = self.cancel.requested() => return Err(err.into()),
-                    }
-                }
-                Err(err) => return Err(err.into()),
+                Err(err) => err,
+            };
+            let pause = match budget.next_pause() {
+                Some(pause) if err.is_retriable() => pause,
+                _ => return Err(err.into()),
+            };
+            self.events.retrying(
+                "record",
+                &format!(
+                    "git push (try {}, next in {} ms)",
+                    budget.failures() + 1,
+                    pause.as_millis()
+                ),
+                &err.to_string(),
+            );
+            if !self.cancel.sleep(pause).await {
+                return Err(err.into());
             }
         }
     }
@@ -157,25 +156,19 @@ impl Runner<'_> {
         plan: &crate::plan::Plan,
         run_id: &str,
     ) -> Result<Outcome, StepError> {
-        let mut backoff = Backoff::new(self.settings);
-        let mut first_error: Option<std::time::Instant> = None;
+        let mut budget = RetryBudget::new(self.settings);
         loop {
-            let result = self.run_once(state, step, plan, run_id).await;
-            let message = match result {
+            let message = match self.run_once(state, step, plan, run_id).await {
                 Err(StepError::Retriable(message)) => message,
                 other => return other,
             };
-            let since = *first_error.get_or_insert_with(std::time::Instant::now);
-            let tries = backoff.failures() + 1;
-            if since.elapsed() >= self.settings.retry_for {
+            let Some(pause) = budget.next_pause() else {
                 return Err(StepError::Failed(format!(
-                    "{message} (gave up after {tries} tries over {} s; apply.retry_minutes sets how long kfscale keeps trying)",
-                    since.elapsed().as_secs()
+                    "{message} (gave up after {} tries over {} s; apply.retry_minutes sets how long kfscale keeps trying)",
+                    budget.failures(),
+                    budget.since_first_failure().as_secs()
                 )));
-            }
-            let pause = backoff
-                .pause_after_failure()
-                .min(self.settings.retry_for.saturating_sub(since.elapsed()));
+            };
             if let Some(record) = state.run.as_mut().and_then(|run| run.step_mut(step)) {
                 let before = record
                     .observed
@@ -188,12 +181,15 @@ impl Runner<'_> {
             self.store.save(state).map_err(StepError::State)?;
             self.events.retrying(
                 step,
-                &format!("step {step} (try {}, next in {} ms)", tries + 1, pause.as_millis()),
+                &format!(
+                    "step {step} (try {}, next in {} ms)",
+                    budget.failures() + 1,
+                    pause.as_millis()
+                ),
                 &message,
             );
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = self.cancel.requested() => return Err(StepError::Interrupted),
+            if !self.cancel.sleep(pause).await {
+                return Err(StepError::Interrupted);
             }
         }
     }

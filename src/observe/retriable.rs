@@ -2,22 +2,17 @@
 //! anywhere in the error's chain (a timeout, a refused connection, 5xx, throttling).
 pub fn is_retriable(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<kfscale_kube::KubeError>()
-            .is_some_and(kfscale_kube::KubeError::is_retriable)
-            || cause
-                .downcast_ref::<kfscale_eks::EksError>()
-                .is_some_and(kfscale_eks::EksError::is_retriable)
-            || cause
-                .downcast_ref::<kfscale_gke::GkeError>()
-                .is_some_and(kfscale_gke::GkeError::is_retriable)
-            || cause
-                .downcast_ref::<kfscale_kafka::KafkaError>()
-                .is_some_and(kfscale_kafka::KafkaError::is_retriable)
-            || cause
-                .downcast_ref::<kfscale_helm::HelmError>()
-                .is_some_and(kfscale_helm::HelmError::is_retriable)
+        says::<kfscale_kube::KubeError>(cause, kfscale_kube::KubeError::is_retriable)
+            || says::<kfscale_eks::EksError>(cause, kfscale_eks::EksError::is_retriable)
+            || says::<kfscale_gke::GkeError>(cause, kfscale_gke::GkeError::is_retriable)
+            || says::<kfscale_kafka::KafkaError>(cause, kfscale_kafka::KafkaError::is_retriable)
+            || says::<kfscale_helm::HelmError>(cause, kfscale_helm::HelmError::is_retriable)
     })
+}
+
+/// Whether `cause` is an `E` for which `retriable` holds.
+fn says<E: std::error::Error + 'static>(cause: &(dyn std::error::Error + 'static), retriable: fn(&E) -> bool) -> bool {
+    cause.downcast_ref::<E>().is_some_and(retriable)
 }
 
 #[cfg(test)]

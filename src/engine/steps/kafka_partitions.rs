@@ -104,12 +104,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
 /// succeed (the client already retried it until kafka.timeout_seconds), so the runner runs the step
 /// again, which compares the live counts first and sends only what is still missing.
 fn topic_error(topic: &str, err: &kfscale_kafka::KafkaError) -> StepError {
-    let message = format!("growing topic {topic}: {err}");
-    if err.is_retriable() {
-        StepError::Retriable(message)
-    } else {
-        StepError::Failed(message)
-    }
+    StepError::from(err.clone()).map_message(|message| format!("growing topic {topic}: {message}"))
 }
 
 #[cfg(test)]

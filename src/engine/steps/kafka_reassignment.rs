@@ -47,17 +47,10 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         (Ok(summary), Ok(removed)) => Ok(Outcome::Done(format!(
             "{summary}; {removed} throttle config(s) removed"
         ))),
-        (Ok(_), Err(err)) => {
-            let message = format!(
-                "the moves finished but removing the replication throttle failed: {err}; fix: re-run `kfscale apply` (it removes it), or remove the `*.replication.throttled.*` configs by hand"
-            );
-            // Retried, the step finds its moves done and removes the throttle.
-            Err(if err.is_retriable() {
-                StepError::Retriable(message)
-            } else {
-                StepError::Failed(message)
-            })
-        }
+        // Retried, the step finds its moves done and removes the throttle.
+        (Ok(_), Err(err)) => Err(err.map_message(|err| format!(
+            "the moves finished but removing the replication throttle failed: {err}; fix: re-run `kfscale apply` (it removes it), or remove the `*.replication.throttled.*` configs by hand"
+        ))),
         (Err(err), Ok(_)) => Err(err),
         (Err(err), Err(cleanup)) => Err(StepError::failed(format!(
             "{err}; removing the replication throttle failed too: {cleanup}"
