@@ -248,11 +248,7 @@ impl StepContext<'_> {
     }
 
     fn add(&mut self, key: &str, amount: u64) {
-        let record = self.record();
-        let before = record.observed.get(key).and_then(serde_json::Value::as_u64);
-        record
-            .observed
-            .insert(key.to_string(), (before.unwrap_or(0) + amount).into());
+        self.record().add_to(key, amount);
     }
 
     /// Polls `probe` until it returns `Some`, showing `what` and the probe's progress text; fails

@@ -170,12 +170,7 @@ impl Runner<'_> {
                 )));
             };
             if let Some(record) = state.run.as_mut().and_then(|run| run.step_mut(step)) {
-                let before = record
-                    .observed
-                    .get(RETRIES)
-                    .and_then(serde_json::Value::as_u64)
-                    .unwrap_or(0);
-                record.observed.insert(RETRIES.into(), (before + 1).into());
+                record.add_to(RETRIES, 1);
                 record.message = Some(format!("retrying in {} ms after: {message}", pause.as_millis()));
             }
             self.store.save(state).map_err(StepError::State)?;

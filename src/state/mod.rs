@@ -100,6 +100,14 @@ impl ApplyRun {
 }
 
 impl StepRecord {
+    /// Adds `amount` to the count under `key` in `observed` (a resumed or retried step's times and
+    /// retries add up over its attempts).
+    pub fn add_to(&mut self, key: &str, amount: u64) {
+        let before = self.observed.get(key).and_then(serde_json::Value::as_u64);
+        self.observed
+            .insert(key.to_string(), (before.unwrap_or(0) + amount).into());
+    }
+
     pub fn pending(name: &str) -> StepRecord {
         StepRecord {
             name: name.to_string(),

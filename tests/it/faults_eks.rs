@@ -8,34 +8,20 @@
 use std::collections::BTreeSet;
 
 use anyhow::{Result, ensure};
-use kfscale_rig::RigEnv;
 
-use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
-use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG};
+use crate::common::customer::Customer;
+use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG, customer_through_eks_proxy};
 use crate::common::fault_proxy::Fault;
 use crate::common::faults::{LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
 
 /// The SDK's attempts per call (its standard retry mode).
 const SDK_ATTEMPTS: u32 = 3;
 
+/// The EKS proxy's customer, giving up on an EKS attempt after 1 s.
 async fn eks_customer(prefix: &str) -> Result<(Customer, EksProxy)> {
-    let proxy = EksProxy::start(&RigEnv::from_env()?).await?;
-    let customer = customer_cluster(CustomerSpec {
-        prefix,
-        nodes: 3,
-        zones: Some(&["us-east-1a"]),
-        eks_endpoint: Some(proxy.url()),
-        ..CustomerSpec::default()
-    })
-    .await?;
-    let config = std::fs::read_to_string(&customer.config)?;
-    let quick = config.replacen(
-        &format!("endpoint: \"{}\"}}", proxy.url()),
-        &format!("endpoint: \"{}\", timeout_seconds: 1}}", proxy.url()),
-        1,
-    );
-    ensure!(quick != config, "kfscale.yaml has no EKS endpoint to extend:\n{config}");
-    std::fs::write(&customer.config, quick)?;
+    let (mut customer, proxy) = customer_through_eks_proxy(prefix).await?;
+    let endpoint = format!("endpoint: \"{}\"}}", proxy.url());
+    customer.edit_config(&endpoint, &endpoint.replace('}', ", timeout_seconds: 1}"))?;
     Ok((customer, proxy))
 }
 

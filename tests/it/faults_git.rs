@@ -19,22 +19,13 @@ const REF_DISCOVERY: &str = "GET info/refs";
 
 /// A single-AZ customer whose clone pushes to its remote over HTTP through the fault proxy.
 async fn git_customer(prefix: &str) -> Result<(Customer, GitHttp)> {
-    let customer = customer_cluster(CustomerSpec {
-        prefix,
-        nodes: 3,
-        zones: Some(&["us-east-1a"]),
-        ..CustomerSpec::default()
-    })
-    .await?;
+    let mut customer = customer_cluster(CustomerSpec::single_az(prefix)).await?;
     let root = customer.remote.parent().context("the remote has no parent directory")?;
     let name = customer.remote.file_name().context("the remote has no name")?;
     let http = GitHttp::serve(root).await?;
     let url = http.url_of(&name.to_string_lossy());
     run_git(&customer.repo, &["remote", "set-url", "origin", &url])?;
-    let config = std::fs::read_to_string(&customer.config)?;
-    let quick = config.replacen("remote: origin}", "remote: origin, push_timeout_seconds: 2}", 1);
-    ensure!(quick != config, "kfscale.yaml has no git remote to extend:\n{config}");
-    std::fs::write(&customer.config, quick)?;
+    customer.edit_config("remote: origin}", "remote: origin, push_timeout_seconds: 2}")?;
     Ok((customer, http))
 }
 

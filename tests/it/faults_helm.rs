@@ -16,10 +16,7 @@ const CREATE_SECRET: &str = "POST secrets";
 
 /// Applies 3 -> 4, arming `arm` when helm_upgrade starts; returns how the apply ended.
 async fn apply_with_fault(customer: &Customer, arm: impl FnOnce()) -> Result<Ended> {
-    let mut apply = LiveApply::start(customer, 4, "apply.log")?;
-    apply.step_started("helm_upgrade").await?;
-    arm();
-    apply.end().await
+    LiveApply::arming_at(customer, 4, "helm_upgrade", arm).await
 }
 
 /// How often helm_upgrade finished in the apply: once, however many tries it took.
@@ -33,13 +30,9 @@ fn upgrades_recorded(ended: &Ended) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn helm_stuck_past_its_timeout_is_stopped_and_run_again() -> Result<()> {
-    let (customer, proxy) = customer_through_kube_proxy("helm-timeout").await?;
+    let (mut customer, proxy) = customer_through_kube_proxy("helm-timeout").await?;
     // helm's --timeout 6 s; kfscale stops a helm still running 1.5 s later.
-    let config = std::fs::read_to_string(&customer.config)?;
-    std::fs::write(
-        &customer.config,
-        config.replacen("plain_http: true}", "plain_http: true, timeout_minutes: 0.1}", 1),
-    )?;
+    customer.edit_config("plain_http: true}", "plain_http: true, timeout_minutes: 0.1}")?;
     let ended = apply_with_fault(&customer, || proxy.inject(CREATE_SECRET, Fault::Hold, Some(1))).await?;
     assert_ridden_out(&customer.repo, &ended, "helm_upgrade", "did not finish within 7 s")?;
     ensure!(upgrades_recorded(&ended) == 1);

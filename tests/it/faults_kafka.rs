@@ -31,33 +31,13 @@ const TIMEOUT_SECONDS: u64 = 2;
 /// A 6-node single-zone cluster whose apply to 9 nodes grows partitions and moves replicas, one
 /// move per broker at a time, on a model clock 10x the wall clock; Kafka calls time out after 2 s.
 async fn kafka_customer(prefix: &str) -> Result<Customer> {
-    let customer = customer_cluster(CustomerSpec {
-        prefix,
-        zones: Some(&["us-east-1a"]),
-        kafka_speed: 10.0,
-        kafka_extra: "reassignment: {max_moves_per_broker: 1, throttle_bytes_per_second: 100000000}",
-        profile_extra: "kafka: {partition_factor: 1.25}",
-        ..CustomerSpec::default()
-    })
-    .await?;
-    let config = std::fs::read_to_string(&customer.config)?;
-    ensure!(config.contains("timeout_seconds: 10"), "{config}");
-    std::fs::write(
-        &customer.config,
-        config.replacen("timeout_seconds: 10", &format!("timeout_seconds: {TIMEOUT_SECONDS}"), 1),
-    )?;
+    let mut customer = customer_cluster(CustomerSpec::moving_replicas(prefix, 10.0)).await?;
+    customer.edit_config("timeout_seconds: 10", &format!("timeout_seconds: {TIMEOUT_SECONDS}"))?;
     Ok(customer)
 }
 
 fn apply_command(customer: &Customer) -> Result<std::process::Command> {
-    Ok(customer.command(&[
-        "apply",
-        "--config",
-        customer.config_arg()?,
-        "--nodes",
-        "9",
-        "--auto-approve",
-    ]))
+    Ok(customer.command(&customer.apply_args("9")?))
 }
 
 fn log(customer: &Customer, name: &str) -> std::path::PathBuf {

@@ -8,23 +8,20 @@ use anyhow::{Result, ensure};
 
 use crate::common::customer::Customer;
 use crate::common::fault_proxy::Fault;
-use crate::common::faults::{LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
+use crate::common::faults::{Ended, LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
 use crate::common::kube_proxy::customer_through_kube_proxy as kube_customer;
 
 const GET_PODS: &str = "GET pods";
 
 /// Applies 3 -> 4, arming `arm` when helm_upgrade starts; returns how the apply ended.
-async fn apply_with_fault(customer: &Customer, log: &str, arm: impl FnOnce()) -> Result<crate::common::faults::Ended> {
-    let mut apply = LiveApply::start(customer, 4, log)?;
-    apply.step_started("helm_upgrade").await?;
-    arm();
-    apply.end().await
+async fn apply_with_fault(customer: &Customer, arm: impl FnOnce()) -> Result<Ended> {
+    LiveApply::arming_at(customer, 4, "helm_upgrade", arm).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_read_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = kube_customer("kube-timeout").await?;
-    let ended = apply_with_fault(&customer, "apply.log", || proxy.inject(GET_PODS, Fault::Hold, Some(2))).await?;
+    let ended = apply_with_fault(&customer, || proxy.inject(GET_PODS, Fault::Hold, Some(2))).await?;
     assert_ridden_out(&customer.repo, &ended, "rollout", "Kubernetes API")?;
     ensure!(proxy.count(GET_PODS) > proxy.forwarded(GET_PODS), "no read was held");
     Ok(())
@@ -33,7 +30,7 @@ async fn kube_read_timeout_is_retried_and_the_apply_succeeds() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_5xx_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = kube_customer("kube-5xx").await?;
-    let ended = apply_with_fault(&customer, "apply.log", || {
+    let ended = apply_with_fault(&customer, || {
         proxy.fail(
             GET_PODS,
             500,
@@ -52,7 +49,7 @@ async fn kube_throttling_is_retried_and_the_apply_succeeds() -> Result<()> {
     let (customer, proxy) = kube_customer("kube-429").await?;
     // kfscale's client retries a 429 itself 4 times (200 ms doubling, honouring Retry-After):
     // 10 throttled answers are more than that, so the rollout's wait rides out the rest.
-    let ended = apply_with_fault(&customer, "apply.log", || {
+    let ended = apply_with_fault(&customer, || {
         proxy.fail(
             GET_PODS,
             429,
@@ -73,7 +70,7 @@ async fn kube_throttling_is_retried_and_the_apply_succeeds() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn kube_forbidden_stops_the_apply_naming_the_call_and_a_rerun_resumes() -> Result<()> {
     let (customer, proxy) = kube_customer("kube-403").await?;
-    let ended = apply_with_fault(&customer, "apply.log", || {
+    let ended = apply_with_fault(&customer, || {
         proxy.fail(
             GET_PODS,
             403,

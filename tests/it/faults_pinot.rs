@@ -54,14 +54,7 @@ fn apply(
     cell: &str,
     watch: impl FnMut(Option<&serde_json::Value>) -> Result<()>,
 ) -> Result<Ended> {
-    let command = customer.command(&[
-        "apply",
-        "--config",
-        customer.config_arg()?,
-        "--nodes",
-        "9",
-        "--auto-approve",
-    ]);
+    let command = customer.command(&customer.apply_args("9")?);
     run_watching(command, &customer.config.with_file_name(format!("{cell}.log")), watch)
 }
 

@@ -5,27 +5,12 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use kfscale_rig::{RigEnv, wait};
+use kfscale_rig::wait;
 
-use crate::common::customer::{Customer, CustomerSpec, customer_cluster, step, succeeded};
-use crate::common::eks_proxy::{DESCRIBE_NODEGROUP, EksProxy, UPDATE_NODEGROUP_CONFIG};
+use crate::common::customer::{Customer, step, succeeded};
+use crate::common::eks_proxy::{DESCRIBE_NODEGROUP, UPDATE_NODEGROUP_CONFIG, customer_through_eks_proxy};
 
 const WAIT: Duration = Duration::from_secs(120);
-
-/// A single-AZ node group of 3 with the chart on it, whose kfscale.yaml reaches EKS through a
-/// counting proxy in front of moto.
-async fn eks_customer(prefix: &str) -> Result<(Customer, EksProxy)> {
-    let proxy = EksProxy::start(&RigEnv::from_env()?).await?;
-    let customer = customer_cluster(CustomerSpec {
-        prefix,
-        nodes: 3,
-        zones: Some(&["us-east-1a"]),
-        eks_endpoint: Some(proxy.url().to_string()),
-        ..CustomerSpec::default()
-    })
-    .await?;
-    Ok((customer, proxy))
-}
 
 /// The handles the node-pool step recorded in the state file so far.
 fn node_pool_handles(customer: &Customer) -> Result<serde_json::Value> {
@@ -37,7 +22,7 @@ fn node_pool_handles(customer: &Customer) -> Result<serde_json::Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_eks_apply_sends_one_update_nodegroup_config() -> Result<()> {
-    let (customer, proxy) = eks_customer("eks-count").await?;
+    let (customer, proxy) = customer_through_eks_proxy("eks-count").await?;
     let config = customer.config_arg()?;
     let started = std::time::Instant::now();
     succeeded(
@@ -74,7 +59,7 @@ async fn an_eks_apply_sends_one_update_nodegroup_config() -> Result<()> {
 /// request again with the recorded token.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_resumed_eks_apply_resends_its_recorded_request_token() -> Result<()> {
-    let (customer, proxy) = eks_customer("eks-token").await?;
+    let (customer, proxy) = customer_through_eks_proxy("eks-token").await?;
     let config = customer.config_arg()?;
     proxy.swallow(UPDATE_NODEGROUP_CONFIG);
     let mut first = customer

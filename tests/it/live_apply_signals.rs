@@ -34,17 +34,7 @@ struct Stopped {
 /// and returns the exit status and how long the process took to exit after the signal. None when
 /// the apply finished before the step was reached.
 fn run_until(customer: &Customer, step: &str, signal: libc::c_int) -> Result<Option<(std::process::ExitStatus, u128)>> {
-    let (mut child, events) = customer.spawn_json(
-        &[
-            "apply",
-            "--config",
-            customer.config_arg()?,
-            "--nodes",
-            "9",
-            "--auto-approve",
-        ],
-        &format!("signal-{step}.log"),
-    )?;
+    let (mut child, events) = customer.spawn_json(&customer.apply_args("9")?, &format!("signal-{step}.log"))?;
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         if let Some(status) = child.try_wait()? {
@@ -79,16 +69,7 @@ fn run_until(customer: &Customer, step: &str, signal: libc::c_int) -> Result<Opt
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigint_and_sigterm_in_every_step_stop_cleanly_and_the_apply_resumes() -> Result<()> {
-    let customer = customer_cluster(CustomerSpec {
-        prefix: "signals",
-        nodes: 6,
-        zones: Some(&["us-east-1a"]),
-        kafka_speed: 10.0,
-        kafka_extra: "reassignment: {max_moves_per_broker: 1, throttle_bytes_per_second: 100000000}",
-        profile_extra: "kafka: {partition_factor: 1.25}",
-        ..CustomerSpec::default()
-    })
-    .await?;
+    let customer = customer_cluster(CustomerSpec::moving_replicas("signals", 10.0)).await?;
     let pinot = pinot_for(&customer.rig, &pinot::seed(&customer.cluster.id, None)?, 5.0).await?;
     customer.configure(&pinot.config_section(""))?;
 

@@ -70,17 +70,7 @@ struct Run {
 }
 
 fn start(customer: &Customer, attempt: usize) -> Result<Run> {
-    let (child, events) = customer.spawn_json(
-        &[
-            "apply",
-            "--config",
-            customer.config_arg()?,
-            "--nodes",
-            "9",
-            "--auto-approve",
-        ],
-        &format!("attempt-{attempt}.log"),
-    )?;
+    let (child, events) = customer.spawn_json(&customer.apply_args("9")?, &format!("attempt-{attempt}.log"))?;
     Ok(Run { child, events })
 }
 
@@ -111,19 +101,12 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
         .and_then(|s| s.parse().ok())
         .unwrap_or(20_261_128u64);
     let mut rng = Rng(seed | 1);
-    // Partitions grow by 1.25 (12 -> 15), too few to fill three new brokers alone: replicas move.
-    // One move per broker at once at 100 MB/s (a partition holds 2 GiB) on a model clock 5x the wall clock: many waves.
+    // Replicas move in many waves (the Kafka model clock runs 5x the wall clock).
     // EKS requests pass a counting proxy (moto keeps no request log).
     let proxy = EksProxy::start(&kfscale_rig::RigEnv::from_env()?).await?;
     let customer = customer_cluster(CustomerSpec {
-        prefix: "torture",
         eks_endpoint: Some(proxy.url().to_string()),
-        nodes: 6,
-        zones: Some(&["us-east-1a"]),
-        kafka_speed: 5.0,
-        kafka_extra: "reassignment: {max_moves_per_broker: 1, throttle_bytes_per_second: 100000000}",
-        profile_extra: "kafka: {partition_factor: 1.25}",
-        ..CustomerSpec::default()
+        ..CustomerSpec::moving_replicas("torture", 5.0)
     })
     .await?;
     let pinot = pinot_for(&customer.rig, &pinot::seed(&customer.cluster.id, None)?, PINOT_SPEED).await?;

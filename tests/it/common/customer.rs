@@ -43,6 +43,33 @@ pub struct CustomerSpec<'a> {
     pub values_extra: &'a str,
 }
 
+impl<'a> CustomerSpec<'a> {
+    /// A single-AZ node group of 3: the smallest install an apply grows (to 4).
+    pub fn single_az(prefix: &'a str) -> CustomerSpec<'a> {
+        CustomerSpec {
+            prefix,
+            nodes: 3,
+            zones: Some(&["us-east-1a"]),
+            ..CustomerSpec::default()
+        }
+    }
+
+    /// A single-AZ node group of 6 whose apply to 9 moves replicas: partitions grow by 1.25 (12 ->
+    /// 15), too few to fill three new brokers alone; one move per broker at once at 100 MB/s (a
+    /// partition holds 2 GiB) on a Kafka model clock `kafka_speed` x the wall clock.
+    pub fn moving_replicas(prefix: &'a str, kafka_speed: f64) -> CustomerSpec<'a> {
+        CustomerSpec {
+            prefix,
+            nodes: 6,
+            zones: Some(&["us-east-1a"]),
+            kafka_speed,
+            kafka_extra: "reassignment: {max_moves_per_broker: 1, throttle_bytes_per_second: 100000000}",
+            profile_extra: "kafka: {partition_factor: 1.25}",
+            ..CustomerSpec::default()
+        }
+    }
+}
+
 impl Default for CustomerSpec<'_> {
     fn default() -> Self {
         CustomerSpec {
@@ -184,17 +211,35 @@ impl Customer {
         Ok(())
     }
 
-    /// `kfscale apply --config ... --nodes N --auto-approve`.
-    pub fn apply(&self, nodes: u32) -> Result<Output> {
-        let nodes = nodes.to_string();
-        Ok(self.kfscale(&[
+    /// Replaces the first `from` in kfscale.yaml with `to`, in the file and in what
+    /// [`Customer::configure`] starts from; fails when there is no `from`.
+    pub fn edit_config(&mut self, from: &str, to: &str) -> Result<()> {
+        ensure!(
+            self.base_config.contains(from),
+            "kfscale.yaml has no {from:?}:\n{}",
+            self.base_config
+        );
+        self.base_config = self.base_config.replacen(from, to, 1);
+        let now = std::fs::read_to_string(&self.config)?;
+        std::fs::write(&self.config, now.replacen(from, to, 1))?;
+        Ok(())
+    }
+
+    /// The arguments of `kfscale apply --config ... --nodes NODES --auto-approve`.
+    pub fn apply_args<'a>(&'a self, nodes: &'a str) -> Result<[&'a str; 6]> {
+        Ok([
             "apply",
             "--config",
             self.config_arg()?,
             "--nodes",
-            &nodes,
+            nodes,
             "--auto-approve",
-        ]))
+        ])
+    }
+
+    /// `kfscale apply --config ... --nodes N --auto-approve`.
+    pub fn apply(&self, nodes: u32) -> Result<Output> {
+        Ok(self.kfscale(&self.apply_args(&nodes.to_string())?))
     }
 
     /// One step's record in the current run of the state file.

@@ -37,16 +37,7 @@ pub struct Ended {
 impl LiveApply {
     /// `apply --nodes NODES --auto-approve --json`; stderr goes to `log` beside kfscale.yaml.
     pub fn start(customer: &Customer, nodes: u32, log: &str) -> Result<LiveApply> {
-        let nodes = nodes.to_string();
-        let args = [
-            "apply",
-            "--config",
-            customer.config_arg()?,
-            "--nodes",
-            &nodes,
-            "--auto-approve",
-        ];
-        let (child, events) = customer.spawn_json(&args, log)?;
+        let (child, events) = customer.spawn_json(&customer.apply_args(&nodes.to_string())?, log)?;
         Ok(LiveApply {
             child,
             events,
@@ -54,6 +45,14 @@ impl LiveApply {
             log: customer.config.with_file_name(log),
             started: Instant::now(),
         })
+    }
+
+    /// Runs an apply to NODES, calling `arm` once `step` starts; returns how the apply ended.
+    pub async fn arming_at(customer: &Customer, nodes: u32, step: &str, arm: impl FnOnce()) -> Result<Ended> {
+        let mut apply = LiveApply::start(customer, nodes, "apply.log")?;
+        apply.step_started(step).await?;
+        arm();
+        apply.end().await
     }
 
     /// Waits for the first event (from now on) that `wanted` accepts; fails if the apply ends first.

@@ -5,7 +5,7 @@
 //! answers them, with a `Status` body.
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result};
 use kfscale_rig::RigEnv;
 
 use super::customer::{Customer, CustomerSpec, customer_cluster};
@@ -100,26 +100,13 @@ impl KubeProxy {
 /// A single-AZ node group of 3 with the chart on it; kfscale.yaml (and so helm) reaches the API
 /// server through a fault proxy, and gives up on a request after 2 s.
 pub async fn customer_through_kube_proxy(prefix: &str) -> Result<(Customer, KubeProxy)> {
-    let customer = customer_cluster(CustomerSpec {
-        prefix,
-        nodes: 3,
-        zones: Some(&["us-east-1a"]),
-        ..CustomerSpec::default()
-    })
-    .await?;
+    let mut customer = customer_cluster(CustomerSpec::single_az(prefix)).await?;
     let rig = RigEnv::from_env()?;
     let proxy = KubeProxy::start(&rig, customer.config.parent().unwrap_or(&customer.repo)).await?;
-    let config = std::fs::read_to_string(&customer.config)?;
-    let through_proxy = config.replacen(
+    customer.edit_config(
         &format!("kubeconfig: {},", rig.get("KUBECONFIG")?),
         &format!("kubeconfig: {}, timeout_seconds: 2,", proxy.kubeconfig().display()),
-        1,
-    );
-    ensure!(
-        through_proxy != config,
-        "kfscale.yaml has no kubeconfig to replace:\n{config}"
-    );
-    std::fs::write(&customer.config, through_proxy)?;
+    )?;
     Ok((customer, proxy))
 }
 
