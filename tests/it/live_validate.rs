@@ -29,10 +29,14 @@ async fn validate_fails_while_consumer_lag_stays_high_and_passes_once_it_falls()
     let kafka = &customer.kafka.fake;
     // The group has consumed nothing of partition 0: its whole log is lag. It consumes as fast as
     // the log grows, so the lag stays (about) that until the test commits the end offset.
-    kafka.with_cluster(|c| c.commit_offset(GROUP, TOPIC, 0, 0))?;
-    let end = kafka
-        .with_cluster(|c| c.partition(TOPIC, 0).map(|p| p.log.log_end_offset(c.now_ms)))
-        .context("partition 0")?;
+    // The end is read at the model instant of the commit: on a running clock a later read would
+    // count messages the group consumes meanwhile, which are not lag.
+    let end = kafka.with_cluster(|c| -> Result<i64> {
+        c.commit_offset(GROUP, TOPIC, 0, 0)?;
+        c.partition(TOPIC, 0)
+            .map(|p| p.log.log_end_offset(c.now_ms))
+            .context("partition 0")
+    })?;
     ensure!(end > 100_000, "the seed's log end {end} must exceed the limit");
 
     customer.configure("validate: {max_consumer_lag: 100000, lag_timeout_minutes: 0.05}\n")?;
