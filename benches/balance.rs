@@ -10,6 +10,8 @@
 //!    `AdminUtils.assignReplicasToBrokers` rack-unaware placement (random start index and replica
 //!    shift from `java.util.Random`), re-implemented here, on the same inputs: replicas moved by
 //!    kfscale vs by `--generate` for 3->4, 3->6, 6->9, 4->6 and the big 200->300.
+// A benchmark's report is its stdout; clippy.toml's rule is for the kfscale binary (src/output.rs).
+#![allow(clippy::disallowed_macros)]
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};

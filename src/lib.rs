@@ -1,17 +1,21 @@
-//! kfscale: plan and apply a Kloudfuse scale-out.
-pub mod atomic_file;
-pub mod balance;
+//! kfscale: plan and apply a Kloudfuse scale-out. ARCHITECTURE.md draws the layers.
+//!
+//! The pure core (snapshot, plan, balance, values, profile, the file formats) is its own crate,
+//! `kfscale_core`, re-exported here under the same names. This crate is the edge around it:
+//! `cli` parses, `connect` turns kfscale.yaml into clients, `observe` reads the systems into a
+//! snapshot, `engine` applies a plan, `verify` checks the result, `files` reads and writes.
+pub use kfscale_core::{balance, envelope, plan, planfile, profile, snapshot, state, values};
+
 pub mod cli;
+pub mod color;
 pub mod config;
+pub mod connect;
 pub mod engine;
+pub mod files;
 pub mod logging;
 pub mod observe;
-pub mod plan;
-pub mod planfile;
-pub mod profile;
+pub mod output;
 pub mod render;
-pub mod snapshot;
-pub mod state;
+pub mod review;
 pub mod time;
-pub mod values;
 pub mod verify;

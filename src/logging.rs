@@ -15,6 +15,8 @@ pub fn init(verbosity: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        // ANSI codes only where stderr is painted (a terminal, or --color always / CLICOLOR_FORCE):
+        // never into a pipe or a log file.
+        .with_ansi(crate::color::stderr())
         .try_init();
 }

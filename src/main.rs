@@ -4,7 +4,18 @@ use clap::Parser;
 use kfscale::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(cli::terraform_style_flags(std::env::args_os())) {
+    let args: Vec<_> = std::env::args_os().collect();
+    // A Terraform flag kfscale lacks (`-target`, `-var`) would parse as short flags (`-t`) or, worse,
+    // as one with a value (`-chdir=x` as `-c hdir=x`): say what it is before clap guesses.
+    if let Some(hint) = cli::terraform_only_hint(&args) {
+        let style = kfscale::render::Style::for_stderr();
+        eprintln!(
+            "{} {hint}\nfix: drop it; `kfscale help <COMMAND>` lists each command's arguments",
+            style.red("Error:")
+        );
+        return ExitCode::from(1);
+    }
+    let cli = match Cli::try_parse_from(cli::terraform_style_flags(args)) {
         Ok(cli) => cli,
         Err(err) => {
             // clap exits 2 on usage errors, but 2 means "changes present" for plan: errors are 1.
@@ -16,12 +27,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    kfscale::color::set_choice(cli.color.into());
     kfscale::logging::init(cli.verbose);
-    match cli::run(cli) {
+    let code = match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("Error: {err:#}");
+            let style = kfscale::render::Style::for_stderr();
+            eprintln!("{} {err:#}", style.red("Error:"));
             ExitCode::from(1)
         }
-    }
+    };
+    // A reader that went away (141) or a failed write (1) outranks what the command returned:
+    // its output did not arrive.
+    kfscale::output::exit_code().map(ExitCode::from).unwrap_or(code)
 }

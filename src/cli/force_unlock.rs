@@ -5,29 +5,26 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::loaded_config::LoadedConfig;
 use crate::engine::lock::force_unlock;
 
 #[derive(Debug, Args)]
 pub struct ForceUnlockArgs {
     /// The lock id (shown by the refusal message and by `kfscale status`).
     pub id: String,
-    /// Config file (default: ./kfscale.yaml).
+    /// Config file (default: $KFSCALE_CONFIG, else ./kfscale.yaml).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub kube: super::kube_flags::KubeArgs,
 }
 
-pub fn run(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
-    let loaded = LoadedConfig::require(args.config.as_deref(), "force-unlock")?;
-    let context = loaded.context();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let kube = context.kube().await?;
-        force_unlock(&kube, &args.id).await?;
-        println!(
-            "Lock {} removed. A new `kfscale apply` resumes from the state file.",
-            args.id
-        );
-        Ok(ExitCode::SUCCESS)
-    })
+pub async fn run(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
+    let loaded = args.kube.require_config(args.config.as_deref(), "force-unlock")?;
+    let kube = loaded.context().kube().await?;
+    force_unlock(&kube, &args.id).await?;
+    crate::outln!(
+        "Lock {} removed. A new `kfscale apply` resumes from the state file.",
+        args.id
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,6 @@
 //! `kafka-reassign-partitions --execute`. stderr: the summary. Nothing is written to stdout
 //! unless the whole proposal is computed.
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -63,11 +62,7 @@ pub fn run(args: &KafkaBalanceArgs) -> anyhow::Result<ExitCode> {
         summary.push_str("\nnothing to reassign: the assignment is already balanced\n");
     }
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    out.write_all(&proposal)
-        .and_then(|()| out.flush())
-        .context("writing the reassignment to stdout")?;
+    crate::output::write_bytes(&proposal);
     eprint!("{summary}");
     Ok(ExitCode::SUCCESS)
 }

@@ -4,29 +4,67 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod apply;
+pub mod completions;
+pub mod duration;
 pub mod force_unlock;
 pub mod kafka_balance;
-pub mod loaded_config;
-mod observe_live;
+pub mod kube_flags;
+pub mod man;
 pub mod plan;
-mod profile_choice;
+pub mod propose;
 pub mod redact;
 pub mod scale_values;
 pub mod schema;
 pub mod show;
 pub mod snapshot;
+pub mod state;
 pub mod status;
+pub mod terraform_flags;
 pub mod validate;
 pub mod verify;
 
+pub use terraform_flags::{terraform_only_hint, terraform_style_flags};
+
+/// `kfscale --version`: the release, the commit and the day it was built (build.rs; "unknown"
+/// when built without git, from a tarball).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("KFSCALE_COMMIT"),
+    ", built ",
+    env!("KFSCALE_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "kfscale", version, about = "Plan and apply a Kloudfuse cluster scale-out")]
+#[command(name = "kfscale", version = VERSION, about = "Plan and apply a Kloudfuse cluster scale-out")]
 pub struct Cli {
     /// More log output on stderr (-v, -vv, -vvv). RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// When to paint the output: auto (a terminal, unless NO_COLOR or TERM=dumb; CLICOLOR_FORCE=1
+    /// forces it), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", global = true)]
+    pub color: ColorFlag,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorFlag {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorFlag> for crate::color::ColorChoice {
+    fn from(flag: ColorFlag) -> Self {
+        match flag {
+            ColorFlag::Auto => crate::color::ColorChoice::Auto,
+            ColorFlag::Always => crate::color::ColorChoice::Always,
+            ColorFlag::Never => crate::color::ColorChoice::Never,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +73,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Execute a plan step by step (resumable, locked, recorded in git).
     Apply(apply::ApplyArgs),
+    /// Push a saved plan for review: one commit on a review branch of the customer remote.
+    Propose(propose::ProposeArgs),
     /// Show a saved plan for review: text, JSON, or Markdown for a pull request or a ticket.
     Show(show::ShowArgs),
     /// Show where an apply stands.
@@ -51,54 +91,45 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run the validation checklist against the live cluster: each check GREEN, YELLOW or RED.
     Verify(verify::VerifyArgs),
-    /// Print a JSON Schema of kfscale's files.
-    #[command(hide = true)]
+    /// Read-only views of the state: `state list` (the steps), `state show STEP` (one step).
+    State(state::StateArgs),
+    /// Print the JSON Schema of a kfscale file: config (kfscale.yaml), plan, snapshot or state.
     Schema(schema::SchemaArgs),
     /// Propose a minimal-movement balanced Kafka reassignment (Kafka tool JSON format).
     KafkaBalance(kafka_balance::KafkaBalanceArgs),
+    /// Print the shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff; `kfscale man | man -l -`), or write one per command.
+    Man(man::ManArgs),
 }
 
-/// Runs the parsed command. Exit codes: 0 success, 1 error, 2 (plan --detailed-exitcode) changes.
+/// Runs the parsed command on the command's one async runtime (two workers: the machine's
+/// waits are network and child processes, not CPU). Exit codes: 0 success, 1 error, 2 (plan
+/// --detailed-exitcode) changes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Plan(args) => plan::run(&args),
-        Command::Apply(args) => apply::run(&args),
-        Command::Show(args) => show::run(&args),
-        Command::Status(args) => status::run(&args),
-        Command::ForceUnlock(args) => force_unlock::run(&args),
-        Command::ScaleValues(args) => scale_values::run(&args),
-        Command::Snapshot(args) => snapshot::run(&args),
-        Command::Schema(args) => schema::run(&args),
-        Command::Redact(args) => redact::run(&args),
-        Command::Validate(args) => validate::run(&args),
-        Command::Verify(args) => verify::run(&args),
-        Command::KafkaBalance(args) => kafka_balance::run(&args),
-    }
-}
-
-/// Terraform users type `-out FILE`, `-detailed-exitcode`, `-auto-approve`: accept those spellings
-/// (clap would read `-out` as `-o ut`).
-pub fn terraform_style_flags(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    const LONG_FLAGS: &[&str] = &[
-        "out",
-        "detailed-exitcode",
-        "auto-approve",
-        "json",
-        "no-color",
-        "snapshot",
-    ];
-    args.into_iter()
-        .map(|arg| {
-            let Some(text) = arg.to_str() else { return arg };
-            let Some(rest) = text.strip_prefix('-').filter(|rest| !rest.starts_with('-')) else {
-                return arg;
-            };
-            let name = rest.split('=').next().unwrap_or(rest);
-            if LONG_FLAGS.contains(&name) {
-                format!("-{text}").into()
-            } else {
-                arg
-            }
-        })
-        .collect()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| anyhow::anyhow!("starting the async runtime: {err}"))?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Plan(args) => plan::run(&args).await,
+            Command::Apply(args) => apply::run(&args).await,
+            Command::Propose(args) => propose::run(&args),
+            Command::Show(args) => show::run(&args),
+            Command::Status(args) => status::run(&args).await,
+            Command::ForceUnlock(args) => force_unlock::run(&args).await,
+            Command::ScaleValues(args) => scale_values::run(&args),
+            Command::Snapshot(args) => snapshot::run(&args).await,
+            Command::Schema(args) => schema::run(&args),
+            Command::Redact(args) => redact::run(&args),
+            Command::Validate(args) => validate::run(&args),
+            Command::Verify(args) => verify::run(&args).await,
+            Command::KafkaBalance(args) => kafka_balance::run(&args),
+            Command::State(args) => state::run(&args),
+            Command::Completions(args) => completions::run(&args),
+            Command::Man(args) => man::run(&args),
+        }
+    })
 }

@@ -5,14 +5,15 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{ArgGroup, Args};
 
-use super::loaded_config::LoadedConfig;
-use super::observe_live::observe_live;
-use super::profile_choice::choose_profile;
 use crate::config::Config;
-use crate::plan::{Intent, Plan, plan};
-use crate::planfile::write_plan_file;
+use crate::config::LoadedConfig;
+use crate::files::choose_profile;
+use crate::files::read_snapshot;
+use crate::files::write_plan_file;
+use crate::observe::{helm_preflight, observe_live};
+use crate::plan::{HELM_PREFLIGHT, Intent, Plan, PreCheck, plan_with};
 use crate::render::{Style, render_plan};
-use crate::snapshot::read_snapshot;
+use crate::snapshot::Snapshot;
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["add_nodes", "nodes"])))]
@@ -29,12 +30,17 @@ pub struct PlanArgs {
     /// Profile: kraft, legacy, or a profile file (default: kfscale.yaml's profile.base, else detected).
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
-    /// Config file (default: ./kfscale.yaml when present).
+    /// Config file (default: $KFSCALE_CONFIG, else ./kfscale.yaml when present).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub kube: super::kube_flags::KubeArgs,
     /// Write the plan to FILE, to apply exactly this plan later (`-out FILE` works too).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// With --out: also push the saved plan for review (as `kfscale propose FILE`).
+    #[arg(long, requires = "out")]
+    pub propose: bool,
     /// Print the plan as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -46,8 +52,8 @@ pub struct PlanArgs {
     pub no_color: bool,
 }
 
-pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let loaded = LoadedConfig::load(args.config.as_deref())?;
+pub async fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let loaded = args.kube.load_config(args.config.as_deref())?;
     let (snapshot, profile, source) = match (&args.snapshot, &loaded) {
         (Some(path), _) => {
             let snapshot = read_snapshot(path)?;
@@ -56,7 +62,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             (snapshot, profile, path.display().to_string())
         }
         (None, Some(loaded)) => {
-            let (snapshot, profile) = observe_live(loaded, args.profile.as_deref(), !args.json)?;
+            let (snapshot, profile) = observe_live(loaded, args.profile.as_deref(), !args.json).await?;
             (snapshot, profile, "the live cluster".to_string())
         }
         (None, None) => bail!(
@@ -68,12 +74,44 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         (None, Some(total)) => Intent::Nodes(total),
         (None, None) => bail!("give --add-nodes M or --nodes N"),
     };
-    let mut plan = plan(&snapshot, intent, &profile).with_context(|| format!("planning from {source}"))?;
+    let options = loaded.as_ref().map(LoadedConfig::plan_options).unwrap_or_default();
+    let mut plan =
+        plan_with(&snapshot, intent, &profile, &options).with_context(|| format!("planning from {source}"))?;
     if let Some(loaded) = &loaded {
         plan.state = loaded.state_ref()?;
     }
+    match (&args.snapshot, &loaded) {
+        (None, Some(loaded)) => plan.prechecks.push(live_helm_preflight(loaded, &plan, &snapshot)),
+        _ => eprintln!(
+            "Note: the {HELM_PREFLIGHT} pre-check needs the cluster and was not run (planned from a snapshot); `kfscale apply` runs it before changing anything."
+        ),
+    }
     show(&plan, args)?;
-    finish(&plan, args)
+    let code = finish(&plan, args)?;
+    if args.propose && !plan.has_changes() {
+        eprintln!("No changes, so nothing to propose.");
+    } else if let (Some(out), true) = (&args.out, args.propose && !plan.has_failed_checks()) {
+        let Some(loaded) = &loaded else {
+            bail!("--propose needs kfscale.yaml (its git: section names the remote); fix: pass --config FILE");
+        };
+        let proposed = super::propose::propose_file(loaded, out)?;
+        if args.json {
+            eprintln!("{}", serde_json::to_string(&proposed)?);
+        } else {
+            crate::out!("\n{}", super::propose::describe(&proposed, out));
+        }
+    }
+    Ok(code)
+}
+
+/// The Helm pre-flight against the live cluster, as a pre-check line (helm runs as a child: a
+/// blocking wait, off the runtime's workers).
+fn live_helm_preflight(loaded: &LoadedConfig, plan: &Plan, snapshot: &Snapshot) -> PreCheck {
+    let context = loaded.context();
+    let outcome = tokio::task::block_in_place(|| {
+        helm_preflight::for_plan(&context, plan, &snapshot.values.path, &snapshot.values.text)
+    });
+    crate::plan::helm_preflight(&outcome)
 }
 
 /// The config named by --config, or ./kfscale.yaml when it exists, as (config, origin).
@@ -83,12 +121,16 @@ pub fn load_config(flag: Option<&Path>) -> anyhow::Result<Option<(Config, String
 
 fn show(plan: &Plan, args: &PlanArgs) -> anyhow::Result<()> {
     if args.json {
-        println!("{}", serde_json::to_string_pretty(plan)?);
+        crate::outln!("{}", serde_json::to_string_pretty(plan)?);
     } else {
-        print!("{}", render_plan(plan, Style::for_stdout(args.no_color)));
+        crate::out!("{}", render_plan(plan, Style::for_stdout(args.no_color)));
     }
     Ok(())
 }
+
+/// What Terraform says after a plan that was not saved: an apply plans again, from the world as
+/// it is then.
+pub const NO_OUT_NOTE: &str = "\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so kfscale can't guarantee to take\nexactly these actions if you run \"kfscale apply\" now.\n";
 
 fn finish(plan: &Plan, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if plan.has_failed_checks() {
@@ -103,12 +145,14 @@ fn finish(plan: &Plan, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if let Some(out) = &args.out {
         write_plan_file(out, plan)?;
         if !args.json {
-            println!(
+            crate::outln!(
                 "\nSaved the plan to {}. To apply exactly this plan: kfscale apply {}",
                 out.display(),
                 out.display()
             );
         }
+    } else if !args.json && plan.has_changes() {
+        crate::out!("{NO_OUT_NOTE}");
     }
     Ok(ExitCode::from(if args.detailed_exitcode && plan.has_changes() {
         2

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::plan::load_config;
-use super::profile_choice::choose_profile;
-use super::redact::read_values_text;
+use crate::files::choose_profile;
+use crate::files::read_values_text;
 use crate::plan::scale_values_text;
 
 #[derive(Debug, Args)]
@@ -36,7 +36,7 @@ pub fn run(args: &ScaleValuesArgs) -> anyhow::Result<ExitCode> {
     let config_ref = config.as_ref().map(|(config, origin)| (config, origin.as_str()));
     let profile = choose_profile(args.profile.as_deref(), config_ref, &text)?;
     let (plan, new_text) = scale_values_text(&shown, &text, &profile, args.from_nodes, args.to_nodes)?;
-    print!("{new_text}");
+    crate::out!("{new_text}");
     eprintln!(
         "{shown}: {} change(s), {} -> {} nodes, profile {}",
         plan.changes.len(),

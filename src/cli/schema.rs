@@ -28,6 +28,6 @@ pub fn schema_json(kind: SchemaKind) -> String {
 }
 
 pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
-    print!("{}", schema_json(args.kind));
+    crate::out!("{}", schema_json(args.kind));
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use crate::planfile::read_plan_file;
+use crate::files::read_plan_file;
 use crate::render::{Style, render_markdown, render_plan};
 use crate::snapshot::digest;
 
@@ -40,8 +40,8 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let format = if args.json { ShowFormat::Json } else { args.format };
     match format {
         ShowFormat::Text => {
-            print!("{}", render_plan(&plan, Style::for_stdout(args.no_color)));
-            println!("\nPlan fingerprint {checksum}. To apply exactly this plan: kfscale apply {shown}");
+            crate::out!("{}", render_plan(&plan, Style::for_stdout(args.no_color)));
+            crate::outln!("\nPlan fingerprint {checksum}. To apply exactly this plan: kfscale apply {shown}");
         }
         ShowFormat::Json => {
             let document = serde_json::json!({
@@ -49,9 +49,9 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
                 "checksum": checksum,
                 "plan": plan,
             });
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            crate::outln!("{}", serde_json::to_string_pretty(&document)?);
         }
-        ShowFormat::Markdown => print!("{}", render_markdown(&plan, &shown, &checksum)),
+        ShowFormat::Markdown => crate::out!("{}", render_markdown(&plan, &shown, &checksum)),
     }
     Ok(ExitCode::SUCCESS)
 }

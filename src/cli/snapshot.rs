@@ -4,26 +4,27 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::loaded_config::LoadedConfig;
-use super::observe_live::observe_live;
-use crate::atomic_file::write_atomic;
+use crate::files::write_atomic;
+use crate::observe::observe_live;
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// Write the snapshot to FILE (default: stdout).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Config file (default: ./kfscale.yaml).
+    /// Config file (default: $KFSCALE_CONFIG, else ./kfscale.yaml).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub kube: super::kube_flags::KubeArgs,
     /// Profile: kraft, legacy, or a profile file.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
 }
 
-pub fn run(args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
-    let loaded = LoadedConfig::require(args.config.as_deref(), "snapshot")?;
-    let (snapshot, _) = observe_live(&loaded, args.profile.as_deref(), true)?;
+pub async fn run(args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let loaded = args.kube.require_config(args.config.as_deref(), "snapshot")?;
+    let (snapshot, _) = observe_live(&loaded, args.profile.as_deref(), true).await?;
     let text = serde_json::to_string_pretty(&snapshot)? + "\n";
     match &args.output {
         Some(path) => {
@@ -35,7 +36,7 @@ pub fn run(args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
             })?;
             eprintln!("wrote {}", path.display());
         }
-        None => print!("{text}"),
+        None => crate::out!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,32 +5,34 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::loaded_config::LoadedConfig;
-use crate::engine::progress;
-use crate::engine::timing::Timing;
+use crate::config::LoadedConfig;
+use crate::engine::report::progress;
+use crate::engine::report::timing::Timing;
 use crate::state::StepStatus;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Config file (default: ./kfscale.yaml).
+    /// Config file (default: $KFSCALE_CONFIG, else ./kfscale.yaml).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub kube: super::kube_flags::KubeArgs,
     /// The state as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
-    let loaded = LoadedConfig::require(args.config.as_deref(), "status")?;
+pub async fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    let loaded = args.kube.require_config(args.config.as_deref(), "status")?;
     let store = loaded.state_store();
     let state = store.load()?;
-    let lock = lock_status(&loaded);
+    let lock = lock_status(&loaded).await;
     let Some(state) = state else {
         if args.json {
-            println!("{}", serde_json::json!({ "state": null, "lock": lock }));
+            crate::outln!("{}", serde_json::json!({ "state": null, "lock": lock }));
         } else {
-            println!("No apply yet: {} has no state file.", store.dir().display());
-            println!("{}", lock_line(&lock));
+            crate::outln!("No apply yet: {} has no state file.", store.dir().display());
+            crate::outln!("{}", lock_line(&lock));
         }
         return Ok(ExitCode::SUCCESS);
     };
@@ -51,19 +53,21 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
                 serde_json::to_value(state.run.as_ref().map(Timing::of))?,
             );
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    crate::outln!(
         "cluster {} (lineage {}, serial {})",
-        state.cluster, state.lineage, state.serial
+        state.cluster,
+        state.lineage,
+        state.serial
     );
-    println!("{}", lock_line(&lock));
+    crate::outln!("{}", lock_line(&lock));
     let Some(run) = &state.run else {
-        println!("No apply recorded.");
+        crate::outln!("No apply recorded.");
         return Ok(ExitCode::SUCCESS);
     };
-    println!(
+    crate::outln!(
         "apply {}: {:?}, {} -> {} nodes, by {}, started {}, updated {}{}",
         run.id,
         run.status,
@@ -86,7 +90,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
             StepStatus::Failed => "✗ FAILED ",
         };
         let handles: Vec<String> = step.handles.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        println!(
+        crate::outln!(
             "  {mark}  {:<18} {}{}",
             step.name,
             step.message.as_deref().unwrap_or(""),
@@ -96,31 +100,27 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
                 format!("  [{}]", handles.join(", "))
             }
         );
-        if let Some(progress) = progress.as_ref().filter(|p| p.step == step.name) {
-            println!("               {}", progress.line());
+        if let Some(progress) = progress.as_ref().filter(|p| p.step == step.name.as_str()) {
+            crate::outln!("               {}", progress.line());
         }
     }
     let timing = Timing::of(run);
     if !timing.steps.is_empty() {
-        println!("{}", timing.render());
+        crate::outln!("{}", timing.render());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// The cluster's lock lease, read best-effort (status works without the cluster: then it says
 /// why the lock was not checked).
-fn lock_status(loaded: &LoadedConfig) -> serde_json::Value {
+async fn lock_status(loaded: &LoadedConfig) -> serde_json::Value {
     let read = async {
         let kube = loaded.context().kube().await.map_err(|err| err.to_string())?;
         crate::engine::lock::describe(&kube)
             .await
             .map_err(|err| err.to_string())
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => return serde_json::json!({ "checked": false, "error": err.to_string() }),
-    };
-    match runtime.block_on(async { tokio::time::timeout(LOCK_READ_TIMEOUT, read).await }) {
+    match tokio::time::timeout(LOCK_READ_TIMEOUT, read).await {
         Ok(Ok(None)) => serde_json::json!({ "checked": true, "held": false }),
         Ok(Ok(Some((holder, operation, since, id, expired)))) => serde_json::json!({
             "checked": true, "held": true, "holder": holder, "operation": operation,

@@ -5,20 +5,21 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::loaded_config::LoadedConfig;
-use super::profile_choice::choose_profile;
 use crate::config::ClusterConfig;
+use crate::files::choose_profile;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Config file (default: ./kfscale.yaml).
+    /// Config file (default: $KFSCALE_CONFIG, else ./kfscale.yaml).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub kube: super::kube_flags::KubeArgs,
 }
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     // Syntax, unknown keys and types fail here, naming the file, line and key.
-    let loaded = LoadedConfig::require(args.config.as_deref(), "validate")?;
+    let loaded = args.kube.require_config(args.config.as_deref(), "validate")?;
     let context = loaded.context();
     let config = &loaded.config;
     let mut problems: Vec<String> = Vec::new();
@@ -56,8 +57,38 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
                 require_file(&context.resolve(file), "cluster.gcp.access_token_file", &mut problems);
             }
         }
+        Some(ClusterConfig::Azure(azure)) => {
+            lines.push(format!(
+                "node pool   AKS agent pool {} of cluster {} in resource group {}, subscription {}{}; credentials: {}",
+                azure.pool,
+                azure.cluster,
+                azure.resource_group,
+                azure.subscription,
+                azure.endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default(),
+                azure
+                    .access_token_file
+                    .as_ref()
+                    .map(|f| format!("access token file {}", context.resolve(f).display()))
+                    .unwrap_or_else(|| "the Azure credential chain (service principal from the environment, workload identity, az login, managed identity)".into())
+            ));
+            if let Some(file) = &azure.access_token_file {
+                require_file(&context.resolve(file), "cluster.azure.access_token_file", &mut problems);
+            }
+        }
+        Some(ClusterConfig::External(external)) => {
+            if external.node_selector.is_empty() {
+                problems.push(format!(
+                    "{}: cluster.external.node_selector is empty, which would take every node for the pool; fix: give the labels the Kloudfuse nodes carry, e.g. {{kf_role: data}}",
+                    loaded.origin
+                ));
+            }
+            lines.push(format!(
+                "node pool   nodes labelled {} (kfscale adds none: apply waits for them)",
+                crate::snapshot::PoolSelector(external.node_selector.clone())
+            ));
+        }
         None => problems.push(format!(
-            "{}: no `cluster:` section; fix: add cluster.aws or cluster.gcp (see examples/kfscale.yaml)",
+            "{}: no `cluster:` section; fix: add cluster.aws, cluster.gcp, cluster.azure or cluster.external (see examples/kfscale.yaml)",
             loaded.origin
         )),
     }
@@ -148,12 +179,12 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     });
     lines.push(format!("state       {}", context.resolve(&config.state.dir).display()));
 
-    println!("{}: kfscale would use", loaded.origin);
+    crate::outln!("{}: kfscale would use", loaded.origin);
     for line in &lines {
-        println!("  {line}");
+        crate::outln!("  {line}");
     }
     if problems.is_empty() {
-        println!("The configuration is valid (nothing was contacted).");
+        crate::outln!("The configuration is valid (nothing was contacted).");
         return Ok(ExitCode::SUCCESS);
     }
     for problem in &problems {

@@ -6,13 +6,15 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::backoff::Backoff;
-use super::cancel::Cancel;
-use super::events::Events;
+use super::handle::HandleKey;
+use super::lock::LeaseWatch;
+use super::report::events::Events;
 use super::settings::ApplySettings;
-use super::systems::Systems;
+use super::wait::cancel::Cancel;
+use crate::connect::Systems;
+use crate::files::StateStore;
 use crate::plan::Plan;
-use crate::state::{State, StateError, StateStore, StepRecord};
+use crate::state::{State, StateError, StepName, StepRecord};
 
 /// How a step ends when it does not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +22,10 @@ pub enum StepError {
     /// Stopped at a safe point on request; state is consistent and `apply` resumes.
     #[error("interrupted")]
     Interrupted,
+    /// The lock can no longer be counted on (taken, or renewals failing): stopped at a safe point
+    /// before acting further; state is consistent and `apply` resumes once the lock is free.
+    #[error("{0}")]
+    LeaseLost(String),
     #[error("{0}")]
     Failed(String),
     /// A fault that may pass (a timeout, a 5xx, throttling, a system restarting): a wait keeps
@@ -73,6 +79,7 @@ into_step_error!(
     kfscale_kafka::KafkaError,
     kfscale_pinot::PinotError,
     kfscale_gke::GkeError,
+    kfscale_aks::AksError,
 );
 
 macro_rules! into_step_failure {
@@ -84,7 +91,7 @@ macro_rules! into_step_failure {
         }
     )*};
 }
-into_step_failure!(crate::values::ValuesError, anyhow::Error);
+into_step_failure!(crate::values::ValuesError, crate::plan::WouldShrink, anyhow::Error);
 
 pub enum Outcome {
     /// The step changed something and verified it.
@@ -100,7 +107,9 @@ pub struct StepContext<'a> {
     pub systems: &'a Systems,
     pub events: &'a Events,
     pub cancel: &'a Cancel,
-    pub step: &'static str,
+    /// Whether the lock is still this apply's: every wait checks it between polls.
+    pub lease: LeaseWatch,
+    pub step: StepName,
     pub(super) state: &'a mut State,
     pub(super) store: &'a StateStore,
     /// Time spent waiting on the systems (polls and the pauses between them): the rest of a
@@ -110,8 +119,8 @@ pub struct StepContext<'a> {
     /// kfscale's own work.
     pub(super) external: std::cell::Cell<Duration>,
     /// Set by `report` for the wait line that follows it: the wait keeps the reported figures
-    /// instead of writing its text, and draws a bar from their share done (when counted).
-    pub(super) reported: std::cell::Cell<Option<Option<f64>>>,
+    /// instead of writing its text, and shows them (done and total, the step's own ETA).
+    pub(super) reported: std::cell::Cell<Option<super::report::progress::Progress>>,
     /// Retriable errors ridden out inside waits so far.
     pub(super) retries: std::cell::Cell<u32>,
 }
@@ -127,25 +136,26 @@ impl StepContext<'_> {
             .expect("every step has a record")
     }
 
-    pub fn handle<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
+    pub fn handle<T: DeserializeOwned>(&mut self, key: &HandleKey<T>) -> Option<T> {
         self.record()
             .handles
-            .get(key)
+            .get(key.name())
             .and_then(|value| serde_json::from_value(value.clone()).ok())
     }
 
     /// Records an async handle and writes the state before returning: a crash after this line
     /// resumes by polling the handle, never by acting again.
-    pub fn record_handle<T: Serialize>(&mut self, key: &str, value: &T) -> Result<(), StepError> {
-        let value = serde_json::to_value(value).map_err(|err| StepError::failed(format!("recording {key}: {err}")))?;
-        self.record().handles.insert(key.to_string(), value);
+    pub fn record_handle<T: Serialize>(&mut self, key: &HandleKey<T>, value: &T) -> Result<(), StepError> {
+        let name = key.name();
+        let value = serde_json::to_value(value).map_err(|err| StepError::failed(format!("recording {name}: {err}")))?;
+        self.record().handles.insert(name.to_string(), value);
         self.checkpoint()
     }
 
     /// Drops a handle whose operation ended without changing anything (it failed), and writes the
     /// state: the next apply observes and acts again instead of polling a dead handle forever.
-    pub fn forget_handle(&mut self, key: &str) -> Result<(), StepError> {
-        self.record().handles.remove(key);
+    pub fn forget_handle<T>(&mut self, key: &HandleKey<T>) -> Result<(), StepError> {
+        self.record().handles.remove(key.name());
         self.checkpoint()
     }
 
@@ -165,30 +175,34 @@ impl StepContext<'_> {
     }
 
     pub fn info(&self, message: &str) {
-        self.events.info(self.step, message);
+        self.events.info(self.step.as_str(), message);
     }
 
     /// Saves the wait's latest figures for `kfscale status` (progress.json beside the state).
-    pub fn report(&self, progress: super::progress::Progress) {
-        self.reported.set(Some(progress.fraction()));
+    pub fn report(&self, progress: super::report::progress::Progress) {
+        self.reported.set(Some(progress.clone()));
         self.write_progress(progress);
     }
 
-    fn write_progress(&self, progress: super::progress::Progress) {
-        let progress = super::progress::Progress {
+    fn write_progress(&self, progress: super::report::progress::Progress) {
+        let progress = super::report::progress::Progress {
             run: self.run_id.to_string(),
             ..progress
         };
-        super::progress::write(self.store.dir(), &progress);
+        super::report::progress::write(self.store.dir(), &progress);
     }
 
     /// Every wait leaves at least its text for `kfscale status`, unless the step reported figures.
     fn note_wait(&self, what: &str, progress: &str, elapsed: Duration) {
         let reported = self.reported.take();
         self.events
-            .waiting(self.step, what, progress, elapsed, reported.flatten());
+            .waiting(self.step.as_str(), what, progress, elapsed, reported.as_ref());
         if reported.is_none() {
-            self.write_progress(super::progress::Progress::new(self.step, what, progress));
+            self.write_progress(super::report::progress::Progress::new(
+                self.step.as_str(),
+                what,
+                progress,
+            ));
         }
     }
 
@@ -213,7 +227,7 @@ impl StepContext<'_> {
     /// themselves (to keep a stall clock running) call it too.
     pub fn note_retry(&self, what: &str, message: &str) {
         self.retries.set(self.retries.get() + 1);
-        self.events.retrying(self.step, what, message);
+        self.events.retrying(self.step.as_str(), what, message);
     }
 
     /// How long this step has waited on the systems so far.
@@ -270,10 +284,14 @@ impl StepContext<'_> {
         Fut: Future<Output = Result<(Option<T>, String), StepError>>,
     {
         let started = Instant::now();
-        let mut backoff = Backoff::new(self.settings);
+        let mut backoff = self.settings.backoff();
         loop {
             if self.cancel.is_requested() {
                 return Err(StepError::Interrupted);
+            }
+            if let Some(lost) = self.lease.lost() {
+                self.events.clear_wait();
+                return Err(StepError::LeaseLost(lost));
             }
             // A retriable error is one more poll that saw nothing: the wait goes on (backing off)
             // until its own deadline, so one lost answer never fails a 30-minute wait.

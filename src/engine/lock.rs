@@ -34,8 +34,8 @@ pub enum LockError {
     },
     #[error("another kfscale on this machine holds {path} ({info}); fix: wait for it to finish")]
     HeldLocally { path: String, info: String },
-    #[error("cannot use the local lock file {path}: {source}; fix: check the state directory is writable")]
-    LocalFile { path: String, source: std::io::Error },
+    #[error("cannot use the local lock file {path}: {error}; fix: check the state directory is writable")]
+    LocalFile { path: String, error: std::io::Error },
     #[error("no lock is held on this cluster; nothing to unlock")]
     NotLocked,
     #[error(
@@ -63,6 +63,9 @@ pub struct LockRequest {
     /// Ids of earlier applies from this state directory: a lease this holder left under one of
     /// them (killed before it could release it) is taken over at once.
     pub reclaim: Vec<String>,
+    /// How long to wait for a lock someone else holds (`-lock-timeout`), polling with backoff;
+    /// zero refuses at once.
+    pub wait: Duration,
 }
 
 /// A lock held by this process. Dropping the lease is `release`; the local file lock goes with the
@@ -72,8 +75,58 @@ pub struct HeldLock {
     request: LockRequest,
     _local: File,
     local_path: PathBuf,
-    lease: watch::Receiver<Option<LeaseRecord>>,
+    lease: watch::Receiver<LeaseState>,
     renewer: tokio::task::JoinHandle<()>,
+}
+
+/// What the renewer knows about the lease.
+#[derive(Debug, Clone)]
+enum LeaseState {
+    Held(LeaseRecord),
+    /// Someone else wrote it: it is theirs now.
+    Taken,
+    /// Renewals have failed for longer than half the lease: another operator may take it any
+    /// moment, so this apply stops at its next safe point rather than act without it.
+    Lapsing {
+        since: Duration,
+    },
+}
+
+/// A cheap, cloneable view of whether the lock is still this process's: the runner checks it
+/// between steps, and every wait between its polls.
+#[derive(Debug, Clone)]
+pub struct LeaseWatch(watch::Receiver<LeaseState>);
+
+impl LeaseWatch {
+    /// A lock no one else can take: for running a step outside an apply (the benchmarks), where
+    /// there is no other operator and no lease.
+    pub fn standalone() -> LeaseWatch {
+        let (_sender, receiver) = watch::channel(LeaseState::Held(LeaseRecord {
+            name: LEASE_NAME.into(),
+            holder: None,
+            duration_seconds: None,
+            acquire_time: None,
+            renew_time: None,
+            annotations: BTreeMap::new(),
+            resource_version: None,
+            written_at: None,
+        }));
+        LeaseWatch(receiver)
+    }
+
+    /// Why this process can no longer count on the lock, if so.
+    pub fn lost(&self) -> Option<String> {
+        match &*self.0.borrow() {
+            LeaseState::Held(_) => None,
+            LeaseState::Taken => {
+                Some("the lock lease was taken by someone else (it expired while this apply could not renew it)".into())
+            }
+            LeaseState::Lapsing { since } => Some(format!(
+                "the lock lease could not be renewed for {} s, more than half its duration: another operator could take it",
+                since.as_secs()
+            )),
+        }
+    }
 }
 
 impl HeldLock {
@@ -81,16 +134,23 @@ impl HeldLock {
         &self.request.id
     }
 
-    /// False once a renewal found the lease taken by someone else: stop at the next safe point.
+    /// False once a renewal found the lease taken by someone else, or renewals kept failing for
+    /// half the lease: stop at the next safe point.
     pub fn still_held(&self) -> bool {
-        self.lease.borrow().is_some()
+        self.watch().lost().is_none()
+    }
+
+    pub fn watch(&self) -> LeaseWatch {
+        LeaseWatch(self.lease.clone())
     }
 
     pub async fn release(self) -> Result<(), LockError> {
         self.renewer.abort();
         let _ = std::fs::write(&self.local_path, b"");
         let current = self.lease.borrow().clone();
-        if let Some(version) = current.and_then(|lease| lease.resource_version) {
+        if let LeaseState::Held(lease) = current
+            && let Some(version) = lease.resource_version
+        {
             self.kube.delete_lease(LEASE_NAME, &version).await?;
         }
         Ok(())
@@ -108,10 +168,39 @@ pub fn operator_identity() -> String {
     format!("{user}@{host}")
 }
 
+/// Takes the lock; while someone else holds it, waits up to `request.wait`, then refuses naming
+/// the holder as without a wait.
 pub async fn acquire(kube: &Kube, state_dir: &Path, request: LockRequest) -> Result<HeldLock, LockError> {
+    let deadline = std::time::Instant::now() + request.wait;
+    let mut pause = FIRST_LOCK_POLL;
+    loop {
+        match acquire_once(kube, state_dir, &request).await {
+            Err(held @ (LockError::Held { .. } | LockError::HeldLocally { .. })) => {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    return Err(held);
+                }
+                if pause == FIRST_LOCK_POLL {
+                    eprintln!("waiting up to {} s for the lock: {held}", left.as_secs());
+                }
+                tokio::time::sleep(pause.min(left)).await;
+                pause = (pause * 2).min(LAST_LOCK_POLL);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The wait for a held lock polls after 0.5 s, doubling to at most 10 s: quick when an apply just
+/// finished, a few reads a minute while one runs for an hour.
+const FIRST_LOCK_POLL: Duration = Duration::from_millis(500);
+const LAST_LOCK_POLL: Duration = Duration::from_secs(10);
+
+async fn acquire_once(kube: &Kube, state_dir: &Path, request: &LockRequest) -> Result<HeldLock, LockError> {
+    let request = request.clone();
     let (local, local_path) = lock_locally(state_dir, &request)?;
     let lease = take_lease(kube, &request).await?;
-    let (sender, receiver) = watch::channel(Some(lease));
+    let (sender, receiver) = watch::channel(LeaseState::Held(lease));
     let renewer = tokio::spawn(renew(kube.clone(), request.duration, sender));
     Ok(HeldLock {
         kube: kube.clone(),
@@ -148,12 +237,13 @@ pub async fn describe(kube: &Kube) -> Result<Option<(String, String, String, Str
         return Ok(None);
     };
     let annotation = |key: &str| lease.annotations.get(key).cloned().unwrap_or_default();
+    let now = server_now(kube).await?;
     Ok(Some((
         lease.holder.clone().unwrap_or_default(),
         annotation(ANNOTATION_OPERATION),
         annotation(ANNOTATION_SINCE),
         annotation(ANNOTATION_ID),
-        expires_at(&lease).is_some_and(|at| at <= SystemTime::now()),
+        expires_at(&lease).is_some_and(|at| at <= now),
     )))
 }
 
@@ -161,7 +251,7 @@ fn lock_locally(state_dir: &Path, request: &LockRequest) -> Result<(File, PathBu
     let path = state_dir.join(LOCAL_LOCK_FILE);
     let fail = |source| LockError::LocalFile {
         path: path.display().to_string(),
-        source,
+        error: source,
     };
     std::fs::create_dir_all(state_dir).map_err(fail)?;
     let mut file = std::fs::OpenOptions::new()
@@ -211,11 +301,12 @@ async fn take_lease(kube: &Kube, request: &LockRequest) -> Result<LeaseRecord, L
                 (ANNOTATION_SINCE.to_string(), now),
             ]),
             resource_version: None,
+            written_at: None,
         };
         let written = match kube.lease(LEASE_NAME).await? {
             None => kube.create_lease(&wanted).await?,
             Some(existing) => {
-                refuse_if_held(&existing, request)?;
+                refuse_if_held(&existing, request, server_now(kube).await?)?;
                 // Expired: its holder stopped renewing (it died). Take it over at the version read.
                 wanted.resource_version = existing.resource_version.clone();
                 kube.replace_lease(&wanted).await?
@@ -231,13 +322,13 @@ async fn take_lease(kube: &Kube, request: &LockRequest) -> Result<LeaseRecord, L
 /// Fails with the holder when `existing` is a live lease someone else holds. Our own lease from this
 /// machine, for this run or an earlier one of this state directory, counts as free: its process
 /// died (kill -9, crash) before releasing it (callers hold the local lock, which proves it).
-fn refuse_if_held(existing: &LeaseRecord, request: &LockRequest) -> Result<(), LockError> {
+fn refuse_if_held(existing: &LeaseRecord, request: &LockRequest, now: SystemTime) -> Result<(), LockError> {
     let ours = existing.holder.as_deref() == Some(request.holder.as_str())
         && existing
             .annotations
             .get(ANNOTATION_ID)
             .is_some_and(|id| *id == request.id || request.reclaim.contains(id));
-    match expires_at(existing).filter(|at| !ours && *at > SystemTime::now()) {
+    match expires_at(existing).filter(|at| !ours && *at > now) {
         Some(expires) => {
             let annotation = |key: &str| existing.annotations.get(key).cloned().unwrap_or_else(|| "?".into());
             Err(LockError::Held {
@@ -256,38 +347,62 @@ fn refuse_if_held(existing: &LeaseRecord, request: &LockRequest) -> Result<(), L
 /// operator learns who holds it instead of reading a plan that cannot run.
 pub async fn check_free(kube: &Kube, request: &LockRequest) -> Result<(), LockError> {
     match kube.lease(LEASE_NAME).await? {
-        Some(existing) => refuse_if_held(&existing, request),
+        Some(existing) => refuse_if_held(&existing, request, server_now(kube).await?),
         None => Ok(()),
     }
 }
 
-/// Renews the lease every third of its duration; publishes None when someone else took it.
-async fn renew(kube: Kube, duration: Duration, sender: watch::Sender<Option<LeaseRecord>>) {
+/// Renews the lease every third of its duration. Publishes `Taken` when someone else wrote it,
+/// and `Lapsing` once renewals have failed for more than half the duration (the apply stops at its
+/// next safe point; a later successful renewal does not undo that: the next apply resumes).
+async fn renew(kube: Kube, duration: Duration, sender: watch::Sender<LeaseState>) {
     let period = (duration / 3).max(Duration::from_millis(200));
+    let mut last_renewed = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(period).await;
-        let Some(mut lease) = sender.borrow().clone() else {
+        let LeaseState::Held(mut lease) = sender.borrow().clone() else {
             return;
         };
         lease.renew_time = Some(now_rfc3339());
         match kube.replace_lease(&lease).await {
             Ok(LeaseWrite::Written(renewed)) => {
-                let _ = sender.send(Some(renewed));
+                last_renewed = tokio::time::Instant::now();
+                let _ = sender.send(LeaseState::Held(renewed));
             }
             Ok(LeaseWrite::Conflict) => {
-                let _ = sender.send(None);
+                let _ = sender.send(LeaseState::Taken);
                 return;
             }
-            // A failed renewal is retried next period; the lease only lapses after a whole duration.
-            Err(err) => tracing::warn!("renewing the lock lease failed (will retry): {err}"),
+            Err(err) => {
+                let since = last_renewed.elapsed();
+                if since > duration / 2 {
+                    tracing::warn!(
+                        "renewing the lock lease failed for {} s: stopping at the next safe point: {err}",
+                        since.as_secs()
+                    );
+                    let _ = sender.send(LeaseState::Lapsing { since });
+                    return;
+                }
+                tracing::warn!("renewing the lock lease failed (will retry): {err}");
+            }
         }
     }
 }
 
+/// The API server's clock (its answers' `Date`), which decides when a lease runs out: two
+/// operators' machines may disagree by minutes, the server agrees with itself. This machine's
+/// clock only when the server sends no `Date`.
+async fn server_now(kube: &Kube) -> Result<SystemTime, LockError> {
+    Ok(kube.server_time().await?.unwrap_or_else(SystemTime::now))
+}
+
+/// When the lease runs out, by the server's clock: its last write as the server recorded it
+/// (`managedFields`), else the renew time its holder wrote, plus its duration.
 fn expires_at(lease: &LeaseRecord) -> Option<SystemTime> {
     let renewed = lease
-        .renew_time
+        .written_at
         .as_deref()
+        .or(lease.renew_time.as_deref())
         .or(lease.acquire_time.as_deref())
         .and_then(parse_rfc3339)?;
     Some(renewed + Duration::from_secs(lease.duration_seconds.unwrap_or(0).max(0) as u64))

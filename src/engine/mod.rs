@@ -1,14 +1,16 @@
 //! The apply engine: executes a plan as ordered steps, each `observe -> done? -> in flight? ->
 //! act -> wait -> verify -> checkpoint`, under a lock, with the state written after every step.
-pub mod backoff;
-pub mod cancel;
+//! `apply` is the workflow a command hands over to (lock, state, approval, run, record).
+pub mod apply;
 pub mod context;
-pub mod events;
+pub mod handle;
 pub mod lock;
-pub mod progress;
+pub mod preflight;
+pub mod record;
+pub mod report;
 pub mod runner;
 pub mod settings;
 pub mod staleness;
 pub mod steps;
-pub mod systems;
-pub mod timing;
+pub mod wait;
+pub mod workload_health;

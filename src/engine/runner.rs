@@ -1,17 +1,18 @@
 //! Runs an apply's steps in order, checkpointing the state after each, and records the result.
 use serde_json::json;
 
-use super::backoff::RetryBudget;
-use super::cancel::Cancel;
 use super::context::{Outcome, StepContext, StepError};
-use super::events::Events;
-use super::lock::HeldLock;
+use super::lock::{HeldLock, LeaseWatch};
+use super::record;
+use super::report::events::Events;
+use super::report::timing::{EXTERNAL_MS, RETRIES, TOOK_MS, WAITED_MS};
 use super::settings::ApplySettings;
-use super::steps::{STEPS, record, run_step};
-use super::systems::Systems;
-use super::timing::{EXTERNAL_MS, RETRIES, TOOK_MS, WAITED_MS};
+use super::steps::run_step;
+use super::wait::cancel::Cancel;
+use crate::connect::Systems;
+use crate::files::StateStore;
 use crate::plan::Plan;
-use crate::state::{ApplyRun, RunStatus, STATE_FORMAT_VERSION, State, StateError, StateStore, StepRecord, StepStatus};
+use crate::state::{ApplyRun, RunStatus, STATE_FORMAT_VERSION, State, StateError, StepName, StepRecord, StepStatus};
 use crate::time::now_rfc3339;
 
 pub enum ApplyEnd {
@@ -25,6 +26,10 @@ pub enum ApplyEnd {
         step: String,
     },
     Failed {
+        step: String,
+        message: String,
+    },
+    LeaseLost {
         step: String,
         message: String,
     },
@@ -49,8 +54,9 @@ pub fn start_run(state: Option<State>, plan: &Plan, plan_checksum: &str, id: &st
         updated_at: now,
         finished_at: None,
         status: RunStatus::Running,
-        steps: STEPS.iter().map(|(name, _)| StepRecord::pending(name)).collect(),
+        steps: StepName::ALL.into_iter().map(StepRecord::pending).collect(),
         alerting_before: None,
+        review: None,
     });
     state
 }
@@ -75,36 +81,33 @@ impl Runner<'_> {
         run.status = RunStatus::Running;
         let plan = run.plan.clone();
         let run_id = run.id.clone();
-        let names: Vec<String> = run.steps.iter().map(|step| step.name.clone()).collect();
+        let names: Vec<StepName> = run.steps.iter().map(|step| step.name).collect();
         self.store.save(state)?;
         for name in names {
             if state
                 .run
                 .as_ref()
-                .and_then(|run| run.step(&name))
+                .and_then(|run| run.step(name))
                 .is_some_and(StepRecord::is_finished)
             {
                 continue;
             }
             if self.cancel.is_requested() {
-                return self.stop(state, &name, RunStatus::Interrupted, None);
+                return self.stop(state, name.as_str(), RunStatus::Interrupted, None);
             }
-            if !self.lock.still_held() {
-                let message = "the lock lease was taken by someone else (it expired while this apply was stuck?); state is written: re-run `kfscale apply` once the other holder is done".to_string();
-                return self.stop(state, &name, RunStatus::Failed, Some(message));
+            if let Some(lost) = self.lock.watch().lost() {
+                return self.stop(state, name.as_str(), RunStatus::LeaseLost, Some(lost));
             }
-            let description = STEPS.iter().find(|(step, _)| *step == name).map_or("", |(_, d)| *d);
-            self.begin(state, &name)?;
-            self.events.step_started(&name, description);
-            let step: &'static str = STEPS
-                .iter()
-                .find(|(step, _)| *step == name)
-                .map_or("unknown", |(step, _)| *step);
-            let result = self.run_with_retries(state, step, &plan, &run_id).await;
+            self.begin(state, name)?;
+            self.events.step_started(name.as_str(), name.describe());
+            let result = self.run_with_retries(state, name, &plan, &run_id).await;
             match result {
-                Ok(outcome) => self.finish(state, &name, outcome)?,
-                Err(StepError::Interrupted) => return self.stop(state, &name, RunStatus::Interrupted, None),
-                Err(err) => return self.stop(state, &name, RunStatus::Failed, Some(err.to_string())),
+                Ok(outcome) => self.finish(state, name, outcome)?,
+                Err(StepError::Interrupted) => return self.stop(state, name.as_str(), RunStatus::Interrupted, None),
+                Err(StepError::LeaseLost(lost)) => {
+                    return self.stop(state, name.as_str(), RunStatus::LeaseLost, Some(lost));
+                }
+                Err(err) => return self.stop(state, name.as_str(), RunStatus::Failed, Some(err.to_string())),
             }
         }
         self.record(state).await
@@ -121,7 +124,7 @@ impl Runner<'_> {
             return Ok((None, None));
         };
         let commit = record::commit(git, run, files)?;
-        let mut budget = RetryBudget::new(self.settings);
+        let mut budget = self.settings.retry_budget();
         loop {
             let err = match record::push(git) {
                 Ok(pushed) => return Ok((commit, pushed)),
@@ -152,11 +155,11 @@ impl Runner<'_> {
     async fn run_with_retries(
         &self,
         state: &mut State,
-        step: &'static str,
+        step: StepName,
         plan: &crate::plan::Plan,
         run_id: &str,
     ) -> Result<Outcome, StepError> {
-        let mut budget = RetryBudget::new(self.settings);
+        let mut budget = self.settings.retry_budget();
         loop {
             let message = match self.run_once(state, step, plan, run_id).await {
                 Err(StepError::Retriable(message)) => message,
@@ -175,7 +178,7 @@ impl Runner<'_> {
             }
             self.store.save(state).map_err(StepError::State)?;
             self.events.retrying(
-                step,
+                step.as_str(),
                 &format!(
                     "step {step} (try {}, next in {} ms)",
                     budget.failures() + 1,
@@ -189,43 +192,26 @@ impl Runner<'_> {
         }
     }
 
-    /// One attempt at a step, with its timing and the retriable errors its waits rode out added
-    /// to the step's record.
+    /// One attempt at a step (see [`run_step_once`]).
     async fn run_once(
         &self,
         state: &mut State,
-        step: &'static str,
+        step: StepName,
         plan: &crate::plan::Plan,
         run_id: &str,
     ) -> Result<Outcome, StepError> {
-        let mut ctx = StepContext {
-            plan,
-            run_id,
-            settings: self.settings,
+        let env = StepEnv {
+            store: self.store,
             systems: self.systems,
+            settings: self.settings,
             events: self.events,
             cancel: self.cancel,
-            step,
-            state,
-            store: self.store,
-            waited: std::cell::Cell::new(std::time::Duration::ZERO),
-            external: std::cell::Cell::new(std::time::Duration::ZERO),
-            reported: std::cell::Cell::new(None),
-            retries: std::cell::Cell::new(0),
+            lease: self.lock.watch(),
         };
-        let began = std::time::Instant::now();
-        let result = run_step(step, &mut ctx).await;
-        // Saved with the step's end (or its stop): `kfscale status` and the apply's closing
-        // summary show where the time went.
-        ctx.add_millis(TOOK_MS, began.elapsed());
-        ctx.add_millis(WAITED_MS, ctx.waited());
-        ctx.add_millis(EXTERNAL_MS, ctx.external());
-        ctx.add_count(RETRIES, u64::from(ctx.retries.get()));
-        super::progress::clear(self.store.dir());
-        result
+        run_step_once(&env, state, step, plan, run_id).await
     }
 
-    fn begin(&self, state: &mut State, name: &str) -> Result<(), StateError> {
+    fn begin(&self, state: &mut State, name: StepName) -> Result<(), StateError> {
         if let Some(step) = state.run.as_mut().and_then(|run| run.step_mut(name)) {
             step.status = StepStatus::Running;
             step.started_at.get_or_insert_with(now_rfc3339);
@@ -234,7 +220,7 @@ impl Runner<'_> {
         self.store.save(state)
     }
 
-    fn finish(&self, state: &mut State, name: &str, outcome: Outcome) -> Result<(), StateError> {
+    fn finish(&self, state: &mut State, name: StepName, outcome: Outcome) -> Result<(), StateError> {
         let (status, summary, label) = match outcome {
             Outcome::Done(summary) => (StepStatus::Done, summary, "done"),
             Outcome::Skipped(summary) => (StepStatus::Skipped, summary, "already done"),
@@ -245,7 +231,7 @@ impl Runner<'_> {
             step.message = Some(summary.clone());
         }
         self.store.save(state)?;
-        self.events.step_finished(name, label, &summary);
+        self.events.step_finished(name.as_str(), label, &summary);
         Ok(())
     }
 
@@ -260,7 +246,8 @@ impl Runner<'_> {
         if let Some(run) = state.run.as_mut() {
             run.status = status;
             run.updated_at = now_rfc3339();
-            if let Some(step) = run.step_mut(name) {
+            // `name` may be "record", which is no step: it has no record to mark.
+            if let Some(step) = run.steps.iter_mut().find(|step| step.name.as_str() == name) {
                 if status == RunStatus::Failed {
                     step.status = StepStatus::Failed;
                 }
@@ -276,6 +263,10 @@ impl Runner<'_> {
             (RunStatus::Failed, Some(message)) => ApplyEnd::Failed {
                 step: name.into(),
                 message,
+            },
+            (RunStatus::LeaseLost, message) => ApplyEnd::LeaseLost {
+                step: name.into(),
+                message: message.unwrap_or_default(),
             },
             _ => ApplyEnd::Interrupted { step: name.into() },
         })
@@ -300,7 +291,7 @@ impl Runner<'_> {
             });
         };
         let history = self.store.write_history(&run)?;
-        let files = vec![self.systems.values_path.clone(), self.store.state_path(), history];
+        let files = record::files(&run, self.systems.values_path.clone(), self.store.state_path(), history);
         self.events
             .step_started("record", "commit the values file and the state to git");
         let began = std::time::Instant::now();
@@ -336,4 +327,53 @@ impl Runner<'_> {
             }
         }
     }
+}
+
+/// What running a step needs besides the state: the runner's parts (or a benchmark's, which
+/// drives one step against fakes without the lock and the record around it).
+pub struct StepEnv<'a> {
+    pub store: &'a StateStore,
+    pub systems: &'a Systems,
+    pub settings: &'a ApplySettings,
+    pub events: &'a Events,
+    pub cancel: &'a Cancel,
+    /// Whether the lock is still this process's: every wait checks it.
+    pub lease: LeaseWatch,
+}
+
+/// One attempt at a step of `state`'s run, with its timing and the retriable errors its waits
+/// rode out added to the step's record.
+pub async fn run_step_once(
+    env: &StepEnv<'_>,
+    state: &mut State,
+    step: StepName,
+    plan: &crate::plan::Plan,
+    run_id: &str,
+) -> Result<Outcome, StepError> {
+    let mut ctx = StepContext {
+        plan,
+        run_id,
+        settings: env.settings,
+        systems: env.systems,
+        events: env.events,
+        cancel: env.cancel,
+        lease: env.lease.clone(),
+        step,
+        state,
+        store: env.store,
+        waited: std::cell::Cell::new(std::time::Duration::ZERO),
+        external: std::cell::Cell::new(std::time::Duration::ZERO),
+        reported: std::cell::Cell::new(None),
+        retries: std::cell::Cell::new(0),
+    };
+    let began = std::time::Instant::now();
+    let result = run_step(step, &mut ctx).await;
+    // Saved with the step's end (or its stop): `kfscale status` and the apply's closing
+    // summary show where the time went.
+    ctx.add_millis(TOOK_MS, began.elapsed());
+    ctx.add_millis(WAITED_MS, ctx.waited());
+    ctx.add_millis(EXTERNAL_MS, ctx.external());
+    ctx.add_count(RETRIES, u64::from(ctx.retries.get()));
+    super::report::progress::clear(env.store.dir());
+    result
 }

@@ -2,18 +2,24 @@
 //! made against (lineage, serial) has moved on.
 use crate::plan::{Plan, StateRef};
 use crate::snapshot::Fingerprints;
-use crate::state::State;
+use crate::state::{ApplyRun, State, StepName, StepStatus};
 
-/// Why the plan is stale, one line per reason; empty when it is current.
-pub fn stale_reasons(plan: &Plan, now: &Fingerprints, state: Option<&State>) -> Vec<String> {
-    let mut reasons = Vec::new();
-    for (system, planned) in &plan.fingerprints {
-        match now.get(system) {
-            Some(current) if current == planned => {}
-            Some(_) => reasons.push(format!("{system} changed since the plan was made")),
-            None => reasons.push(format!("{system} could not be observed now")),
-        }
-    }
+/// Why the plan is stale, one line per reason; empty when it is current. `planned_values` is the
+/// sha256 of the values file the plan writes, when known: a values file already holding exactly
+/// it (the reviewed plan, merged and pulled) is what the plan expects, not a change.
+pub fn stale_reasons(
+    plan: &Plan,
+    now: &Fingerprints,
+    state: Option<&State>,
+    planned_values: Option<&str>,
+) -> Vec<String> {
+    let mut reasons: Vec<String> = plan
+        .fingerprints
+        .changed_in(now)
+        .into_iter()
+        .filter(|system| !(*system == "values" && Some(now.values.as_str()) == planned_values))
+        .map(|system| format!("{system} changed since the plan was made"))
+        .collect();
     reasons.extend(state_reasons(plan, state));
     reasons
 }
@@ -43,4 +49,38 @@ pub fn state_reasons(plan: &Plan, state: Option<&State>) -> Vec<String> {
         _ => {}
     }
     reasons
+}
+
+/// For each observed system, the first step of the runbook that changes it on purpose. Until that
+/// step has started, the system should look exactly as it did when the plan was made.
+const FIRST_STEP_TO_CHANGE: [(&str, StepName); 6] = [
+    ("helm", StepName::HelmUpgrade),
+    // The brokers restart from broker_volumes on (their StatefulSet is re-created).
+    ("kafka", StepName::BrokerVolumes),
+    // New nodes are the first thing an apply does.
+    ("kubernetes", StepName::NodePool),
+    ("node_pool", StepName::NodePool),
+    // New servers join with the helm upgrade.
+    ("pinot", StepName::HelmUpgrade),
+    ("values", StepName::ValuesFile),
+];
+
+/// Why an unfinished run must not resume as planned: a system whose first step has not started
+/// yet changed since the plan (a colleague resized the pool, edited the values file, upgraded the
+/// release...). The steps that already ran changed their systems on purpose and are not judged.
+pub fn resume_reasons(run: &ApplyRun, now: &Fingerprints) -> Vec<String> {
+    let not_started = |step: StepName| {
+        run.steps
+            .iter()
+            .find(|record| record.name == step)
+            .is_none_or(|record| record.status == StepStatus::Pending)
+    };
+    let changed = run.plan.fingerprints.changed_in(now);
+    FIRST_STEP_TO_CHANGE
+        .iter()
+        .filter(|(system, step)| changed.contains(system) && not_started(*step))
+        .map(|(system, step)| {
+            format!("{system} changed since the plan was made, before its first step ({step}) started")
+        })
+        .collect()
 }

@@ -1,21 +1,11 @@
 //! The GKE node pool, from the container API: status, zones, the current size per zone (the
 //! instance groups' targetSize, not `initialNodeCount`), autoscaling and machine type.
-use std::path::Path;
+use anyhow::bail;
+use kfscale_gke::{Gke, PoolRef};
 
-use anyhow::{Context, bail};
-use kfscale_gke::{Auth, Gke, GkeOptions, PoolRef};
-
-use super::ConfigContext;
 use crate::snapshot::{GkeAutoscaling, GkeNodePool, NodePool};
 
-pub async fn observe(
-    context: &ConfigContext<'_>,
-    pool: PoolRef,
-    endpoint: Option<&str>,
-    access_token_file: Option<&Path>,
-    timeout: std::time::Duration,
-) -> anyhow::Result<NodePool> {
-    let gke = connect(context, endpoint, access_token_file, timeout).await?;
+pub async fn observe(gke: &Gke, pool: PoolRef) -> anyhow::Result<NodePool> {
     let found = gke.node_pool(&pool).await?;
     tracing::info!("GKE requests: {:?}", gke.request_counts());
 
@@ -63,35 +53,4 @@ pub async fn observe(
         cluster: pool.cluster,
         pool: pool.pool,
     }))
-}
-
-/// The GKE client `cluster.gcp` describes: its endpoint, and an access token file or Application
-/// Default Credentials (checked here, before any call).
-pub async fn connect(
-    context: &ConfigContext<'_>,
-    endpoint: Option<&str>,
-    access_token_file: Option<&Path>,
-    timeout: std::time::Duration,
-) -> anyhow::Result<Gke> {
-    let auth = match access_token_file {
-        Some(path) => {
-            let path = context.resolve(path);
-            let token = std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "{}: cannot read cluster.gcp.access_token_file {}; fix: check the path, or remove the key to use Application Default Credentials",
-                    context.origin,
-                    path.display()
-                )
-            })?;
-            Auth::AccessToken(token)
-        }
-        None => Auth::ApplicationDefault,
-    };
-    Ok(Gke::connect(GkeOptions {
-        endpoint: endpoint.map(str::to_string),
-        auth,
-        call_timeout: timeout.max(std::time::Duration::from_secs(1)),
-        ..GkeOptions::default()
-    })
-    .await?)
 }

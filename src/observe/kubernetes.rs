@@ -1,10 +1,11 @@
 //! The release namespace as the Kubernetes API shows it, and the Helm release from its own record.
 use anyhow::Context;
 
-use super::ConfigContext;
+use crate::connect::ConfigContext;
 use crate::profile::Profile;
 use crate::snapshot::{
     HelmRelease, Job, Kubernetes, Node, NodePool, PersistentVolumeClaim, StorageClass, Taint, Workload, WorkloadKind,
+    pool_labels,
 };
 use crate::values::redact::redact_json;
 
@@ -18,7 +19,6 @@ pub async fn observe(
 ) -> anyhow::Result<(Kubernetes, HelmRelease)> {
     let settings = &context.config.kubernetes;
     let kube = context.kube().await?;
-    let (pool_label, _) = node_pool.node_label();
     let release_name = &context.config.helm.release;
 
     let server_version = kube.server_version().await?;
@@ -45,7 +45,8 @@ pub async fn observe(
         nodes: nodes
             .into_iter()
             .map(|node| Node {
-                pool: node.labels.get(pool_label).cloned(),
+                pool: node_pool.pool_of(&node.labels),
+                labels: pool_labels(&node.labels),
                 zone: node.labels.get(ZONE_LABEL).cloned(),
                 instance_type: node.labels.get(INSTANCE_TYPE_LABEL).cloned(),
                 ready: node.ready,

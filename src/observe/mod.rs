@@ -1,55 +1,26 @@
 //! Observation: every system read once into a [`Snapshot`], with a progress line per system on
 //! stderr. Nothing is changed. The planner never sees a provider: only the snapshot.
-use std::path::{Path, PathBuf};
-
 use anyhow::Context;
 
-use crate::config::Config;
+use crate::connect::ConfigContext;
 use crate::profile::Profile;
 use crate::snapshot::{SNAPSHOT_FORMAT_VERSION, Snapshot};
 
-pub(crate) mod gke;
-pub(crate) mod grafana;
+mod aks;
+mod external;
+mod gke;
+pub mod helm_preflight;
 pub(crate) mod kafka;
 mod kubernetes;
+mod live;
 mod node_pool;
 pub(crate) mod pinot;
 mod progress;
 pub mod retriable;
 mod values;
 
+pub use live::{observe_live, observe_live_as, values_text_for_profile};
 pub use progress::Progress;
-
-/// Where the config file lives: its relative paths are relative to it.
-pub struct ConfigContext<'a> {
-    pub config: &'a Config,
-    pub origin: &'a str,
-    pub dir: PathBuf,
-}
-
-impl ConfigContext<'_> {
-    pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.dir.join(path)
-        }
-    }
-
-    /// A client of the cluster kfscale.yaml's `kubernetes:` section names (kubeconfig resolved
-    /// against the config's directory).
-    pub async fn kube(&self) -> Result<kfscale_kube::Kube, kfscale_kube::KubeError> {
-        let kubernetes = &self.config.kubernetes;
-        let kubeconfig = kubernetes.kubeconfig.as_ref().map(|path| self.resolve(path));
-        kfscale_kube::Kube::connect_with_timeout(
-            kubeconfig.as_deref(),
-            kubernetes.context.as_deref(),
-            &kubernetes.namespace,
-            std::time::Duration::from_secs(kubernetes.timeout_seconds.max(1)),
-        )
-        .await
-    }
-}
 
 pub async fn observe(
     context: &ConfigContext<'_>,

@@ -1,30 +1,23 @@
-//! The cloud node pool, from the cloud's own API.
-use anyhow::{Context, bail};
+//! The node pool, from the cloud's own API through the client `connect` builds (or, for nodes added
+//! by other means, from Kubernetes).
+use anyhow::Context;
 
-use super::ConfigContext;
-use crate::config::ClusterConfig;
+use crate::connect::{ConfigContext, NodePoolClient};
 use crate::snapshot::{EksNodeGroup, NodePool};
 
 pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
-    match &context.config.cluster {
-        Some(ClusterConfig::Aws {
+    match NodePoolClient::connect(context).await? {
+        NodePoolClient::Eks {
+            eks,
             region,
             cluster,
             nodegroup,
-            endpoint,
-            timeout_seconds,
-        }) => {
-            let eks = kfscale_eks::Eks::connect_with_timeout(
-                region,
-                endpoint.as_deref(),
-                std::time::Duration::from_secs((*timeout_seconds).max(1)),
-            )
-            .await;
-            let group = eks.describe(cluster, nodegroup).await?;
+        } => {
+            let group = eks.describe(&cluster, &nodegroup).await?;
             Ok(NodePool::Eks(EksNodeGroup {
-                region: region.clone(),
-                cluster: cluster.clone(),
-                nodegroup: nodegroup.clone(),
+                region,
+                cluster,
+                nodegroup,
                 status: group.status,
                 min_size: non_negative(group.min_size).context("minSize")?,
                 max_size: non_negative(group.max_size).context("maxSize")?,
@@ -32,35 +25,9 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<NodePool> {
                 instance_types: group.instance_types,
             }))
         }
-        Some(ClusterConfig::Gcp {
-            project,
-            location,
-            cluster,
-            pool,
-            endpoint,
-            access_token_file,
-            timeout_seconds,
-        }) => {
-            let pool = kfscale_gke::PoolRef {
-                project: project.clone(),
-                location: location.clone(),
-                cluster: cluster.clone(),
-                pool: pool.clone(),
-            };
-            let timeout = std::time::Duration::from_secs(*timeout_seconds);
-            super::gke::observe(
-                context,
-                pool,
-                endpoint.as_deref(),
-                access_token_file.as_deref(),
-                timeout,
-            )
-            .await
-        }
-        None => bail!(
-            "{}: no `cluster:` section; fix: add `cluster: {{aws: {{region, cluster, nodegroup}}}}` or `cluster: {{gcp: {{project, location, cluster, pool}}}}`",
-            context.origin
-        ),
+        NodePoolClient::Gke { gke, pool } => super::gke::observe(&gke, pool).await,
+        NodePoolClient::Aks { aks, pool } => super::aks::observe(&aks, pool).await,
+        NodePoolClient::External { selector } => super::external::observe(context, selector).await,
     }
 }
 

@@ -6,13 +6,12 @@
 //! `GET /tables/{t}/segmentsStatus` per type; `GET /instances` and one `GET /instances/{name}` per
 //! instance (Pinot has no bulk read of instance tags). Nothing per segment or per partition. Tables
 //! are read concurrently, instances eight at a time.
-use std::time::Duration;
-
 use anyhow::Context;
-use kfscale_pinot::{Pinot as Controller, PinotError, Target};
+use kfscale_pinot::{Pinot as Controller, PinotError};
 use tokio::task::JoinSet;
 
-use super::{ConfigContext, Progress};
+use super::Progress;
+use crate::connect::ConfigContext;
 use crate::snapshot::{Pinot, PinotInstance, PinotTable, RunningRebalance, SegmentCounts};
 
 /// Instance reads in flight at once.
@@ -39,28 +38,10 @@ pub async fn observe(context: &ConfigContext<'_>, progress: &mut Progress) -> an
 }
 
 async fn read(context: &ConfigContext<'_>) -> anyhow::Result<Pinot> {
-    let controller = connect(context).await?;
+    let controller = crate::connect::pinot(context).await?;
     let observed = read_controller(&controller).await;
     tracing::info!("Pinot requests: {:?}", controller.request_counts());
     observed
-}
-
-pub(crate) async fn connect(context: &ConfigContext<'_>) -> anyhow::Result<Controller> {
-    let settings = &context.config.pinot;
-    let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
-    let target = match &settings.url {
-        Some(url) => Target::Url(url.clone()),
-        None => {
-            let client = context.kube().await?.client().clone();
-            Target::PortForward {
-                client,
-                namespace: context.config.kubernetes.namespace.clone(),
-                pod: settings.pod.clone(),
-                port: settings.port,
-            }
-        }
-    };
-    Ok(Controller::connect(target, timeout).await?)
 }
 
 async fn read_controller(controller: &Controller) -> anyhow::Result<Pinot> {

@@ -1,7 +1,7 @@
 //! The customer values file and what git says about it.
 use anyhow::bail;
 
-use super::ConfigContext;
+use crate::connect::ConfigContext;
 use crate::snapshot::{GitInfo, ValuesFile, sha256_hex};
 use crate::values::Document;
 use crate::values::redact::redacted_text;
@@ -14,7 +14,7 @@ pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<ValuesFile> 
         );
     };
     let path = context.resolve(&values.file);
-    let text = crate::cli::redact::read_values_text(&path)?;
+    let text = crate::files::read_values_text(&path)?;
     let document = Document::parse(&values.file.display().to_string(), &text)?;
     let git = match &context.config.git {
         Some(git) => {

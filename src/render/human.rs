@@ -3,7 +3,7 @@ use std::fmt::Write;
 
 use super::kafka_table::render_broker_table;
 use super::style::Style;
-use crate::plan::{CheckStatus, Plan};
+use crate::plan::{CheckStatus, Plan, side_by_side};
 use crate::values::quantity::human_bytes;
 
 pub fn render_plan(plan: &Plan, style: Style) -> String {
@@ -71,10 +71,9 @@ fn render_node_pool(plan: &Plan, s: Style, out: &mut String) {
         }
         _ => {}
     };
-    field("nodes (total)", Some(pool.before.total), Some(pool.after.total), out);
-    field("per zone", pool.before.per_zone, pool.after.per_zone, out);
-    field("min", pool.before.min, pool.after.min, out);
-    field("max", pool.before.max, pool.after.max, out);
+    for (name, before, after) in side_by_side(&pool.before, &pool.after) {
+        field(name, before, after, out);
+    }
     let _ = writeln!(out, "    }}");
     for note in &pool.notes {
         let _ = writeln!(out, "    {} {note}", s.dim("#"));
@@ -87,13 +86,7 @@ fn render_node_pool(plan: &Plan, s: Style, out: &mut String) {
     if !zones.is_empty() {
         let _ = writeln!(out, "    {} nodes now by zone: {}", s.dim("#"), zones.join(", "));
     }
-    let _ = writeln!(
-        out,
-        "    {} done = the pool reports {} and {} nodes of the pool are Ready",
-        s.dim("#"),
-        pool.after.total,
-        pool.after.total
-    );
+    let _ = writeln!(out, "    {} {}", s.dim("#"), pool.done_when());
     out.push('\n');
 }
 
@@ -175,13 +168,8 @@ fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
             ids.join(", ")
         );
     }
-    for topic in plan
-        .values
-        .topics
-        .iter()
-        .filter(|t| t.partitions_after > t.live_partitions.unwrap_or(t.partitions_before))
-    {
-        let from = topic.live_partitions.unwrap_or(topic.partitions_before);
+    for topic in plan.values.topics.iter().filter(|t| t.grows()) {
+        let from = topic.partitions_now();
         let _ = writeln!(
             out,
             "  {} topic {} partitions {} -> {} (+{} created, no data copied)",
@@ -189,7 +177,7 @@ fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
             topic.topic,
             from,
             topic.partitions_after,
-            topic.partitions_after - from
+            topic.partitions_created()
         );
     }
     if let Some(result) = &kafka.reassignment {
@@ -214,6 +202,9 @@ fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
             result.leaders_changed,
             result.reorder_only
         );
+        if let Some(line) = copy_time_line(result) {
+            let _ = writeln!(out, "    {} {line}", s.dim("#"));
+        }
         render_broker_table(result, &kafka.brokers_before, s, out);
     }
     for volume in &kafka.volumes {
@@ -317,5 +308,71 @@ fn render_summary(plan: &Plan, s: Style, out: &mut String) {
             "\n{} a pre-check failed: this plan cannot be applied until it passes.",
             s.red(&s.bold("Error:"))
         );
+    }
+}
+
+/// The least time the reassignment's copy can take at the default throttle (a plan is made without
+/// kfscale.yaml's own), and what the apply is expected to take: the schedule ends within 10% of
+/// that bound at customer scale (docs/performance.md).
+fn copy_time_line(result: &crate::balance::BalanceResult) -> Option<String> {
+    let throttle = crate::config::ReassignmentConfig::default().throttle_bytes_per_second;
+    let busiest = crate::plan::copy_time::busiest(crate::plan::copy_time::replica_copies(&result.changes))?;
+    let seconds = busiest.seconds_at(throttle)?;
+    (busiest.bytes > 0).then(|| {
+        format!(
+            "copy time at least {} (broker {} {} {} at the default throttle of {}/s per broker); expected up to {} (the schedule ends within 10% of the bound)",
+            human_seconds(seconds),
+            busiest.broker,
+            if busiest.receiving { "receives" } else { "sends" },
+            human_bytes(busiest.bytes),
+            human_bytes(throttle),
+            human_seconds(seconds * 1.10)
+        )
+    })
+}
+
+fn human_seconds(seconds: f64) -> String {
+    let total = seconds.ceil() as u64;
+    match (total / 3600, (total % 3600) / 60, total % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::balance::PartitionChange;
+
+    fn result_with(changes: Vec<PartitionChange>) -> crate::balance::BalanceResult {
+        let mut result = crate::balance::balance(&crate::balance::BalanceRequest {
+            partitions: Vec::new(),
+            brokers: vec![crate::balance::Broker { id: 1, rack: None }],
+        })
+        .expect("an empty balance");
+        result.changes = changes;
+        result
+    }
+
+    #[test]
+    fn the_plan_shows_the_copy_time_bound_of_the_busiest_broker() {
+        // Broker 3 receives 2 x 100 GiB at 100 MiB/s: 2,048 s.
+        let change = |partition: i32| PartitionChange {
+            topic: "t".into(),
+            partition,
+            old_replicas: vec![partition, 10],
+            new_replicas: vec![3, 10],
+            replicas_moved: 1,
+            bytes_moved: Some(100 << 30),
+        };
+        let line = copy_time_line(&result_with(vec![change(1), change(2)])).expect("a line");
+        assert!(
+            line.starts_with("copy time at least 34 min 8 s (broker 3 receives"),
+            "{line}"
+        );
+        assert!(line.contains("expected up to 37 min 33 s"), "{line}");
+        assert_eq!(copy_time_line(&result_with(Vec::new())), None);
+        assert_eq!(human_seconds(7300.0), "2 h 1 min");
     }
 }

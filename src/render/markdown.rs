@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::balance::BalanceResult;
-use crate::plan::{CheckStatus, Intent, Plan};
+use crate::plan::{CheckStatus, Intent, Plan, side_by_side};
 use crate::values::quantity::human_bytes;
 
 /// `plan_file` is the path the reviewer will apply (shown in the apply command); `checksum` the
@@ -106,10 +106,9 @@ fn node_pool(plan: &Plan, out: &mut String) {
             let _ = writeln!(out, "| {name}{changed} | {} | {} |", shown(before), shown(after));
         }
     };
-    row("nodes (total)", Some(pool.before.total), Some(pool.after.total), out);
-    row("per zone", pool.before.per_zone, pool.after.per_zone, out);
-    row("min", pool.before.min, pool.after.min, out);
-    row("max", pool.before.max, pool.after.max, out);
+    for (name, before, after) in side_by_side(&pool.before, &pool.after) {
+        row(name, before, after, out);
+    }
     out.push('\n');
     let zones: Vec<String> = pool.zones.iter().map(|(zone, n)| format!("{zone}: {n}")).collect();
     if !zones.is_empty() {
@@ -118,11 +117,7 @@ fn node_pool(plan: &Plan, out: &mut String) {
     for note in &pool.notes {
         let _ = writeln!(out, "- {}", cell(note));
     }
-    let _ = writeln!(
-        out,
-        "- done = the pool reports {} and {} nodes of the pool are Ready\n",
-        pool.after.total, pool.after.total
-    );
+    let _ = writeln!(out, "- {}\n", pool.done_when());
 }
 
 fn values(plan: &Plan, out: &mut String) {
@@ -185,19 +180,14 @@ fn kafka(plan: &Plan, out: &mut String) {
         let ids: Vec<String> = new_brokers.iter().map(|id| id.to_string()).collect();
         let _ = writeln!(out, "- new brokers {} (started by the Helm upgrade)", ids.join(", "));
     }
-    for topic in plan
-        .values
-        .topics
-        .iter()
-        .filter(|t| t.partitions_after > t.live_partitions.unwrap_or(t.partitions_before))
-    {
-        let from = topic.live_partitions.unwrap_or(topic.partitions_before);
+    for topic in plan.values.topics.iter().filter(|t| t.grows()) {
+        let from = topic.partitions_now();
         let _ = writeln!(
             out,
             "- topic `{}`: partitions {from} -> {} (+{} created, no data copied)",
             topic.topic,
             topic.partitions_after,
-            topic.partitions_after - from
+            topic.partitions_created()
         );
     }
     for volume in &kafka.volumes {
@@ -320,7 +310,7 @@ fn fingerprints(plan: &Plan, out: &mut String) {
          `kfscale apply` refuses this plan when any of these changed since (a different world than the one reviewed):\n\n\
          | system | fingerprint (sha256) |\n|---|---|\n",
     );
-    for (system, hash) in &plan.fingerprints {
+    for (system, hash) in plan.fingerprints.systems() {
         let _ = writeln!(out, "| {system} | `{hash}` |");
     }
     if let Some(state) = &plan.state {

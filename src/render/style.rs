@@ -1,5 +1,6 @@
-//! Terminal colours: only on a TTY, never with NO_COLOR (https://no-color.org) or --no-color.
-use std::io::IsTerminal;
+//! Terminal colours through anstyle; whether to paint is `crate::color`'s decision (`--color`,
+//! NO_COLOR, CLICOLOR_FORCE, TERM=dumb, a terminal or not), and a command's `--no-color` says never.
+use anstyle::{AnsiColor, Effects};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -8,41 +9,47 @@ pub struct Style {
 
 impl Style {
     pub fn for_stdout(no_color_flag: bool) -> Style {
-        let color = !no_color_flag
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
-        Style { color }
+        Style {
+            color: !no_color_flag && crate::color::stdout(),
+        }
+    }
+
+    /// For text on stderr (errors, progress).
+    pub fn for_stderr() -> Style {
+        Style {
+            color: crate::color::stderr(),
+        }
     }
 
     pub fn plain() -> Style {
         Style { color: false }
     }
 
-    fn paint(&self, code: &str, text: &str) -> String {
+    fn paint(&self, style: anstyle::Style, text: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
     }
 
     pub fn green(&self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(AnsiColor::Green.on_default(), text)
     }
 
     pub fn yellow(&self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(AnsiColor::Yellow.on_default(), text)
     }
 
     pub fn red(&self, text: &str) -> String {
-        self.paint("31", text)
+        self.paint(AnsiColor::Red.on_default(), text)
     }
 
     pub fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(anstyle::Style::new().effects(Effects::BOLD), text)
     }
 
     pub fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
+        self.paint(anstyle::Style::new().effects(Effects::DIMMED), text)
     }
 }

@@ -5,21 +5,9 @@
 use std::collections::BTreeSet;
 
 use kfscale_grafana::RuleGroup;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use super::check::{Check, capped};
-
-/// The rules firing before an apply started: what `verify` compares with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AlertBaseline {
-    pub observed_at: String,
-    /// `folder / group / rule` of each firing rule.
-    pub firing: Vec<String>,
-    /// Rules seen in all.
-    pub rules: usize,
-}
+use crate::state::AlertBaseline;
 
 /// `folder / group / rule`: a rule title is unique only within its group.
 fn rule_id(group: &RuleGroup, rule: &str) -> String {

@@ -22,6 +22,7 @@ mod pinot_segments;
 pub mod render;
 mod workloads;
 
+use crate::snapshot::{PoolSelector, Throttles};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -30,32 +31,25 @@ use kfscale_kafka::KafkaAdmin;
 use kfscale_kube::Kube;
 use kfscale_pinot::Pinot;
 
-pub use alerting::{AlertBaseline, baseline};
+pub use crate::state::AlertBaseline;
+pub use alerting::baseline;
 pub use check::{Check, Report, Status};
 pub use kafka_lag::Lag;
 pub use kafka_moves::{check_reassignments, check_throttles};
 pub use pinot_segments::{all_good, shown_counts, typed_tables};
 pub use workloads::{not_ready, pool_nodes, spread};
 
+pub use crate::connect::Reach;
 use crate::observe::kafka::{consumer_groups, throttles_of};
 
 /// The requests one run makes to the Kubernetes API: Deployments, StatefulSets, DaemonSets and
 /// Pods of the namespace, the Nodes, and the release's record Secrets.
 const KUBE_REQUESTS: u64 = 6;
 
-/// How a check's system is reached.
-pub enum Reach<'a, T> {
-    Ready(&'a T),
-    /// Not configured or not reachable by default: the check is YELLOW with this reason.
-    NotChecked(String),
-    /// Configured but failing: the checks of this system are RED with this error.
-    Failed(String),
-}
-
 pub struct Inputs<'a> {
     pub kube: &'a Kube,
-    /// (node label, pool name): the pool whose nodes the pods must spread over; None: every node.
-    pub pool: Option<(&'a str, &'a str)>,
+    /// The labels of the pool whose nodes the pods must spread over; None: every node.
+    pub pool: Option<&'a PoolSelector>,
     /// The workloads whose pods must be spread (the profile's, or the plan's).
     pub spread_workloads: BTreeSet<String>,
     /// Replicas each workload must have (apply: the plan's); empty: only Ready is checked.
@@ -63,15 +57,18 @@ pub struct Inputs<'a> {
     pub release: &'a str,
     /// The chart version the last apply pinned, when there is one.
     pub expected_chart_version: Option<&'a str>,
-    pub kafka: Reach<'a, KafkaAdmin>,
-    pub pinot: Reach<'a, Pinot>,
-    pub grafana: Reach<'a, Grafana>,
+    pub kafka: Reach<&'a KafkaAdmin>,
+    pub pinot: Reach<&'a Pinot>,
+    pub grafana: Reach<&'a Grafana>,
     /// The rules firing before the last apply started.
     pub baseline: Option<&'a AlertBaseline>,
     pub max_consumer_lag: u64,
     /// Consumer lag is sampled `lag_samples` times over `lag_window` for its trend.
     pub lag_window: Duration,
     pub lag_samples: u32,
+    /// Throttles set before the last apply (the customer's own, which kfscale restores after its
+    /// moves): not counted as left behind when they still hold their values.
+    pub customer_throttles: Option<&'a Throttles>,
 }
 
 /// Runs every check (the systems concurrently; the lag window is most of the time) and returns them
@@ -135,7 +132,7 @@ async fn kube_checks(inputs: &Inputs<'_>) -> (Vec<Check>, Check) {
     };
     let pool = inputs
         .pool
-        .map_or_else(|| "the cluster".to_string(), |(_, pool)| format!("pool {pool}"));
+        .map_or_else(|| "the cluster".to_string(), |pool| format!("pool {pool}"));
     let checks = match (workloads, nodes) {
         (Ok(workloads), Ok(nodes)) => {
             let nodes = pool_nodes(&nodes, inputs.pool);
@@ -174,7 +171,10 @@ async fn kafka_checks(inputs: &Inputs<'_>) -> Vec<Check> {
         Ok((moving, throttles)) => vec![
             lag,
             kafka_moves::check_reassignments(&moving),
-            kafka_moves::check_throttles(&throttles),
+            kafka_moves::check_throttles(&match inputs.customer_throttles {
+                Some(before) => throttles.set_since(before),
+                None => throttles,
+            }),
         ],
         Err(err) => vec![
             lag,

@@ -1,6 +1,7 @@
 //! `workloads`: every workload of the release namespace Ready and updated (at its planned size, when
 //! an apply asks); `spread`: the pods of each scaled workload spread evenly over the pool's nodes
 //! (Ready pods per node differ by at most 1). The apply's rollout step waits on the same rules.
+use crate::snapshot::PoolSelector;
 use std::collections::{BTreeMap, BTreeSet};
 
 use kfscale_kube::{NodeInfo, WorkloadInfo};
@@ -54,11 +55,11 @@ pub fn spread(
     (spreads, uneven)
 }
 
-/// The Ready nodes of the pool (`label` = `pool`), or every Ready node without a pool.
-pub fn pool_nodes(nodes: &[NodeInfo], pool: Option<(&str, &str)>) -> Vec<String> {
+/// The Ready nodes of the pool, or every Ready node without a pool.
+pub fn pool_nodes(nodes: &[NodeInfo], pool: Option<&PoolSelector>) -> Vec<String> {
     nodes
         .iter()
-        .filter(|n| n.ready && pool.is_none_or(|(label, value)| n.labels.get(label).map(String::as_str) == Some(value)))
+        .filter(|n| n.ready && pool.is_none_or(|pool| pool.matches(&n.labels)))
         .map(|n| n.name.clone())
         .collect()
 }

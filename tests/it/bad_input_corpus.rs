@@ -103,14 +103,21 @@ impl Workspace {
                 "values",
             ],
         )?;
-        let mut state = kfscale::state::State {
+        // Written as a file, not through StateStore::save: save only writes over the state it
+        // read, and this workspace starts with a state at serial 3 that nobody wrote before.
+        let state = kfscale::state::State {
             format_version: kfscale::state::STATE_FORMAT_VERSION,
             lineage: LINEAGE.into(),
             serial: 3,
             cluster: "acme-prod/kfuse".into(),
             run: None,
         };
-        kfscale::state::StateStore::new(&customer.join(".kfscale")).save(&mut state)?;
+        let state_dir = customer.join(".kfscale");
+        std::fs::create_dir_all(&state_dir)?;
+        std::fs::write(
+            state_dir.join(kfscale::state::STATE_FILE),
+            kfscale::state::encode_state(&state)?,
+        )?;
         std::fs::write(
             ws.path("kubeconfig"),
             "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: \"https://127.0.0.1:9\"}}]\n\
@@ -136,7 +143,7 @@ impl Workspace {
             "plan -out: {}",
             String::from_utf8_lossy(&made.stderr)
         );
-        let plan = kfscale::planfile::read_plan_file(&ws.path("plan.json"))?;
+        let plan = kfscale::files::read_plan_file(&ws.path("plan.json"))?;
         write_plan_for_state(&ws.path("plan.json"), plan, LINEAGE, 3)?;
         Ok(ws)
     }
@@ -193,7 +200,7 @@ impl Workspace {
                 lineage,
                 serial,
             } => {
-                let plan = kfscale::planfile::read_plan_file(&self.path(from))?;
+                let plan = kfscale::files::read_plan_file(&self.path(from))?;
                 write_plan_for_state(&self.path(file), plan, lineage, *serial)?;
             }
             Setup::Remove { file } => std::fs::remove_file(self.path(file))?,
@@ -218,7 +225,7 @@ fn write_plan_for_state(path: &Path, mut plan: kfscale::plan::Plan, lineage: &st
         lineage: lineage.into(),
         serial,
     });
-    kfscale::planfile::write_plan_file(path, &plan)?;
+    kfscale::files::write_plan_file(path, &plan)?;
     Ok(())
 }
 

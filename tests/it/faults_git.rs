@@ -15,7 +15,9 @@ use crate::common::faults::{Ended, LiveApply, finished_records};
 use crate::common::git_http::GitHttp;
 
 const RECEIVE_PACK: &str = "POST git-receive-pack";
-const REF_DISCOVERY: &str = "GET info/refs";
+/// A push's ref discovery (a fetch's is `...?service=git-upload-pack`).
+const REF_DISCOVERY: &str = "GET info/refs?service=git-receive-pack";
+const FETCH_DISCOVERY: &str = "GET info/refs?service=git-upload-pack";
 
 /// A single-AZ customer whose clone pushes to its remote over HTTP through the fault proxy.
 async fn git_customer(prefix: &str) -> Result<(Customer, GitHttp)> {
@@ -88,18 +90,42 @@ async fn git_5xx_is_retried_and_the_record_lands() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn git_throttling_is_retried_and_the_record_lands() -> Result<()> {
-    let (customer, http) = git_customer("git-429").await?;
-    let throttled = Fault::Answer {
+/// A remote that throttles: 429 with `Retry-After: 1`.
+fn throttled() -> Fault {
+    Fault::Answer {
         status: 429,
         headers: vec![("retry-after", "1".into())],
         body: "Too Many Requests".into(),
-    };
-    http.inject(REF_DISCOVERY, throttled, Some(2));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn git_throttling_is_retried_and_the_record_lands() -> Result<()> {
+    let (customer, http) = git_customer("git-429").await?;
+    http.inject(REF_DISCOVERY, throttled(), Some(2));
     let ended = LiveApply::start(&customer, 4, "apply.log")?.end().await?;
     assert_pushed_after_retry(&customer, &ended, "429")?;
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttled_fetch_of_the_reviewed_branch_is_retried_before_anything_changes() -> Result<()> {
+    let (customer, http) = git_customer("git-fetch-429").await?;
+    http.inject(FETCH_DISCOVERY, throttled(), Some(2));
+    let ended = LiveApply::start(&customer, 4, "apply.log")?.end().await?;
+    ensure!(
+        ended.status.success(),
+        "the apply failed ({}):\n{}",
+        ended.status,
+        ended.stderr
+    );
+    ensure!(
+        http.count(FETCH_DISCOVERY) - http.forwarded(FETCH_DISCOVERY) == 2 && http.forwarded(FETCH_DISCOVERY) >= 1,
+        "the fetch was not tried again after its two 429s: received {}, forwarded {}",
+        http.count(FETCH_DISCOVERY),
+        http.forwarded(FETCH_DISCOVERY)
+    );
+    assert_on_the_remote(&customer)
 }
 
 #[tokio::test(flavor = "multi_thread")]

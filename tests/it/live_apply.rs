@@ -19,7 +19,7 @@ async fn apply_grows_the_cluster_records_it_and_is_idempotent() -> Result<()> {
     })
     .await?;
     let config = customer.config_arg()?;
-    // The rig spreads a node group over three zones: a multi-AZ install grows in steps of 6.
+    // The rig spreads a node group over three zones: +6 keeps the zones even.
     let started = std::time::Instant::now();
     let output = customer.kfscale(&["apply", "--config", config, "--nodes", "12", "--auto-approve"]);
     let wall = started.elapsed();

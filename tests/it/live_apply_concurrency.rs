@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use anyhow::{Context, Result, ensure};
 
-use crate::common::customer::{CustomerSpec, customer_cluster};
+use crate::common::customer::{CustomerSpec, commit_all, customer_cluster};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_apply_is_refused_with_the_holder_and_changes_nothing() -> Result<()> {
@@ -97,10 +97,12 @@ async fn a_saved_plan_is_refused_once_the_world_changed() -> Result<()> {
     let planned = customer.kfscale(&["plan", "--config", config, "--nodes", "12", "-out", plan_path]);
     assert!(planned.status.success(), "{}", String::from_utf8_lossy(&planned.stderr));
 
-    // Someone edits the values file after the plan.
+    // Someone edits the values file after the plan, and commits it (an uncommitted edit is
+    // refused earlier, by the clone's pre-flight).
     let values = customer.repo.join("values.yaml");
     let text = std::fs::read_to_string(&values)?;
     std::fs::write(&values, format!("{text}# edited by hand\n"))?;
+    commit_all(&customer.repo, "an edit after the plan")?;
 
     let applied = customer.kfscale(&["apply", "--config", config, plan_path, "--auto-approve"]);
     let stderr = String::from_utf8_lossy(&applied.stderr);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
-use kfscale::engine::timing::Timing;
+use kfscale::engine::report::timing::Timing;
 
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster, git_output, step, text};
 use crate::common::pinot::{PinotForCluster, TABLES, pinot_for, seed};
@@ -115,6 +115,23 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
     assert!(
         progress["eta_from"].as_str().is_some_and(|s| s.contains("throttle")),
         "{progress}"
+    );
+
+    // The copy's `waiting` events carry its figures: bytes done and total, and the throttle's ETA.
+    let copy: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "waiting" && e["step"] == "kafka_reassignment")
+        .collect();
+    ensure!(
+        copy.iter().all(|e| e["unit"] == "bytes"
+            && e["total"].as_f64().is_some_and(|t| t > 0.0)
+            && e["done"].as_f64().is_some()
+            && e["eta_seconds"].as_u64().is_some()),
+        "a waiting event of the copy without its figures: {copy:?}"
+    );
+    ensure!(
+        copy.iter().any(|e| e["per_second"].as_f64().is_some_and(|r| r > 0.0)),
+        "no waiting event of the copy with the rate seen: {copy:?}"
     );
 
     // Where the time went.

@@ -6,7 +6,7 @@
 //!
 //! The zonal pool is shared by every test on the rig: these tests run in the nextest group
 //! `rig-gke-pools` (.config/nextest.toml, one at a time) and put the pool back to the seed's size
-//! and bounds when they end, failed or not ([`RestoreZonalPool`]).
+//! and bounds when they end, failed or not ([`RestorePools`]).
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,7 +42,7 @@ pub(crate) struct GkeCustomer {
     pub(crate) kafka: crate::common::KafkaForCluster,
     pub(crate) pinot: PinotForCluster,
     // Last, so it runs after everything else of the test is dropped.
-    _restore: RestoreZonalPool,
+    _restore: RestorePools,
 }
 
 /// The chart (3.4.0, release `kfuse`) in a namespace of the test's own, its pods on the zonal
@@ -53,13 +53,47 @@ pub(crate) async fn gke_customer(prefix: &str) -> Result<GkeCustomer> {
     // An earlier run that died before its guard ran may have left the pool changed.
     restore_zonal_pool(&rig).await?;
     let id = names::unique(prefix);
-    let restore = RestoreZonalPool {
+    let restore = RestorePools {
         rig: rig.clone(),
         namespace: id.clone(),
+        what: "the rig's zonal GKE pool",
+        restore: |rig| Box::pin(async move { restore_zonal_pool(&rig).await }),
     };
-    let customer = customer_repo(&rig, &id, NODEPOOL_LABEL, ZONAL_POOL)?;
     wait::ready_nodes(&rig.kube_client().await?, &zonal_selector(), SEED_SIZE as usize, WAIT).await?;
-    Helm::from_rig(&rig)?
+    let cluster = format!(
+        "cluster:\n  gcp: {{project: {project}, location: {ZONAL_LOCATION}, cluster: {ZONAL_CLUSTER}, pool: {ZONAL_POOL}, endpoint: \"{endpoint}\", access_token_file: \"{token}\"}}\n",
+        project = rig.get("KFSCALE_RIG_GKE_PROJECT")?,
+        endpoint = rig.get("KFSCALE_RIG_GKE_URL")?,
+        token = rig.get("KFSCALE_RIG_GKE_TOKEN_FILE")?,
+    );
+    let installed = install_customer(&rig, &id, (NODEPOOL_LABEL, ZONAL_POOL), &cluster).await?;
+    Ok(GkeCustomer {
+        rig,
+        customer: installed.customer,
+        config: installed.config,
+        kube: installed.kube,
+        kafka: installed.kafka,
+        pinot: installed.pinot,
+        _restore: restore,
+    })
+}
+
+/// A customer of the rig: the chart installed in namespace `id` on the nodes with `pin` (label,
+/// value), the Kafka and Pinot fakes following it, and a kfscale.yaml with the `cluster` section given.
+pub(crate) struct Installed {
+    pub(crate) customer: CustomerRepo,
+    pub(crate) config: PathBuf,
+    pub(crate) kube: kfscale_kube::Kube,
+    pub(crate) kafka: crate::common::KafkaForCluster,
+    pub(crate) pinot: PinotForCluster,
+}
+
+/// The chart (3.4.0, release `kfuse`) in namespace `id`, its pods on the nodes labelled `pin`, and a
+/// kfscale.yaml for it with `cluster` (a `cluster:` section): a Kafka fake following the test's
+/// brokers, a Pinot fake, the customer repo with its remote.
+pub(crate) async fn install_customer(rig: &RigEnv, id: &str, pin: (&str, &str), cluster: &str) -> Result<Installed> {
+    let customer = customer_repo(rig, id, pin.0, pin.1)?;
+    Helm::from_rig(rig)?
         .run(&[
             "install",
             "kfuse",
@@ -68,7 +102,7 @@ pub(crate) async fn gke_customer(prefix: &str) -> Result<GkeCustomer> {
             "3.4.0",
             "--plain-http",
             "-n",
-            &id,
+            id,
             "--create-namespace",
             "-f",
             path(&customer.repo.join("values.yaml"))?,
@@ -78,38 +112,33 @@ pub(crate) async fn gke_customer(prefix: &str) -> Result<GkeCustomer> {
         ])
         .await?;
     // Replicas copy on a running clock (50 model seconds per second), so moves finish.
-    let kafka = crate::common::kafka_for_with_clock(&rig, &id, ModelClock::new(50.0)).await?;
-    let pinot = pinot_for(&rig, &seed_from_cluster(&rig, &id, None).await?, 20.0).await?;
+    let kafka = crate::common::kafka_for_with_clock(rig, id, ModelClock::new(50.0)).await?;
+    let pinot = pinot_for(rig, &seed_from_cluster(rig, id, None).await?, 20.0).await?;
     let config = customer.scratch.join("kfscale.yaml");
     std::fs::write(
         &config,
         kafka.config_section()
             + &pinot.config_section("")
+            + cluster
             + &format!(
-                "cluster:\n  gcp: {{project: {project}, location: {ZONAL_LOCATION}, cluster: {ZONAL_CLUSTER}, pool: {ZONAL_POOL}, endpoint: \"{endpoint}\", access_token_file: \"{token}\"}}\n\
-                 kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
+                "kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
                  helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
                  values: {{file: customer/values.yaml}}\n\
                  git: {{repo: customer, branch: main, remote: origin}}\n\
                  profile: {{base: kraft}}\n\
                  state: {{dir: customer/.kfscale}}\n",
-                project = rig.get("KFSCALE_RIG_GKE_PROJECT")?,
-                endpoint = rig.get("KFSCALE_RIG_GKE_URL")?,
-                token = rig.get("KFSCALE_RIG_GKE_TOKEN_FILE")?,
                 kubeconfig = rig.get("KUBECONFIG")?,
                 chart = rig.get("KFSCALE_RIG_CHART")?,
                 helm = rig.get("KFSCALE_RIG_HELM")?,
             ),
     )?;
-    let kube = kfscale_kube::Kube::connect(Some(std::path::Path::new(rig.get("KUBECONFIG")?)), None, &id).await?;
-    Ok(GkeCustomer {
-        rig,
+    let kube = kfscale_kube::Kube::connect(Some(std::path::Path::new(rig.get("KUBECONFIG")?)), None, id).await?;
+    Ok(Installed {
         customer,
         config,
         kube,
         kafka,
         pinot,
-        _restore: restore,
     })
 }
 
@@ -377,30 +406,36 @@ async fn a_busy_cluster_is_waited_out_and_a_failed_resize_is_sent_again() -> Res
 }
 
 /// When the test ends, also when it fails or panics: removes the test's namespace (its pods sit
-/// on the shared pool's nodes and would crowd them), then puts the zonal pool back to the seed's
-/// size and bounds. Drop cannot await, so this runs on a thread with a runtime of its own.
-struct RestoreZonalPool {
-    rig: RigEnv,
-    namespace: String,
+/// on a shared pool's nodes and would crowd them), then puts the shared pools back with `restore`.
+/// Drop cannot await, so this runs on a thread with a runtime of its own.
+pub(crate) struct RestorePools {
+    pub(crate) rig: RigEnv,
+    pub(crate) namespace: String,
+    /// What is put back, for the message when it cannot be.
+    pub(crate) what: &'static str,
+    pub(crate) restore: fn(RigEnv) -> Restoring,
 }
 
-impl Drop for RestoreZonalPool {
+/// A restore running: it owns what it needs, so the guard's thread can drive it.
+pub(crate) type Restoring = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
+
+impl Drop for RestorePools {
     fn drop(&mut self) {
-        let (rig, namespace) = (self.rig.clone(), self.namespace.clone());
+        let (rig, namespace, restore) = (self.rig.clone(), self.namespace.clone(), self.restore);
         let restored = std::thread::spawn(move || -> Result<()> {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
                 .block_on(async {
                     remove_namespace(&rig, &namespace).await?;
-                    restore_zonal_pool(&rig).await
+                    restore(rig).await
                 })
         })
         .join();
         match restored {
             Ok(Ok(())) => {}
-            Ok(Err(err)) => eprintln!("could not put the rig's zonal GKE pool back: {err:#}"),
-            Err(_) => eprintln!("putting the rig's zonal GKE pool back panicked"),
+            Ok(Err(err)) => eprintln!("could not put {} back: {err:#}", self.what),
+            Err(_) => eprintln!("putting {} back panicked", self.what),
         }
     }
 }

@@ -217,12 +217,12 @@ async fn a_killed_apply_adopts_the_rebalance_it_posted_and_never_posts_twice() -
     // The intent was checkpointed before the POST. Whether the job id made it to the state too
     // depends on where the kill landed: drop it, so the resume faces the narrowest window (POST
     // accepted, id never recorded) every time.
-    let store = kfscale::state::StateStore::new(&customer.repo.join(".kfscale"));
+    let store = kfscale::files::StateStore::new(&customer.repo.join(".kfscale"));
     let mut state = store.load()?.context("a state file")?;
     let step = state
         .run
         .as_mut()
-        .and_then(|run| run.step_mut("pinot_rebalance"))
+        .and_then(|run| run.step_mut(kfscale::state::StepName::PinotRebalance))
         .context("the pinot_rebalance step")?;
     ensure!(
         step.handles.contains_key("posted_kf_metrics_REALTIME"),

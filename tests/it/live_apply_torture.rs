@@ -3,7 +3,9 @@
 //! again, until it finishes by itself. The end state must be the one an uninterrupted apply
 //! reaches, and the fakes' logs must show that no mutation was sent twice: the node group resize
 //! with one request token, each partition move once, the partition growth once, one Pinot
-//! rebalance per planned table.
+//! rebalance per planned table. Counted on the systems' side: EKS updates forwarded (1), Helm
+//! revisions (one more), record commits on the remote (1), throttle configs left (0), the lease
+//! (released).
 //!
 //! Kill points: for each step in order, one shortly after it starts and one shortly after its
 //! first progress event (a wait or an info line), each after a seeded random delay; then random
@@ -17,6 +19,7 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster, git_output, step};
 use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG};
+use crate::common::leftovers::{helm_revisions, kube_of, throttles};
 use crate::common::pinot::{self, TABLES, pinot_for};
 
 const STEPS: [&str; 11] = [
@@ -111,6 +114,9 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
     .await?;
     let pinot = pinot_for(&customer.rig, &pinot::seed(&customer.cluster.id, None)?, PINOT_SPEED).await?;
     customer.configure(&pinot.config_section(""))?;
+    // What the counts are measured from: Helm's revisions and the remote's branch before the apply.
+    let revisions_before = helm_revisions(&customer).await?;
+    let remote_before = git_output(&customer.remote, &["rev-parse", "main"])?.trim().to_string();
 
     // Per step: right after it starts, then at up to five of its progress events (in later
     // attempts while the step still runs).
@@ -235,10 +241,31 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
     let tokens: BTreeSet<Option<String>> = proxy.tokens().into_iter().collect();
     assert_eq!(tokens.len(), 1, "one request token for every resize: {tokens:?}");
     assert!(tokens.iter().all(Option::is_some), "{tokens:?}");
-    eprintln!(
-        "UpdateNodegroupConfig sent {} time(s)",
-        proxy.count(UPDATE_NODEGROUP_CONFIG)
+    // Every resumed node_pool step reads the group before it acts: moto applies an update the
+    // moment it takes it, so a resume after any kill sees the group resized and sends nothing.
+    assert_eq!(
+        proxy.forwarded(UPDATE_NODEGROUP_CONFIG),
+        1,
+        "UpdateNodegroupConfig reached EKS more than once"
     );
+    assert_eq!(
+        helm_revisions(&customer).await?,
+        revisions_before + 1,
+        "helm upgrade made more than one revision"
+    );
+    let commits = git_output(
+        &customer.remote,
+        &["rev-list", "--count", &format!("{remote_before}..main")],
+    )?;
+    assert_eq!(commits.trim(), "1", "record commits on the remote");
+    let admin = customer.kafka_admin()?;
+    let left = throttles(&admin).await?;
+    assert!(left.is_empty(), "throttle configs left behind: {left:?}");
+    let lease = kube_of(&customer)
+        .await?
+        .lease(kfscale::engine::lock::LEASE_NAME)
+        .await?;
+    assert!(lease.is_none(), "the apply left its lease behind: {lease:?}");
     let counts = customer.kafka.fake.mutation_counts();
     assert_eq!(counts.get("CreatePartitions"), Some(&1), "{counts:?}");
     let reassignment = step(&state, "kafka_reassignment").context("step")?;
@@ -251,7 +278,6 @@ async fn apply_survives_kill_9_anywhere_and_sends_no_mutation_twice() -> Result<
     let observed = &reassignment["observed"];
     assert_eq!(observed["replicas_moved"], observed["lower_bound"], "{observed}");
     // Pinot: one rebalance POST per planned table, however often the apply died around it.
-    eprintln!("Pinot mutations: {:?}", pinot.fake.mutations());
     assert_eq!(pinot.mutations("rebalance"), 2, "{:?}", pinot.fake.mutations());
     assert_eq!(pinot.mutations("cancelRebalance"), 0, "{:?}", pinot.fake.mutations());
     for table in TABLES {

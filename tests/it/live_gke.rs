@@ -82,7 +82,7 @@ async fn live_gke(prefix: &str) -> Result<Live> {
         format!(
             "cluster:\n  gcp: {{project: {PROJECT}, location: {LOCATION}, cluster: {id}, pool: {pool}, endpoint: \"{endpoint}\", access_token_file: gke-token}}\n\
              kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
-             helm: {{release: kfuse, chart: \"{chart}\", plain_http: true}}\n\
+             helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
              values: {{file: customer/values.yaml}}\n\
              git: {{repo: customer, branch: main}}\n\
              profile: {{base: kraft}}\n\
@@ -91,6 +91,7 @@ async fn live_gke(prefix: &str) -> Result<Live> {
             endpoint = gke.api_url(),
             kubeconfig = rig.get("KUBECONFIG")?,
             chart = rig.get("KFSCALE_RIG_CHART")?,
+            helm = rig.get("KFSCALE_RIG_HELM")?,
         ),
     )?;
     Ok(Live {
@@ -132,21 +133,14 @@ async fn ready_nodes(rig: &RigEnv, id: &str, pool: &str) -> Result<Vec<String>> 
         cluster: id.to_string(),
         name: pool.to_string(),
         instance_type: "n2-standard-8".into(),
+        region: Some(LOCATION.to_string()),
         labels: [("kf_role".to_string(), "data".to_string())].into(),
         taints: Vec::new(),
         placement: Placement::PerZone(ZONES.iter().map(|z| (z.to_string(), PER_ZONE)).collect()),
     };
     let mut names = Vec::new();
     for machine in spec.machines() {
-        let mut body = object::registering_node(&TestGkeNodes, &spec, &machine);
-        // The rig derives the region the EKS way (`us-east-1a` -> `us-east-1`); a GKE zone is
-        // `<region>-<letter>`.
-        for key in [
-            "topology.kubernetes.io/region",
-            "failure-domain.beta.kubernetes.io/region",
-        ] {
-            body["metadata"]["labels"][key] = json!(LOCATION);
-        }
+        let body = object::registering_node(&TestGkeNodes, &spec, &machine);
         let node: Node = serde_json::from_value(body)?;
         let name = node.metadata.name.clone().context("node name")?;
         api.create(&PostParams::default(), &node).await?;
@@ -291,11 +285,11 @@ async fn a_gke_pool_grows_per_zone() -> Result<()> {
     assert_eq!(node_pool["provider"], "gcp");
     assert_eq!(
         node_pool["before"],
-        json!({"total": 6, "per_zone": 2, "autoscaling": false})
+        json!({"provider": "gke", "per_zone": 2, "zones": 3})
     );
     assert_eq!(
         node_pool["after"],
-        json!({"total": 12, "per_zone": 4, "autoscaling": false})
+        json!({"provider": "gke", "per_zone": 4, "zones": 3})
     );
     assert_eq!(
         node_pool["zones"],
@@ -322,20 +316,27 @@ async fn a_gke_pool_grows_per_zone() -> Result<()> {
             "--json",
         ],
     ));
+    // The live plan also carries the Helm pre-flight, which only a live plan can run.
     assert_eq!(
-        String::from_utf8(from_file.stdout)?,
-        String::from_utf8(from_cluster.stdout)?,
+        crate::common::pretty(&String::from_utf8(from_file.stdout)?)?,
+        crate::common::pretty(&crate::common::without_live_only_checks(&String::from_utf8(
+            from_cluster.stdout
+        )?)?)?,
         "the planner is pure: a plan from the snapshot equals the live plan"
     );
 
-    // A total the three zones cannot share is refused, with a total that works.
-    let uneven = kfscale(&live.rig, &["plan", "--config", config, "--nodes", "10"]);
+    // A total the three zones cannot share becomes the nearest one they can, and the plan says so.
+    let uneven = kfscale(&live.rig, &["plan", "--config", config, "--nodes", "10", "--json"]);
     let stderr = String::from_utf8_lossy(&uneven.stderr);
-    assert_eq!(uneven.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("spans 3 zones") && stderr.contains("cannot be split evenly") && stderr.contains("fix:"),
-        "{stderr}"
+    assert_eq!(uneven.status.code(), Some(0), "{stderr}");
+    let uneven: Value = serde_json::from_slice(&uneven.stdout)?;
+    assert_eq!(uneven["to_nodes"], 9);
+    assert_eq!(
+        uneven["node_pool"]["after"],
+        json!({"provider": "gke", "per_zone": 3, "zones": 3})
     );
+    let notes = uneven["node_pool"]["notes"].to_string();
+    assert!(notes.contains("per zone") && notes.contains("takes 9"), "{notes}");
     assert!(live.gke.mutations().is_empty(), "a plan changes nothing");
 
     // The autoscaled pool's bounds (per zone) are observed too.

@@ -50,7 +50,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
     let base_config = format!(
         "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
          kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
-         helm: {{release: kfuse, chart: \"{chart}\", plain_http: true}}\n\
+         helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
          values: {{file: customer/values.yaml}}\n\
          git: {{repo: customer, branch: main}}\n\
          profile: {{base: kraft}}\n",
@@ -58,6 +58,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
         endpoint = rig.get("AWS_ENDPOINT_URL_EKS")?,
         kubeconfig = rig.get("KUBECONFIG")?,
         chart = cluster.chart,
+        helm = rig.get("KFSCALE_RIG_HELM")?,
         id = cluster.id,
         ng = cluster.nodegroup,
     );
@@ -222,7 +223,7 @@ async fn snapshot_and_plan_observe_kafka() -> Result<()> {
         }
     }
 
-    // The rig spreads nodes over three zones: a multi-AZ install grows in steps of 6.
+    // The rig spreads nodes over three zones: +6 keeps the zones even.
     // Requests counted on a plan of its own (-v logs them).
     let live_plan = ok(live.kfscale(&["-v", "plan", "--config", config, "--nodes", "12", "--json"]));
     let live_text = assert_planner_pure(

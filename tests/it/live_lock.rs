@@ -3,13 +3,13 @@
 //! over and finishes; `kfscale status` shows who holds it; `force-unlock` needs the lock's id and
 //! leaves the lease alone when given another.
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use kfscale_kube::{Kube, LeaseRecord};
+use kfscale_kube::LeaseRecord;
 
-use crate::common::customer::{Customer, CustomerSpec, customer_cluster, text};
+use crate::common::customer::{CustomerSpec, customer_cluster, text};
+use crate::common::leftovers::kube_of;
 
 const DEAD_HOLDER: &str = "ops@laptop-that-died";
 const DEAD_ID: &str = "apply-0123456789ab";
@@ -29,16 +29,8 @@ fn lease_of_another_machine(seconds: i32) -> LeaseRecord {
             ("kfscale.io/since".to_string(), now),
         ]),
         resource_version: None,
+        written_at: None,
     }
-}
-
-async fn kube(customer: &Customer) -> Result<Kube> {
-    Ok(Kube::connect(
-        Some(Path::new(customer.rig.get("KUBECONFIG")?)),
-        None,
-        &customer.cluster.id,
-    )
-    .await?)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -49,7 +41,7 @@ async fn a_dead_holders_lease_expires_on_its_own_and_force_unlock_needs_the_id()
     })
     .await?;
     let config = customer.config_arg()?;
-    let kube = kube(&customer).await?;
+    let kube = kube_of(&customer).await?;
     kube.create_lease(&lease_of_another_machine(6)).await?;
 
     // status names the holder and the id; a second apply is refused and changes nothing.

@@ -43,7 +43,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
         format!(
             "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
              kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
-             helm: {{release: kfuse, chart: \"{chart}\", plain_http: true}}\n\
+             helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
              values: {{file: customer/values.yaml}}\n\
              git: {{repo: customer, branch: main}}\n\
              profile: {{base: kraft}}\n\
@@ -54,6 +54,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
             endpoint = rig.get("AWS_ENDPOINT_URL_EKS")?,
             kubeconfig = rig.get("KUBECONFIG")?,
             chart = cluster.chart,
+            helm = rig.get("KFSCALE_RIG_HELM")?,
             id = cluster.id,
             ng = cluster.nodegroup,
             pinot = pinot.api_url(),

@@ -38,7 +38,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
             + &format!(
                 "cluster:\n  aws: {{region: {region}, cluster: {id}, nodegroup: {ng}, endpoint: \"{endpoint}\"}}\n\
              kubernetes: {{kubeconfig: {kubeconfig}, namespace: {id}}}\n\
-             helm: {{release: kfuse, chart: \"{chart}\", plain_http: true}}\n\
+             helm: {{release: kfuse, chart: \"{chart}\", binary: {helm}, plain_http: true}}\n\
              values: {{file: customer/values.yaml}}\n\
              git: {{repo: customer, branch: main}}\n\
              profile: {{base: kraft}}\n",
@@ -46,6 +46,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
                 endpoint = rig.get("AWS_ENDPOINT_URL_EKS")?,
                 kubeconfig = rig.get("KUBECONFIG")?,
                 chart = cluster.chart,
+                helm = rig.get("KFSCALE_RIG_HELM")?,
                 id = cluster.id,
                 ng = cluster.nodegroup,
             ),
@@ -93,12 +94,13 @@ async fn a_plan_from_the_snapshot_equals_the_live_plan() -> Result<()> {
             "{progress}"
         );
     }
-    // The rig spreads nodes over three zones: a multi-AZ install grows in steps of 6.
+    // The rig spreads nodes over three zones: +6 keeps the zones even.
     let live_text = assert_planner_pure(|args| kfscale(&live.rig, args), config, &snapshot, &["--nodes", "12"]).await?;
     let plan: serde_json::Value = serde_json::from_str(&live_text)?;
     assert_eq!(plan["from_nodes"], 6);
     assert_eq!(plan["release"]["chart_version"], "3.4.0");
-    assert_eq!(plan["node_pool"]["after"]["total"], 12);
+    assert_eq!(plan["to_nodes"], 12);
+    assert_eq!(plan["node_pool"]["after"]["desired"], 12);
 
     let snapshot: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&snapshot)?)?;
     assert_eq!(snapshot["helm"]["revision"], 1);

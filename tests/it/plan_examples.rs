@@ -2,10 +2,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use kfscale::plan::{CheckStatus, Intent, plan};
-use kfscale::planfile::{read_plan_file, write_plan_file};
+use kfscale::files::read_snapshot;
+use kfscale::files::{read_plan_file, write_plan_file};
+use kfscale::plan::{CheckStatus, Intent, PoolSize, plan};
 use kfscale::profile::Profile;
-use kfscale::snapshot::read_snapshot;
 
 const EKS: &str = "examples/snapshots/eks-kraft-6-nodes.json";
 const GKE: &str = "examples/snapshots/gke-legacy-3-nodes.json";
@@ -28,9 +28,15 @@ fn eks_kraft_six_to_nine() {
     let snapshot = example(EKS);
     let plan = plan(&snapshot, Intent::AddNodes(3), &Profile::builtin("kraft").unwrap()).unwrap();
     assert_eq!((plan.from_nodes, plan.to_nodes), (6, 9));
-    assert_eq!(plan.node_pool.after.total, 9);
-    assert_eq!(plan.node_pool.after.max, Some(9), "max must rise with desired");
-    assert_eq!(plan.node_pool.after.min, Some(3));
+    assert_eq!(
+        plan.node_pool.after,
+        PoolSize::Eks {
+            desired: 9,
+            min: 3,
+            max: 9
+        },
+        "max must rise with desired"
+    );
 
     let change = |path: &str| {
         let change = plan
@@ -170,7 +176,11 @@ fn the_broker_disk_grows_when_partitions_outgrow_the_brokers() {
 fn gke_legacy_three_to_four() {
     let snapshot = example(GKE);
     let plan = plan(&snapshot, Intent::Nodes(4), &Profile::builtin("legacy").unwrap()).unwrap();
-    assert_eq!(plan.node_pool.after.per_zone, Some(4));
+    assert!(
+        matches!(plan.node_pool.after, PoolSize::Gke { per_zone: 4, .. }),
+        "{:?}",
+        plan.node_pool.after
+    );
     assert_eq!(plan.kafka.brokers_after, vec![0, 1, 2, 3]);
     let reassignment = plan.kafka.reassignment.as_ref().unwrap();
     for load in reassignment.after.values() {

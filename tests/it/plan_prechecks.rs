@@ -1,9 +1,10 @@
 //! Pre-checks turn the hazards of the runbook into pass / warn / fail lines with the fix.
 use std::path::Path;
 
+use kfscale::files::read_snapshot;
 use kfscale::plan::{CheckStatus, Intent, Plan, plan};
 use kfscale::profile::Profile;
-use kfscale::snapshot::{Reassignment, Snapshot, read_snapshot};
+use kfscale::snapshot::{Reassignment, Snapshot};
 
 fn eks() -> Snapshot {
     read_snapshot(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/snapshots/eks-kraft-6-nodes.json")).unwrap()

@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use kfscale::files::read_snapshot;
+use kfscale::files::write_plan_file;
 use kfscale::plan::{Intent, plan};
-use kfscale::planfile::write_plan_file;
 use kfscale::profile::Profile;
-use kfscale::snapshot::read_snapshot;
 
 const PLAN: &str = "examples/plans/eks-kraft-6-to-9.plan.json";
 const GOLDEN: &str = "examples/plans/eks-kraft-6-to-9.md";

@@ -15,7 +15,7 @@ rig_target_dir() {
 }
 
 # The fake binaries of kfscale-fakes and the variable that names a prebuilt one.
-RIG_FAKE_BINS=(fake-gke:KFSCALE_FAKE_GKE_BIN fake-kafka:KFSCALE_FAKE_KAFKA_BIN fake-pinot:KFSCALE_FAKE_PINOT_BIN fake-grafana:KFSCALE_FAKE_GRAFANA_BIN)
+RIG_FAKE_BINS=(fake-gke:KFSCALE_FAKE_GKE_BIN fake-aks:KFSCALE_FAKE_AKS_BIN fake-kafka:KFSCALE_FAKE_KAFKA_BIN fake-pinot:KFSCALE_FAKE_PINOT_BIN fake-grafana:KFSCALE_FAKE_GRAFANA_BIN)
 
 # rig_fake_bin BIN: makes sure the variable of fake BIN (e.g. KFSCALE_FAKE_PINOT_BIN for fake-pinot)
 # names an executable, building the fakes that were not given when it is unset.

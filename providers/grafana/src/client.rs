@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use kfscale_http::{excerpt, message_or_excerpt, root_cause};
 use reqwest::Url;
 
 use crate::error::{GrafanaError, fix_for_status};
@@ -122,39 +123,17 @@ impl Grafana {
                 seconds: self.timeout.as_secs(),
             };
         }
-        let mut message = err.to_string();
-        let mut source = std::error::Error::source(err);
-        while let Some(inner) = source {
-            message = inner.to_string();
-            source = inner.source();
-        }
         GrafanaError::Unreachable {
             call: call.to_string(),
             base: self.base.to_string(),
-            message,
+            message: root_cause(err),
         }
     }
 }
 
 /// Grafana's error body is `{"message": "..."}`; anything else is shown as text.
 fn error_message(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
-        .unwrap_or_else(|| excerpt(body))
-}
-
-fn excerpt(body: &str) -> String {
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return "(empty body)".into();
-    }
-    let cut: String = trimmed.chars().take(200).collect();
-    if cut.len() < trimmed.len() {
-        format!("{cut}...")
-    } else {
-        cut
-    }
+    message_or_excerpt(body, "/message")
 }
 
 #[cfg(test)]

@@ -42,7 +42,12 @@ pub fn fix(command: &str, stderr: &str) -> String {
     if lower.contains("forbidden") || lower.contains("unauthorized") {
         return "the kubeconfig's user may not do this: use a context with rights on the release's namespace, then re-run".into();
     }
-    if lower.contains("failed to download") || lower.contains("not found") && command == "upgrade" {
+    if lower.contains("no matches for kind") || lower.contains("resource mapping not found") {
+        return "the chart renders a kind or API version this cluster does not serve (see the object named above): use a chart version built for this Kubernetes version, or install the CRD it needs, then re-run".into();
+    }
+    if lower.contains("failed to download")
+        || lower.contains("not found") && (command == "upgrade" || command == "pull")
+    {
         return "the chart or its version cannot be pulled: check helm.chart in kfscale.yaml and the registry login (`helm registry login`), then re-run".into();
     }
     format!(
@@ -75,5 +80,9 @@ mod tests {
         assert!(!is_transient(busy));
         assert!(fix("upgrade", busy).contains("helm history"));
         assert!(fix("upgrade", "Error: template: kfuse/x.yaml:3: bad").contains("by hand"));
+        let unserved = "Error: UPGRADE FAILED: unable to build kubernetes objects from new release manifest: resource mapping not found for name: \"kafka\" namespace: \"\" from \"\": no matches for kind \"PodDisruptionBudget\" in version \"policy/v1\"";
+        assert!(fix("upgrade", unserved).contains("API version this cluster does not serve"));
+        let unpulled = "Error: oci://127.0.0.1:5000/kfuse-helm/kfuse:3.4.9: not found";
+        assert!(fix("pull", unpulled).contains("cannot be pulled"));
     }
 }

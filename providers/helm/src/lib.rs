@@ -8,15 +8,17 @@ use std::time::Duration;
 use serde::Deserialize;
 
 mod child;
+mod dry_run;
 mod failure;
 mod release;
 
+pub use dry_run::DryRun;
 pub use release::{HistoryEntry, ReleaseStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HelmError {
-    #[error("cannot run `{binary}`: {source}; fix: install helm 3 or 4, or set the helm binary path")]
-    Spawn { binary: String, source: std::io::Error },
+    #[error("cannot run `{binary}`: {error}; fix: install helm 3 or 4, or set the helm binary path")]
+    Spawn { binary: String, error: std::io::Error },
     #[error(
         "`helm {command}` failed (exit {code}): {stderr}; fix: {}",
         failure::fix(command, stderr)
@@ -220,7 +222,7 @@ impl Helm {
         let command_name = args.first().copied().unwrap_or_default().to_string();
         let ended = child::run_within(&mut command, limit).map_err(|source| HelmError::Spawn {
             binary: self.binary.display().to_string(),
-            source,
+            error: source,
         })?;
         let output = match ended {
             child::Ended::Exited(output) => output,

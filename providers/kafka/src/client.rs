@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::connector::{BrokerAddress, Connector, Dial, DirectTcp};
 use crate::error::KafkaError;
-use crate::retry::{Attempts, RetryPolicy};
+use crate::retry::{Attempts, KAFKA_RETRY, RetryPolicy};
 use crate::types::TopicPartition;
 use crate::wire::connection::Connection;
 use crate::wire::counter::RequestCounter;
@@ -42,7 +42,7 @@ impl AdminOptions {
             connector,
             timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default(),
+            retry: KAFKA_RETRY,
         }
     }
 
@@ -123,7 +123,7 @@ impl KafkaAdmin {
     }
 
     pub(crate) fn attempts(&self) -> Attempts {
-        Attempts::new(self.inner.options.retry.clone(), self.inner.options.timeout)
+        Attempts::new(self.inner.options.retry, self.inner.options.timeout)
     }
 
     pub(crate) fn request_timeout(&self, attempts: &Attempts) -> Duration {
@@ -349,7 +349,7 @@ impl KafkaAdmin {
         let mut failures = Vec::new();
         'rounds: for round in 0..rounds {
             if round > 0 {
-                tokio::time::sleep(self.inner.options.retry.backoff(round).min(attempts.remaining())).await;
+                tokio::time::sleep(self.inner.options.retry.ceiling(round).min(attempts.remaining())).await;
             }
             for (id, address) in &candidates {
                 if attempts.remaining().is_zero() {

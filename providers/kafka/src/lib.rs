@@ -27,6 +27,6 @@ pub use connector::{
     BoxStream, BrokerAddress, ConnectError, ConnectFuture, Connector, Dial, DirectTcp, PortForward, pod_for,
 };
 pub use error::{KafkaError, error_name};
-pub use retry::RetryPolicy;
+pub use retry::{KAFKA_RETRY, RetryPolicy};
 pub use types::*;
 pub use wire::versions::spoken as spoken_apis;

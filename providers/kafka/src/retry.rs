@@ -9,37 +9,16 @@ use tokio::time::Instant;
 
 use crate::error::KafkaError;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct RetryPolicy {
-    pub initial_backoff: Duration,
-    pub max_backoff: Duration,
-    /// Each wait is scaled by a random factor in [1 - jitter, 1 + jitter], so clients that failed
-    /// together do not retry together.
-    pub jitter: f64,
-}
+use kfscale_retry::Jitter;
+pub use kfscale_retry::RetryPolicy;
 
-impl Default for RetryPolicy {
-    fn default() -> RetryPolicy {
-        RetryPolicy {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(1),
-            jitter: 0.2,
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait after the `failures`-th failure (1-based), before jitter.
-    pub fn backoff(&self, failures: u32) -> Duration {
-        let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
-    }
-
-    fn jittered(&self, failures: u32) -> Duration {
-        let scale = 1.0 + self.jitter * (2.0 * fastrand::f64() - 1.0);
-        self.backoff(failures).mul_f64(scale.max(0.0))
-    }
-}
+/// Kafka's own client defaults: `retry.backoff.ms` 100 ms doubling to `retry.backoff.max.ms` 1 s,
+/// ±20 %.
+pub const KAFKA_RETRY: RetryPolicy = RetryPolicy {
+    initial: Duration::from_millis(100),
+    max: Duration::from_secs(1),
+    jitter: Jitter::Around(0.2),
+};
 
 /// Error codes the client retries (after refreshing what they say is stale).
 const RETRIED: &[ResponseError] = &[
@@ -97,7 +76,7 @@ impl Attempts {
         if !retried(&error) {
             return Err(error);
         }
-        let wait = self.policy.jittered(self.failures);
+        let wait = self.policy.pause(self.failures);
         if Instant::now() + wait >= self.deadline {
             return Err(KafkaError::GaveUp {
                 last: Box::new(error),
@@ -117,12 +96,12 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let policy = RetryPolicy::default();
-        let waits: Vec<u128> = (1..=6).map(|n| policy.backoff(n).as_millis()).collect();
+        let policy = KAFKA_RETRY;
+        let waits: Vec<u128> = (1..=6).map(|n| policy.ceiling(n).as_millis()).collect();
         assert_eq!(waits, [100, 200, 400, 800, 1000, 1000]);
-        assert_eq!(policy.backoff(1000), Duration::from_secs(1));
+        assert_eq!(policy.ceiling(1000), Duration::from_secs(1));
         for _ in 0..100 {
-            let wait = policy.jittered(1).as_millis();
+            let wait = policy.pause(1).as_millis();
             assert!((80..=120).contains(&wait), "{wait}");
         }
     }
@@ -138,7 +117,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn gives_up_at_the_deadline_with_the_last_error() {
-        let mut attempts = Attempts::new(RetryPolicy::default(), Duration::from_secs(2));
+        let mut attempts = Attempts::new(KAFKA_RETRY, Duration::from_secs(2));
         let mut tries = 0;
         let error = loop {
             tries += 1;

@@ -1,6 +1,7 @@
 //! Leases (`coordination.k8s.io/v1`), the cluster-wide lock: create-if-absent and replace with the
 //! resourceVersion read, so two operators racing for it cannot both win.
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
@@ -20,6 +21,9 @@ pub struct LeaseRecord {
     pub annotations: BTreeMap<String, String>,
     /// Needed to replace or delete exactly the version that was read.
     pub resource_version: Option<String>,
+    /// When the API server last wrote it, by the server's own clock (RFC 3339, from
+    /// `metadata.managedFields`): a lease's age judged without trusting any holder's clock.
+    pub written_at: Option<String>,
 }
 
 /// What a write found.
@@ -92,6 +96,24 @@ impl Kube {
         }
     }
 
+    /// The API server's clock now: the `Date` of its answer to a cheap request (`GET /version`).
+    /// None when the server sends no `Date` (RFC 9110 lets a server without a clock omit it).
+    pub async fn server_time(&self) -> Result<Option<SystemTime>, KubeError> {
+        let request = http::Request::get("/version")
+            .body(Vec::new())
+            .map_err(|err| KubeError::Config(err.to_string()))?;
+        let response = self
+            .client
+            .send(request.map(kube::client::Body::from))
+            .await
+            .map_err(api("read the API server's clock (GET /version)"))?;
+        Ok(response
+            .headers()
+            .get(http::header::DATE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| httpdate::parse_http_date(text).ok()))
+    }
+
     fn leases(&self) -> Api<Lease> {
         Api::namespaced(self.client.clone(), &self.namespace)
     }
@@ -107,6 +129,15 @@ fn record(lease: &Lease) -> LeaseRecord {
         renew_time: spec.renew_time.map(|t| t.0.to_string()),
         annotations: lease.metadata.annotations.clone().unwrap_or_default(),
         resource_version: lease.metadata.resource_version.clone(),
+        written_at: lease
+            .metadata
+            .managed_fields
+            .iter()
+            .flatten()
+            .filter_map(|entry| entry.time.as_ref())
+            .map(|time| time.0)
+            .max()
+            .map(|time| time.to_string()),
     }
 }
 

@@ -26,6 +26,17 @@ pub enum KubeError {
         "cannot read the kubeconfig {path}: {message}; fix: check kubernetes.kubeconfig in kfscale.yaml or KUBECONFIG"
     )]
     Kubeconfig { path: String, message: String },
+    /// No kubeconfig where kubectl would look: the caller knows which cloud command writes one.
+    #[error("no kubeconfig: {tried} does not exist; fix: {fix}")]
+    NoKubeconfig { tried: String, fix: String },
+    #[error(
+        "the kubeconfig {path} has no context `{context}`; it has: {known}; fix: name one of those (--context or kubernetes.context), or add the context"
+    )]
+    UnknownContext {
+        path: String,
+        context: String,
+        known: String,
+    },
     #[error("cannot set up the Kubernetes client: {0}; fix: check the kubeconfig context and its credentials")]
     Config(String),
     #[error("Kubernetes API {action}: {source}; fix: {}", api_fix(source))]
@@ -74,6 +85,61 @@ fn api_fix(source: &kube::Error) -> &'static str {
     }
 }
 
+/// A blip on the API server (429, 503, 504) is tried again quickly on kfscale's one retry curve,
+/// 200 ms doubling to 5 s, at most 4 times; a longer outage reaches the step, which backs off.
+const API_RETRY: kfscale_retry::RetryPolicy = kfscale_retry::RetryPolicy {
+    initial: std::time::Duration::from_millis(200),
+    max: std::time::Duration::from_secs(5),
+    jitter: kfscale_retry::Jitter::Halving,
+};
+const API_RETRY_TRIES: u32 = 4;
+
+/// The kubeconfig kubectl would use: `path`, else the files of KUBECONFIG (merged), else
+/// ~/.kube/config; with how to name it in a message. A missing one is [`KubeError::NoKubeconfig`].
+fn read_kubeconfig(path: Option<&Path>) -> Result<(Kubeconfig, String), KubeError> {
+    let missing = |tried: String| {
+        KubeError::NoKubeconfig {
+        tried,
+        fix: "write one (your cloud's CLI does: aws eks update-kubeconfig, gcloud container clusters get-credentials, az aks get-credentials) or name it with --kubeconfig".into(),
+    }
+    };
+    if let Some(path) = path {
+        if !path.exists() {
+            return Err(missing(path.display().to_string()));
+        }
+        let file = Kubeconfig::read_from(path).map_err(|err| KubeError::Kubeconfig {
+            path: path.display().to_string(),
+            message: err.to_string(),
+        })?;
+        return Ok((file, path.display().to_string()));
+    }
+    let from_env = std::env::var_os("KUBECONFIG").filter(|value| !value.is_empty());
+    let shown = match &from_env {
+        Some(value) => {
+            let paths: Vec<_> = std::env::split_paths(value).collect();
+            if !paths.iter().any(|path| path.exists()) {
+                return Err(missing(format!("KUBECONFIG={}", value.to_string_lossy())));
+            }
+            format!("KUBECONFIG={}", value.to_string_lossy())
+        }
+        None => {
+            let home = std::env::var_os("HOME")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_default();
+            let default = home.join(".kube").join("config");
+            if !default.exists() {
+                return Err(missing(default.display().to_string()));
+            }
+            default.display().to_string()
+        }
+    };
+    let file = Kubeconfig::read().map_err(|err| KubeError::Kubeconfig {
+        path: shown.clone(),
+        message: err.to_string(),
+    })?;
+    Ok((file, shown))
+}
+
 #[derive(Clone)]
 pub struct Kube {
     client: kube::Client,
@@ -102,17 +168,24 @@ impl Kube {
             context: context.map(String::from),
             ..Default::default()
         };
-        let config = match kubeconfig {
-            Some(path) => {
-                let file = Kubeconfig::read_from(path).map_err(|err| KubeError::Kubeconfig {
-                    path: path.display().to_string(),
-                    message: err.to_string(),
-                })?;
-                kube::Config::from_custom_kubeconfig(file, &options).await
-            }
-            None => kube::Config::from_kubeconfig(&options).await,
+        let (file, shown) = read_kubeconfig(kubeconfig)?;
+        if let Some(context) = context
+            && !file.contexts.iter().any(|named| named.name == context)
+        {
+            let known: Vec<&str> = file.contexts.iter().map(|named| named.name.as_str()).collect();
+            return Err(KubeError::UnknownContext {
+                path: shown,
+                context: context.into(),
+                known: if known.is_empty() {
+                    "no contexts".into()
+                } else {
+                    known.join(", ")
+                },
+            });
         }
-        .map_err(|err| KubeError::Config(err.to_string()))?;
+        let config = kube::Config::from_custom_kubeconfig(file, &options)
+            .await
+            .map_err(|err| KubeError::Config(err.to_string()))?;
         // A stalled API server must end in an error, not hang the apply: the client has no read
         // timeout of its own. Generous, as port-forwarded streams ride on these connections.
         let mut config = config;
@@ -124,9 +197,10 @@ impl Kube {
         // blip; a longer outage reaches the step, which backs off (capped) and shows it.
         config.default_retry = false;
         let retry = kube::client::retry::RetryPolicy::new(
-            std::time::Duration::from_millis(200),
-            std::time::Duration::from_secs(5),
-            4,
+            API_RETRY.initial,
+            API_RETRY.max,
+            API_RETRY_TRIES,
+            // kube-rs's own jitter, on the shared curve.
             true,
         )
         .map_err(|err| KubeError::Config(err.to_string()))?;
@@ -169,6 +243,23 @@ impl Kube {
 
     /// Deployments, StatefulSets and DaemonSets of the namespace, with their Ready pods per node.
     pub async fn workloads(&self) -> Result<Vec<WorkloadInfo>, KubeError> {
+        let pods = self
+            .namespaced::<Pod>()
+            .list(&ListParams::default())
+            .await
+            .map_err(api("list pods"))?;
+        let pods: Vec<PodInfo> = pods.items.iter().map(types::pod_info).collect();
+        self.workloads_with(&pods).await
+    }
+
+    /// The workloads with their replica counts and status but no pods (`ready_pods_per_node`
+    /// empty): for checks that need only counts, without the pod list, the largest answer of a
+    /// big namespace.
+    pub async fn workload_counts(&self) -> Result<Vec<WorkloadInfo>, KubeError> {
+        self.workloads_with(&[]).await
+    }
+
+    async fn workloads_with(&self, pods: &[PodInfo]) -> Result<Vec<WorkloadInfo>, KubeError> {
         let params = ListParams::default();
         let deployments = self
             .namespaced::<Deployment>()
@@ -185,12 +276,10 @@ impl Kube {
             .list(&params)
             .await
             .map_err(api("list daemonsets"))?;
-        let pods = self.namespaced::<Pod>().list(&params).await.map_err(api("list pods"))?;
-        let pods: Vec<PodInfo> = pods.items.iter().map(types::pod_info).collect();
         let mut out = Vec::new();
-        out.extend(deployments.items.iter().map(|d| types::deployment_info(d, &pods)));
-        out.extend(statefulsets.items.iter().map(|s| types::statefulset_info(s, &pods)));
-        out.extend(daemonsets.items.iter().map(|d| types::daemonset_info(d, &pods)));
+        out.extend(deployments.items.iter().map(|d| types::deployment_info(d, pods)));
+        out.extend(statefulsets.items.iter().map(|s| types::statefulset_info(s, pods)));
+        out.extend(daemonsets.items.iter().map(|d| types::daemonset_info(d, pods)));
         out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         Ok(out)
     }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use kfscale_http::{excerpt, message_or_excerpt, root_cause};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
@@ -219,34 +220,7 @@ fn shown_call(call: &Call<'_>) -> String {
 
 /// Pinot's error body is `{"code": 404, "error": "..."}`; anything else is shown as text.
 fn error_message(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|value| value.get("error").and_then(|e| e.as_str()).map(str::to_string))
-        .unwrap_or_else(|| excerpt(body))
-}
-
-fn excerpt(body: &str) -> String {
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return "(empty body)".into();
-    }
-    let cut: String = trimmed.chars().take(200).collect();
-    if cut.len() < trimmed.len() {
-        format!("{cut}...")
-    } else {
-        cut
-    }
-}
-
-/// reqwest nests the useful reason (connection refused) a few sources down.
-fn root_cause(err: &reqwest::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(inner) = source {
-        message = inner.to_string();
-        source = inner.source();
-    }
-    message
+    message_or_excerpt(body, "/error")
 }
 
 #[cfg(test)]

@@ -3,7 +3,12 @@
 //! (`--cascade=orphan`); the Helm upgrade then creates it again with the new template and adopts
 //! the running pods.
 use crate::engine::context::{Outcome, StepContext, StepError};
+use crate::engine::handle::HandleKey;
+use crate::plan::{Growth, grow_only};
 use crate::values::quantity::parse_bytes;
+
+/// The broker StatefulSet deleted with its pods kept (orphan propagation), for helm to re-create.
+const ORPHANED_STATEFULSET: HandleKey<String> = HandleKey::new("orphaned_statefulset");
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let volumes = ctx.plan.kafka.volumes.clone();
@@ -22,7 +27,8 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     };
     let mut grown = Vec::new();
     for volume in &volumes {
-        if size_of(&volume.claim).is_some_and(|bytes| bytes < target_bytes) {
+        let Some(bytes) = size_of(&volume.claim) else { continue };
+        if let Growth::Raise { .. } = grow_only(format!("volume {} (bytes)", volume.claim), bytes, target_bytes)? {
             kube.resize_claim(&volume.claim, &target).await?;
             grown.push(volume.claim.clone());
         }
@@ -37,7 +43,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         .and_then(|size| parse_bytes(size).ok())
         .is_some_and(|b| b < target_bytes);
     if template_outdated {
-        ctx.record_handle("orphaned_statefulset", &statefulset)?;
+        ctx.record_handle(&ORPHANED_STATEFULSET, &statefulset)?;
         kube.delete_statefulset_keep_pods(&statefulset).await?;
         ctx.info(&format!(
             "removed StatefulSet {statefulset} (pods kept) so the upgrade can recreate it with {target} volumes"

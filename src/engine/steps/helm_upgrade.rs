@@ -8,6 +8,13 @@ use kfscale_helm::Upgrade;
 use kfscale_kube::HelmReleaseRecord;
 
 use crate::engine::context::{Outcome, StepContext, StepError};
+use crate::engine::handle::HandleKey;
+use crate::plan::grow_only;
+
+/// The release revision before the upgrade: a higher one means helm got as far as writing it.
+const REVISION_BEFORE: HandleKey<u32> = HandleKey::new("revision_before");
+/// Set just before helm runs.
+const STARTED: HandleKey<bool> = HandleKey::new("started");
 
 /// How long a helm left running by a killed apply gets to finish before kfscale rolls back.
 const HELM_SETTLE: Duration = Duration::from_secs(5);
@@ -17,14 +24,14 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let release = ctx.systems.helm_release.clone();
     let version = ctx.plan.release.chart_version.clone();
     let mut record = read(ctx, &release).await?;
-    let before: u32 = match ctx.handle("revision_before") {
+    let before: u32 = match ctx.handle(&REVISION_BEFORE) {
         Some(revision) => revision,
         None => {
-            ctx.record_handle("revision_before", &record.revision)?;
+            ctx.record_handle(&REVISION_BEFORE, &record.revision)?;
             record.revision
         }
     };
-    let started: bool = ctx.handle("started").unwrap_or(false);
+    let started: bool = ctx.handle(&STARTED).unwrap_or(false);
     if record.status.starts_with("pending") {
         if !(started && record.revision > before) {
             return Err(StepError::failed(format!(
@@ -45,7 +52,8 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             Outcome::Skipped(summary)
         });
     }
-    ctx.record_handle("started", &true)?;
+    refuse_fewer_replicas(ctx).await?;
+    ctx.record_handle(&STARTED, &true)?;
     let upgrade = Upgrade {
         release: &release,
         chart: &ctx.systems.helm_chart,
@@ -135,13 +143,30 @@ fn runs_the_file(ctx: &StepContext<'_>, user_values: &serde_json::Value) -> Resu
         std::fs::read_to_string(path).map_err(|err| StepError::failed(format!("reading {}: {err}", path.display())))?;
     let document = crate::values::Document::parse(&path.display().to_string(), &text)?;
     let mut differences = Vec::new();
-    crate::plan::prechecks::values::diff_json(
+    crate::values::json::diff_json(
         &crate::values::ValuePath::default(),
         &crate::values::json::to_json(&document),
         user_values,
         &mut differences,
     );
     Ok(differences.is_empty())
+}
+
+/// The upgrade sets every scaled workload's replicas to the plan's: a workload someone scaled
+/// past that after the plan would be scaled down, so the upgrade is refused instead. Counts only:
+/// no pod list.
+async fn refuse_fewer_replicas(ctx: &StepContext<'_>) -> Result<(), StepError> {
+    let live = ctx.systems.kube.workload_counts().await?;
+    for (name, count) in &ctx.plan.values.workloads {
+        if let Some(workload) = live.iter().find(|w| &w.name == name) {
+            grow_only(
+                format!("{:?} {name} replicas", workload.kind),
+                u64::from(workload.replicas),
+                count.after,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn ensure_version(found: &str, planned: &str) -> Result<(), StepError> {

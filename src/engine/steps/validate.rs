@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 
 use kfscale_pinot::Pinot;
 
-use super::kafka_health;
-use super::pinot_segments::wait_all_good;
-use super::workload_health::wait_healthy;
+use super::kafka::health as kafka_health;
+use super::pinot::segments::wait_all_good;
 use crate::engine::context::{Outcome, StepContext, StepError};
+use crate::engine::workload_health::wait_healthy;
 use crate::verify::{self, Reach, Status};
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
@@ -93,7 +93,7 @@ async fn checklist(ctx: &StepContext<'_>, kafka_observed: bool, pinot_observed: 
     let not_observed = |system: &str| format!("the plan did not observe {system}");
     let inputs = verify::Inputs {
         kube: &systems.kube,
-        pool: Some(systems.node_pool.node_label()),
+        pool: Some(&systems.pool_selector),
         spread_workloads,
         planned,
         release: &systems.helm_release,
@@ -114,6 +114,7 @@ async fn checklist(ctx: &StepContext<'_>, kafka_observed: bool, pinot_observed: 
         max_consumer_lag: ctx.settings.max_consumer_lag,
         lag_window: ctx.settings.lag_window,
         lag_samples: ctx.settings.lag_samples,
+        customer_throttles: Some(&plan.kafka.throttles_before),
     };
     verify::run(&inputs).await
 }

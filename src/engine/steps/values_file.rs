@@ -1,16 +1,20 @@
 //! Write the new values file atomically: exactly the planned edits on exactly the planned file.
 use crate::engine::context::{Outcome, StepContext, StepError};
+use crate::engine::handle::HandleKey;
 use crate::snapshot::sha256_hex;
-use crate::values::{Document, apply_edits, editable_scalar};
+use crate::values::{Document, editable_scalar};
+
+/// The sha256 of the values file this step wrote.
+const WRITTEN_SHA256: HandleKey<String> = HandleKey::new("written_sha256");
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let path = ctx.systems.values_path.clone();
     let shown = path.display().to_string();
-    let text = crate::cli::redact::read_values_text(&path)?;
+    let text = crate::files::read_values_text(&path)?;
     let sha = sha256_hex(text.as_bytes());
     let document = Document::parse(&shown, &text)?;
     let plan = &ctx.plan.values;
-    let written: Option<String> = ctx.handle("written_sha256");
+    let written: Option<String> = ctx.handle(&WRITTEN_SHA256);
     if written.as_deref() == Some(sha.as_str()) || (sha != plan.before_sha256 && already_edited(&document, ctx)) {
         return Ok(Outcome::Skipped(format!("{shown} already has the planned values")));
     }
@@ -20,11 +24,11 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             plan.before_sha256
         )));
     }
-    let new_text = apply_edits(&document, &text, &plan.edits())?;
+    let new_text = plan.apply_to(&shown, &text)?;
     let new_sha = sha256_hex(new_text.as_bytes());
-    crate::atomic_file::write_atomic(&path, new_text.as_bytes())
+    crate::files::write_atomic(&path, new_text.as_bytes())
         .map_err(|err| StepError::failed(format!("cannot write {shown}: {err}; fix: check the file is writable")))?;
-    ctx.record_handle("written_sha256", &new_sha)?;
+    ctx.record_handle(&WRITTEN_SHA256, &new_sha)?;
     Ok(Outcome::Done(format!(
         "{shown}: {} value(s) changed",
         plan.changes.len()

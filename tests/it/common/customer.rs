@@ -116,18 +116,7 @@ pub fn customer_repo_with(rig: &RigEnv, name: &str, label: &str, value: &str, ex
         1,
     );
     std::fs::write(&values, pinned + extra)?;
-    run_git(
-        &repo,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-qam",
-            "pin to the test's nodes",
-        ],
-    )?;
+    commit_all(&repo, "pin to the test's nodes")?;
     run_git(&repo, &["push", "-q", "origin", "main"])?;
     Ok(CustomerRepo { scratch, repo, remote })
 }
@@ -324,6 +313,14 @@ pub fn run_git(dir: &Path, args: &[&str]) -> Result<()> {
     let status = Command::new("git").arg("-C").arg(dir).args(args).status()?;
     ensure!(status.success(), "git {args:?} failed");
     Ok(())
+}
+
+/// `git commit -a` as a test author (the clone has no identity of its own).
+pub fn commit_all(dir: &Path, message: &str) -> Result<()> {
+    run_git(
+        dir,
+        &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", message],
+    )
 }
 
 pub fn git_output(dir: &Path, args: &[&str]) -> Result<String> {

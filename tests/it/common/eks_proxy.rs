@@ -91,7 +91,7 @@ pub async fn customer_through_eks_proxy(prefix: &str) -> Result<(Customer, EksPr
 }
 
 /// The EKS operation of a REST request (the routes of the EKS API reference).
-fn operation(method: &str, path: &str) -> String {
+fn operation(method: &str, path: &str, _query: &str) -> String {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let op = match (method, segments.as_slice()) {
         ("POST", ["clusters", _, "node-groups", _, "update-config"]) => UPDATE_NODEGROUP_CONFIG,

@@ -14,8 +14,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// Names a request's operation from its method and path (`UpdateNodegroupConfig`, `GET pods`).
-pub type OperationNamer = fn(&str, &str) -> String;
+/// Names a request's operation from its method, path and query (`UpdateNodegroupConfig`,
+/// `GET pods`, `GET info/refs?service=git-receive-pack`).
+pub type OperationNamer = fn(&str, &str, &str) -> String;
 
 /// One request the proxy received.
 #[derive(Debug, Clone)]
@@ -201,7 +202,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         Err(err) => return (StatusCode::BAD_REQUEST, format!("fault proxy: reading the body: {err}")).into_response(),
     };
     let path = parts.uri.path().to_string();
-    let op = (shared.name)(parts.method.as_str(), &path);
+    let op = (shared.name)(parts.method.as_str(), &path, parts.uri.query().unwrap_or(""));
     let token = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v["clientRequestToken"].as_str().map(str::to_string));

@@ -1,6 +1,6 @@
 //! The customer's bare remote served over git's smart HTTP protocol (`git http-backend` as CGI, the
 //! way a git server runs it), behind the fault proxy: the git cells of the fault matrix push
-//! through it. Requests are named `GET info/refs`, `POST git-receive-pack`, `POST git-upload-pack`.
+//! through it. Requests are named `GET info/refs?service=git-receive-pack` (or `git-upload-pack`), `POST git-receive-pack`, `POST git-upload-pack`.
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -54,13 +54,17 @@ impl GitHttp {
     }
 }
 
-fn operation(method: &str, path: &str) -> String {
-    let last = if path.ends_with("/info/refs") {
-        "info/refs"
-    } else {
-        path.rsplit('/').next().unwrap_or(path)
-    };
-    format!("{method} {last}")
+/// Ref discovery is named with its service (`GET info/refs?service=git-receive-pack` for a push,
+/// `...git-upload-pack` for a fetch), so a fault can hit the push and spare the apply's fetch of
+/// the reviewed branch.
+fn operation(method: &str, path: &str, query: &str) -> String {
+    if path.ends_with("/info/refs") {
+        return match query.split('&').find(|pair| pair.starts_with("service=")) {
+            Some(service) => format!("{method} info/refs?{service}"),
+            None => format!("{method} info/refs"),
+        };
+    }
+    format!("{method} {}", path.rsplit('/').next().unwrap_or(path))
 }
 
 /// One CGI exchange with `git http-backend`.

@@ -112,7 +112,7 @@ pub async fn customer_through_kube_proxy(prefix: &str) -> Result<(Customer, Kube
 
 /// `METHOD resource` of an API path: `/api/v1/namespaces/ns/pods/x` -> `GET pods`;
 /// `/apis/apps/v1/namespaces/ns/statefulsets` -> `GET statefulsets`; `/api/v1/nodes` -> `GET nodes`.
-fn operation(method: &str, path: &str) -> String {
+fn operation(method: &str, path: &str, _query: &str) -> String {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let rest: &[&str] = match segments.as_slice() {
         ["api", _version, rest @ ..] => rest,

@@ -9,7 +9,10 @@ pub mod fault_proxy;
 pub mod faults;
 pub mod git_http;
 pub mod kube_proxy;
+pub mod leftovers;
 pub mod pinot;
+pub mod pty;
+pub mod review;
 
 use std::path::Path;
 
@@ -105,7 +108,8 @@ pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClo
 }
 
 /// Asserts the planner is pure: the plan from `snapshot` and the live plan (both with
-/// `plan_args`) are the same bytes. The rig's world may move between two observations (a pod
+/// `plan_args`) are the same bytes, but for the checks only a live cluster can run (the Helm
+/// pre-flight, which must have passed). The rig's world may move between two observations (a pod
 /// turning Ready late under load); then the fingerprints differ, and the snapshot is taken again
 /// (up to 3 times). The same fingerprints with different bytes fail at once. Returns the live
 /// plan's JSON text.
@@ -149,6 +153,7 @@ pub async fn assert_planner_pure(
         if fingerprints(&from_file)? != fingerprints(&live)? && attempt < 3 {
             continue;
         }
+        let (from_file, live) = (pretty(&from_file)?, pretty(&without_live_only_checks(&live)?)?);
         let diff = similar::TextDiff::from_lines(&from_file, &live)
             .unified_diff()
             .context_radius(3)
@@ -160,4 +165,22 @@ pub async fn assert_planner_pure(
         return Ok(live);
     }
     unreachable!("the third attempt returns or fails")
+}
+
+/// The live plan's JSON without the `helm-preflight` pre-check, which must be there and passed.
+pub fn without_live_only_checks(live: &str) -> Result<String> {
+    let mut plan: serde_json::Value = serde_json::from_str(live)?;
+    let checks = plan["prechecks"].as_array_mut().context("no prechecks")?;
+    let preflight = checks
+        .iter()
+        .position(|check| check["id"] == "helm-preflight")
+        .context("the live plan has no helm-preflight pre-check")?;
+    let check = checks.remove(preflight);
+    anyhow::ensure!(check["status"] == "pass", "the Helm pre-flight did not pass: {check}");
+    Ok(plan.to_string())
+}
+
+/// JSON text re-printed one way, so two plans compare line by line.
+pub fn pretty(text: &str) -> Result<String> {
+    Ok(serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(text)?)? + "\n")
 }

@@ -3,6 +3,8 @@
 [[ -x "$HELM_DIR/helm" ]] || die "helm $HELM_VERSION is not installed in $HELM_DIR: run tests/rig/install.sh"
 RIG_VENV="$(venv_dir)"
 [[ -f "$RIG_VENV/.complete" ]] || die "the Python venv is not installed in $RIG_VENV: run tests/rig/install.sh"
+[[ -f "$AZURE_CLI_DIR/.complete" && -x "$AZURE_CLI_DIR/bin/az" ]] ||
+  die "azure-cli $AZURE_CLI_VERSION is not installed in $AZURE_CLI_DIR: run tests/rig/install.sh"
 for tool in etcd docker-registry openssl curl git; do
   command -v "$tool" >/dev/null || die "$tool is missing: run tests/rig/install.sh"
 done
@@ -29,3 +31,6 @@ rig_env KFSCALE_RIG_PYTHON "$RIG_VENV/bin/python"
 container_json="$("$RIG_VENV/bin/python" -c 'import googleapiclient, os; print(os.path.join(os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents", "container.v1.json"))')"
 [[ -f "$container_json" ]] || die "container.v1.json is missing from google-api-python-client in $RIG_VENV"
 rig_env KFSCALE_CONTAINER_V1_JSON "$container_json"
+# The Azure CLI and its Python (whose azure-mgmt-containerservice the AKS fake is checked against).
+rig_env KFSCALE_AZ "$AZURE_CLI_DIR/bin/az"
+rig_env KFSCALE_AZURE_CLI_PYTHON "$AZURE_CLI_DIR/bin/python"

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use kfscale_rig::nodes::Provisioner;
+use kfscale_rig::nodes::aks::AksSource;
 use kfscale_rig::nodes::eks::EksSource;
 use kfscale_rig::nodes::gke::GkeSource;
 use kfscale_rig::nodes::source::PoolSource;
@@ -88,6 +89,10 @@ struct Clouds {
     /// KFSCALE_RIG_GKE_CONTROL. Without either, no GKE pool is mirrored.
     #[arg(long, env = "KFSCALE_RIG_GKE_CONTROL")]
     gke_control: Option<String>,
+    /// The AKS fake's control URL; default: the env file's KFSCALE_RIG_AKS_CONTROL. Without either,
+    /// no AKS agent pool is mirrored.
+    #[arg(long, env = "KFSCALE_RIG_AKS_CONTROL")]
+    aks_control: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -180,6 +185,17 @@ async fn provisioner(rig: &RigEnv, client: kube::Client, t: &Timing, clouds: &Cl
             sources.push(Box::new(GkeSource::new(url)?));
         }
         None => tracing::info!("no KFSCALE_RIG_GKE_CONTROL: GKE pools are not mirrored"),
+    }
+    let aks_control = clouds
+        .aks_control
+        .as_deref()
+        .or_else(|| rig.get("KFSCALE_RIG_AKS_CONTROL").ok());
+    match aks_control {
+        Some(url) => {
+            tracing::info!("mirroring AKS agent pools of {url}");
+            sources.push(Box::new(AksSource::new(url)?));
+        }
+        None => tracing::info!("no KFSCALE_RIG_AKS_CONTROL: AKS agent pools are not mirrored"),
     }
     Ok(Provisioner::new(
         client,

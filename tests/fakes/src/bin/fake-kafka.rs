@@ -10,6 +10,7 @@ use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::kafka::FakeKafka;
 use kfscale_fakes::kafka::seed::{Layout, Seed};
 use kfscale_fakes::kafka::watcher::{self, WatchTarget};
+use kfscale_fakes::scaffold::process;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -108,19 +109,10 @@ async fn main() -> Result<()> {
         }
         _ => None,
     };
-    wait_for_signal().await?;
+    process::wait_for_signal().await;
     if let Some(watch) = watch {
         watch.abort();
     }
     drop(fake);
-    Ok(())
-}
-
-async fn wait_for_signal() -> Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r?,
-        _ = term.recv() => {}
-    }
     Ok(())
 }

@@ -1,22 +1,18 @@
 //! `fake-pinot`: the Pinot controller fake as a process, for the rig. Prints its addresses as one JSON
 //! line on stdout, then serves until SIGTERM/SIGINT. With `--watch-namespace`, it follows the
 //! `pinot-server-*` pods of that namespace (kubeconfig from KUBECONFIG) so new servers join when Ready.
-use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
 use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::pinot::{PinotFake, Seed};
+use kfscale_fakes::scaffold::process;
 
 #[derive(Parser)]
 #[command(about = "Fake of the Apache Pinot controller REST API (tables, instances, rebalance)")]
 struct Args {
-    /// Seed file (JSON, see README "Pinot"); without it, a small Kloudfuse-like cluster.
-    #[arg(long)]
-    seed: Option<PathBuf>,
-    /// Port on 127.0.0.1 (0 = any free port).
-    #[arg(long, default_value_t = 0)]
-    port: u16,
+    #[command(flatten)]
+    serve: process::ServeArgs,
     /// Model seconds per real second.
     #[arg(long, default_value_t = 1.0)]
     clock_speed: f64,
@@ -27,19 +23,10 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
+    process::init_logs();
     let args = Args::parse();
-    let seed = match &args.seed {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("{} is not a Pinot fake seed", path.display()))?
-        }
-        None => Seed::example(),
-    };
-    let fake = PinotFake::start(&seed, args.port, ModelClock::new(args.clock_speed)).await?;
+    let seed = args.serve.seed("Pinot", Seed::example)?;
+    let fake = PinotFake::start(&seed, args.serve.port, ModelClock::new(args.clock_speed)).await?;
     let watcher = match &args.watch_namespace {
         Some(namespace) => {
             let client = kube::Client::try_default()
@@ -49,23 +36,10 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
-    println!("{}", fake.addresses());
-    wait_for_signal().await;
+    process::announce_and_wait(&fake.addresses()).await;
     if let Some(watcher) = watcher {
         watcher.abort();
     }
     fake.stop().await;
     Ok(())
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut term) = signal(SignalKind::terminate()) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
 }

@@ -411,7 +411,7 @@ fn start(
     if let Some(running) = inner.world.running_on(project, location, cluster) {
         return Err(ApiError::operation_running(&running.name));
     }
-    let error = inner.faults.on_operation();
+    let error = super::faults::on_operation(&mut inner.desk.faults);
     let index = inner.world.start(project, location, cluster, change, now, error)?;
     Ok(json::operation(&inner.world, &inner.world.operations[index], base, now))
 }

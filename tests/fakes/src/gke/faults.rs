@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::errors::{ApiError, status_for_http};
+use crate::scaffold::faults::{Aim, FaultList, InjectedError, RequestFault, Shots};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -51,104 +52,62 @@ fn stockout_message() -> String {
     "Try a different location, or try again later: ZONE_RESOURCE_POOL_EXHAUSTED".to_string()
 }
 
-/// What the faults ask of one request.
-#[derive(Debug, Default)]
-pub struct Effects {
-    pub delay_ms: u64,
-    pub error: Option<ApiError>,
-}
-
-#[derive(Debug, Default)]
-pub struct Faults {
-    active: Vec<Fault>,
-}
-
-impl Faults {
-    pub fn add(&mut self, fault: Fault) {
-        self.active.push(fault);
-    }
-
-    pub fn clear(&mut self) {
-        self.active.clear();
-    }
-
-    pub fn list(&self) -> &[Fault] {
-        &self.active
-    }
-
-    /// The effects on a request to `method`, using up one of each matching fault's count.
-    pub fn on_request(&mut self, method: &str, mutation: bool) -> Effects {
-        let mut effects = Effects::default();
-        for fault in &mut self.active {
-            match fault {
-                Fault::HttpError {
-                    method: wanted,
-                    code,
-                    status,
-                    message,
-                    count,
-                } => {
-                    if matches(wanted, method, mutation) && effects.error.is_none() && take(count) {
-                        let status = status.clone().unwrap_or_else(|| status_for_http(*code).to_string());
-                        let message = message.clone().unwrap_or_else(|| format!("Injected fault: {status}"));
-                        effects.error = Some(ApiError::new(*code, &status, message));
-                    }
-                }
-                Fault::Latency {
-                    method: wanted,
-                    millis,
-                    count,
-                } => {
-                    if matches(wanted, method, mutation) && take(count) {
-                        effects.delay_ms += *millis;
-                    }
-                }
-                Fault::OperationError { .. } => {}
+impl Shots for Fault {
+    fn shots(&mut self) -> Option<&mut Option<u32>> {
+        match self {
+            Fault::HttpError { count, .. } | Fault::Latency { count, .. } | Fault::OperationError { count, .. } => {
+                Some(count)
             }
         }
-        self.active.retain(|fault| !used_up(fault));
-        effects
     }
+}
 
-    /// The error a newly started operation is to end with, if a fault asks for one.
-    pub fn on_operation(&mut self) -> Option<ApiError> {
-        let mut error = None;
-        for fault in &mut self.active {
-            if let Fault::OperationError { status, message, count } = fault
-                && error.is_none()
-                && take(count)
-            {
-                error = Some(ApiError::new(500, status, message.clone()));
-            }
+impl RequestFault for Fault {
+    fn aim(&self) -> Aim<'_> {
+        match self {
+            Fault::HttpError {
+                method,
+                code,
+                status,
+                message,
+                ..
+            } => Aim::Error {
+                at: method,
+                code: *code,
+                status: status.as_deref(),
+                message: message.as_deref(),
+                retry_after: None,
+            },
+            Fault::Latency { method, millis, .. } => Aim::Delay {
+                at: method,
+                millis: *millis,
+            },
+            Fault::OperationError { .. } => Aim::Elsewhere,
         }
-        self.active.retain(|fault| !used_up(fault));
-        error
     }
 }
 
-fn matches(wanted: &str, method: &str, mutation: bool) -> bool {
-    wanted == "*" || wanted == method || (wanted == "mutations" && mutation)
+/// Google's error for an injected HTTP error: the status name usual for its code unless the fault
+/// names one.
+pub fn api_error(injected: InjectedError) -> ApiError {
+    let status = injected
+        .status
+        .unwrap_or_else(|| status_for_http(injected.code).to_string());
+    let message = injected.message.unwrap_or_else(|| format!("Injected fault: {status}"));
+    ApiError::new(injected.code, &status, message)
 }
 
-/// Uses one of a limited fault's shots; an unlimited fault always fires.
-fn take(count: &mut Option<u32>) -> bool {
-    match count {
-        None => true,
-        Some(0) => false,
-        Some(left) => {
-            *left -= 1;
+/// The error a newly started operation is to end with, if a fault asks for one.
+pub fn on_operation(faults: &mut FaultList<Fault>) -> Option<ApiError> {
+    let mut error = None;
+    faults.fire(|fault| match fault {
+        Fault::OperationError { status, message, .. } if error.is_none() => {
+            error = Some(ApiError::new(500, status, message.clone()));
             true
         }
-    }
-}
-
-fn used_up(fault: &Fault) -> bool {
-    matches!(
-        fault,
-        Fault::HttpError { count: Some(0), .. }
-            | Fault::Latency { count: Some(0), .. }
-            | Fault::OperationError { count: Some(0), .. }
-    )
+        _ => false,
+    });
+    error
 }
 
 #[cfg(test)]
@@ -157,7 +116,7 @@ mod tests {
 
     #[test]
     fn counted_fault_fires_then_goes() {
-        let mut faults = Faults::default();
+        let mut faults = FaultList::<Fault>::default();
         faults.add(serde_json::from_str(r#"{"kind":"http_error","method":"mutations","code":503,"count":2}"#).unwrap());
         let method = "container.projects.locations.clusters.nodePools.setSize";
         assert_eq!(
@@ -166,7 +125,10 @@ mod tests {
                 .error,
             None
         );
-        assert_eq!(faults.on_request(method, true).error.unwrap().status, "UNAVAILABLE");
+        assert_eq!(
+            api_error(faults.on_request(method, true).error.unwrap()).status,
+            "UNAVAILABLE"
+        );
         assert!(faults.on_request(method, true).error.is_some());
         assert!(faults.on_request(method, true).error.is_none());
         assert!(faults.list().is_empty());

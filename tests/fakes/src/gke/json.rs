@@ -6,6 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::model::{Cluster, NodePool, OpStatus, Operation, World};
 
+/// The container API writes its timestamps with nanoseconds.
+const NANOS: usize = 9;
+
 /// `base` is the URL the fake serves at, ending in `/` (what `selfLink`s start with).
 pub fn node_pool(world: &World, cluster: &Cluster, pool: &NodePool, base: &str, now_ms: u64) -> Value {
     let busy = world
@@ -75,7 +78,7 @@ pub fn cluster(world: &World, cluster: &Cluster, base: &str, now_ms: u64) -> Val
         "currentNodeVersion": cluster.version,
         "initialClusterVersion": cluster.version,
         "currentNodeCount": nodes,
-        "createTime": world.epoch.rfc3339(0),
+        "createTime": world.epoch.rfc3339(0, NANOS),
         "endpoint": "10.0.0.2",
         "network": "default",
         "subnetwork": "default",
@@ -105,10 +108,10 @@ pub fn operation(world: &World, operation: &Operation, base: &str, now_ms: u64) 
             "{base}v1/projects/{}/locations/{}/clusters/{}/nodePools/{}",
             operation.project, operation.location, operation.cluster, operation.pool()
         ),
-        "startTime": world.epoch.rfc3339(operation.started_ms),
+        "startTime": world.epoch.rfc3339(operation.started_ms, NANOS),
     });
     if status == OpStatus::Done {
-        value["endTime"] = json!(world.epoch.rfc3339(operation.done_at_ms));
+        value["endTime"] = json!(world.epoch.rfc3339(operation.done_at_ms, NANOS));
         if let Some(error) = &operation.error {
             // Both: `statusMessage` is deprecated in favour of `error`, and gcloud still reads it.
             value["statusMessage"] = json!(error.message);

@@ -15,18 +15,14 @@ mod model;
 mod requests;
 mod seed;
 mod state;
-mod timefmt;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::Context;
 use axum::Router;
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use errors::ApiError;
 pub use faults::Fault;
@@ -34,50 +30,36 @@ pub use seed::{AutoscalingSeed, ClusterSeed, NodePoolSeed, Seed, TaintSeed, Timi
 pub use state::RequestRecord;
 
 use crate::clock::ModelClock;
+use crate::scaffold::server::FakeServer;
+use crate::scaffold::timefmt::Epoch;
 use state::Shared;
 
 /// A running fake; dropping it stops the server.
 pub struct GkeFake {
-    addr: SocketAddr,
+    server: FakeServer,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
 }
 
 impl GkeFake {
     /// Serves `seed` on 127.0.0.1:`port` (0 = any free port) with its own model clock.
     pub async fn start(seed: &Seed, port: u16, clock: ModelClock) -> anyhow::Result<GkeFake> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .context("binding the GKE fake")?;
-        let addr = listener.local_addr()?;
-        let world = model::World::from_seed(seed, timefmt::Epoch::now())
+        let world = model::World::from_seed(seed, Epoch::now())
             .map_err(|e| anyhow::anyhow!("GKE fake seed is invalid: {e}"))?;
-        let shared = Arc::new(Shared::new(clock, format!("http://{addr}/"), world));
-        let app: Router = api::routes()
-            .merge(compute::routes())
-            .merge(control::routes())
-            .fallback(not_found)
-            .with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                tracing::error!("GKE fake server stopped: {e}");
-            }
-        });
-        Ok(GkeFake {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            task: Some(task),
+        let (server, shared) = FakeServer::start("GKE", port, |addr| {
+            let shared = Arc::new(Shared::new(clock, format!("http://{addr}/"), world));
+            let app: Router = api::routes()
+                .merge(compute::routes())
+                .merge(control::routes())
+                .fallback(not_found)
+                .with_state(shared.clone());
+            Ok((app, shared))
         })
+        .await?;
+        Ok(GkeFake { server, shared })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The API base URL, ending in `/`: the value of `CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER`.
@@ -100,16 +82,16 @@ impl GkeFake {
 
     /// Mutating requests received so far, by API method id.
     pub fn mutations(&self) -> BTreeMap<String, u64> {
-        self.shared.lock().mutations.clone()
+        self.shared.lock().desk.mutations.clone()
     }
 
     /// Every API request served so far, oldest first.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.shared.lock().requests.clone()
+        self.shared.lock().desk.requests.clone()
     }
 
     pub fn add_fault(&self, fault: Fault) {
-        self.shared.lock().faults.add(fault);
+        self.shared.lock().desk.faults.add(fault);
     }
 
     /// Per-zone sizes of a pool now (model advanced to the clock), if it exists.
@@ -120,21 +102,8 @@ impl GkeFake {
     }
 
     /// Stops the server and waits for it.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for GkeFake {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::errors::ApiError;
 use super::seed::{AutoscalingSeed, Seed, TaintSeed, Timing};
-use super::timefmt::Epoch;
+use crate::scaffold::timefmt::Epoch;
 
 pub struct World {
     pub epoch: Epoch,

@@ -1,8 +1,6 @@
 //! What every request shares: the world, the faults, the counters, and the one path a request takes
 //! through them (count, log, authenticate, fault, advance the model, serve).
-use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use axum::Json;
 use axum::http::{HeaderMap, Uri};
@@ -12,9 +10,10 @@ use serde_json::Value;
 
 use super::enums::{Schema, to_numbers, wants_int_enums};
 use super::errors::ApiError;
-use super::faults::Faults;
+use super::faults::{self, Fault};
 use super::model::World;
 use crate::clock::ModelClock;
+use crate::scaffold::desk::{self, Desk};
 
 pub struct Shared {
     pub clock: ModelClock,
@@ -25,10 +24,8 @@ pub struct Shared {
 
 pub struct Inner {
     pub world: World,
-    pub faults: Faults,
-    /// Mutating requests received, by API method id, whatever their outcome.
-    pub mutations: BTreeMap<String, u64>,
-    pub requests: Vec<RequestRecord>,
+    /// Mutating requests received by API method id, every request served, the faults.
+    pub desk: Desk<Fault, RequestRecord>,
 }
 
 /// One served request, for `GET /_control/requests`.
@@ -57,9 +54,7 @@ impl Shared {
     pub fn new(clock: ModelClock, base: String, world: World) -> Shared {
         let inner = Inner {
             world,
-            faults: Faults::default(),
-            mutations: BTreeMap::new(),
-            requests: Vec::new(),
+            desk: Desk::default(),
         };
         Shared {
             clock,
@@ -88,20 +83,12 @@ impl Shared {
         F: FnOnce(&mut Inner, u64, &str) -> Result<Value, ApiError>,
     {
         let path = uri.path();
-        let effects = {
-            let mut inner = self.lock();
-            if api.mutation {
-                *inner.mutations.entry(api.id.to_string()).or_default() += 1;
-            }
-            inner.faults.on_request(api.id, api.mutation)
-        };
-        if effects.delay_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(effects.delay_ms)).await;
-        }
+        let effects = self.lock().desk.receive(api.id, api.mutation);
+        desk::delay(&effects).await;
         let result = if !has_bearer_token(headers) {
             Err(ApiError::unauthenticated())
-        } else if let Some(error) = effects.error {
-            Err(error)
+        } else if let Some(injected) = effects.error {
+            Err(faults::api_error(injected))
         } else {
             let (mut inner, now) = self.world_now();
             serve(&mut inner, now, &self.base)
@@ -117,7 +104,7 @@ impl Shared {
             Err(error) => (error.code, Some(error.status.clone()), error.into_response()),
         };
         let model_ms = self.clock.now_ms();
-        self.lock().requests.push(RequestRecord {
+        self.lock().desk.served(RequestRecord {
             method: api.http_method.to_string(),
             path: path.to_string(),
             api_method: api.id.to_string(),

@@ -3,6 +3,7 @@
 //! `Rule`'s fields), Go's `omitempty` honoured (empty `annotations`, `alerts`, `labels`, `lastError`
 //! and a zero `duration` are left out).
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -13,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::model::{Group, InstanceState, RuleState, unix_now};
+use crate::scaffold::timefmt;
 
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/api/prometheus/grafana/api/v1/rules", get(rules))
@@ -98,29 +100,5 @@ fn rule(group: &Group, rule: &RuleState) -> Value {
 
 /// Go's `time.Time` JSON form (RFC 3339, UTC, whole seconds here).
 fn rfc3339(unix: u64) -> String {
-    let days = (unix / 86_400) as i64;
-    let rem = unix % 86_400;
-    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(mo <= 2);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rfc3339;
-
-    #[test]
-    fn times_are_go_rfc3339() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-    }
+    timefmt::rfc3339(Duration::from_secs(unix), 0)
 }

@@ -13,11 +13,9 @@ mod model;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use anyhow::Context;
 use axum::Router;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+use crate::scaffold::server::FakeServer;
 use model::Rules;
 pub use model::{GroupSeed, InstanceState, RuleSeed, Seed};
 
@@ -36,53 +34,34 @@ impl Shared {
 
 /// A running fake; dropping it stops the server.
 pub struct GrafanaFake {
-    addr: SocketAddr,
+    server: FakeServer,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
 }
 
 impl GrafanaFake {
     /// Serves `seed` on 127.0.0.1:`port` (0 = any free port); with `token`, the rules API answers
     /// 401 to a request without `Authorization: Bearer <token>`.
     pub async fn start(seed: &Seed, port: u16, token: Option<String>) -> anyhow::Result<GrafanaFake> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .context("binding the Grafana fake")?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             rules: Mutex::new(Rules::from_seed(seed)?),
             token,
         });
         let app: Router = api::routes().merge(control::routes()).with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                tracing::error!("Grafana fake server stopped: {e}");
-            }
-        });
-        Ok(GrafanaFake {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            task: Some(task),
-        })
+        let (server, ()) = FakeServer::start("Grafana", port, |_| Ok((app, ()))).await?;
+        Ok(GrafanaFake { server, shared })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Grafana's base URL (no trailing slash), like `http://kfuse-grafana:80`.
     pub fn api_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     pub fn control_url(&self) -> String {
-        format!("http://{}/_control", self.addr)
+        format!("{}/_control", self.server.url())
     }
 
     /// The JSON line the binary prints.
@@ -109,20 +88,8 @@ impl GrafanaFake {
         self.shared.lock().requests
     }
 
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for GrafanaFake {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    /// Stops the server and waits for it.
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }

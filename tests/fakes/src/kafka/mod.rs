@@ -66,6 +66,8 @@ impl FakeKafka {
             faults: Mutex::new(Faults::default()),
             mutations: Mutex::new(Mutations::default()),
             listeners: Mutex::new(Listeners::default()),
+            requests: Mutex::new(Default::default()),
+            poll_clock: Mutex::new(None),
         });
         shared.sync_listeners();
         let listener = tokio::net::TcpListener::bind(control)
@@ -135,6 +137,17 @@ impl FakeKafka {
     /// Mutating requests received so far, by API name.
     pub fn mutation_counts(&self) -> BTreeMap<String, u64> {
         lock(&self.shared.mutations).counts()
+    }
+
+    /// Requests received so far, by API name (every API, ApiVersions included).
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        lock(&self.shared.requests).counts()
+    }
+
+    /// Moves the model clock on each request of API `api_key` (see `control::poll_clock`); None
+    /// stops it.
+    pub fn advance_clock_on(&self, poll: Option<control::poll_clock::PollClock>) {
+        self.shared.set_poll_clock(poll);
     }
 
     pub fn faults(&self) -> std::sync::MutexGuard<'_, Faults> {

@@ -4,6 +4,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::clock::ModelClock;
 use crate::kafka::control::faults::Faults;
 use crate::kafka::control::mutations::Mutations;
+use crate::kafka::control::poll_clock::PollClock;
+use crate::kafka::control::requests::Requests;
 use crate::kafka::model::Cluster;
 use crate::kafka::wire::listeners::{self, Listeners};
 
@@ -13,6 +15,8 @@ pub struct Shared {
     pub faults: Mutex<Faults>,
     pub mutations: Mutex<Mutations>,
     pub listeners: Mutex<Listeners>,
+    pub requests: Mutex<Requests>,
+    pub poll_clock: Mutex<Option<PollClock>>,
 }
 
 impl Shared {

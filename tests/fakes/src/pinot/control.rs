@@ -1,9 +1,7 @@
 //! `/_control/`: counters, the request log, faults, the model clock, servers joining, a state summary.
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,54 +11,42 @@ use serde_json::{Value, json};
 use super::cluster::{ERROR, state_name};
 use super::faults::Fault;
 use super::servers;
-use super::state::{Inner, Shared};
+use super::state::{Inner, RequestRecord, Shared};
+use crate::clock::ModelClock;
+use crate::scaffold::control::{self, Controlled};
+use crate::scaffold::desk::Desk;
 
 pub fn routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/_control/mutations", get(mutations))
-        .route("/_control/requests", get(requests))
-        .route(
-            "/_control/faults",
-            get(list_faults).post(add_faults).delete(clear_faults),
-        )
-        .route("/_control/clock", get(clock))
-        .route("/_control/clock/advance", post(advance))
+    control::routes::<Shared>()
         .route("/_control/servers", post(server))
         .route("/_control/tables", get(tables))
 }
 
-async fn mutations(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    Json(json!(shared.lock().mutations))
-}
+impl Controlled for Shared {
+    type Fault = Fault;
+    type Record = RequestRecord;
 
-async fn requests(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    Json(json!(shared.lock().requests))
-}
-
-async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    Json(json!(shared.lock().faults.list()))
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum FaultsBody {
-    One(Fault),
-    Many(Vec<Fault>),
-}
-
-async fn add_faults(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
-    let faults = match serde_json::from_slice::<FaultsBody>(&body) {
-        Ok(FaultsBody::One(fault)) => vec![fault],
-        Ok(FaultsBody::Many(faults)) => faults,
-        Err(e) => return bad_request(format!("bad fault: {e}")),
-    };
-    let (mut inner, now) = shared.now();
-    for fault in faults {
-        if let Err(message) = apply(&mut inner, fault, now) {
-            return bad_request(message);
-        }
+    fn clock(&self) -> &ModelClock {
+        &self.clock
     }
-    Json(json!(inner.faults.list())).into_response()
+
+    fn catch_up(&self) -> u64 {
+        self.now().1
+    }
+
+    fn with_desk<T>(&self, f: impl FnOnce(&mut Desk<Fault, RequestRecord>) -> T) -> T {
+        f(&mut self.lock().desk)
+    }
+
+    fn add_faults(&self, faults: Vec<Fault>) -> Result<(), String> {
+        let (mut inner, now) = self.now();
+        faults.into_iter().try_for_each(|fault| apply(&mut inner, fault, now))
+    }
+
+    fn clear_faults(&self) {
+        let (mut inner, now) = self.now();
+        clear(&mut inner, now);
+    }
 }
 
 /// Stores a request fault, or acts on an immediate one.
@@ -123,20 +109,14 @@ pub fn apply(inner: &mut Inner, fault: Fault, now: u64) -> Result<(), String> {
                 .or_default()
                 .insert(instance, ERROR.to_string());
         }
-        request_fault => inner.faults.add(request_fault),
+        request_fault => inner.desk.faults.add(request_fault),
     }
     Ok(())
 }
 
-async fn clear_faults(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    let (mut inner, now) = shared.now();
-    clear(&mut inner, now);
-    Json(json!([]))
-}
-
 /// Clears every fault: request faults go, stalls resume, ERROR replicas recover.
 pub fn clear(inner: &mut Inner, now: u64) {
-    inner.faults.clear();
+    inner.desk.faults.clear();
     let controller = &mut inner.controller;
     for job in &mut controller.jobs {
         job.stalled = false;
@@ -163,25 +143,6 @@ pub fn clear(inner: &mut Inner, now: u64) {
             }
         }
     }
-}
-
-async fn clock(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    Json(json!({"modelMs": shared.clock.now_ms(), "speed": shared.clock.speed()}))
-}
-
-#[derive(Deserialize)]
-struct Advance {
-    seconds: f64,
-}
-
-async fn advance(State(shared): State<Arc<Shared>>, Json(body): Json<Advance>) -> Response {
-    if !(body.seconds.is_finite() && body.seconds >= 0.0) {
-        return bad_request("seconds must be >= 0".into());
-    }
-    shared.clock.advance(Duration::from_secs_f64(body.seconds));
-    let (inner, now) = shared.now();
-    drop(inner);
-    Json(json!({"modelMs": now})).into_response()
 }
 
 #[derive(Deserialize)]
@@ -235,8 +196,4 @@ async fn tables(State(shared): State<Arc<Shared>>) -> Json<Value> {
         );
     }
     Json(Value::Object(answer))
-}
-
-fn bad_request(message: String) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
 }

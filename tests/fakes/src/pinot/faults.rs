@@ -2,6 +2,8 @@
 //! `done_before_converged` stay until used up (`count`) or cleared; the others act once when posted.
 use serde::{Deserialize, Serialize};
 
+use crate::scaffold::faults::{Aim, FaultList, RequestFault, Shots};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
@@ -67,102 +69,51 @@ fn internal_error() -> u16 {
     500
 }
 
-#[derive(Debug, Default)]
-pub struct Effects {
-    pub delay_ms: u64,
-    pub error: Option<(u16, String)>,
-}
-
-#[derive(Debug, Default)]
-pub struct Faults {
-    active: Vec<Fault>,
-}
-
-impl Faults {
-    pub fn add(&mut self, fault: Fault) {
-        self.active.push(fault);
-    }
-
-    pub fn clear(&mut self) {
-        self.active.clear();
-    }
-
-    pub fn list(&self) -> &[Fault] {
-        &self.active
-    }
-
-    pub fn on_request(&mut self, endpoint: &str, mutation: bool) -> Effects {
-        let mut effects = Effects::default();
-        for fault in &mut self.active {
-            match fault {
-                Fault::HttpError {
-                    endpoint: wanted,
-                    code,
-                    message,
-                    count,
-                } => {
-                    if matches(wanted, endpoint, mutation) && effects.error.is_none() && take(count) {
-                        let message = message
-                            .clone()
-                            .unwrap_or_else(|| format!("Injected fault: HTTP {code}"));
-                        effects.error = Some((*code, message));
-                    }
-                }
-                Fault::Latency {
-                    endpoint: wanted,
-                    millis,
-                    count,
-                } => {
-                    if matches(wanted, endpoint, mutation) && take(count) {
-                        effects.delay_ms += *millis;
-                    }
-                }
-                Fault::DoneBeforeConverged { .. }
-                | Fault::StallJob { .. }
-                | Fault::StallLoading { .. }
-                | Fault::Restart { .. }
-                | Fault::BadSegment { .. } => {}
+impl Shots for Fault {
+    fn shots(&mut self) -> Option<&mut Option<u32>> {
+        match self {
+            Fault::HttpError { count, .. } | Fault::Latency { count, .. } | Fault::DoneBeforeConverged { count } => {
+                Some(count)
+            }
+            // Immediate faults act when posted and are never stored.
+            Fault::StallJob { .. } | Fault::StallLoading { .. } | Fault::Restart { .. } | Fault::BadSegment { .. } => {
+                None
             }
         }
-        self.active.retain(|fault| !used_up(fault));
-        effects
-    }
-
-    /// Whether the job being started is to report DONE early.
-    pub fn take_done_early(&mut self) -> bool {
-        let mut fires = false;
-        for fault in &mut self.active {
-            if let Fault::DoneBeforeConverged { count } = fault
-                && !fires
-            {
-                fires = take(count);
-            }
-        }
-        self.active.retain(|fault| !used_up(fault));
-        fires
     }
 }
 
-fn matches(wanted: &str, endpoint: &str, mutation: bool) -> bool {
-    wanted == "*" || wanted == endpoint || (wanted == "mutations" && mutation)
-}
-
-fn take(count: &mut Option<u32>) -> bool {
-    match count {
-        None => true,
-        Some(0) => false,
-        Some(left) => {
-            *left -= 1;
-            true
+impl RequestFault for Fault {
+    fn aim(&self) -> Aim<'_> {
+        match self {
+            Fault::HttpError {
+                endpoint,
+                code,
+                message,
+                ..
+            } => Aim::Error {
+                at: endpoint,
+                code: *code,
+                status: None,
+                message: message.as_deref(),
+                retry_after: None,
+            },
+            Fault::Latency { endpoint, millis, .. } => Aim::Delay {
+                at: endpoint,
+                millis: *millis,
+            },
+            _ => Aim::Elsewhere,
         }
     }
 }
 
-fn used_up(fault: &Fault) -> bool {
-    matches!(
-        fault,
-        Fault::HttpError { count: Some(0), .. }
-            | Fault::Latency { count: Some(0), .. }
-            | Fault::DoneBeforeConverged { count: Some(0) }
-    )
+/// Whether the job being started is to report DONE early.
+pub fn take_done_early(faults: &mut FaultList<Fault>) -> bool {
+    let mut fires = false;
+    faults.fire(|fault| {
+        let hit = !fires && matches!(fault, Fault::DoneBeforeConverged { .. });
+        fires |= hit;
+        hit
+    });
+    fires
 }

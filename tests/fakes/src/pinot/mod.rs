@@ -29,10 +29,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::Context;
 use axum::Router;
 use axum::response::IntoResponse;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::Fault;
@@ -43,14 +41,13 @@ pub use state::RequestRecord;
 pub use watcher::{PodView, ServerPods, apply_event, pod_view};
 
 use crate::clock::ModelClock;
+use crate::scaffold::server::FakeServer;
 use state::{PinotError, Shared};
 
 /// A running fake; dropping it stops the server.
 pub struct PinotFake {
-    addr: SocketAddr,
+    server: FakeServer,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
 }
 
 /// A cheap clonable handle for the pod watcher and other background helpers.
@@ -68,10 +65,6 @@ impl ServerPods for PinotHandle {
 impl PinotFake {
     /// Serves `seed` on 127.0.0.1:`port` (0 = any free port).
     pub async fn start(seed: &Seed, port: u16, clock: ModelClock) -> anyhow::Result<PinotFake> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .context("binding the Pinot fake")?;
-        let addr = listener.local_addr()?;
         let cluster = seeding::build(seed).map_err(|e| anyhow::anyhow!("Pinot fake seed is invalid: {e}"))?;
         // Pinot reports wall-clock milliseconds; model time zero is now.
         let epoch_ms = SystemTime::now()
@@ -79,35 +72,25 @@ impl PinotFake {
             .unwrap_or_default()
             .as_millis() as u64;
         let controller = engine::Controller::new(cluster, epoch_ms);
-        let shared = Arc::new(Shared::new(
-            clock,
-            format!("http://{addr}"),
-            controller,
-            seed.namespace.clone(),
-        ));
-        let app: Router = api::routes()
-            .merge(control::routes())
-            .fallback(not_found)
-            .with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                tracing::error!("Pinot fake server stopped: {e}");
-            }
-        });
-        Ok(PinotFake {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            task: Some(task),
+        let (server, shared) = FakeServer::start("Pinot", port, |addr| {
+            let shared = Arc::new(Shared::new(
+                clock,
+                format!("http://{addr}"),
+                controller,
+                seed.namespace.clone(),
+            ));
+            let app: Router = api::routes()
+                .merge(control::routes())
+                .fallback(not_found)
+                .with_state(shared.clone());
+            Ok((app, shared))
         })
+        .await?;
+        Ok(PinotFake { server, shared })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The controller URL (no trailing slash), like `http://pinot-controller:9000`.
@@ -134,11 +117,11 @@ impl PinotFake {
 
     /// Mutating requests received, by endpoint id (`rebalance`, `cancelRebalance`, `updateTags`).
     pub fn mutations(&self) -> BTreeMap<String, u64> {
-        self.shared.lock().mutations.clone()
+        self.shared.lock().desk.mutations.clone()
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.shared.lock().requests.clone()
+        self.shared.lock().desk.requests.clone()
     }
 
     /// Adds a fault (request faults) or applies it (immediate ones), as `POST /_control/faults` does.
@@ -168,21 +151,8 @@ impl PinotFake {
     }
 
     /// Stops the server and waits for it.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for PinotFake {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }
 

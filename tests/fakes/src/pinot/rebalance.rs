@@ -5,16 +5,17 @@ use serde_json::{Value, json};
 
 use super::assignment::{self, Target};
 use super::engine::{Controller, JobStart};
-use super::faults::Faults;
+use super::faults::{Fault, take_done_early};
 use super::names::TableType;
 use super::params::RebalanceConfig;
 use super::prechecks::pre_checks;
 use super::state::PinotError;
 use super::summary::summary;
+use crate::scaffold::faults::FaultList;
 
 pub fn rebalance(
     controller: &mut Controller,
-    faults: &mut Faults,
+    faults: &mut FaultList<Fault>,
     table: &str,
     table_type: Option<&str>,
     config: RebalanceConfig,
@@ -58,7 +59,7 @@ pub fn rebalance(
         original_id: job_id.clone(),
         attempt: 1,
         config: &config,
-        done_early: faults.take_done_early(),
+        done_early: take_done_early(faults),
     };
     controller.start_job(&name, start, target, now);
     let mut answer = result;

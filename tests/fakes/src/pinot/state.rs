@@ -1,8 +1,6 @@
 //! What every request shares, and the one path a request takes: count it if it mutates, log it, apply
 //! faults, refuse it while the controller restarts, advance the model to the clock, serve it.
-use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use axum::Json;
 use axum::http::{StatusCode, header};
@@ -11,8 +9,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::engine::Controller;
-use super::faults::Faults;
+use super::faults::Fault;
 use crate::clock::ModelClock;
+use crate::scaffold::desk::{self, Desk};
 
 pub struct Shared {
     pub clock: ModelClock,
@@ -22,10 +21,8 @@ pub struct Shared {
 
 pub struct Inner {
     pub controller: Controller,
-    pub faults: Faults,
-    /// Mutating requests received, by endpoint id, whatever their outcome.
-    pub mutations: BTreeMap<String, u64>,
-    pub requests: Vec<RequestRecord>,
+    /// Mutating requests received by endpoint id, every request served, the request faults.
+    pub desk: Desk<Fault, RequestRecord>,
     /// A restart keeps the API down until this model time.
     pub down_until_ms: Option<u64>,
     pub namespace: String,
@@ -82,9 +79,7 @@ impl Shared {
     pub fn new(clock: ModelClock, base: String, controller: Controller, namespace: String) -> Shared {
         let inner = Inner {
             controller,
-            faults: Faults::default(),
-            mutations: BTreeMap::new(),
-            requests: Vec::new(),
+            desk: Desk::default(),
             down_until_ms: None,
             namespace,
         };
@@ -112,22 +107,17 @@ impl Shared {
     where
         F: FnOnce(&mut Inner, u64) -> Result<Reply, PinotError>,
     {
-        let effects = {
-            let mut inner = self.lock();
-            if endpoint.mutation {
-                *inner.mutations.entry(endpoint.id.to_string()).or_default() += 1;
-            }
-            inner.faults.on_request(endpoint.id, endpoint.mutation)
-        };
-        if effects.delay_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(effects.delay_ms)).await;
-        }
+        let effects = self.lock().desk.receive(endpoint.id, endpoint.mutation);
+        desk::delay(&effects).await;
         let result = {
             let (mut inner, now) = self.now();
             if inner.down_until_ms.is_some_and(|until| now < until) {
                 Err(PinotError::new(503, "Pinot controller status is STARTING"))
-            } else if let Some((code, message)) = effects.error {
-                Err(PinotError::new(code, message))
+            } else if let Some(injected) = effects.error {
+                let message = injected
+                    .message
+                    .unwrap_or_else(|| format!("Injected fault: HTTP {}", injected.code));
+                Err(PinotError::new(injected.code, message))
             } else {
                 let result = serve(&mut inner, now);
                 // Work the request started (a job's first step) happens at once, as in the controller.
@@ -145,7 +135,7 @@ impl Shared {
             Err(error) => (error.code, error.into_response()),
         };
         let model_ms = self.clock.now_ms();
-        self.lock().requests.push(RequestRecord {
+        self.lock().desk.served(RequestRecord {
             method: endpoint.method.to_string(),
             path: path.to_string(),
             endpoint: endpoint.id.to_string(),

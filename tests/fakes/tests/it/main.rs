@@ -1,4 +1,10 @@
 //! All integration tests of the package in one binary: one link instead of one per file.
+mod aks_api;
+mod aks_az;
+mod aks_binary;
+mod aks_common;
+mod aks_conformance;
+mod fake_process;
 mod gke_api;
 mod gke_binary;
 mod gke_conformance;

@@ -1,21 +1,8 @@
 //! `fake-pinot` as the rig runs it: a seed file, port 0, one JSON line of addresses on stdout, a clean
 //! exit on SIGTERM.
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 
-/// Kills the child if the test fails before it stopped it, so no fake outlives the test.
-struct Reaper(std::process::Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
+use crate::fake_process::FakeProcess;
 
 #[tokio::test]
 async fn the_binary_prints_its_addresses_and_serves_the_seed() {
@@ -28,20 +15,8 @@ async fn the_binary_prints_its_addresses_and_serves_the_seed() {
         "timing": {"segmentLoadSeconds": 1.0}
     });
     std::fs::write(&seed, body.to_string()).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_fake-pinot"))
-        .arg("--seed")
-        .arg(&seed)
-        .arg("--clock-speed")
-        .arg("10")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = Reaper(child);
-    let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addresses: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+    let fake = FakeProcess::start(env!("CARGO_BIN_EXE_fake-pinot"), &seed, &["--clock-speed", "10"]);
+    let addresses = &fake.addresses;
     assert_eq!(addresses["fake"], "pinot");
     let api = addresses["api"].as_str().unwrap();
     assert!(api.starts_with("http://127.0.0.1:"));
@@ -69,12 +44,5 @@ async fn the_binary_prints_its_addresses_and_serves_the_seed() {
         .await
         .unwrap();
     assert_eq!(mutations, json!({}));
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.0.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.0.wait().unwrap();
-    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    fake.terminate();
 }

@@ -86,6 +86,7 @@ impl EksSource {
             cluster: cluster.to_owned(),
             name: name.to_owned(),
             instance_type,
+            region: None,
             labels,
             taints,
             placement: Placement::Spread {

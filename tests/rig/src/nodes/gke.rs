@@ -85,6 +85,7 @@ fn spec(pool: ControlPool) -> PoolSpec {
         cluster: pool.cluster,
         name: pool.pool,
         instance_type: pool.machine_type,
+        region: None,
         labels,
         taints: pool.taints.iter().map(kube_taint).collect(),
         placement: Placement::PerZone(pool.zones),

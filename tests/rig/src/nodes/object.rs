@@ -36,7 +36,7 @@ pub fn ownership(source: &dyn PoolSource, pool: &PoolSpec) -> [(String, String);
 pub fn registering_node(source: &dyn PoolSource, pool: &PoolSpec, machine: &Machine) -> Value {
     let name = node_name(source, pool, machine);
     let zone = &machine.zone;
-    let region = region_of(zone);
+    let region = pool.region.as_deref().unwrap_or_else(|| region_of(zone));
     let mut labels: BTreeMap<String, String> = pool.labels.clone();
     labels.extend(source.cloud_labels());
     labels.extend(ownership(source, pool));
@@ -134,8 +134,15 @@ pub(crate) fn now() -> String {
 }
 
 /// The region of a zone: AWS appends a letter (`us-east-1a`), Google a dash and a letter
-/// (`us-central1-a`).
+/// (`us-central1-a`), Azure a dash and a number (`eastus-2`).
 pub fn region_of(zone: &str) -> &str {
+    if let Some((region, number)) = zone.rsplit_once('-')
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && region.ends_with(|c: char| c.is_ascii_lowercase())
+    {
+        return region;
+    }
     zone.trim_end_matches(|c: char| c.is_ascii_lowercase())
         .trim_end_matches('-')
 }
@@ -146,11 +153,23 @@ fn internal_ip(name: &str) -> String {
     format!("10.{}.{}.{}", 100 + (h % 100), (h >> 8) % 256, 1 + (h >> 16) % 254)
 }
 
-/// (cpus, memory GiB) of a machine type. AWS (`m5.2xlarge`): the size word sets the cpus (`xlarge` 4,
+/// (cpus, memory GiB) of a machine type. Azure (`Standard_D8s_v5`): the number after the family
+/// letters is the cpus, the family the memory per cpu (`E` 8 GiB, `F` 2, otherwise 4). AWS (`m5.2xlarge`): the size word sets the cpus (`xlarge` 4,
 /// `8xlarge` 32), the family the memory per cpu (`c` 2 GiB, `r` 8, otherwise 4). Google
 /// (`n2-standard-8`): the last word is the cpus, the class the memory per cpu (`highmem` 8, `highcpu` 1,
 /// otherwise 4).
 pub fn capacity(instance_type: &str) -> (u32, u32) {
+    if let Some(size) = instance_type.strip_prefix("Standard_") {
+        let family: String = size.chars().take_while(char::is_ascii_alphabetic).collect();
+        let cpus: String = size[family.len()..].chars().take_while(char::is_ascii_digit).collect();
+        let cpus = cpus.parse().unwrap_or(8);
+        let per_cpu = match family.chars().last() {
+            Some('E') => 8,
+            Some('F') => 2,
+            _ => 4,
+        };
+        return (cpus, cpus * per_cpu);
+    }
     if let Some((family, size)) = instance_type.split_once('.') {
         let cpus = match size {
             "medium" => 2,
@@ -192,6 +211,8 @@ mod tests {
         assert_eq!(region_of("us-east-1a"), "us-east-1");
         assert_eq!(region_of("us-central1-a"), "us-central1");
         assert_eq!(region_of("europe-west4-c"), "europe-west4");
+        assert_eq!(region_of("eastus-2"), "eastus");
+        assert_eq!(region_of("westeurope-1"), "westeurope");
     }
 
     #[test]
@@ -205,5 +226,8 @@ mod tests {
         assert_eq!(capacity("n2-highcpu-16"), (16, 16));
         assert_eq!(capacity("e2-standard-4"), (4, 16));
         assert_eq!(capacity("weird"), (8, 32));
+        assert_eq!(capacity("Standard_D8s_v5"), (8, 32));
+        assert_eq!(capacity("Standard_E16ds_v5"), (16, 128));
+        assert_eq!(capacity("Standard_F4s_v2"), (4, 8));
     }
 }

@@ -20,6 +20,8 @@ pub struct PoolSpec {
     pub name: String,
     /// The machine type, which sets the nodes' capacity.
     pub instance_type: String,
+    /// The region, where the zone names do not say it (AKS's non-zonal pools are in zone `0`).
+    pub region: Option<String>,
     /// Labels the cloud puts on every node of the pool besides its pool label.
     pub labels: BTreeMap<String, String>,
     /// Taints the cloud puts on every node of the pool.
@@ -111,6 +113,7 @@ mod tests {
             cluster: "c".into(),
             name: "p".into(),
             instance_type: "m5.2xlarge".into(),
+            region: None,
             labels: BTreeMap::new(),
             taints: Vec::new(),
             placement,

@@ -7,7 +7,7 @@ use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::kafka::FakeKafka;
 use kfscale_fakes::kafka::control::faults::FaultSpec;
 use kfscale_fakes::kafka::seed::Seed;
-use kfscale_kafka::{AdminOptions, BrokerAddress, KafkaAdmin, RetryPolicy};
+use kfscale_kafka::{AdminOptions, BrokerAddress, KAFKA_RETRY, KafkaAdmin};
 
 /// Three brokers with racks, two data topics and the offsets topic, two groups, throttles set.
 pub const SEED: &str = r#"{
@@ -47,7 +47,7 @@ pub fn options(bootstrap: Vec<BrokerAddress>) -> AdminOptions {
     let mut options = AdminOptions::direct(bootstrap);
     options.timeout = Duration::from_secs(5);
     options.request_timeout = Duration::from_secs(2);
-    options.retry = RetryPolicy::default();
+    options.retry = KAFKA_RETRY;
     options
 }
 

@@ -16,6 +16,8 @@ use crate::kafka::shared::{Shared, lock};
 
 pub mod faults;
 pub mod mutations;
+pub mod poll_clock;
+pub mod requests;
 
 use faults::FaultSpec;
 
@@ -23,6 +25,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_control/mutations", get(mutation_counts))
         .route("/_control/mutations/log", get(mutation_log))
+        .route("/_control/requests", get(request_counts))
         .route(
             "/_control/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -30,6 +33,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_control/faults/{id}", delete(remove_fault))
         .route("/_control/clock", get(clock))
         .route("/_control/clock/advance", post(advance_clock))
+        .route("/_control/clock/poll", post(set_poll_clock).delete(clear_poll_clock))
         .route("/_control/state", get(state))
         .route("/_control/copies", get(copies))
         .route("/_control/brokers", get(brokers).post(broker_up))
@@ -54,6 +58,10 @@ type Reply = Result<Json<Value>, BadRequest>;
 
 async fn mutation_counts(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!(lock(&shared.mutations).counts()))
+}
+
+async fn request_counts(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!(lock(&shared.requests).counts()))
 }
 
 async fn mutation_log(State(shared): State<Arc<Shared>>) -> Json<Value> {
@@ -120,6 +128,33 @@ async fn remove_fault(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) ->
 
 async fn clock(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({ "now_ms": shared.clock.now_ms(), "speed": shared.clock.speed() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PollClockSpec {
+    api: String,
+    seconds: f64,
+}
+
+/// `{"api": "ListPartitionReassignments", "seconds": 5}`: the model clock moves on each such
+/// request (see `poll_clock`).
+async fn set_poll_clock(State(shared): State<Arc<Shared>>, Json(spec): Json<PollClockSpec>) -> Reply {
+    let api = faults::api_key_by_name(&spec.api).ok_or_else(|| BadRequest(format!("unknown API {}", spec.api)))?;
+    if !(spec.seconds.is_finite() && spec.seconds > 0.0) {
+        return Err(BadRequest("seconds must be a positive number".into()));
+    }
+    let poll = poll_clock::PollClock {
+        api_key: api as i16,
+        interval_ms: (spec.seconds * 1000.0).round().max(1.0) as u64,
+    };
+    shared.set_poll_clock(Some(poll));
+    Ok(Json(json!(poll)))
+}
+
+async fn clear_poll_clock(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    shared.set_poll_clock(None);
+    Json(json!({ "cleared": true }))
 }
 
 #[derive(Deserialize)]

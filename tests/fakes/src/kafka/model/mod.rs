@@ -75,6 +75,8 @@ pub struct Cluster {
     pub triggers: Vec<BrokerAwayTrigger>,
     pub scheduled: Vec<Scheduled>,
     pub events: Vec<ModelEvent>,
+    /// The topics' throttled-replica lists, parsed (a cache; see replication.rs).
+    pub throttle_lists: throttle::ListCache,
 }
 
 /// Keeps the event list of a long run bounded.
@@ -96,6 +98,7 @@ impl Cluster {
             triggers: Vec::new(),
             scheduled: Vec::new(),
             events: Vec::new(),
+            throttle_lists: throttle::ListCache::default(),
         };
         for b in &seed.brokers {
             anyhow::ensure!(

@@ -61,21 +61,9 @@ impl Cluster {
                 return;
             }
             let copies = self.copies();
-            let mut step = target_ms - self.now_ms;
-            for c in copies.iter().filter(|c| c.bytes_per_sec > 0.0) {
-                step = step.min(ms_to_copy(c.size_bytes - c.copied_bytes, c.bytes_per_sec));
-            }
-            for t in &self.triggers {
-                for c in copies.iter().filter(|c| involves(c, t.broker) && c.bytes_per_sec > 0.0) {
-                    let need = t.after_copied_fraction * c.size_bytes - c.copied_bytes;
-                    if need > 0.0 {
-                        step = step.min(ms_to_copy(need, c.bytes_per_sec));
-                    }
-                }
-            }
-            for s in &self.scheduled {
-                step = step.min(s.at_ms.saturating_sub(self.now_ms).max(1));
-            }
+            let step = self
+                .next_event_in(&copies)
+                .map_or(target_ms - self.now_ms, |next| next.min(target_ms - self.now_ms));
             for c in &copies {
                 let copied = (c.copied_bytes + c.bytes_per_sec * step as f64 / 1000.0).min(c.size_bytes);
                 if let Some(part) = self.partition_mut(&c.topic, c.partition) {
@@ -86,11 +74,49 @@ impl Cluster {
         }
     }
 
+    /// Model milliseconds until the next thing happens on its own (a copy completes, a broker-away
+    /// fault fires, a broker comes back), None when nothing will: the rates are constant until
+    /// then, so the model can jump there in one step.
+    pub fn next_event_ms(&self) -> Option<u64> {
+        self.next_event_in(&self.copies())
+    }
+
+    fn next_event_in(&self, copies: &[CopyProgress]) -> Option<u64> {
+        let mut next: Option<u64> = None;
+        let mut soonest = |ms: u64| next = Some(next.map_or(ms, |n| n.min(ms)));
+        for c in copies.iter().filter(|c| c.bytes_per_sec > 0.0) {
+            soonest(ms_to_copy(c.size_bytes - c.copied_bytes, c.bytes_per_sec));
+        }
+        for t in &self.triggers {
+            for c in copies.iter().filter(|c| involves(c, t.broker) && c.bytes_per_sec > 0.0) {
+                let need = t.after_copied_fraction * c.size_bytes - c.copied_bytes;
+                if need > 0.0 {
+                    soonest(ms_to_copy(need, c.bytes_per_sec));
+                }
+            }
+        }
+        for s in &self.scheduled {
+            soonest(s.at_ms.saturating_sub(self.now_ms).max(1));
+        }
+        next
+    }
+
     /// Every replica catching up right now, with its current rate (0 when stalled).
     pub fn copies(&self) -> Vec<CopyProgress> {
         let mut copies = Vec::new();
         for topic in self.topics.values() {
+            // Parsed at most once per topic, and only for a topic with a replica catching up.
+            let mut lists = None;
             for part in &topic.partitions {
+                if part.out_of_sync().next().is_none() {
+                    continue;
+                }
+                let (followers, leaders) = lists.get_or_insert_with(|| {
+                    (
+                        self.throttle_lists.get(&self.configs, &topic.name, FOLLOWER_REPLICAS),
+                        self.throttle_lists.get(&self.configs, &topic.name, LEADER_REPLICAS),
+                    )
+                });
                 let leader = part.leader;
                 let leader_up = leader != NO_LEADER && self.is_active(leader);
                 for to in part.out_of_sync() {
@@ -105,20 +131,8 @@ impl Cluster {
                         size_bytes: part.size_bytes as f64,
                         copied_bytes: part.catching_up.get(&to).copied().unwrap_or(0.0),
                         bytes_per_sec: 0.0,
-                        follower_throttled: throttle::is_throttled(
-                            &self.configs,
-                            FOLLOWER_REPLICAS,
-                            &topic.name,
-                            part.index,
-                            to,
-                        ),
-                        leader_throttled: throttle::is_throttled(
-                            &self.configs,
-                            LEADER_REPLICAS,
-                            &topic.name,
-                            part.index,
-                            leader,
-                        ),
+                        follower_throttled: followers.as_ref().is_some_and(|l| l.contains(part.index, to)),
+                        leader_throttled: leaders.as_ref().is_some_and(|l| l.contains(part.index, leader)),
                     });
                 }
             }
@@ -173,7 +187,11 @@ impl Cluster {
                 self.broker_up(s.broker_up, None);
                 changed = true;
             }
-            let copies = self.copies();
+            let copies = if self.triggers.is_empty() {
+                Vec::new()
+            } else {
+                self.copies()
+            };
             let fired: Vec<usize> = self
                 .triggers
                 .iter()

@@ -2,7 +2,9 @@
 //! `leader|follower.replication.throttled.replicas` says which replicas are throttled, a broker's
 //! `leader|follower.replication.throttled.rate` caps the bytes per second of all of its throttled
 //! replication traffic together.
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::configs::ConfigStore;
 
@@ -42,11 +44,32 @@ impl ThrottledReplicas {
     }
 }
 
-/// Is the replica of `topic`/`partition` on `broker` throttled by the given list config?
-pub fn is_throttled(configs: &ConfigStore, list_config: &str, topic: &str, partition: i32, broker: i32) -> bool {
-    configs
-        .topic_value(topic, list_config)
-        .is_some_and(|v| ThrottledReplicas::parse(v).contains(partition, broker))
+/// Parsed throttled-replica lists, kept while a topic's config value stays the same: a
+/// reassignment of thousands of partitions names them all in one value, and the model asks about
+/// every copy at every event (re-parsing made a big reassignment quadratic).
+#[derive(Debug, Default)]
+pub struct ListCache {
+    parsed: RefCell<BTreeMap<ListKey, (String, Arc<ThrottledReplicas>)>>,
+}
+
+/// (topic, config name).
+type ListKey = (String, &'static str);
+
+impl ListCache {
+    /// The topic's list `list_config` (None when the topic does not set it).
+    pub fn get(&self, configs: &ConfigStore, topic: &str, list_config: &'static str) -> Option<Arc<ThrottledReplicas>> {
+        let value = configs.topic_value(topic, list_config)?;
+        let mut parsed = self.parsed.borrow_mut();
+        let key = (topic.to_string(), list_config);
+        if let Some((seen, list)) = parsed.get(&key)
+            && seen == value
+        {
+            return Some(Arc::clone(list));
+        }
+        let list = Arc::new(ThrottledReplicas::parse(value));
+        parsed.insert(key, (value.to_string(), Arc::clone(&list)));
+        Some(list)
+    }
 }
 
 /// A broker's throttle rate in bytes per second, or None when it is unlimited (unset, or Kafka's

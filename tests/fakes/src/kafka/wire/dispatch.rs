@@ -80,6 +80,7 @@ pub async fn dispatch(shared: &Arc<Shared>, broker: i32, frame: BytesMut) -> Rep
         }
     };
     if header.request_api_key == ApiVersionsRequest::KEY {
+        lock(&shared.requests).count("ApiVersions");
         return api_versions(shared, broker, header, buf).await;
     }
     let served = served()
@@ -109,6 +110,8 @@ where
             return Reply::Close;
         }
     };
+    lock(&shared.requests).count(R::NAME);
+    shared.on_request(R::KEY);
     let fault = lock(&shared.faults).take(R::KEY, broker);
     if let Some(f) = &fault
         && f.latency_ms > 0

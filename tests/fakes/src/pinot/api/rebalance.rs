@@ -40,7 +40,7 @@ pub async fn rebalance(
             let inner = &mut *inner;
             rebalance::rebalance(
                 &mut inner.controller,
-                &mut inner.faults,
+                &mut inner.desk.faults,
                 &table,
                 param(&query, "type"),
                 config,

@@ -1,0 +1,181 @@
+//! Kafka: the brokers after the change, the partitions the chart will create, and a balanced,
+//! minimal-movement reassignment of every non-internal topic onto the new broker set.
+use std::collections::{BTreeMap, BTreeSet};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::PlanError;
+use super::broker_volumes::{VolumeResize, broker_volumes_to_grow};
+use super::values_scaling::ValuesPlan;
+use crate::balance::{BalanceRequest, BalanceResult, Broker, Partition, balance};
+use crate::profile::Profile;
+use crate::snapshot::{Snapshot, Throttles};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaPlan {
+    pub brokers_before: Vec<i32>,
+    pub brokers_after: Vec<i32>,
+    /// Partitions that will be created (topic growth and new topics); no data is copied for them.
+    pub partitions_created: u64,
+    /// None when Kafka was not observed (no brokers in the snapshot).
+    pub reassignment: Option<BalanceResult>,
+    /// Existing broker volumes that grow to the new disk size.
+    pub volumes: Vec<VolumeResize>,
+    pub notes: Vec<String>,
+    /// Replication throttles already set when the plan was made (the customer's): the apply leaves
+    /// them as they were, and validate does not count them as left behind.
+    #[serde(default, skip_serializing_if = "Throttles::is_empty")]
+    pub throttles_before: Throttles,
+}
+
+impl KafkaPlan {
+    pub fn new_brokers(&self) -> Vec<i32> {
+        let before: BTreeSet<i32> = self.brokers_before.iter().copied().collect();
+        self.brokers_after
+            .iter()
+            .copied()
+            .filter(|id| !before.contains(id))
+            .collect()
+    }
+}
+
+pub fn plan_kafka(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -> Result<KafkaPlan, PlanError> {
+    let kafka = &snapshot.kafka;
+    let mut notes = Vec::new();
+    let observed: BTreeSet<i32> = kafka.brokers.iter().map(|broker| broker.id).collect();
+    // Unobserved, the brokers are the ones the values file runs (id base + ordinal).
+    let brokers_before: Vec<i32> = match values.replicas(&profile.kafka.broker_workload) {
+        Some(count) if observed.is_empty() => (0..count.before as i32)
+            .map(|ordinal| profile.kafka.broker_id_base + ordinal)
+            .collect(),
+        _ => observed.into_iter().collect(),
+    };
+    let mut after: BTreeSet<i32> = brokers_before.iter().copied().collect();
+    match values.replicas(&profile.kafka.broker_workload) {
+        Some(count) => {
+            let base = profile.kafka.broker_id_base;
+            let expected: BTreeSet<i32> = (0..count.before as i32).map(|ordinal| base + ordinal).collect();
+            if !kafka.brokers.is_empty() && expected != brokers_before.iter().copied().collect() {
+                notes.push(format!(
+                    "the live broker ids {brokers_before:?} are not the {} ids the values file implies (from {base}); new ids are counted from {base} + ordinal",
+                    count.before
+                ));
+            }
+            after.extend((0..count.after as i32).map(|ordinal| base + ordinal));
+        }
+        None => notes.push(format!(
+            "the broker count (`{}`) is not in the values file: no brokers are added",
+            profile
+                .workloads
+                .get(&profile.kafka.broker_workload)
+                .map(|rule| rule.path.to_string())
+                .unwrap_or_default()
+        )),
+    }
+    let brokers_after: Vec<i32> = after.into_iter().collect();
+
+    let (partitions, partitions_created) = partitions_after(snapshot, profile, values);
+    let volumes = broker_volumes_to_grow(snapshot, profile, values);
+    if kafka.brokers.is_empty() {
+        notes.push("Kafka was not observed (no brokers in the snapshot): no reassignment is planned".into());
+        let partitions_created = values
+            .topics
+            .iter()
+            .map(|t| t.partitions_after - t.partitions_before)
+            .sum();
+        return Ok(KafkaPlan {
+            brokers_before,
+            brokers_after,
+            partitions_created,
+            reassignment: None,
+            volumes,
+            notes,
+            throttles_before: kafka.throttles.clone(),
+        });
+    }
+    let racks: BTreeMap<i32, String> = kafka
+        .brokers
+        .iter()
+        .filter_map(|broker| broker.rack.clone().map(|rack| (broker.id, rack)))
+        .collect();
+    let all_racks_known = brokers_after.iter().all(|id| racks.contains_key(id));
+    if !racks.is_empty() && !all_racks_known {
+        notes.push(
+            "the racks of the new brokers are not known until they start: this plan ignores racks; apply recomputes the assignment from the live cluster, racks included".into(),
+        );
+    }
+    let brokers = brokers_after
+        .iter()
+        .map(|id| Broker {
+            id: *id,
+            rack: if all_racks_known { racks.get(id).cloned() } else { None },
+        })
+        .collect();
+    let result = balance(&BalanceRequest { partitions, brokers })?;
+    notes.extend(result.notes.iter().cloned());
+    Ok(KafkaPlan {
+        brokers_before,
+        brokers_after,
+        partitions_created,
+        reassignment: Some(result),
+        volumes,
+        notes,
+        throttles_before: kafka.throttles.clone(),
+    })
+}
+
+/// Every non-internal partition as it is now, plus the partitions the topic list will add.
+fn partitions_after(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -> (Vec<Partition>, u64) {
+    let internal: BTreeSet<&str> = profile.kafka.internal_topics.iter().map(String::as_str).collect();
+    let balanced = || {
+        snapshot
+            .kafka
+            .topics
+            .iter()
+            .filter(|topic| !topic.internal && !internal.contains(topic.name.as_str()))
+    };
+    let growth: u64 = values
+        .topics
+        .iter()
+        .map(|t| t.partitions_after.saturating_sub(t.live_partitions.unwrap_or(0)))
+        .sum();
+    // Sized up front: grown by doubling, the list of a million partitions would briefly exist
+    // twice over (the peak of a big plan).
+    let existing: usize = balanced().map(|topic| topic.partitions.len()).sum();
+    let mut partitions = Vec::with_capacity(existing + growth as usize);
+    let mut created = 0;
+    for topic in balanced() {
+        for partition in &topic.partitions {
+            partitions.push(Partition {
+                topic: topic.name.clone(),
+                partition: partition.partition,
+                replicas: partition.replicas.clone(),
+                replication_factor: partition.replicas.len(),
+                size_bytes: partition.size_bytes,
+            });
+        }
+    }
+    for growth in &values.topics {
+        if internal.contains(growth.topic.as_str()) {
+            continue;
+        }
+        let live = snapshot.kafka.topic(&growth.topic);
+        let existing = live.map_or(0, |topic| topic.partitions.len() as u64);
+        let replication_factor = live
+            .and_then(|topic| topic.partitions.first())
+            .map_or(growth.replication_factor as usize, |partition| partition.replicas.len());
+        for id in existing..growth.partitions_after {
+            created += 1;
+            partitions.push(Partition {
+                topic: growth.topic.clone(),
+                partition: id as i32,
+                replicas: Vec::new(),
+                replication_factor,
+                size_bytes: None,
+            });
+        }
+    }
+    (partitions, created)
+}

@@ -1,0 +1,56 @@
+//! `pool-uniform`: the pool's Ready nodes are alike (instance type, pool labels, taints). Kloudfuse
+//! scales replicas by node count, which assumes equal nodes. A cloud pool makes them alike by
+//! construction (a difference is worth a warning); nodes added by other means may not be, so there an
+//! odd node fails the plan, named with what differs.
+use std::collections::BTreeSet;
+
+use super::{Inputs, PreCheck, fail, pass, warn};
+use crate::snapshot::{NodeShape, OddNode, odd_nodes, pool_taint};
+
+pub(super) fn pool_uniform(i: &Inputs) -> PreCheck {
+    let id = "pool-uniform";
+    let pool = i.snapshot.node_pool.pool_name();
+    let shapes: Vec<NodeShape> = i
+        .snapshot
+        .kubernetes
+        .nodes
+        .iter()
+        .filter(|n| n.pool.as_deref() == Some(pool.as_str()) && n.ready && !n.unschedulable)
+        .map(|n| NodeShape {
+            name: n.name.clone(),
+            instance_type: n.instance_type.clone(),
+            labels: n.labels.clone(),
+            taints: n
+                .taints
+                .iter()
+                .filter(|t| pool_taint(&t.key))
+                .map(|t| {
+                    if t.value.is_empty() {
+                        format!("{}:{}", t.key, t.effect)
+                    } else {
+                        format!("{}={}:{}", t.key, t.value, t.effect)
+                    }
+                })
+                .collect::<BTreeSet<_>>(),
+        })
+        .collect();
+    let odd = odd_nodes(&shapes);
+    if odd.is_empty() {
+        return pass(id, format!("the {} Ready nodes of {pool} are alike", shapes.len()));
+    }
+    let listed: Vec<String> = odd.iter().map(OddNode::to_string).collect();
+    let message = format!("nodes of {pool} that differ from the rest: {}", listed.join("; "));
+    if i.snapshot.node_pool.resizable() {
+        warn(
+            id,
+            message,
+            "find out who changed the node (a label or taint set by hand); the new nodes will look like the pool's template, not like it",
+        )
+    } else {
+        fail(
+            id,
+            message,
+            "replace or relabel the odd node(s) so every node has the same instance type, labels and taints, or narrow cluster.external.node_selector",
+        )
+    }
+}

@@ -1,0 +1,18 @@
+//! The customer values file: a lossless YAML editor (parse with positions, replace scalar bytes,
+//! prove by re-parsing that nothing else changed), secret redaction and storage quantities.
+pub mod document;
+pub mod edit;
+pub mod error;
+pub mod json;
+pub mod path;
+pub mod quantity;
+pub mod redact;
+mod source;
+pub mod text;
+pub mod typed;
+
+pub use document::{Document, Lookup, Node, Scalar};
+pub use edit::{ScalarEdit, apply_edits, editable_scalar};
+pub use error::ValuesError;
+pub use path::ValuePath;
+pub use text::decode_values_text;

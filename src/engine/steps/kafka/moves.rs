@@ -1,0 +1,267 @@
+//! Which partition moves to start next: pure scheduling over what the cluster reports, so a resumed
+//! apply derives the same picture from the same facts. A move is in one of four states, read from
+//! the cluster, never remembered: finished (the live replicas are the target and nothing is in
+//! flight), in flight (ListPartitionReassignments has it), lost (recorded as submitted but neither:
+//! the apply died between recording and sending) or pending.
+//!
+//! Order (what makes the copy end near its physical bound, see `copy_bound`): under a replication
+//! throttle a broker's copies share its rate, so the whole copy cannot end before the broker with
+//! the most bytes to receive or send has moved them all. Each poll, the moves whose busiest broker
+//! has the most bytes left go first, and among a broker's moves the largest first: the busiest
+//! brokers never wait for a slot, and what is left at the end are small copies that finish soon
+//! whatever rate they get. The leader that sends a copy counts against its broker's limit like
+//! the brokers that receive or drop a replica: a leader sending more copies than its receivers
+//! take slows every one of them (the throttle's rate is shared equally), which would leave the
+//! receivers' rate unused.
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// One partition's planned change of replicas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    pub topic: String,
+    pub partition: i32,
+    pub from: Vec<i32>,
+    pub to: Vec<i32>,
+    /// Bytes one new replica copies, when the plan knew the partition's size.
+    pub bytes: Option<u64>,
+}
+
+pub type Key = (String, i32);
+
+impl Move {
+    pub fn key(&self) -> Key {
+        (self.topic.clone(), self.partition)
+    }
+
+    /// Brokers the move loads: those that receive a copy or drop a replica, and the leader that
+    /// sends the copies.
+    pub fn brokers(&self) -> BTreeSet<i32> {
+        let from: BTreeSet<i32> = self.from.iter().copied().collect();
+        let to: BTreeSet<i32> = self.to.iter().copied().collect();
+        let mut loaded: BTreeSet<i32> = from.symmetric_difference(&to).copied().collect();
+        loaded.extend(self.sender());
+        loaded
+    }
+
+    pub fn adding(&self) -> Vec<i32> {
+        self.to.iter().copied().filter(|b| !self.from.contains(b)).collect()
+    }
+
+    /// The broker the new replicas copy from: the partition's leader, which in a healthy cluster
+    /// is its preferred leader (the first current replica). None when nothing is copied.
+    pub fn sender(&self) -> Option<i32> {
+        let copies = self.to.iter().any(|b| !self.from.contains(b));
+        self.from.first().copied().filter(|_| copies)
+    }
+
+    /// The weight of one new replica in the schedule: its bytes, or 1 when the size is unknown
+    /// (then moves count by number).
+    pub fn weight(&self) -> u64 {
+        self.bytes.unwrap_or(1).max(1)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub per_broker: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub finished: Vec<Key>,
+    pub in_flight: Vec<Key>,
+    /// Submitted before but neither in flight nor finished: to send again.
+    pub lost: Vec<Key>,
+    pub pending: Vec<Key>,
+    /// Moves to send now (lost ones first), within the limits.
+    pub next: Vec<Key>,
+}
+
+impl Progress {
+    pub fn is_complete(&self) -> bool {
+        self.in_flight.is_empty() && self.lost.is_empty() && self.pending.is_empty()
+    }
+}
+
+/// Sorts the moves into their states and picks the next ones to send (see the module's comment for
+/// the order). `live` is the replicas now; `reassigning` the partitions in flight, read before
+/// `live` (else a move finishing between the reads looks lost).
+pub fn schedule(
+    moves: &[Move],
+    live: &BTreeMap<Key, Vec<i32>>,
+    reassigning: &BTreeSet<Key>,
+    submitted: &BTreeSet<Key>,
+    limits: Limits,
+) -> Progress {
+    let mut progress = Progress::default();
+    let mut load: BTreeMap<i32, usize> = BTreeMap::new();
+    let mut busy = 0usize;
+    let mut waiting = Vec::new();
+    // Bytes each broker still receives or sends, in flight or waiting.
+    let mut left: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut count_left = |planned: &Move| {
+        let adding = planned.adding();
+        for broker in &adding {
+            *left.entry(*broker).or_default() += planned.weight();
+        }
+        if let Some(sender) = planned.sender() {
+            *left.entry(sender).or_default() += planned.weight() * adding.len() as u64;
+        }
+    };
+    for planned in moves {
+        let key = planned.key();
+        if reassigning.contains(&key) {
+            progress.in_flight.push(key);
+            busy += 1;
+            for broker in planned.brokers() {
+                *load.entry(broker).or_default() += 1;
+            }
+            count_left(planned);
+        } else if live.get(&key) == Some(&planned.to) {
+            progress.finished.push(key);
+        } else {
+            if submitted.contains(&key) {
+                progress.lost.push(key);
+            } else {
+                progress.pending.push(key);
+            }
+            count_left(planned);
+            waiting.push(planned);
+        }
+    }
+    // Lost moves were already admitted once: they go first. Then the moves of the brokers with
+    // the most left to copy, the largest first.
+    let urgency = |planned: &Move| {
+        planned
+            .adding()
+            .into_iter()
+            .chain(planned.sender())
+            .map(|broker| left.get(&broker).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    };
+    let mut ordered: Vec<(bool, Reverse<u64>, Reverse<u64>, &Move)> = waiting
+        .into_iter()
+        .map(|planned| {
+            (
+                !submitted.contains(&planned.key()),
+                Reverse(urgency(planned)),
+                Reverse(planned.weight()),
+                planned,
+            )
+        })
+        .collect();
+    // Stable: equal moves keep the plan's order.
+    ordered.sort_by_key(|(fresh, urgency, weight, _)| (*fresh, *urgency, *weight));
+    for (_, _, _, planned) in ordered {
+        let brokers = planned.brokers();
+        // A reorder copies nothing: it never waits for room.
+        if brokers.is_empty() {
+            progress.next.push(planned.key());
+            continue;
+        }
+        let room = busy < limits.total
+            && brokers
+                .iter()
+                .all(|b| load.get(b).copied().unwrap_or(0) < limits.per_broker);
+        if room {
+            busy += 1;
+            for broker in brokers {
+                *load.entry(broker).or_default() += 1;
+            }
+            progress.next.push(planned.key());
+        }
+    }
+    progress
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mv(partition: i32, from: &[i32], to: &[i32]) -> Move {
+        Move {
+            topic: "t".into(),
+            partition,
+            from: from.to_vec(),
+            to: to.to_vec(),
+            bytes: None,
+        }
+    }
+
+    fn key(partition: i32) -> Key {
+        ("t".to_string(), partition)
+    }
+
+    const LIMITS: Limits = Limits {
+        per_broker: 2,
+        total: 10,
+    };
+
+    #[test]
+    fn a_broker_takes_at_most_its_share_of_moves_at_once() {
+        let moves: Vec<Move> = (0..5).map(|p| mv(p, &[1, 2], &[1, 3])).collect();
+        let live = moves.iter().map(|m| (m.key(), m.from.clone())).collect();
+        let progress = schedule(&moves, &live, &BTreeSet::new(), &BTreeSet::new(), LIMITS);
+        assert_eq!(progress.next, vec![key(0), key(1)]);
+        assert_eq!(progress.pending.len(), 5);
+    }
+
+    #[test]
+    fn the_cluster_limit_caps_moves_on_disjoint_brokers() {
+        let moves: Vec<Move> = (0..4).map(|p| mv(p, &[p * 2], &[p * 2 + 1])).collect();
+        let live = moves.iter().map(|m| (m.key(), m.from.clone())).collect();
+        let limits = Limits {
+            per_broker: 5,
+            total: 3,
+        };
+        let progress = schedule(&moves, &live, &BTreeSet::new(), &BTreeSet::new(), limits);
+        assert_eq!(progress.next.len(), 3);
+    }
+
+    #[test]
+    fn in_flight_moves_use_room_and_finished_ones_free_it() {
+        let moves: Vec<Move> = (0..4).map(|p| mv(p, &[1, 2], &[1, 3])).collect();
+        let mut live: BTreeMap<Key, Vec<i32>> = moves.iter().map(|m| (m.key(), m.from.clone())).collect();
+        live.insert(key(0), vec![1, 3]);
+        let reassigning: BTreeSet<Key> = [key(1)].into();
+        let submitted: BTreeSet<Key> = [key(0), key(1)].into();
+        let progress = schedule(&moves, &live, &reassigning, &submitted, LIMITS);
+        assert_eq!(progress.finished, vec![key(0)]);
+        assert_eq!(progress.in_flight, vec![key(1)]);
+        assert_eq!(progress.next, vec![key(2)]);
+        assert!(!progress.is_complete());
+    }
+
+    #[test]
+    fn a_move_recorded_but_never_sent_is_sent_again_first() {
+        let moves = vec![mv(0, &[1], &[2]), mv(1, &[1], &[3])];
+        let live = moves.iter().map(|m| (m.key(), m.from.clone())).collect();
+        let submitted: BTreeSet<Key> = [key(1)].into();
+        let limits = Limits {
+            per_broker: 1,
+            total: 10,
+        };
+        let progress = schedule(&moves, &live, &BTreeSet::new(), &submitted, limits);
+        assert_eq!(progress.lost, vec![key(1)]);
+        assert_eq!(progress.next, vec![key(1)], "broker 1 has room for one: the lost move");
+    }
+
+    #[test]
+    fn reorders_never_wait_and_everything_done_is_complete() {
+        let moves = vec![mv(0, &[1, 2], &[2, 1]), mv(1, &[1, 2], &[1, 3])];
+        let live = moves.iter().map(|m| (m.key(), m.from.clone())).collect();
+        let limits = Limits {
+            per_broker: 0,
+            total: 0,
+        };
+        let progress = schedule(&moves, &live, &BTreeSet::new(), &BTreeSet::new(), limits);
+        assert_eq!(progress.next, vec![key(0)]);
+        let done = moves.iter().map(|m| (m.key(), m.to.clone())).collect();
+        assert!(schedule(&moves, &done, &BTreeSet::new(), &BTreeSet::new(), limits).is_complete());
+    }
+}
