@@ -56,7 +56,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             let nodes = kube.nodes().await?;
             let ready = nodes
                 .iter()
-                .filter(|n| selector.matches(&n.labels) && n.ready && !n.unschedulable)
+                .filter(|n| super::takes_pods(selector, n))
                 .count() as u32;
             let text = format!("pool {} at {}, {ready}/{total} nodes Ready", found.provisioning_state, found.count);
             this.report(Report::new(this.step.as_str(), what, &text).counted(f64::from(ready), f64::from(total), "nodes"));

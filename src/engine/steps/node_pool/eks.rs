@@ -70,10 +70,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         .wait_for(what, ctx.settings.node_pool_timeout, || async move {
             let group = eks.describe(cluster, nodegroup).await?;
             let nodes = kube.nodes().await?;
-            let ready = nodes
-                .iter()
-                .filter(|n| selector.matches(&n.labels) && n.ready && !n.unschedulable)
-                .count() as u32;
+            let ready = nodes.iter().filter(|n| super::takes_pods(selector, n)).count() as u32;
             let done = group.status == "ACTIVE" && group.desired_size as u32 == want && ready >= want;
             let text = format!(
                 "group {} desired {}, {ready}/{want} nodes Ready",

@@ -20,7 +20,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             let nodes = kube.nodes().await?;
             let shapes: Vec<NodeShape> = nodes
                 .iter()
-                .filter(|n| selector.matches(&n.labels) && n.ready && !n.unschedulable)
+                .filter(|n| super::takes_pods(selector, n))
                 .map(|n| NodeShape {
                     name: n.name.clone(),
                     instance_type: n.labels.get("node.kubernetes.io/instance-type").cloned(),

@@ -50,7 +50,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
                 let nodes = kube.nodes().await?;
                 let ready = nodes
                     .iter()
-                    .filter(|n| selector.matches(&n.labels) && n.ready && !n.unschedulable)
+                    .filter(|n| super::takes_pods(selector, n))
                     .count() as u32;
                 let zones = found.locations.len() as u32;
                 if zones * per_zone != total {

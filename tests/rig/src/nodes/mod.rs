@@ -1,11 +1,13 @@
 //! The node provisioner: mirrors every cloud node pool into Kubernetes Node objects.
 //!
 //! Level-triggered: each round lists the pools and the rig's nodes and closes the gap. A new machine
-//! registers at once as NotReady and turns Ready after the boot delay; a removed machine's pods are
-//! deleted (the instance is gone) and then its Node.
+//! registers at once as NotReady and turns Ready after the boot delay, once the scheduler sees it
+//! schedulable (`probe`); a removed machine's pods are deleted (the instance is gone) and then its Node.
+pub mod aks;
 pub mod eks;
 pub mod gke;
 pub mod object;
+pub mod probe;
 pub mod source;
 
 use std::collections::{BTreeMap, HashMap};
@@ -124,6 +126,11 @@ impl Provisioner {
                 .patch(&name, &PatchParams::default(), &Patch::Merge(object::pool_taints(pool)))
                 .await
                 .with_context(|| format!("removing the not-ready taint of node {name}"))?;
+            // And the scheduler must see it so too (see `probe`); if not yet, the next round asks again.
+            let client = self.pods.clone().into_client();
+            if probe::scheduler_sees(&client, &name, &pool.taints).await? == probe::Seen::NotYet {
+                continue;
+            }
             self.nodes
                 .patch_status(&name, &PatchParams::default(), &Patch::Merge(object::ready_status()))
                 .await
@@ -171,6 +178,7 @@ impl Provisioner {
             ignore_not_found(api.delete(&pod_name, &DeleteParams::default().grace_period(0)).await)
                 .with_context(|| format!("deleting pod {ns}/{pod_name} of removed node {name}"))?;
         }
+        probe::forget(&self.pods.clone().into_client(), name).await?;
         self.registered.remove(name);
         info!("node {name} removed");
         Ok(())
