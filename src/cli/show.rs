@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
+use crate::balance::tool_json::write_rollback;
 use crate::files::read_plan_file;
 use crate::render::{Style, render_markdown, render_plan};
 use crate::snapshot::digest;
@@ -14,14 +15,18 @@ pub enum ShowFormat {
     Text,
     Json,
     Markdown,
+    /// The way back for Kafka: each partition the plan moves, with the replicas it had before, in
+    /// `kafka-reassign-partitions` format (what apply also saves in the state directory).
+    KafkaRollback,
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// A plan saved with `kfscale plan -out FILE`.
     pub plan_file: PathBuf,
-    /// text (as `kfscale plan` prints it), json (the plan file's plan, with its fingerprint), or
-    /// markdown (for a pull request or a ticket).
+    /// text (as `kfscale plan` prints it), json (the plan file's plan, with its fingerprint),
+    /// markdown (for a pull request or a ticket), or kafka-rollback (the pre-apply assignment of the
+    /// partitions the plan moves, for `kafka-reassign-partitions --execute`).
     #[arg(long, value_enum, default_value = "text")]
     pub format: ShowFormat,
     /// Same as --format json (`-json` works too).
@@ -52,6 +57,14 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
             crate::outln!("{}", serde_json::to_string_pretty(&document)?);
         }
         ShowFormat::Markdown => crate::out!("{}", render_markdown(&plan, &shown, &checksum)),
+        ShowFormat::KafkaRollback => {
+            let Some(result) = plan.kafka.reassignment.as_ref() else {
+                anyhow::bail!("the plan {shown} moves no Kafka replicas: there is nothing to roll back");
+            };
+            let mut bytes = Vec::new();
+            write_rollback(result, &mut bytes)?;
+            crate::output::write_bytes(&bytes);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

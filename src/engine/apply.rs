@@ -286,9 +286,16 @@ fn finish_pending_record(
         run.id
     ));
     let history = store.write_history(run)?;
+    let rollback = store.kafka_rollback(&run.id);
     let files = match &context.config.values {
-        Some(values) => record::files(run, context.resolve(&values.file), store.state_path(), history),
-        None => vec![store.state_path(), history],
+        Some(values) => record::files(
+            run,
+            context.resolve(&values.file),
+            store.state_path(),
+            history,
+            rollback,
+        ),
+        None => [store.state_path(), history].into_iter().chain(rollback).collect(),
     };
     // A one-shot finish, without the apply's retries: the operator is at the terminal.
     let commit = record::commit(&git, run, &files)?;

@@ -10,11 +10,18 @@ use crate::plan::Plan;
 use crate::state::{ApplyRun, ReviewRecord, StepName, StepStatus};
 
 /// The files the record commits: the values file, unless reviewers merged it onto the branch
-/// already (then the record holds only the state), the state file and the run's history file.
-pub fn files(run: &ApplyRun, values: PathBuf, state: PathBuf, history: PathBuf) -> Vec<PathBuf> {
+/// already (then the record holds only the state), the state file, the run's history file and its
+/// Kafka rollback file when it moved replicas.
+pub fn files(
+    run: &ApplyRun,
+    values: PathBuf,
+    state: PathBuf,
+    history: PathBuf,
+    rollback: Option<PathBuf>,
+) -> Vec<PathBuf> {
     let reviewed = matches!(run.review, Some(ReviewRecord::Merged { .. }));
     let values = (!reviewed).then_some(values);
-    values.into_iter().chain([state, history]).collect()
+    values.into_iter().chain([state, history]).chain(rollback).collect()
 }
 
 /// Commits exactly `files` (inside the repo) on `git.branch`, which must be checked out; a commit

@@ -291,7 +291,14 @@ impl Runner<'_> {
             });
         };
         let history = self.store.write_history(&run)?;
-        let files = record::files(&run, self.systems.values_path.clone(), self.store.state_path(), history);
+        let rollback = self.store.kafka_rollback(&run.id);
+        let files = record::files(
+            &run,
+            self.systems.values_path.clone(),
+            self.store.state_path(),
+            history,
+            rollback,
+        );
         self.events
             .step_started("record", "commit the values file and the state to git");
         let began = std::time::Instant::now();

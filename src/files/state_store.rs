@@ -1,9 +1,11 @@
 //! The state directory on disk: `state.json` (written atomically after every step, its serial
-//! bumped on each write) and `history/<apply id>.json`. The format is the core's
+//! bumped on each write), `history/<apply id>.json` and, for an apply that moves Kafka replicas,
+//! `history/<apply id>.kafka-rollback.json`. The format is the core's
 //! (`kfscale_core::state`); a damaged file is refused with the way out.
 use std::path::{Path, PathBuf};
 
 use super::write_atomic;
+use crate::balance::tool_json::write_partitions;
 use crate::state::{ApplyRun, HISTORY_DIR, STATE_FILE, State, StateError, encode_state, parse_state};
 
 pub struct StateStore {
@@ -76,6 +78,39 @@ impl StateStore {
         })?;
         self.write(&path, (text + "\n").as_bytes())?;
         Ok(path)
+    }
+
+    /// `history/<apply id>.kafka-rollback.json`: the replicas each partition the apply moves had
+    /// before (`(topic, partition, replicas)`), in `kafka-reassign-partitions` format
+    /// (`--execute` it to go back), as Kloudfuse's own scale-out script saves them. Written once,
+    /// when the moves are computed from the live cluster, before the first is sent: a resumed
+    /// apply finds the cluster part-way and keeps the first file, the true "before".
+    pub fn write_kafka_rollback<'a>(
+        &self,
+        run_id: &str,
+        before: impl IntoIterator<Item = (&'a str, i32, &'a [i32])>,
+    ) -> Result<PathBuf, StateError> {
+        let path = self.kafka_rollback_path(run_id);
+        if path.is_file() {
+            return Ok(path);
+        }
+        let mut bytes = Vec::new();
+        write_partitions(before, &mut bytes).map_err(|err| StateError::Write {
+            path: path.display().to_string(),
+            error: err,
+        })?;
+        self.write(&path, &bytes)?;
+        Ok(path)
+    }
+
+    /// The run's rollback file, when it moved replicas (see [`StateStore::write_kafka_rollback`]).
+    pub fn kafka_rollback(&self, run_id: &str) -> Option<PathBuf> {
+        let path = self.kafka_rollback_path(run_id);
+        path.is_file().then_some(path)
+    }
+
+    fn kafka_rollback_path(&self, run_id: &str) -> PathBuf {
+        self.dir.join(HISTORY_DIR).join(format!("{run_id}.kafka-rollback.json"))
     }
 
     fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), StateError> {

@@ -5,7 +5,8 @@
 //! - retriable error: AlterPartitionReassignments answers REQUEST_TIMED_OUT;
 //! - throttling: CreatePartitions answers THROTTLING_QUOTA_EXCEEDED (the controller mutation quota);
 //! - permanent: AlterPartitionReassignments answers CLUSTER_AUTHORIZATION_FAILED;
-//! - going away: every broker drops every connection during the reassignment wait.
+//! - going away: every broker drops every connection during the reassignment wait;
+//! - a broker restarting: one new broker leaves mid-copy and comes back (issue #15 item 5).
 //!
 //! Retriable faults stay until kfscale shows it retried (a `retrying` event of the step), then
 //! go: the apply must succeed, count the retry, send each mutation once and end balanced. The
@@ -16,10 +17,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 use kfscale_fakes::kafka::control::faults::FaultSpec;
+use kfscale_fakes::kafka::model::replication::BrokerAwayTrigger;
 use serde_json::Value;
 
 use crate::common::KafkaForCluster;
-use crate::common::customer::{Customer, CustomerSpec, customer_cluster};
+use crate::common::customer::{Customer, CustomerSpec, customer_cluster, git_output, step};
 use crate::common::fake_faults::{retries_in, run_watching};
 use crate::common::faults::{Ended, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded};
 
@@ -238,4 +240,94 @@ async fn kafka_going_away_mid_step_is_retried_and_the_apply_succeeds() -> Result
     assert_retried_and_succeeded(repo(&customer), &finished, "kafka_reassignment")?;
     ensure!(hits >= 1, "no request met the dropped connections");
     assert_each_mutation_once_and_balanced(&customer).await
+}
+
+/// A broker restarts mid-reassignment (issue #15 item 5): the first new broker that receives a copy
+/// leaves when that copy is 30% done and comes back 20 model seconds (2 s) later, as a pod restart
+/// would. The apply rides it out: the moves to that broker stall, resume from where they were and
+/// finish; no move is sent again, and the cluster ends balanced.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broker_restarting_mid_reassignment_is_ridden_out_without_resending_a_move() -> Result<()> {
+    let customer = kafka_customer("fk-restart").await?;
+    let kafka = &customer.kafka;
+    let shared = kafka.fake.shared();
+    let mut armed = None::<i32>;
+    let finished = run_watching(apply_command(&customer)?, &log(&customer, "restart.log"), |_| {
+        if armed.is_none() && moves_sent(kafka) {
+            // The first copy in flight to a broker the apply added (ids 106..=108).
+            let target = shared.with_cluster(|c| {
+                c.copies()
+                    .into_iter()
+                    .map(|copy| copy.to_broker)
+                    .filter(|id| *id >= 106)
+                    .min()
+            });
+            if let Some(broker) = target {
+                shared.with_cluster(|c| {
+                    c.add_trigger(BrokerAwayTrigger {
+                        broker,
+                        after_copied_fraction: 0.3,
+                        back_after_ms: Some(20_000),
+                    })
+                });
+                armed = Some(broker);
+            }
+        }
+        Ok(())
+    })?;
+    finished.ensure_succeeded("the apply with a broker restarting")?;
+    let broker = armed.context("no copy to a new broker was ever in flight")?;
+    let events: Vec<String> = shared.with_cluster(|c| c.events.iter().map(|e| e.what.clone()).collect());
+    let away = format!("fault: broker {broker} goes away mid-copy");
+    let at = events.iter().position(|e| *e == away);
+    ensure!(
+        at.is_some(),
+        "broker {broker} never left: {:?}",
+        &events[events.len().saturating_sub(20)..]
+    );
+    let caught_up = format!("replica {broker} caught up");
+    ensure!(
+        events[at.unwrap_or_default()..].iter().any(|e| e.contains(&caught_up)),
+        "no copy to broker {broker} finished after it came back"
+    );
+    assert_each_mutation_once_and_balanced(&customer).await?;
+    assert_the_way_back_recorded(&customer)
+}
+
+/// The record carries the way back for Kafka (issue #16 item 8): `history/<apply id>.kafka-rollback.json`
+/// in `kafka-reassign-partitions` format holds every partition the apply moved, with exactly the
+/// replicas it had before (the recorded moves' `from`, read from the live cluster), and the state
+/// directory keeps the same file.
+fn assert_the_way_back_recorded(customer: &Customer) -> Result<()> {
+    let state = customer.state()?;
+    let id = state["run"]["id"].as_str().context("run id")?;
+    let name = format!(".kfscale/history/{id}.kafka-rollback.json");
+    let files = git_output(&customer.remote, &["show", "--name-only", "--format=", "main"])?;
+    ensure!(files.lines().any(|f| f == name), "no {name} in the record: {files}");
+    let committed: Value = serde_json::from_str(&git_output(&customer.remote, &["show", &format!("main:{name}")])?)?;
+    let kept: Value = serde_json::from_str(&std::fs::read_to_string(customer.repo.join(&name))?)?;
+    ensure!(
+        committed == kept,
+        "the record's rollback differs from the state directory's"
+    );
+    assert_eq!(committed["version"], 1);
+    let entry =
+        |topic: &Value, partition: &Value, replicas: &Value| (topic.clone(), partition.clone(), replicas.clone());
+    let back: Vec<_> = committed["partitions"]
+        .as_array()
+        .context("partitions")?
+        .iter()
+        .map(|p| entry(&p["topic"], &p["partition"], &p["replicas"]))
+        .collect();
+    let reassignment = step(&state, "kafka_reassignment").context("no kafka_reassignment step")?;
+    let moved: Vec<_> = reassignment["handles"]["moves"]
+        .as_array()
+        .context("the recorded moves")?
+        .iter()
+        .filter(|m| m["from"].as_array().is_some_and(|from| !from.is_empty()))
+        .map(|m| entry(&m["topic"], &m["partition"], &m["from"]))
+        .collect();
+    ensure!(!moved.is_empty(), "the apply moved no replica");
+    assert_eq!(back, moved);
+    Ok(())
 }

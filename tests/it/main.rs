@@ -30,6 +30,7 @@ mod live_apply_torture;
 mod live_gke;
 mod live_helm_preflight;
 mod live_kafka;
+mod live_kafka_format;
 mod live_lock;
 mod live_pinot;
 mod live_plan;

@@ -146,3 +146,30 @@ fn a_damaged_plan_is_refused_naming_the_fix() {
     let bad_format = kfscale(&["show", PLAN, "--format", "html"]);
     assert_eq!(bad_format.status.code(), Some(1));
 }
+
+#[test]
+fn the_kafka_rollback_puts_each_moved_partition_back_on_its_old_replicas() {
+    let output = kfscale(&["show", PLAN, "--format", "kafka-rollback"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let rollback: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(rollback["version"], 1);
+    let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo(PLAN)).unwrap()).unwrap();
+    let changes = plan["plan"]["kafka"]["reassignment"]["changes"].as_array().unwrap();
+    let moved: Vec<_> = changes
+        .iter()
+        .filter(|c| !c["old_replicas"].as_array().unwrap().is_empty())
+        .map(|c| (c["topic"].clone(), c["partition"].clone(), c["old_replicas"].clone()))
+        .collect();
+    let back: Vec<_> = rollback["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["topic"].clone(), p["partition"].clone(), p["replicas"].clone()))
+        .collect();
+    assert!(!moved.is_empty(), "the example plan moves replicas");
+    assert!(
+        moved.len() < changes.len(),
+        "and creates partitions, which cannot be rolled back"
+    );
+    assert_eq!(back, moved);
+}

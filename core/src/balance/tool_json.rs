@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::error::BalanceError;
-use super::model::{BalanceResult, Broker, Partition};
+use super::model::{BalanceResult, Broker, Partition, PartitionChange};
 
 #[derive(Deserialize)]
 struct AssignmentFile {
@@ -131,15 +131,40 @@ pub fn brokers_with_racks(ids: &[i32], racks: &[String]) -> Result<Vec<Broker>, 
 /// that change, one per line. Partitions to create are not in it (`--execute` only moves
 /// existing partitions; see [`creations`]).
 pub fn write_reassignment(result: &BalanceResult, out: &mut impl Write) -> io::Result<()> {
+    write_partitions(
+        existing(result).map(|c| (c.topic.as_str(), c.partition, c.new_replicas.as_slice())),
+        out,
+    )
+}
+
+/// Writes the way back, for `kafka-reassign-partitions --execute` after the change: each existing
+/// partition that changes, with the replicas it had before, as Kloudfuse's own scale-out script
+/// saves them. Partitions created are not in it: Kafka cannot take partitions away.
+pub fn write_rollback(result: &BalanceResult, out: &mut impl Write) -> io::Result<()> {
+    write_partitions(
+        existing(result).map(|c| (c.topic.as_str(), c.partition, c.old_replicas.as_slice())),
+        out,
+    )
+}
+
+fn existing(result: &BalanceResult) -> impl Iterator<Item = &PartitionChange> {
+    result.changes.iter().filter(|c| !c.old_replicas.is_empty())
+}
+
+/// Writes `(topic, partition, replicas)` entries in Kafka's reassignment format, one per line.
+pub fn write_partitions<'a>(
+    entries: impl IntoIterator<Item = (&'a str, i32, &'a [i32])>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     out.write_all(b"{\"version\":1,\"partitions\":[")?;
     let mut first = true;
-    for change in result.changes.iter().filter(|c| !c.old_replicas.is_empty()) {
+    for (topic, partition, replicas) in entries {
         out.write_all(if first { b"\n" } else { b",\n" })?;
         first = false;
         out.write_all(b"{\"topic\":")?;
-        serde_json::to_writer(&mut *out, &change.topic)?;
-        write!(out, ",\"partition\":{},\"replicas\":[", change.partition)?;
-        for (i, broker) in change.new_replicas.iter().enumerate() {
+        serde_json::to_writer(&mut *out, topic)?;
+        write!(out, ",\"partition\":{partition},\"replicas\":[")?;
+        for (i, broker) in replicas.iter().enumerate() {
             if i > 0 {
                 out.write_all(b",")?;
             }
@@ -220,5 +245,43 @@ mod tests {
             brokers_with_racks(&[1], &["1=a".into(), "1=b".into()]).unwrap_err(),
             BalanceError::DuplicateRack(1)
         );
+    }
+
+    #[test]
+    fn the_rollback_puts_back_the_replicas_each_moved_partition_had_and_leaves_out_creations() {
+        let text = r#"{"version":1,"partitions":[
+            {"topic":"a","partition":0,"replicas":[1,2]},
+            {"topic":"a","partition":1,"replicas":[2,1]},
+            {"topic":"a","partition":2,"replicas":[1,2]},
+            {"topic":"a","partition":3,"replicas":[2,1]},
+            {"topic":"a","partition":4,"replicas":[]},
+            {"topic":"a","partition":5,"replicas":[]}]}"#;
+        let partitions = parse_assignment(text).unwrap();
+        let brokers = brokers_with_racks(&[1, 2, 3], &[]).unwrap();
+        let result = crate::balance::balance(&crate::balance::BalanceRequest { partitions, brokers }).unwrap();
+        assert!(
+            result.changes.iter().any(|c| !c.old_replicas.is_empty()),
+            "the scale-out moves something"
+        );
+
+        let mut forward = Vec::new();
+        write_reassignment(&result, &mut forward).unwrap();
+        let mut back = Vec::new();
+        write_rollback(&result, &mut back).unwrap();
+        let forward = parse_assignment(std::str::from_utf8(&forward).unwrap()).unwrap();
+        let back = parse_assignment(std::str::from_utf8(&back).unwrap()).unwrap();
+        // The same partitions both ways (existing ones that change), each back where it was.
+        let names = |ps: &[Partition]| ps.iter().map(|p| (p.topic.clone(), p.partition)).collect::<Vec<_>>();
+        assert_eq!(names(&forward), names(&back));
+        assert!(
+            back.iter().all(|p| p.partition < 4),
+            "creations cannot be rolled back: {:?}",
+            names(&back)
+        );
+        let before = parse_assignment(text).unwrap();
+        for partition in &back {
+            let was = before.iter().find(|p| p.partition == partition.partition).unwrap();
+            assert_eq!(partition.replicas, was.replicas);
+        }
     }
 }

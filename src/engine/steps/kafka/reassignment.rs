@@ -47,6 +47,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             "the live assignment is already balanced over the brokers".into(),
         ));
     }
+    save_the_way_back(ctx, &moves)?;
     let result = execute(ctx, &moves).await;
     if let Err(
         err @ (StepError::Interrupted | StepError::Retriable(_) | StepError::LeaseLost(_) | StepError::State(_)),
@@ -67,6 +68,21 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             "the moves finished but removing the replication throttle failed: {err}; fix: re-run `kfscale apply` (it removes it), or remove the `*.replication.throttled.*` configs by hand"
         ))),
     }
+}
+
+/// The replicas each partition had before its move (the moves' `from`, read from the live cluster),
+/// saved in the state directory before the first move is sent; the record commits it.
+fn save_the_way_back(ctx: &StepContext<'_>, moves: &[Move]) -> Result<(), StepError> {
+    let before = moves
+        .iter()
+        .filter(|m| !m.from.is_empty())
+        .map(|m| (m.topic.as_str(), m.partition, m.from.as_slice()));
+    let path = ctx
+        .store
+        .write_kafka_rollback(ctx.run_id, before)
+        .map_err(StepError::State)?;
+    ctx.info(&format!("the way back: {}", path.display()));
+    Ok(())
 }
 
 /// A failed reassignment takes its throttle off only when none of its moves is still copying;

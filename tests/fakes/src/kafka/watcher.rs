@@ -3,12 +3,20 @@
 //! `kafka-kraft-broker`, ids from 100; legacy: `kafka-broker`, ids from 0). The pure part
 //! ([`desired_brokers`], [`reconcile`]) is the seam unit tests drive; [`run`] feeds it from a
 //! kube-rs watch on the namespace's pods.
+//!
+//! The cluster id follows the pods too. A real KRaft broker formats its storage with the id in its
+//! `KAFKA_KRAFT_CLUSTER_ID` environment variable (the chart fills it from a Secret it generates at
+//! install), so the cluster's id is whatever the first broker came up with. The fake does the same
+//! at its "format": when a broker pod turns Ready while none of the watcher's brokers is live, the
+//! cluster takes the id that pod's env names ([`ClusterIdSource`]). Later changes to the Secret do
+//! not change a running cluster's id, as in Kafka; that mismatch is what kfscale's
+//! `kraft-cluster-id` pre-check exists to catch.
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use futures::{StreamExt, pin_mut};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Node, Pod, Secret};
 use kube::Api;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
@@ -28,12 +36,56 @@ pub struct WatchTarget {
     pub rack_from_node_zone: bool,
 }
 
+/// The environment variable a KRaft broker formats its storage with.
+pub const CLUSTER_ID_ENV: &str = "KAFKA_KRAFT_CLUSTER_ID";
+
+/// Where a broker pod's cluster id comes from: its `KAFKA_KRAFT_CLUSTER_ID` env, a literal value or a
+/// key of a Secret in the pod's namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterIdSource {
+    Literal(String),
+    Secret { name: String, key: String },
+}
+
+impl ClusterIdSource {
+    /// The first container's `KAFKA_KRAFT_CLUSTER_ID`, if it sets one.
+    pub fn of_pod(pod: &Pod) -> Option<ClusterIdSource> {
+        let spec = pod.spec.as_ref()?;
+        let env = spec.containers.iter().filter_map(|c| c.env.as_ref()).flatten();
+        let var = env.into_iter().find(|e| e.name == CLUSTER_ID_ENV)?;
+        if let Some(value) = var.value.as_ref().filter(|v| !v.is_empty()) {
+            return Some(ClusterIdSource::Literal(value.clone()));
+        }
+        let secret = var.value_from.as_ref()?.secret_key_ref.as_ref()?;
+        Some(ClusterIdSource::Secret {
+            name: secret.name.clone(),
+            key: secret.key.clone(),
+        })
+    }
+
+    /// The id itself; `None` while the Secret or its key does not exist.
+    async fn resolve(&self, secrets: &Api<Secret>) -> Result<Option<String>> {
+        match self {
+            ClusterIdSource::Literal(id) => Ok(Some(id.clone())),
+            ClusterIdSource::Secret { name, key } => {
+                let secret = secrets
+                    .get_opt(name)
+                    .await
+                    .with_context(|| format!("reading Secret {name}"))?;
+                let bytes = secret.and_then(|s| s.data).and_then(|mut d| d.remove(key));
+                Ok(bytes.and_then(|b| String::from_utf8(b.0).ok()))
+            }
+        }
+    }
+}
+
 /// What the watcher needs of a pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodView {
     pub name: String,
     pub ready: bool,
     pub node: Option<String>,
+    pub cluster_id: Option<ClusterIdSource>,
 }
 
 impl PodView {
@@ -50,6 +102,7 @@ impl PodView {
             name,
             ready,
             node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            cluster_id: ClusterIdSource::of_pod(pod),
         })
     }
 }
@@ -99,6 +152,23 @@ pub fn reconcile(
     changes
 }
 
+/// The cluster id to format with, when the cluster is being formatted: some broker pod is Ready
+/// and none of the watcher's brokers is live yet. The lowest ordinal's source, so runs repeat.
+pub fn formatting_source<'a>(
+    cluster: &Cluster,
+    target: &WatchTarget,
+    pods: impl IntoIterator<Item = &'a PodView>,
+) -> Option<ClusterIdSource> {
+    if cluster.active_brokers().any(|b| b.id >= target.id_base) {
+        return None;
+    }
+    pods.into_iter()
+        .filter(|p| p.ready)
+        .filter_map(|p| Some((ordinal(&target.statefulset, &p.name)?, p.cluster_id.clone()?)))
+        .min_by_key(|(ordinal, _)| *ordinal)
+        .map(|(_, source)| source)
+}
+
 /// A kube client from a kubeconfig file, or from the environment (KUBECONFIG, in-cluster).
 pub async fn client(kubeconfig: Option<&std::path::Path>) -> Result<kube::Client> {
     let config = match kubeconfig {
@@ -119,6 +189,7 @@ pub async fn client(kubeconfig: Option<&std::path::Path>) -> Result<kube::Client
 /// Follows the pods until the watch ends (never, unless the task is aborted).
 pub async fn run(shared: Arc<Shared>, client: kube::Client, target: WatchTarget) -> Result<()> {
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), &target.namespace);
+    let secrets_api: Api<Secret> = Api::namespaced(client.clone(), &target.namespace);
     let nodes_api: Api<Node> = Api::all(client);
     let stream = watcher::watcher(pods_api, watcher::Config::default()).default_backoff();
     pin_mut!(stream);
@@ -180,7 +251,26 @@ pub async fn run(shared: Arc<Shared>, client: kube::Client, target: WatchTarget)
                 }
             }
         }
-        let changes = shared.with_cluster(|c| reconcile(c, &target, &desired, &racks));
+        let source = shared.with_cluster(|c| formatting_source(c, &target, pods.values()));
+        let formatted_id = match source {
+            Some(source) => match source.resolve(&secrets_api).await {
+                Ok(id) => id,
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "cluster id of the broker pods (retried on the next event)");
+                    None
+                }
+            },
+            None => None,
+        };
+        let changes = shared.with_cluster(|c| {
+            if let Some(id) = &formatted_id
+                && *id != c.cluster_id
+            {
+                tracing::info!(from = %c.cluster_id, to = %id, "brokers formatted with their pods' cluster id");
+                c.cluster_id = id.clone();
+            }
+            reconcile(c, &target, &desired, &racks)
+        });
         if !changes.is_empty() {
             tracing::info!(?changes, "brokers follow the pods");
             shared.sync_listeners();
@@ -208,7 +298,78 @@ mod tests {
             name: name.into(),
             ready,
             node: None,
+            cluster_id: None,
         }
+    }
+
+    fn formatted_pod(name: &str, ready: bool, id: &str) -> PodView {
+        PodView {
+            cluster_id: Some(ClusterIdSource::Literal(id.into())),
+            ..pod(name, ready)
+        }
+    }
+
+    #[test]
+    fn the_cluster_id_comes_from_the_pods_env_literal_or_secret_key() {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "kafka-kraft-broker-0" },
+            "spec": { "containers": [{ "name": "kafka", "env": [
+                { "name": "OTHER", "value": "x" },
+                { "name": "KAFKA_KRAFT_CLUSTER_ID", "valueFrom": { "secretKeyRef": { "name": "kafka-kraft-kraft-cluster-id", "key": "kraft-cluster-id" } } }
+            ] }] }
+        }))
+        .unwrap();
+        assert_eq!(
+            ClusterIdSource::of_pod(&pod),
+            Some(ClusterIdSource::Secret {
+                name: "kafka-kraft-kraft-cluster-id".into(),
+                key: "kraft-cluster-id".into()
+            })
+        );
+        let literal: Pod = serde_json::from_value(serde_json::json!({
+            "spec": { "containers": [{ "name": "kafka", "env": [{ "name": "KAFKA_KRAFT_CLUSTER_ID", "value": "abc" }] }] }
+        }))
+        .unwrap();
+        assert_eq!(
+            ClusterIdSource::of_pod(&literal),
+            Some(ClusterIdSource::Literal("abc".into()))
+        );
+        let none: Pod =
+            serde_json::from_value(serde_json::json!({ "spec": { "containers": [{ "name": "kafka" }] } })).unwrap();
+        assert_eq!(ClusterIdSource::of_pod(&none), None);
+    }
+
+    #[test]
+    fn the_cluster_is_formatted_with_the_first_ready_brokers_id_and_keeps_it() {
+        let mut cluster = Cluster::from_seed(&Seed::with_brokers(Layout::Kraft, 3), 0, 0).unwrap();
+        // Seed brokers live: a running cluster, nothing to format.
+        let pods = [
+            formatted_pod("kafka-kraft-broker-1", true, "id-b"),
+            formatted_pod("kafka-kraft-broker-0", true, "id-a"),
+        ];
+        assert_eq!(formatting_source(&cluster, &target(), &pods), None);
+        // No broker of the watcher's is live (a fresh install): the lowest Ready ordinal's id.
+        reconcile(&mut cluster, &target(), &BTreeSet::new(), &BTreeMap::new());
+        assert_eq!(
+            formatting_source(&cluster, &target(), &pods),
+            Some(ClusterIdSource::Literal("id-a".into()))
+        );
+        // Pods not Ready, or without the env, format nothing.
+        let waiting = [
+            formatted_pod("kafka-kraft-broker-0", false, "id-a"),
+            pod("kafka-kraft-broker-1", true),
+        ];
+        assert_eq!(formatting_source(&cluster, &target(), &waiting), None);
+        // Once a broker is live, a changed Secret no longer changes the id.
+        reconcile(&mut cluster, &target(), &BTreeSet::from([100]), &BTreeMap::new());
+        assert_eq!(
+            formatting_source(
+                &cluster,
+                &target(),
+                &[formatted_pod("kafka-kraft-broker-0", true, "id-z")]
+            ),
+            None
+        );
     }
 
     #[test]
