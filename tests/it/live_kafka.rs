@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use anyhow::{Context, Result};
-use k8s_openapi::api::core::v1::Secret;
 use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::kafka::FakeKafka;
 use kfscale_fakes::kafka::seed::{Seed, SeedBroker};
@@ -18,7 +17,7 @@ use kfscale_kafka::{
 use kfscale_rig::{RigEnv, cluster, git};
 use serde_json::Value;
 
-use crate::common::assert_planner_pure;
+use crate::common::{assert_planner_pure, chart_cluster_id};
 
 const KRAFT_SEED: &str = "tests/fakes/seeds/kafka-kraft.json";
 
@@ -62,15 +61,10 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
         id = cluster.id,
         ng = cluster.nodegroup,
     );
-    let secrets: kube::Api<Secret> = kube::Api::namespaced(rig.kube_client().await?, &cluster.id);
-    let secret = secrets.get("kafka-kraft-kraft-cluster-id").await?;
-    let cluster_id = secret
-        .data
-        .and_then(|data| data.get("kraft-cluster-id").cloned())
-        .context("the chart's cluster-id Secret has no kraft-cluster-id")?;
+    let cluster_id = chart_cluster_id(&rig.kube_client().await?, &cluster.id).await?;
     Ok(Live {
         rig,
-        cluster_id: String::from_utf8(cluster_id.0)?,
+        cluster_id,
         config: scratch.join("kfscale.yaml"),
         base_config,
     })

@@ -8,7 +8,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use k8s_openapi::api::core::v1::Secret;
 use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::kafka::FakeKafka;
 use kfscale_fakes::kafka::seed::Seed;
@@ -16,6 +15,7 @@ use kfscale_fakes::kafka::watcher::{self, WatchTarget};
 use kfscale_kafka::{AdminOptions, BrokerAddress, KafkaAdmin};
 use kfscale_rig::{RigEnv, cluster, names, wait};
 
+use crate::common::chart_cluster_id;
 use crate::common::customer::customer_repo;
 
 const KRAFT_SEED: &str = "tests/fakes/seeds/kafka-kraft.json";
@@ -55,13 +55,7 @@ async fn a_kafka_started_before_the_install_is_formatted_with_the_charts_cluster
     let values = repo.repo.join("values.yaml");
     let values = values.to_str().context("path")?;
     cluster::install_named(&rig, &id, &nodegroup, 3, values, "3.4.0").await?;
-    let secrets: kube::Api<Secret> = kube::Api::namespaced(rig.kube_client().await?, &id);
-    let secret = secrets.get("kafka-kraft-kraft-cluster-id").await?;
-    let bytes = secret
-        .data
-        .and_then(|data| data.get("kraft-cluster-id").cloned())
-        .context("the chart's Secret has no kraft-cluster-id")?;
-    let chart_id = String::from_utf8(bytes.0)?;
+    let chart_id = chart_cluster_id(&rig.kube_client().await?, &id).await?;
     assert_ne!(chart_id, seed_id, "the chart generates its own id");
 
     let cluster_id = || shared.with_cluster(|c| c.cluster_id.clone());

@@ -83,16 +83,9 @@ pub async fn kafka_for(rig: &RigEnv, namespace: &str) -> Result<KafkaForCluster>
 /// As [`kafka_for`], on `clock` (a running clock lets replicas copy and offsets move).
 pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClock) -> Result<KafkaForCluster> {
     let client = rig.kube_client().await?;
-    let secret = kube::Api::<Secret>::namespaced(client.clone(), namespace)
-        .get("kafka-kraft-kraft-cluster-id")
-        .await
-        .context("the chart's cluster-id Secret")?;
-    let id = secret
-        .data
-        .and_then(|d| d.get("kraft-cluster-id").cloned())
-        .context("kraft-cluster-id key")?;
+    let id = chart_cluster_id(&client, namespace).await?;
     let mut seed = Seed::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(KRAFT_SEED))?;
-    seed.cluster_id = String::from_utf8(id.0)?;
+    seed.cluster_id = id;
     let fake = FakeKafka::start(seed, clock).await?;
     let target = WatchTarget {
         namespace: namespace.to_string(),
@@ -105,6 +98,19 @@ pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClo
         let _ = watcher::run(shared, client, target).await;
     });
     Ok(KafkaForCluster { fake, watch })
+}
+
+/// The KRaft cluster id the chart generated at install (Secret `kafka-kraft-kraft-cluster-id`).
+pub async fn chart_cluster_id(client: &kube::Client, namespace: &str) -> Result<String> {
+    let secret = kube::Api::<Secret>::namespaced(client.clone(), namespace)
+        .get("kafka-kraft-kraft-cluster-id")
+        .await
+        .context("the chart's cluster-id Secret")?;
+    let id = secret
+        .data
+        .and_then(|d| d.get("kraft-cluster-id").cloned())
+        .context("the chart's cluster-id Secret has no kraft-cluster-id")?;
+    Ok(String::from_utf8(id.0)?)
 }
 
 /// Asserts the planner is pure: the plan from `snapshot` and the live plan (both with
