@@ -188,7 +188,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for problem in &problems {
-        eprintln!("Error: {problem}");
+        crate::eoutln!("Error: {problem}");
     }
     Ok(ExitCode::from(1))
 }
