@@ -107,7 +107,9 @@ const KEY_QUALIFIERS: &[&str] = &[
 ];
 
 /// Word runs that make a key secret wherever they stand: `sasl.jaas.config` (a JAAS login line
-/// carries the password), `connectionString`, `dockerConfigJson`.
+/// carries the password), `connectionString`, `dockerConfigJson`. Not `kubeconfig`: kfscale.yaml's
+/// names a file; a kubeconfig pasted into values is caught by its own keys (`token:`,
+/// `client-key-data:`) inside the string.
 const SECRET_PHRASES: &[&[&str]] = &[
     &["jaas"],
     &["connection", "string"],
@@ -115,7 +117,6 @@ const SECRET_PHRASES: &[&[&str]] = &[
     &["dockerconfigjson"],
     &["dockercfg"],
     &["docker", "config"],
-    &["kubeconfig"],
 ];
 
 /// Heads that point at something instead of holding it: `secretName`, `passwordFile`,
@@ -247,7 +248,6 @@ fn phrase_rule(phrase: &[&str]) -> &'static str {
     match phrase {
         ["jaas"] => "jaas: a JAAS login line carries the password",
         ["connection" | "conn", "string"] => "connection string: carries the password or account key",
-        ["kubeconfig"] => "kubeconfig: carries tokens and client keys",
         _ => "docker config: registry credentials",
     }
 }
