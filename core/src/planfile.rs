@@ -61,7 +61,7 @@ pub fn encode_plan_file(plan: &Plan) -> Result<String, serde_json::Error> {
 /// The text of a plan file holding `plan`, every string value passed through `scrub` before the
 /// checksum is taken.
 pub fn encode_plan_file_scrubbed(plan: &Plan, scrub: Scrub<'_>) -> Result<String, serde_json::Error> {
-    Ok(PLAN_FILE.seal(&to_string_scrubbed(plan, false, scrub)?))
+    Ok(PLAN_FILE.seal(&to_string_scrubbed(plan, false, scrub, &[])?))
 }
 
 /// A plan from the text of a plan file; `shown` names the file in errors (the fuzz target's entry

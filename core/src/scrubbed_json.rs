@@ -12,18 +12,22 @@ use serde_json::ser::{CharEscape, CompactFormatter, Formatter, PrettyFormatter};
 /// map keys; they are left alone so the file reads back).
 pub type Scrub<'s> = &'s dyn Fn(&str) -> String;
 
-/// `serde_json::to_string` (or `to_string_pretty`) with every string value scrubbed.
+/// `serde_json::to_string` (or `to_string_pretty`) with every string value scrubbed, except
+/// those under an object key in `keep` (the state's `handles`: ids and names the systems
+/// returned, which a resumed apply polls and restores by; a short secret that happens to be part
+/// of a topic name must not rewrite them).
 pub fn to_string_scrubbed<T: Serialize + ?Sized>(
     value: &T,
     pretty: bool,
     scrub: Scrub<'_>,
+    keep: &[&str],
 ) -> serde_json::Result<String> {
     let mut out = Vec::new();
     if pretty {
-        let formatter = Scrubbing::new(PrettyFormatter::new(), scrub);
+        let formatter = Scrubbing::new(PrettyFormatter::new(), scrub, keep);
         value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, formatter))?;
     } else {
-        let formatter = Scrubbing::new(CompactFormatter, scrub);
+        let formatter = Scrubbing::new(CompactFormatter, scrub, keep);
         value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, formatter))?;
     }
     // serde_json writes UTF-8 only, and the scrub function returns `String`s.
@@ -34,17 +38,26 @@ pub fn to_string_scrubbed<T: Serialize + ?Sized>(
 struct Scrubbing<'s, F> {
     inner: F,
     scrub: Scrub<'s>,
-    in_key: bool,
+    keep: &'s [&'s str],
+    /// Objects and arrays open around the current token.
+    depth: usize,
+    /// The object key being written, unescaped, until its closing quote.
+    key: Option<String>,
+    /// Inside the value of a kept key, which was written at this depth.
+    kept_at: Option<usize>,
     /// The string value being written, unescaped, until its closing quote.
     pending: Option<String>,
 }
 
 impl<'s, F: Formatter> Scrubbing<'s, F> {
-    fn new(inner: F, scrub: Scrub<'s>) -> Self {
+    fn new(inner: F, scrub: Scrub<'s>, keep: &'s [&'s str]) -> Self {
         Scrubbing {
             inner,
             scrub,
-            in_key: false,
+            keep,
+            depth: 0,
+            key: None,
+            kept_at: None,
             pending: None,
         }
     }
@@ -52,13 +65,16 @@ impl<'s, F: Formatter> Scrubbing<'s, F> {
 
 impl<F: Formatter> Formatter for Scrubbing<'_, F> {
     fn begin_string<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        if !self.in_key {
+        if self.key.is_none() && self.kept_at.is_none() {
             self.pending = Some(String::new());
         }
         self.inner.begin_string(writer)
     }
 
     fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        if let Some(key) = &mut self.key {
+            key.push_str(fragment);
+        }
         match &mut self.pending {
             Some(pending) => {
                 pending.push_str(fragment);
@@ -69,6 +85,9 @@ impl<F: Formatter> Formatter for Scrubbing<'_, F> {
     }
 
     fn write_char_escape<W: ?Sized + io::Write>(&mut self, writer: &mut W, escape: CharEscape) -> io::Result<()> {
+        if let Some(key) = &mut self.key {
+            key.push(unescaped(&escape));
+        }
         match &mut self.pending {
             Some(pending) => {
                 pending.push(unescaped(&escape));
@@ -88,28 +107,55 @@ impl<F: Formatter> Formatter for Scrubbing<'_, F> {
     }
 
     fn write_raw_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        if self.kept_at.is_some() {
+            return self.inner.write_raw_fragment(writer, fragment);
+        }
         self.inner.write_raw_fragment(writer, &(self.scrub)(fragment))
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        self.in_key = true;
+        self.key = Some(String::new());
         self.inner.begin_object_key(writer, first)
     }
 
     fn end_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.in_key = false;
+        if let Some(key) = self.key.take()
+            && self.kept_at.is_none()
+            && self.keep.contains(&key.as_str())
+        {
+            self.kept_at = Some(self.depth);
+        }
         self.inner.end_object_key(writer)
     }
 
-    // Everything else is the inner formatter's (layout: compact or pretty).
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        if self.kept_at == Some(self.depth) {
+            self.kept_at = None;
+        }
+        self.inner.end_object_value(writer)
+    }
+
     fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth += 1;
         self.inner.begin_array(writer)
     }
 
     fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth -= 1;
         self.inner.end_array(writer)
     }
 
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.inner.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        self.inner.end_object(writer)
+    }
+
+    // Everything else is the inner formatter's (layout: compact or pretty).
     fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
         self.inner.begin_array_value(writer, first)
     }
@@ -118,20 +164,8 @@ impl<F: Formatter> Formatter for Scrubbing<'_, F> {
         self.inner.end_array_value(writer)
     }
 
-    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.inner.begin_object(writer)
-    }
-
-    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.inner.end_object(writer)
-    }
-
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
         self.inner.begin_object_value(writer)
-    }
-
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.inner.end_object_value(writer)
     }
 }
 
@@ -163,11 +197,29 @@ mod tests {
         let value = json!({"hunter2": "a \"hunter2\"\nline", "n": 1, "list": ["hunter2", true]});
         let expected = json!({"hunter2": "a \"(sensitive)\"\nline", "n": 1, "list": ["(sensitive)", true]});
         assert_eq!(
-            to_string_scrubbed(&value, false, &hide).unwrap(),
+            to_string_scrubbed(&value, false, &hide, &[]).unwrap(),
             serde_json::to_string(&expected).unwrap()
         );
         assert_eq!(
-            to_string_scrubbed(&value, true, &hide).unwrap(),
+            to_string_scrubbed(&value, true, &hide, &[]).unwrap(),
+            serde_json::to_string_pretty(&expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn values_under_a_kept_key_stay_as_they_are() {
+        let value = json!({
+            "a": "hunter2",
+            "handles": {"moves": ["hunter2-topic"], "n": {"x": "hunter2"}},
+            "z": ["hunter2"]
+        });
+        let expected = json!({
+            "a": "(sensitive)",
+            "handles": {"moves": ["hunter2-topic"], "n": {"x": "hunter2"}},
+            "z": ["(sensitive)"]
+        });
+        assert_eq!(
+            to_string_scrubbed(&value, true, &hide, &["handles"]).unwrap(),
             serde_json::to_string_pretty(&expected).unwrap()
         );
     }

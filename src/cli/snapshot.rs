@@ -26,7 +26,7 @@ pub async fn run(args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
     let loaded = args.kube.require_config(args.config.as_deref(), "snapshot")?;
     let (snapshot, _) = observe_live(&loaded, args.profile.as_deref(), true).await?;
     // String by string, so the JSON stays whole whatever a secret looks like.
-    let text = kfscale_core::scrubbed_json::to_string_scrubbed(&snapshot, true, &crate::scrub::owned)? + "\n";
+    let text = kfscale_core::scrubbed_json::to_string_scrubbed(&snapshot, true, &crate::scrub::owned, &[])? + "\n";
     match &args.output {
         Some(path) => {
             write_atomic(path, text.as_bytes()).map_err(|err| {

@@ -18,7 +18,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Writes `value` as JSON (pretty, with a final newline), every string value scrubbed: the
 /// structure reads back whatever a secret looks like.
 pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> std::io::Result<()> {
-    let text = kfscale_core::scrubbed_json::to_string_scrubbed(value, true, &crate::scrub::owned)?;
+    let text = kfscale_core::scrubbed_json::to_string_scrubbed(value, true, &crate::scrub::owned, &[])?;
     write_unscrubbed(path, (text + "\n").as_bytes())
 }
 

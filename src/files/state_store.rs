@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::atomic::write_unscrubbed;
-use crate::state::{ApplyRun, HISTORY_DIR, STATE_FILE, State, StateError, encode_state_scrubbed, parse_state};
+use crate::state::{
+    ApplyRun, HISTORY_DIR, STATE_FILE, State, StateError, UNSCRUBBED_KEYS, encode_state_scrubbed, parse_state,
+};
 
 pub struct StateStore {
     dir: PathBuf,
@@ -79,12 +81,11 @@ impl StateStore {
     /// `history/<apply id>.json`: the run as it ended, one file per apply.
     pub fn write_history(&self, run: &ApplyRun) -> Result<PathBuf, StateError> {
         let path = self.dir.join(HISTORY_DIR).join(format!("{}.json", run.id));
-        let text = kfscale_core::scrubbed_json::to_string_scrubbed(run, true, &crate::scrub::owned).map_err(|err| {
-            StateError::Write {
+        let text = kfscale_core::scrubbed_json::to_string_scrubbed(run, true, &crate::scrub::owned, UNSCRUBBED_KEYS)
+            .map_err(|err| StateError::Write {
                 path: path.display().to_string(),
                 error: err.into(),
-            }
-        })?;
+            })?;
         self.write(&path, (text + "\n").as_bytes())?;
         Ok(path)
     }

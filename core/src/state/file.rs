@@ -44,10 +44,15 @@ pub fn encode_state(state: &State) -> Result<String, serde_json::Error> {
     encode_state_scrubbed(state, &|text| text.to_string())
 }
 
+/// The state's keys whose values are written as they are: a step's `handles` are the ids, names
+/// and configs the systems returned (EKS update ids, Kafka moves, the customer's throttle configs
+/// to restore), never text of the values file, and a resumed apply acts on them.
+pub const UNSCRUBBED_KEYS: &[&str] = &["handles"];
+
 /// The text of a state file holding `state`, every string value passed through `scrub` before
 /// the checksum is taken (so the file kfscale writes without its secrets still opens).
 pub fn encode_state_scrubbed(state: &State, scrub: Scrub<'_>) -> Result<String, serde_json::Error> {
-    Ok(STATE_FILE_KIND.seal(&to_string_scrubbed(state, true, scrub)?))
+    Ok(STATE_FILE_KIND.seal(&to_string_scrubbed(state, true, scrub, UNSCRUBBED_KEYS)?))
 }
 
 /// A state from the text of a state file; `shown` names the file in errors (the fuzz target's

@@ -21,7 +21,7 @@ mod words;
 
 pub use detector::{Finding, Leaf, LeafKind, detect};
 pub use leaves::{document_leaves, json_leaves};
-pub use needles::{MIN_SCRUB_CHARS, document_needles, json_needles, secret_needles};
+pub use needles::{MIN_SCRUB_CHARS, MIN_SCRUB_CHARS_PLAIN, document_needles, json_needles, secret_needles};
 pub use redact::{SENSITIVE, redact_json, redacted_text};
 pub use rules::{Verdict, judge_key};
 

@@ -15,6 +15,11 @@ use crate::values::document::{Document, Style};
 /// (the values file shown, plan diffs, Helm's values in a snapshot).
 pub const MIN_SCRUB_CHARS: usize = 4;
 
+/// The floor for a secret that is a plain word or number (`kafka`, `admin`, `1234`): below it,
+/// the word is more likely part of a name kfscale works with (a topic, a workload, a release) or a
+/// figure it prints than a leak, and scrubbing it would rewrite those names in plans and state.
+pub const MIN_SCRUB_CHARS_PLAIN: usize = 8;
+
 /// Every string to scrub for the secrets of a values document; `text` is the file's text, for
 /// the form each secret is written in.
 pub fn document_needles(document: &Document, text: &str) -> BTreeSet<String> {
@@ -67,7 +72,11 @@ pub fn secret_needles(secret: &str) -> BTreeSet<String> {
 
 /// Adds `secret` and the forms JSON and `{:?}` give it, when it is long enough to scrub.
 fn add(out: &mut BTreeSet<String>, secret: &str) {
-    if secret.chars().count() < MIN_SCRUB_CHARS {
+    let chars = secret.chars().count();
+    let plain = secret.chars().all(|c| c.is_ascii_lowercase())
+        || secret.chars().all(|c| c.is_ascii_uppercase())
+        || secret.chars().all(|c| c.is_ascii_digit());
+    if chars < MIN_SCRUB_CHARS || (plain && chars < MIN_SCRUB_CHARS_PLAIN) {
         return;
     }
     out.insert(secret.to_string());
@@ -84,7 +93,7 @@ mod tests {
 
     #[test]
     fn every_form_of_a_secret_and_nothing_short() {
-        let text = "a:\n  password: \"pa\\\"ss-1\"\n  url: postgres://u:pw-in-url@db/x\n  token: abc\n  cert: |\n    -----BEGIN CERTIFICATE-----\n    MIIBbody\n    -----END CERTIFICATE-----\n";
+        let text = "a:\n  password: \"pa\\\"ss-1\"\n  url: postgres://u:pw-in-url@db/x\n  token: abc\n  pin: \"1234\"\n  pass: kafka\n  pwd: kafkakafka\n  cert: |\n    -----BEGIN CERTIFICATE-----\n    MIIBbody\n    -----END CERTIFICATE-----\n";
         let document = Document::parse("v.yaml", text).unwrap();
         let found = document_needles(&document, text);
         for needle in [
@@ -98,5 +107,10 @@ mod tests {
             assert!(found.contains(needle), "{needle} missing from {found:?}");
         }
         assert!(!found.contains("abc"), "a 3-character secret is below the floor");
+        assert!(
+            !found.contains("1234") && !found.contains("kafka"),
+            "a short word or number is below the plain floor"
+        );
+        assert!(found.contains("kafkakafka"));
     }
 }
