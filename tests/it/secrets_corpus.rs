@@ -138,3 +138,31 @@ fn kfscale_redact_hides_every_secret_even_in_comments_and_keeps_every_look_alike
         );
     }
 }
+
+#[test]
+fn scale_values_prints_the_customer_file_with_its_secrets_and_nothing_else_does() {
+    let values = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/values/kraft-values.yaml");
+    let output = Command::new(env!("CARGO_BIN_EXE_kfscale"))
+        .args([
+            "scale-values",
+            "--values",
+            values.to_str().unwrap(),
+            "--from-nodes",
+            "6",
+            "--to-nodes",
+            "9",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    // The rewritten file is the operator's to save: a `(sensitive)` in it would break the release.
+    for secret in ["s3cr3t-Pa55word", "hunter2-db-pass", "okta-client-secret-value"] {
+        assert!(stdout.contains(secret), "the printed file lost {secret}");
+        assert!(!stderr.contains(secret), "stderr shows {secret}:\n{stderr}");
+    }
+    assert!(stderr.contains("change(s)"), "{stderr}");
+}
