@@ -17,5 +17,7 @@ pub mod observe;
 pub mod output;
 pub mod render;
 pub mod review;
+pub mod scrub;
+pub mod stderr;
 pub mod time;
 pub mod verify;

@@ -1,4 +1,5 @@
-//! Diagnostics on stderr through `tracing`; `-v` raises the level, `RUST_LOG` overrides.
+//! Diagnostics on stderr through `tracing`; `-v` raises the level, `RUST_LOG` overrides. Every
+//! event goes out through the stderr door (src/stderr.rs), secrets scrubbed.
 use tracing_subscriber::EnvFilter;
 
 pub fn init(verbosity: u8) {
@@ -14,7 +15,7 @@ pub fn init(verbosity: u8) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::stderr::LogWriter::default)
         // ANSI codes only where stderr is painted (a terminal, or --color always / CLICOLOR_FORCE):
         // never into a pipe or a log file.
         .with_ansi(crate::color::stderr())

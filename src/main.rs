@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     // as one with a value (`-chdir=x` as `-c hdir=x`): say what it is before clap guesses.
     if let Some(hint) = cli::terraform_only_hint(&args) {
         let style = kfscale::render::Style::for_stderr();
-        eprintln!(
+        kfscale::eoutln!(
             "{} {hint}\nfix: drop it; `kfscale help <COMMAND>` lists each command's arguments",
             style.red("Error:")
         );
@@ -22,18 +22,21 @@ fn main() -> ExitCode {
             let code = if err.use_stderr() { 1 } else { 0 };
             let _ = err.print();
             if err.use_stderr() {
-                eprintln!("fix: correct the arguments; `kfscale help <COMMAND>` lists each command's arguments");
+                kfscale::eoutln!("fix: correct the arguments; `kfscale help <COMMAND>` lists each command's arguments");
             }
             return ExitCode::from(code);
         }
     };
     kfscale::color::set_choice(cli.color.into());
     kfscale::logging::init(cli.verbose);
+    // A panic's message may quote a value: it leaves through the stderr door, scrubbed, too.
+    std::panic::set_hook(kfscale::stderr::panic_hook());
     let code = match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
+            // The whole chain, helm's and git's stderr included, scrubbed by the stderr door.
             let style = kfscale::render::Style::for_stderr();
-            eprintln!("{} {err:#}", style.red("Error:"));
+            kfscale::eoutln!("{} {err:#}", style.red("Error:"));
             ExitCode::from(1)
         }
     };

@@ -10,6 +10,9 @@
 //! [`CLOSED_PIPE_EXIT`] (141, 128 + SIGPIPE, what a shell reports for `git log | head` or
 //! `terraform show | head`) without a word. Any other write error (a full disk behind `> file`)
 //! is an error: it is named on stderr once and the command exits 1.
+//!
+//! Every byte is scrubbed of the registered secrets on its way (src/scrub/), except the
+//! customer's own values file when a command is asked to print it ([`write_customer_file`]).
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Mutex;
@@ -43,22 +46,30 @@ static FAILED: AtomicBool = AtomicBool::new(false);
 type Hook = Box<dyn Fn() + Send>;
 static HOOKS: Mutex<Vec<Hook>> = Mutex::new(Vec::new());
 
-/// Writes formatted text to stdout (see the module's comment for a closed pipe).
+/// Writes formatted text to stdout, secrets scrubbed (see the module's comment for a closed pipe).
 pub fn write_fmt(args: fmt::Arguments<'_>) {
-    write_with(|out| out.write_fmt(args));
+    let text = fmt::format(args);
+    write_with(|out| out.write_all(crate::scrub::text(&text).as_bytes()));
 }
 
-/// Writes formatted text and a newline to stdout, under one lock so lines never interleave.
+/// Writes formatted text and a newline to stdout, secrets scrubbed, in one write so lines never
+/// interleave.
 pub fn write_line(args: fmt::Arguments<'_>) {
-    write_with(|out| {
-        out.write_fmt(args)?;
-        out.write_all(b"\n")
-    });
+    let mut text = fmt::format(args);
+    text.push('\n');
+    write_with(|out| out.write_all(crate::scrub::text(&text).as_bytes()));
 }
 
-/// Writes bytes to stdout as they are.
+/// Writes bytes to stdout, secrets scrubbed.
 pub fn write_bytes(bytes: &[u8]) {
-    write_with(|out| out.write_all(bytes));
+    write_with(|out| out.write_all(&crate::scrub::bytes(bytes)));
+}
+
+/// Writes the customer's values file to stdout as it is, secrets included: `scale-values` prints
+/// the rewritten file for the operator to save, and a file with `(sensitive)` in place of its
+/// passwords would break the release it is applied to. The one unscrubbed way to stdout.
+pub fn write_customer_file(text: &str) {
+    write_with(|out| out.write_all(text.as_bytes()));
 }
 
 /// Flushes stdout: before a prompt, and before the process exits (so a closed pipe or a full
@@ -115,7 +126,7 @@ fn failed(err: &io::Error) {
             }
         }
     } else if !FAILED.swap(true, Ordering::SeqCst) {
-        eprintln!("Error: writing to stdout: {err}\nfix: check where stdout goes (a full disk, a closed file)");
+        crate::eoutln!("Error: writing to stdout: {err}\nfix: check where stdout goes (a full disk, a closed file)");
     }
 }
 

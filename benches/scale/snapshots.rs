@@ -115,7 +115,7 @@ pub fn big_snapshot(shape: Shape) -> Snapshot {
     let text = edited_values(&snapshot.values.text, shape.nodes, per_topic, shape.rf);
     let document = Document::parse(&snapshot.values.path, &text).expect("edited values parse");
     let mut user_values = kfscale::values::json::to_json(&document);
-    kfscale::values::redact::redact_json(&mut user_values);
+    kfscale::values::secrets::redact_json(&mut user_values);
     snapshot.helm.user_values = user_values;
     snapshot.values.sha256 = kfscale::snapshot::sha256_hex(text.as_bytes());
     snapshot.values.text = text;

@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod plan;
 pub mod planfile;
 pub mod profile;
+pub mod scrubbed_json;
 pub mod snapshot;
 pub mod state;
 pub mod values;

@@ -3,6 +3,7 @@
 //! file itself is the edge's job (`kfscale::files`).
 use crate::envelope::{EnvelopeError, EnvelopeKind};
 use crate::plan::{PLAN_FORMAT_VERSION, Plan};
+use crate::scrubbed_json::{Scrub, to_string_scrubbed};
 
 pub const PLAN_FILE: EnvelopeKind = EnvelopeKind {
     kind: "kfscale-plan",
@@ -54,7 +55,13 @@ fn is_snapshot(text: &str) -> bool {
 
 /// The text of a plan file holding `plan`.
 pub fn encode_plan_file(plan: &Plan) -> Result<String, serde_json::Error> {
-    Ok(PLAN_FILE.seal(&serde_json::to_string(plan)?))
+    encode_plan_file_scrubbed(plan, &|text| text.to_string())
+}
+
+/// The text of a plan file holding `plan`, every string value passed through `scrub` before the
+/// checksum is taken.
+pub fn encode_plan_file_scrubbed(plan: &Plan, scrub: Scrub<'_>) -> Result<String, serde_json::Error> {
+    Ok(PLAN_FILE.seal(&to_string_scrubbed(plan, false, scrub, &[])?))
 }
 
 /// A plan from the text of a plan file; `shown` names the file in errors (the fuzz target's entry

@@ -99,7 +99,7 @@ impl Operator for Terminal {
     }
 
     fn note(&self, text: &str) {
-        eprintln!("{text}");
+        crate::eoutln!("{text}");
     }
 }
 
@@ -115,7 +115,7 @@ fn show(outcome: &ApplyOutcome, json: bool) -> u8 {
         }
         ApplyOutcome::RecordFinished { commit, pushed, .. } => {
             match (commit, pushed) {
-                (Some(commit), pushed) => eprintln!(
+                (Some(commit), pushed) => crate::eoutln!(
                     "Recorded: committed {}{}",
                     short(commit),
                     pushed
@@ -123,14 +123,14 @@ fn show(outcome: &ApplyOutcome, json: bool) -> u8 {
                         .map(|p| format!(" and pushed to {p}"))
                         .unwrap_or_default()
                 ),
-                (None, Some(pushed)) => eprintln!("Recorded: pushed to {pushed}"),
-                (None, None) => eprintln!("Recorded: nothing new to commit"),
+                (None, Some(pushed)) => crate::eoutln!("Recorded: pushed to {pushed}"),
+                (None, None) => crate::eoutln!("Recorded: nothing new to commit"),
             }
             0
         }
         ApplyOutcome::Succeeded { timing, commit, pushed } => {
             if !json {
-                eprintln!("\n{}", timing.render());
+                crate::eoutln!("\n{}", timing.render());
                 let recorded = match (commit, pushed) {
                     (Some(commit), Some(pushed)) => {
                         format!(" Recorded in commit {} (pushed to {pushed}).", short(commit))
@@ -143,17 +143,17 @@ fn show(outcome: &ApplyOutcome, json: bool) -> u8 {
             0
         }
         ApplyOutcome::Interrupted { step } => {
-            eprintln!("\nApply interrupted at step {step}; state is written. Run `kfscale apply` to resume.");
+            crate::eoutln!("\nApply interrupted at step {step}; state is written. Run `kfscale apply` to resume.");
             130
         }
         ApplyOutcome::Failed { step, message } => {
-            eprintln!(
+            crate::eoutln!(
                 "\nError: step {step} failed: {message}\nState is written; after fixing the cause, `kfscale apply` resumes from this step."
             );
             1
         }
         ApplyOutcome::LeaseLost { step, message } => {
-            eprintln!(
+            crate::eoutln!(
                 "\nError: stopped before step {step}: {message}.\nState is written and nothing is half-done; once no one else holds the lock (`kfscale status`), `kfscale apply` resumes from this step."
             );
             1

@@ -63,7 +63,7 @@ pub fn run(args: &KafkaBalanceArgs) -> anyhow::Result<ExitCode> {
     }
 
     crate::output::write_bytes(&proposal);
-    eprint!("{summary}");
+    crate::eout!("{summary}");
     Ok(ExitCode::SUCCESS)
 }
 

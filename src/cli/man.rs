@@ -31,7 +31,7 @@ pub fn run(args: &ManArgs) -> anyhow::Result<ExitCode> {
                     dir.display()
                 )
             })?;
-            eprintln!("wrote the manual pages into {}", dir.display());
+            crate::eoutln!("wrote the manual pages into {}", dir.display());
         }
         None => crate::output::write_bytes(&page()?),
     }

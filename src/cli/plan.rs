@@ -82,21 +82,21 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     }
     match (&args.snapshot, &loaded) {
         (None, Some(loaded)) => plan.prechecks.push(live_helm_preflight(loaded, &plan, &snapshot)),
-        _ => eprintln!(
+        _ => crate::eoutln!(
             "Note: the {HELM_PREFLIGHT} pre-check needs the cluster and was not run (planned from a snapshot); `kfscale apply` runs it before changing anything."
         ),
     }
     show(&plan, args)?;
     let code = finish(&plan, args)?;
     if args.propose && !plan.has_changes() {
-        eprintln!("No changes, so nothing to propose.");
+        crate::eoutln!("No changes, so nothing to propose.");
     } else if let (Some(out), true) = (&args.out, args.propose && !plan.has_failed_checks()) {
         let Some(loaded) = &loaded else {
             bail!("--propose needs kfscale.yaml (its git: section names the remote); fix: pass --config FILE");
         };
         let proposed = super::propose::propose_file(loaded, out)?;
         if args.json {
-            eprintln!("{}", serde_json::to_string(&proposed)?);
+            crate::eoutln!("{}", serde_json::to_string(&proposed)?);
         } else {
             crate::out!("\n{}", super::propose::describe(&proposed, out));
         }
@@ -135,7 +135,7 @@ pub const NO_OUT_NOTE: &str = "\n───────────────�
 fn finish(plan: &Plan, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if plan.has_failed_checks() {
         if let Some(out) = &args.out {
-            eprintln!(
+            crate::eoutln!(
                 "Error: a pre-check failed, so no plan file was written to {}; fix the failing check and plan again",
                 out.display()
             );

@@ -8,7 +8,7 @@ use clap::Args;
 use crate::files::read_values_text;
 use crate::values::Document;
 use crate::values::json::to_json;
-use crate::values::redact::{redact_json, redacted_text};
+use crate::values::secrets::{redact_json, redacted_text};
 
 #[derive(Debug, Args)]
 pub struct RedactArgs {

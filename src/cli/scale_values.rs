@@ -36,8 +36,9 @@ pub fn run(args: &ScaleValuesArgs) -> anyhow::Result<ExitCode> {
     let config_ref = config.as_ref().map(|(config, origin)| (config, origin.as_str()));
     let profile = choose_profile(args.profile.as_deref(), config_ref, &text)?;
     let (plan, new_text) = scale_values_text(&shown, &text, &profile, args.from_nodes, args.to_nodes)?;
-    crate::out!("{new_text}");
-    eprintln!(
+    // The customer's file, for the operator to save: printed as it is, secrets included.
+    crate::output::write_customer_file(&new_text);
+    crate::eoutln!(
         "{shown}: {} change(s), {} -> {} nodes, profile {}",
         plan.changes.len(),
         args.from_nodes,
@@ -45,16 +46,21 @@ pub fn run(args: &ScaleValuesArgs) -> anyhow::Result<ExitCode> {
         profile.name
     );
     for change in &plan.changes {
-        eprintln!(
+        crate::eoutln!(
             "  ~ line {:>4}  {}  {} -> {}  ({}: {})",
-            change.line, change.path, change.old, change.new, change.rule, change.reason
+            change.line,
+            change.path,
+            change.old,
+            change.new,
+            change.rule,
+            change.reason
         );
     }
     for missing in &plan.missing {
-        eprintln!("  ? {} ({}): {}", missing.path, missing.subject, missing.consequence);
+        crate::eoutln!("  ? {} ({}): {}", missing.path, missing.subject, missing.consequence);
     }
     for note in &plan.notes {
-        eprintln!("  # {note}");
+        crate::eoutln!("  # {note}");
     }
     Ok(ExitCode::SUCCESS)
 }

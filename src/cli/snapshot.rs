@@ -25,7 +25,8 @@ pub struct SnapshotArgs {
 pub async fn run(args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
     let loaded = args.kube.require_config(args.config.as_deref(), "snapshot")?;
     let (snapshot, _) = observe_live(&loaded, args.profile.as_deref(), true).await?;
-    let text = serde_json::to_string_pretty(&snapshot)? + "\n";
+    // String by string, so the JSON stays whole whatever a secret looks like.
+    let text = kfscale_core::scrubbed_json::to_string_scrubbed(&snapshot, true, &crate::scrub::owned, &[])? + "\n";
     match &args.output {
         Some(path) => {
             write_atomic(path, text.as_bytes()).map_err(|err| {
@@ -34,7 +35,7 @@ pub async fn run(args: &SnapshotArgs) -> anyhow::Result<ExitCode> {
                     path.display()
                 )
             })?;
-            eprintln!("wrote {}", path.display());
+            crate::eoutln!("wrote {}", path.display());
         }
         None => crate::out!("{text}"),
     }

@@ -129,7 +129,12 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             let path = context.resolve(&values.file);
             lines.push(format!("values      {}", path.display()));
             match std::fs::read_to_string(&path) {
-                Ok(text) => values_text = text,
+                Ok(text) => {
+                    // Read here to report every problem at once, not through files::read_values_text:
+                    // its secrets are registered the same way.
+                    crate::scrub::register_values_text(&path.display().to_string(), &text);
+                    values_text = text;
+                }
                 Err(err) => problems.push(format!(
                     "{}: values.file {}: {err}; fix: point it at the customer values file",
                     loaded.origin,
@@ -188,7 +193,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for problem in &problems {
-        eprintln!("Error: {problem}");
+        crate::eoutln!("Error: {problem}");
     }
     Ok(ExitCode::from(1))
 }

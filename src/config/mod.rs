@@ -560,6 +560,9 @@ impl Config {
             path: shown.clone(),
             error: source,
         })?;
+        // kfscale.yaml may hold a token (grafana.token): the same rules find it, and it is
+        // scrubbed from everything kfscale prints or writes.
+        crate::scrub::register_values_text(&shown, &text);
         typed::from_yaml_str(&shown, &text).map_err(|mut err| {
             // A wrong key or type: the schema lists every key with its type.
             if err.fix.starts_with("correct that key") {

@@ -20,6 +20,7 @@ pub fn aks(context: &ConfigContext<'_>, azure: &AzureCluster) -> anyhow::Result<
                     kfscale_aks::TOKEN_FILE_FIX
                 )
             })?;
+            crate::scrub::register_secret(token.trim());
             Credentials::AccessToken(token)
         }
         None => Credentials::Chain,

@@ -25,6 +25,7 @@ pub async fn gke(
                     path.display()
                 )
             })?;
+            crate::scrub::register_secret(token.trim());
             Auth::AccessToken(token)
         }
         None => Auth::ApplicationDefault,

@@ -24,6 +24,7 @@ pub fn grafana(context: &ConfigContext<'_>) -> anyhow::Result<Option<Grafana>> {
                 ),
             };
             let token = text.trim().to_string();
+            crate::scrub::register_secret(&token);
             if token.is_empty() {
                 bail!(
                     "{origin}: grafana.token_file {} is empty; fix: write the Grafana service account token into it",

@@ -181,7 +181,7 @@ pub async fn acquire(kube: &Kube, state_dir: &Path, request: LockRequest) -> Res
                     return Err(held);
                 }
                 if pause == FIRST_LOCK_POLL {
-                    eprintln!("waiting up to {} s for the lock: {held}", left.as_secs());
+                    crate::eoutln!("waiting up to {} s for the lock: {held}", left.as_secs());
                 }
                 tokio::time::sleep(pause.min(left)).await;
                 pause = (pause * 2).min(LAST_LOCK_POLL);
@@ -281,7 +281,8 @@ fn lock_locally(state_dir: &Path, request: &LockRequest) -> Result<(File, PathBu
         now_rfc3339(),
         request.id
     );
-    file.write_all(info.as_bytes()).map_err(fail)?;
+    // Its own file, through no door: scrubbed here like every other (src/scrub/).
+    file.write_all(&crate::scrub::bytes(info.as_bytes())).map_err(fail)?;
     Ok((file, path))
 }
 

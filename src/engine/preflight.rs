@@ -30,7 +30,7 @@ pub async fn ensure_the_upgrade_can_succeed(run: &ApplyRun, systems: &Systems, e
     };
     let version = &run.plan.release.chart_version;
     if !events.is_json() {
-        eprintln!(
+        crate::eoutln!(
             "• helm-preflight: helm pull {} --version {version}, then helm upgrade --dry-run=server with the planned values",
             target.chart
         );
@@ -45,7 +45,7 @@ pub async fn ensure_the_upgrade_can_succeed(run: &ApplyRun, systems: &Systems, e
     );
     if preflight.outcome.passed() {
         if !events.is_json() {
-            eprintln!("  pass: {} ({took_ms} ms)", check.message);
+            crate::eoutln!("  pass: {} ({took_ms} ms)", check.message);
         }
         return Ok(());
     }

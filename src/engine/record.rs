@@ -30,7 +30,12 @@ pub fn commit(git: &GitTarget, run: &ApplyRun, files: &[PathBuf]) -> anyhow::Res
     let repo = kfscale_git::Repo::discover(&git.repo)?;
     let relative: Vec<PathBuf> = files.iter().filter_map(|file| repo.relative(file).ok()).collect();
     let branch = branch(git, &repo)?;
-    Ok(repo.commit_files(&branch, &relative, &message(&run.plan, run))?)
+    Ok(crate::scrub::git::commit_files(
+        &repo,
+        &branch,
+        &relative,
+        &message(&run.plan, run),
+    )?)
 }
 
 /// Pushes the branch to the remote, when one is configured, and checks the remote's branch then

@@ -7,7 +7,7 @@ mod snapshot_file;
 mod state_store;
 mod values_text;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_json, write_values_file};
 pub use plan_file::{read_plan_file, write_plan_file};
 pub use profile_file::{choose_profile, load_profile};
 pub use snapshot_file::read_snapshot;

@@ -4,9 +4,11 @@
 //! (`kfscale_core::state`); a damaged file is refused with the way out.
 use std::path::{Path, PathBuf};
 
-use super::write_atomic;
+use super::atomic::write_unscrubbed;
 use crate::balance::tool_json::write_partitions;
-use crate::state::{ApplyRun, HISTORY_DIR, STATE_FILE, State, StateError, encode_state, parse_state};
+use crate::state::{
+    ApplyRun, HISTORY_DIR, STATE_FILE, State, StateError, UNSCRUBBED_KEYS, encode_state_scrubbed, parse_state,
+};
 
 pub struct StateStore {
     dir: PathBuf,
@@ -62,9 +64,18 @@ impl StateStore {
             });
         }
         state.serial += 1;
-        let text = encode_state(state).map_err(|err| StateError::Write {
+        let fail = |error: std::io::Error| StateError::Write {
             path: path.display().to_string(),
-            error: err.into(),
+            error,
+        };
+        // Step errors quote helm's and git's stderr: every string is scrubbed before the checksum
+        // is taken, and the result must read back (a secret equal to one of the state's own
+        // words, a step status, would not) before it replaces the state.
+        let text = encode_state_scrubbed(state, &crate::scrub::owned).map_err(|err| fail(err.into()))?;
+        parse_state(&path.display().to_string(), &text).map_err(|err| {
+            fail(std::io::Error::other(format!(
+                "with the values' secrets scrubbed the state would not read back ({err}); fix: a secret of the values file equals one of kfscale's own words: change it"
+            )))
         })?;
         self.write(&path, text.as_bytes())
     }
@@ -72,10 +83,11 @@ impl StateStore {
     /// `history/<apply id>.json`: the run as it ended, one file per apply.
     pub fn write_history(&self, run: &ApplyRun) -> Result<PathBuf, StateError> {
         let path = self.dir.join(HISTORY_DIR).join(format!("{}.json", run.id));
-        let text = serde_json::to_string_pretty(run).map_err(|err| StateError::Write {
-            path: path.display().to_string(),
-            error: err.into(),
-        })?;
+        let text = kfscale_core::scrubbed_json::to_string_scrubbed(run, true, &crate::scrub::owned, UNSCRUBBED_KEYS)
+            .map_err(|err| StateError::Write {
+                path: path.display().to_string(),
+                error: err.into(),
+            })?;
         self.write(&path, (text + "\n").as_bytes())?;
         Ok(path)
     }
@@ -113,6 +125,8 @@ impl StateStore {
         self.dir.join(HISTORY_DIR).join(format!("{run_id}.kafka-rollback.json"))
     }
 
+    /// `bytes` are scrubbed already (by `save` and `write_history`), or hold only what kfscale acts
+    /// on and never scrubs (the rollback file: topic names, partitions, broker ids).
     fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), StateError> {
         let fail = |source| StateError::Write {
             path: path.display().to_string(),
@@ -121,7 +135,7 @@ impl StateStore {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
-        write_atomic(path, bytes).map_err(fail)
+        write_unscrubbed(path, bytes).map_err(fail)
     }
 }
 

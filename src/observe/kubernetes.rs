@@ -7,7 +7,7 @@ use crate::snapshot::{
     HelmRelease, Job, Kubernetes, Node, NodePool, PersistentVolumeClaim, StorageClass, Taint, Workload, WorkloadKind,
     pool_labels,
 };
-use crate::values::redact::redact_json;
+use crate::values::secrets::redact_json;
 
 const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
@@ -105,6 +105,8 @@ pub async fn observe(
         kraft_cluster_id_secret,
     };
     let mut user_values = record.user_values;
+    // The release may hold secrets the file no longer does (a rotated password): scrubbed too.
+    crate::scrub::register_json_values(&user_values);
     redact_json(&mut user_values);
     let helm = HelmRelease {
         name: record.name,

@@ -49,7 +49,7 @@ async fn observe_with_retries(
         match observe(context, profile, &mut progress).await {
             Err(err) if is_retriable(&err) && backoff.failures() + 1 < OBSERVE_TRIES => {
                 let pause = backoff.pause_after_failure();
-                eprintln!(
+                crate::eoutln!(
                     "retrying the observation in {} ms (try {} of {OBSERVE_TRIES}) after: {err:#}",
                     pause.as_millis(),
                     backoff.failures() + 1

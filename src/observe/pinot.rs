@@ -24,7 +24,7 @@ pub async fn observe(context: &ConfigContext<'_>, progress: &mut Progress) -> an
     match result {
         Ok(pinot) => Ok(pinot),
         Err(err) if context.config.pinot.url.is_none() => {
-            eprintln!(
+            crate::eoutln!(
                 "warning: Pinot was not observed: {err:#}\n  {}: no pinot.url, so kfscale tried a port-forward to pod {}:{} in namespace {}; the plan's `pinot` pre-check warns and no rebalance is planned",
                 context.origin,
                 context.config.pinot.pod,

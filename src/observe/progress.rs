@@ -20,7 +20,7 @@ impl Progress {
 
     pub async fn step<T, E>(&mut self, system: &str, work: impl Future<Output = Result<T, E>>) -> Result<T, E> {
         if self.enabled {
-            eprint!("observing {system} ...");
+            crate::eout!("observing {system} ...");
             let _ = std::io::stderr().flush();
         }
         let started = Instant::now();
@@ -28,7 +28,7 @@ impl Progress {
         let seconds = started.elapsed().as_secs_f64();
         if self.enabled {
             let outcome = if result.is_ok() { "done" } else { "FAILED" };
-            eprintln!(" {outcome} in {seconds:.1} s");
+            crate::eoutln!(" {outcome} in {seconds:.1} s");
         }
         self.timings.push((system.to_string(), seconds));
         result

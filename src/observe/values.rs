@@ -4,7 +4,7 @@ use anyhow::bail;
 use crate::connect::ConfigContext;
 use crate::snapshot::{GitInfo, ValuesFile, sha256_hex};
 use crate::values::Document;
-use crate::values::redact::redacted_text;
+use crate::values::secrets::redacted_text;
 
 pub async fn observe(context: &ConfigContext<'_>) -> anyhow::Result<ValuesFile> {
     let Some(values) = &context.config.values else {

@@ -53,6 +53,8 @@ pub fn find_base(repo: &Repo, tip: &str, values: &Path, plan: &Plan) -> anyhow::
                 let text = String::from_utf8(repo.blob(blob)?)
                     .with_context(|| format!("{} at {} is not UTF-8 text", values.display(), commit.short_id()))?;
                 let shown = format!("{} at {}", values.display(), commit.short_id());
+                // The file as the branch holds it: its secrets are scrubbed from what follows.
+                crate::scrub::register_values_text(&shown, &text);
                 let planned = plan.values.apply_to(&shown, &text)?;
                 let planned_blob = kfscale_git::blob_id(planned.as_bytes())?;
                 return Ok(Some(Base {

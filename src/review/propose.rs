@@ -101,16 +101,17 @@ pub fn propose(target: &RepoTarget, plan_file: &Path, plan_text: &str, plan: &Pl
         (proposal.plan_path(), plan_text.as_bytes().to_vec()),
         (
             proposal.report_path(),
-            render_markdown(
+            // kfscale's own report: scrubbed, as every file kfscale writes is.
+            crate::scrub::owned(&render_markdown(
                 plan,
                 &proposal.plan_path().display().to_string(),
                 &format!("sha256:{checksum}"),
-            )
+            ))
             .into_bytes(),
         ),
     ];
     // The plan file's text as read (its checksum verified), so the committed copy applies as is.
-    let commit = target.repo.commit_on(&tip, &files, &proposal.message)?;
+    let commit = crate::scrub::git::commit_on(&target.repo, &tip, &files, &proposal.message)?;
     kfscale_git::push_confirmed(
         target.repo.root(),
         &remote,

@@ -3,7 +3,8 @@
 //! under harmless ones). None of them may appear in plan output, the plan file, a snapshot, the
 //! apply's output and `-vvv` logs, the JSON event stream, `status`, the state, history, progress
 //! or lock files, or the commit message; the values file itself is committed as it is (it is the
-//! customer's file).
+//! customer's file). Env-style pairs, a JAAS line and a Slack webhook are found by the detector's
+//! rules, not by a parent key's name; a Secret's name (`secretName`) stays visible.
 use anyhow::{Context, Result, ensure};
 
 use crate::common::customer::{CustomerSpec, customer_cluster, files_under, git_output, text};
@@ -24,8 +25,20 @@ kfuse-secrets:
       -----END CERTIFICATE-----
   database:
     url: \"postgres://kfuse:DbPassw0rd-URL@db:5432/kfuse\"
+kfuse-extras:
+  env:
+    - name: DB_PASSWORD
+      value: EnvPair-DBPW-value
+  kafkaClient:
+    sasl.jaas.config: org.apache.kafka.common.security.plain.PlainLoginModule required username=\"kfuse\" password=\"JaasLine-SASL-pw\";
+  alerting:
+    api_url: https://hooks.slack.com/services/T0RIG/B0RIG/SlackRigWebhookTail
+  tls:
+    secretName: rig-visible-tls-secret-name
 ";
-const SECRETS: [&str; 7] = [
+/// Under `kfuse-secrets:` every value is hidden by its parent's name; under `kfuse-extras:` only
+/// the detector's env-pair, JAAS and webhook rules find the last three.
+const SECRETS: [&str; 10] = [
     "S3cr3t-hunter2",
     "tok-ABCDEF123456",
     "AKIASECRETVALUE0000",
@@ -33,7 +46,12 @@ const SECRETS: [&str; 7] = [
     "opsuser-CREDENTIAL",
     "MIIBCERTIFICATEBODY",
     "DbPassw0rd-URL",
+    "EnvPair-DBPW-value",
+    "JaasLine-SASL-pw",
+    "SlackRigWebhookTail",
 ];
+/// A reference name: it names a Secret and must stay readable in the snapshot.
+const VISIBLE: &str = "rig-visible-tls-secret-name";
 
 fn leaks(what: &str, text: &str) -> Vec<String> {
     SECRETS
@@ -82,7 +100,12 @@ async fn no_secret_of_the_values_file_leaves_it() -> Result<()> {
     let (stdout, stderr) = text(&snapshot);
     ensure!(snapshot.status.success(), "snapshot failed: {stderr}");
     found.extend(leaks("snapshot output", &(stdout + &stderr)));
-    found.extend(leaks("the snapshot file", &std::fs::read_to_string(&snapshot_file)?));
+    let snapshot_text = std::fs::read_to_string(&snapshot_file)?;
+    found.extend(leaks("the snapshot file", &snapshot_text));
+    ensure!(
+        snapshot_text.contains(VISIBLE),
+        "the snapshot hides the Secret's name {VISIBLE}"
+    );
 
     let apply = customer.kfscale(&[
         "apply",

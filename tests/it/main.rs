@@ -1,4 +1,7 @@
 //! All integration tests of the package in one binary: one link instead of one per file.
+// The tests report their own measurements on the test's stderr; kfscale's stderr door
+// (src/stderr.rs, which clippy.toml makes the only one) is for what kfscale itself prints.
+#![allow(clippy::disallowed_macros)]
 mod bad_input_corpus;
 mod balance_check;
 mod balance_cli;
@@ -29,6 +32,7 @@ mod live_apply_signals;
 mod live_apply_torture;
 mod live_gke;
 mod live_helm_preflight;
+mod live_helm_secrets;
 mod live_kafka;
 mod live_kafka_format;
 mod live_lock;
@@ -47,6 +51,7 @@ mod plan_prechecks;
 mod plan_zones;
 mod review_gate;
 mod schemas;
+mod secrets_corpus;
 mod show_examples;
 mod values_edit;
 mod values_scaling;

@@ -13,7 +13,7 @@ use super::values_topics::{TopicGrowth, plan_disk, plan_topics};
 use crate::profile::{Profile, Rule};
 use crate::snapshot::Snapshot;
 use crate::values::quantity::parse_bytes;
-use crate::values::redact::redacted_text;
+use crate::values::secrets::redacted_text;
 use crate::values::{Document, ScalarEdit, ValuePath, ValuesError, apply_edits};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

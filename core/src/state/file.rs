@@ -3,6 +3,7 @@
 //! edge's job (`kfscale::files::StateStore`).
 use super::{STATE_FORMAT_VERSION, State};
 use crate::envelope::{EnvelopeError, EnvelopeKind};
+use crate::scrubbed_json::{Scrub, to_string_scrubbed};
 
 pub const STATE_FILE_KIND: EnvelopeKind = EnvelopeKind {
     kind: "kfscale-state",
@@ -40,7 +41,18 @@ pub enum StateError {
 
 /// The text of a state file holding `state`.
 pub fn encode_state(state: &State) -> Result<String, serde_json::Error> {
-    Ok(STATE_FILE_KIND.seal(&serde_json::to_string_pretty(state)?))
+    encode_state_scrubbed(state, &|text| text.to_string())
+}
+
+/// The state's keys whose values are written as they are: a step's `handles` are the ids, names
+/// and configs the systems returned (EKS update ids, Kafka moves, the customer's throttle configs
+/// to restore), never text of the values file, and a resumed apply acts on them.
+pub const UNSCRUBBED_KEYS: &[&str] = &["handles"];
+
+/// The text of a state file holding `state`, every string value passed through `scrub` before
+/// the checksum is taken (so the file kfscale writes without its secrets still opens).
+pub fn encode_state_scrubbed(state: &State, scrub: Scrub<'_>) -> Result<String, serde_json::Error> {
+    Ok(STATE_FILE_KIND.seal(&to_string_scrubbed(state, true, scrub, UNSCRUBBED_KEYS)?))
 }
 
 /// A state from the text of a state file; `shown` names the file in errors (the fuzz target's

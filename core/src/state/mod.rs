@@ -10,7 +10,10 @@ mod file;
 mod review;
 mod step_name;
 
-pub use file::{HISTORY_DIR, STATE_FILE, STATE_FILE_KIND, StateError, encode_state, parse_state};
+pub use file::{
+    HISTORY_DIR, STATE_FILE, STATE_FILE_KIND, StateError, UNSCRUBBED_KEYS, encode_state, encode_state_scrubbed,
+    parse_state,
+};
 pub use review::ReviewRecord;
 pub use step_name::StepName;
 

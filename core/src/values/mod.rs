@@ -1,12 +1,12 @@
 //! The customer values file: a lossless YAML editor (parse with positions, replace scalar bytes,
-//! prove by re-parsing that nothing else changed), secret redaction and storage quantities.
+//! prove by re-parsing that nothing else changed), secret detection and redaction (`secrets/`) and storage quantities.
 pub mod document;
 pub mod edit;
 pub mod error;
 pub mod json;
 pub mod path;
 pub mod quantity;
-pub mod redact;
+pub mod secrets;
 mod source;
 pub mod text;
 pub mod typed;

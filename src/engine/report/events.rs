@@ -67,7 +67,7 @@ impl Events {
     pub fn step_started(&self, step: &str, description: &str) {
         self.emit("step_started", json!({ "step": step, "description": description }));
         if !self.json {
-            eprintln!("• {step}: {description}");
+            crate::eoutln!("• {step}: {description}");
         }
     }
 
@@ -78,14 +78,14 @@ impl Events {
             json!({ "step": step, "status": status, "summary": summary }),
         );
         if !self.json {
-            eprintln!("  {status}: {summary}");
+            crate::eoutln!("  {status}: {summary}");
         }
     }
 
     pub fn info(&self, step: &str, message: &str) {
         self.emit("info", json!({ "step": step, "message": message }));
         if !self.json {
-            self.with_bar_suspended(|| eprintln!("  {message}"));
+            self.with_bar_suspended(|| crate::eoutln!("  {message}"));
         }
     }
 
@@ -93,7 +93,7 @@ impl Events {
     pub fn retrying(&self, step: &str, what: &str, message: &str) {
         self.emit("retrying", json!({ "step": step, "for": what, "error": message }));
         if !self.json {
-            self.with_bar_suspended(|| eprintln!("  retrying {what}: {message}"));
+            self.with_bar_suspended(|| crate::eoutln!("  retrying {what}: {message}"));
         }
     }
 
@@ -147,7 +147,7 @@ impl Events {
             Shown::Bar(bar) => bar.show(&view),
             Shown::Lines(schedule) => {
                 if schedule.due(now, view.fraction()) {
-                    eprintln!("{}", view.line());
+                    crate::eoutln!("{}", view.line());
                 }
             }
             Shown::Nothing => {}

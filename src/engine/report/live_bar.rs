@@ -73,9 +73,12 @@ impl LiveBar {
             self.bar.set_length(counted.total.round() as u64);
             self.bar.set_position(counted.done.round() as u64);
         }
-        self.bar.set_prefix(format!("waiting for {}", view.what));
-        self.bar
-            .set_message(format!("{} ({}s)", view.text, view.elapsed.as_secs()));
+        // indicatif draws on stderr itself, past the stderr door (src/stderr.rs): the system's
+        // words are scrubbed here instead.
+        let prefix = format!("waiting for {}", view.what);
+        self.bar.set_prefix(crate::scrub::owned(&prefix));
+        let message = format!("{} ({}s)", view.text, view.elapsed.as_secs());
+        self.bar.set_message(crate::scrub::owned(&message));
     }
 
     /// Prints something else (a step's line, a retry) above the bar.

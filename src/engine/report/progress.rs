@@ -90,9 +90,7 @@ pub fn path(state_dir: &Path) -> PathBuf {
 
 /// Written atomically; a failure only costs `status` its figures, so it is not an error.
 pub fn write(state_dir: &Path, progress: &Progress) {
-    if let Ok(bytes) = serde_json::to_vec_pretty(progress) {
-        let _ = crate::files::write_atomic(&path(state_dir), &bytes);
-    }
+    let _ = crate::files::write_json(&path(state_dir), progress);
 }
 
 pub fn read(state_dir: &Path) -> Option<Progress> {

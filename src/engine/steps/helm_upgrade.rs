@@ -91,11 +91,14 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
 }
 
 async fn read(ctx: &StepContext<'_>, release: &str) -> Result<HelmReleaseRecord, StepError> {
-    ctx.systems.kube.helm_release(release).await?.ok_or_else(|| {
+    let record = ctx.systems.kube.helm_release(release).await?.ok_or_else(|| {
         StepError::failed(format!(
             "release {release} not found; fix: check helm.release in kfscale.yaml"
         ))
-    })
+    })?;
+    // The release's values may hold secrets the file no longer does (a rotated password).
+    crate::scrub::register_json_values(&record.user_values);
+    Ok(record)
 }
 
 /// A release left pending by this apply's own helm (killed with it, or still finishing as an
@@ -139,8 +142,7 @@ async fn settle_or_roll_back(
 /// JSON, so formatting, comments and number spelling do not count).
 fn runs_the_file(ctx: &StepContext<'_>, user_values: &serde_json::Value) -> Result<bool, StepError> {
     let path = &ctx.systems.values_path;
-    let text =
-        std::fs::read_to_string(path).map_err(|err| StepError::failed(format!("reading {}: {err}", path.display())))?;
+    let text = crate::files::read_values_text(path).map_err(|err| StepError::failed(format!("{err:#}")))?;
     let document = crate::values::Document::parse(&path.display().to_string(), &text)?;
     let mut differences = Vec::new();
     crate::values::json::diff_json(

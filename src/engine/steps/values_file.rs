@@ -26,7 +26,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     }
     let new_text = plan.apply_to(&shown, &text)?;
     let new_sha = sha256_hex(new_text.as_bytes());
-    crate::files::write_atomic(&path, new_text.as_bytes())
+    crate::files::write_values_file(&path, new_text.as_bytes())
         .map_err(|err| StepError::failed(format!("cannot write {shown}: {err}; fix: check the file is writable")))?;
     ctx.record_handle(&WRITTEN_SHA256, &new_sha)?;
     Ok(Outcome::Done(format!(

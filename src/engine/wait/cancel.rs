@@ -53,7 +53,7 @@ impl Cancel {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
             }
-            eprintln!("\nkfscale: stopping at the next safe point (state is written; `kfscale apply` resumes)");
+            crate::eoutln!("\nkfscale: stopping at the next safe point (state is written; `kfscale apply` resumes)");
             cancel.request();
         });
     }

@@ -100,7 +100,12 @@ impl KubeProxy {
 /// A single-AZ node group of 3 with the chart on it; kfscale.yaml (and so helm) reaches the API
 /// server through a fault proxy, and gives up on a request after 2 s.
 pub async fn customer_through_kube_proxy(prefix: &str) -> Result<(Customer, KubeProxy)> {
-    let mut customer = customer_cluster(CustomerSpec::single_az(prefix)).await?;
+    customer_through_kube_proxy_with(CustomerSpec::single_az(prefix)).await
+}
+
+/// The same for a customer of `spec`.
+pub async fn customer_through_kube_proxy_with(spec: CustomerSpec<'_>) -> Result<(Customer, KubeProxy)> {
+    let mut customer = customer_cluster(spec).await?;
     let rig = RigEnv::from_env()?;
     let proxy = KubeProxy::start(&rig, customer.config.parent().unwrap_or(&customer.repo)).await?;
     customer.edit_config(

@@ -4,7 +4,7 @@ use crate::plan::values_reader::{read_count, read_scalar};
 use crate::values::ValuePath;
 use crate::values::json::to_json;
 use crate::values::quantity::parse_bytes;
-use crate::values::redact::redact_json;
+use crate::values::secrets::redact_json;
 
 pub(super) fn num_nodes(i: &Inputs) -> PreCheck {
     let id = "num-nodes";
