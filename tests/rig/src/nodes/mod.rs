@@ -3,6 +3,7 @@
 //! Level-triggered: each round lists the pools and the rig's nodes and closes the gap. A new machine
 //! registers at once as NotReady and turns Ready after the boot delay; a removed machine's pods are
 //! deleted (the instance is gone) and then its Node.
+pub mod aks;
 pub mod eks;
 pub mod gke;
 pub mod object;
