@@ -10,6 +10,7 @@ pub mod cli;
 pub mod color;
 pub mod config;
 pub mod connect;
+pub mod diagnostic;
 pub mod engine;
 pub mod files;
 pub mod logging;

@@ -106,6 +106,37 @@ pub enum Command {
 /// Runs the parsed command on the command's one async runtime (two workers: the machine's
 /// waits are network and child processes, not CPU). Exit codes: 0 success, 1 error, 2 (plan
 /// --detailed-exitcode) changes.
+impl Cli {
+    /// Whether the command was asked for JSON (`--json`, `--format json`): then its errors are
+    /// JSON lines on stdout too (`crate::diagnostic`).
+    pub fn json_output(&self) -> bool {
+        match &self.command {
+            Command::Plan(args) => args.json,
+            Command::Apply(args) => args.json,
+            Command::Propose(args) => args.json,
+            Command::Show(args) => args.json || args.format == show::ShowFormat::Json,
+            Command::Status(args) => args.json,
+            Command::Redact(args) => args.json,
+            Command::Verify(args) => args.json,
+            Command::State(state::StateArgs {
+                command: state::StateCommand::Show(args),
+            }) => args.json,
+            _ => false,
+        }
+    }
+}
+
+/// Whether raw arguments ask for JSON, for the errors found before they parse (an unknown flag
+/// beside `--json`): `--json`/`-json`, `--format json`, `--format=json`.
+pub fn json_requested(args: &[std::ffi::OsString]) -> bool {
+    let words: Vec<std::borrow::Cow<'_, str>> = args.iter().map(|arg| arg.to_string_lossy()).collect();
+    words.iter().enumerate().any(|(at, word)| match word.as_ref() {
+        "--json" | "-json" | "--format=json" | "-format=json" => true,
+        "--format" | "-format" => words.get(at + 1).is_some_and(|next| next == "json"),
+        _ => false,
+    })
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,11 +1,13 @@
-//! `kfscale show PLANFILE`: a saved plan as a reviewable document: the terminal view, JSON for
-//! programs, or Markdown to paste into a pull request or a ticket for the runbook's review.
+//! `kfscale show PLANFILE`: a saved plan (`plan -out`, or what `plan --json` printed) as a
+//! reviewable document: the terminal view, the plan document for programs, or Markdown to paste
+//! into a pull request or a ticket for the runbook's review.
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
 use crate::files::read_plan_file;
+use crate::planfile::encode_plan_file;
 use crate::render::{Style, render_markdown, render_plan};
 use crate::snapshot::digest;
 
@@ -18,10 +20,10 @@ pub enum ShowFormat {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// A plan saved with `kfscale plan -out FILE`.
+    /// A plan saved with `kfscale plan -out FILE`, or the output of `kfscale plan --json`.
     pub plan_file: PathBuf,
-    /// text (as `kfscale plan` prints it), json (the plan file's plan, with its fingerprint), or
-    /// markdown (for a pull request or a ticket).
+    /// text (as `kfscale plan` prints it), json (the plan document, as `plan --json` prints it),
+    /// or markdown (for a pull request or a ticket).
     #[arg(long, value_enum, default_value = "text")]
     pub format: ShowFormat,
     /// Same as --format json (`-json` works too).
@@ -43,14 +45,8 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
             crate::out!("{}", render_plan(&plan, Style::for_stdout(args.no_color)));
             crate::outln!("\nPlan fingerprint {checksum}. To apply exactly this plan: kfscale apply {shown}");
         }
-        ShowFormat::Json => {
-            let document = serde_json::json!({
-                "format_version": plan.format_version,
-                "checksum": checksum,
-                "plan": plan,
-            });
-            crate::outln!("{}", serde_json::to_string_pretty(&document)?);
-        }
+        // The plan document, as `plan --json` prints it and `plan -out` writes it.
+        ShowFormat::Json => crate::out!("{}", encode_plan_file(&plan)?),
         ShowFormat::Markdown => crate::out!("{}", render_markdown(&plan, &shown, &checksum)),
     }
     Ok(ExitCode::SUCCESS)

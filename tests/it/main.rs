@@ -6,6 +6,7 @@ mod balance_examples;
 mod balance_props;
 mod cli_bad_input;
 mod cli_conventions;
+mod cli_json;
 mod cli_output;
 mod cli_surface;
 mod common;
