@@ -33,8 +33,14 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             endpoint,
             ..
         }) => lines.push(format!(
-            "node pool   EKS node group {nodegroup} of cluster {cluster} in {region}{}",
-            endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default()
+            "node pool   EKS node group {nodegroup} of cluster {cluster} in {}{}; credentials: {}",
+            profile,
+            region.as_deref().unwrap_or("the region of AWS_REGION, AWS_DEFAULT_REGION or the AWS profile"),
+            endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default(),
+            profile
+                .as_ref()
+                .map(|p| format!("AWS profile {p}"))
+                .unwrap_or_else(|| "the AWS credential chain (AWS_PROFILE, environment, SSO, instance role)".into())
         )),
         Some(ClusterConfig::Gcp {
             project,

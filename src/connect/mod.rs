@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 
 mod aks;
+mod aws;
 mod git;
 mod gke;
 mod grafana;
@@ -18,6 +19,7 @@ mod reach;
 mod systems;
 
 pub use git::GitTarget;
+pub use aws::{AwsTarget, aws_target};
 pub use grafana::grafana;
 pub use kafka::kafka;
 pub use kube_credentials::kubeconfig_fix;

@@ -18,4 +18,3 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         NodePoolClient::External { .. } => external::run(ctx).await,
     }
 }
-
