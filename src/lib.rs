@@ -13,6 +13,7 @@ pub mod connect;
 pub mod diagnostic;
 pub mod engine;
 pub mod files;
+pub mod init;
 pub mod logging;
 pub mod observe;
 pub mod output;

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod completions;
 pub mod duration;
 pub mod force_unlock;
+pub mod init;
 pub mod kafka_balance;
 pub mod kube_flags;
 pub mod man;
@@ -69,6 +70,8 @@ impl From<ColorFlag> for crate::color::ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a first kfscale.yaml from the current kube context (release, node pool, git).
+    Init(init::InitArgs),
     /// Compute and show the whole scale-out plan (nothing is changed).
     Plan(plan::PlanArgs),
     /// Execute a plan step by step (resumable, locked, recorded in git).
@@ -103,9 +106,6 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
-/// Runs the parsed command on the command's one async runtime (two workers: the machine's
-/// waits are network and child processes, not CPU). Exit codes: 0 success, 1 error, 2 (plan
-/// --detailed-exitcode) changes.
 impl Cli {
     /// Whether the command was asked for JSON (`--json`, `--format json`): then its errors are
     /// JSON lines on stdout too (`crate::diagnostic`).
@@ -137,6 +137,9 @@ pub fn json_requested(args: &[std::ffi::OsString]) -> bool {
     })
 }
 
+/// Runs the parsed command on the command's one async runtime (two workers: the machine's
+/// waits are network and child processes, not CPU). Exit codes: 0 success, 1 error, 2 (plan
+/// --detailed-exitcode) changes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -145,6 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .map_err(|err| anyhow::anyhow!("starting the async runtime: {err}"))?;
     runtime.block_on(async move {
         match cli.command {
+            Command::Init(args) => init::run(&args).await,
             Command::Plan(args) => plan::run(&args).await,
             Command::Apply(args) => apply::run(&args).await,
             Command::Propose(args) => propose::run(&args),
@@ -155,7 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Snapshot(args) => snapshot::run(&args).await,
             Command::Schema(args) => schema::run(&args),
             Command::Redact(args) => redact::run(&args),
-            Command::Validate(args) => validate::run(&args),
+            Command::Validate(args) => validate::run(&args).await,
             Command::Verify(args) => verify::run(&args).await,
             Command::KafkaBalance(args) => kafka_balance::run(&args),
             Command::State(args) => state::run(&args),

@@ -10,7 +10,7 @@ use crate::values::{ValuesError, typed};
 
 mod loaded;
 
-pub use loaded::LoadedConfig;
+pub use loaded::{CONFIG_ENV, LoadedConfig, config_path};
 
 pub const DEFAULT_CONFIG_FILE: &str = "kfscale.yaml";
 

@@ -13,13 +13,14 @@ mod gke;
 mod grafana;
 mod kafka;
 mod kube_credentials;
+pub mod local_setup;
 mod node_pool;
 mod pinot;
 mod reach;
 mod systems;
 
-pub use git::GitTarget;
 pub use aws::{AwsTarget, aws_target};
+pub use git::GitTarget;
 pub use grafana::grafana;
 pub use kafka::kafka;
 pub use kube_credentials::kubeconfig_fix;
