@@ -93,11 +93,37 @@ impl EnvelopeKind {
                 writer,
             });
         }
-        if checksum != format!("sha256:{}", sha256_hex(payload.as_bytes())) {
+        // The checksum is over the compact bytes kfscale writes; the same JSON re-indented (`jq .`
+        // of `plan --json`) is the same document, so whitespace between tokens does not count.
+        let sealed = |bytes: &str| checksum == format!("sha256:{}", sha256_hex(bytes.as_bytes()));
+        if !sealed(payload) && !sealed(&without_layout(payload)) {
             return Err(EnvelopeError::Tampered);
         }
         Ok(payload)
     }
+}
+
+/// `json` without the whitespace between its tokens (inside strings it is kept): what
+/// `serde_json::to_string` writes for the same document, as long as only the layout changed.
+pub fn without_layout(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -144,5 +170,19 @@ mod tests {
             KIND.open(&sealed.replace("\"checksum\"", "\"extra\":1,\"checksum\"")),
             Err(EnvelopeError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn a_reindented_payload_still_opens_but_a_changed_string_does_not() {
+        let payload = r#"{"a":[1,2],"b":"x y\"z"}"#;
+        let sealed = KIND.seal(payload);
+        let pretty = sealed.replace(r#"{"a":[1,2],"b""#, "{\n  \"a\": [ 1, 2 ],\n  \"b\" ");
+        assert_ne!(pretty, sealed);
+        assert!(KIND.open(&pretty).is_ok(), "{pretty}");
+        assert_eq!(
+            KIND.open(&sealed.replace("x y", "x  y")),
+            Err(EnvelopeError::Tampered),
+            "whitespace inside a string is content"
+        );
     }
 }

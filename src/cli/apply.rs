@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::diagnostic::Diagnostic;
 use crate::engine::apply::{ApplyOutcome, ApplyRequest, Operator, apply};
 use crate::engine::report::events::Events;
 use crate::plan::{Intent, Plan};
@@ -49,6 +50,7 @@ pub struct ApplyArgs {
 }
 
 pub async fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
+    refuse_a_prompt_nobody_can_answer(args)?;
     let loaded = args.kube.require_config(args.config.as_deref(), "apply")?;
     let intent = match (args.add_nodes, args.nodes) {
         (Some(added), _) => Some(Intent::AddNodes(added)),
@@ -75,6 +77,18 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     )
     .await?;
     Ok(ExitCode::from(show(&outcome, args.json)))
+}
+
+/// Under `--json` stdout belongs to a program, so nobody answers "Enter a value:": as
+/// `terraform apply -json` does, apply then needs a saved plan or --auto-approve, and says so
+/// before anything is read or contacted.
+fn refuse_a_prompt_nobody_can_answer(args: &ApplyArgs) -> anyhow::Result<()> {
+    if args.json && !args.auto_approve && args.plan_file.is_none() {
+        anyhow::bail!(
+            "`kfscale apply --json` cannot ask for approval: its output is for a program, which cannot answer the prompt; nothing was contacted; fix: add --auto-approve (which also resumes an unfinished apply), or apply a saved plan: `kfscale plan ... -out FILE`, then `kfscale apply FILE --json`"
+        );
+    }
+    Ok(())
 }
 
 /// The operator at a terminal: the plan on stdout, the prompt on stdin, notes on stderr.
@@ -143,19 +157,30 @@ fn show(outcome: &ApplyOutcome, json: bool) -> u8 {
             0
         }
         ApplyOutcome::Interrupted { step } => {
-            crate::eoutln!("\nApply interrupted at step {step}; state is written. Run `kfscale apply` to resume.");
+            let what = format!("apply interrupted at step {step}; state is written");
+            let next = "Run `kfscale apply` to resume.";
+            match json {
+                true => Diagnostic::error(&what).and_then(next).emit(),
+                false => crate::eoutln!("\nApply {}. {next}", what.trim_start_matches("apply ")),
+            }
             130
         }
         ApplyOutcome::Failed { step, message } => {
-            crate::eoutln!(
-                "\nError: step {step} failed: {message}\nState is written; after fixing the cause, `kfscale apply` resumes from this step."
-            );
+            let what = format!("step {step} failed: {message}");
+            let next = "State is written; after fixing the cause, `kfscale apply` resumes from this step.";
+            match json {
+                true => Diagnostic::error(&what).and_then(next).emit(),
+                false => crate::eoutln!("\nError: {what}\n{next}"),
+            }
             1
         }
         ApplyOutcome::LeaseLost { step, message } => {
-            crate::eoutln!(
-                "\nError: stopped before step {step}: {message}.\nState is written and nothing is half-done; once no one else holds the lock (`kfscale status`), `kfscale apply` resumes from this step."
-            );
+            let what = format!("stopped before step {step}: {message}.");
+            let next = "State is written and nothing is half-done; once no one else holds the lock (`kfscale status`), `kfscale apply` resumes from this step.";
+            match json {
+                true => Diagnostic::error(&what).and_then(next).emit(),
+                false => crate::eoutln!("\nError: {what}\n{next}"),
+            }
             1
         }
     }

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod completions;
 pub mod duration;
 pub mod force_unlock;
+pub mod init;
 pub mod kafka_balance;
 pub mod kube_flags;
 pub mod man;
@@ -69,6 +70,8 @@ impl From<ColorFlag> for crate::color::ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a first kfscale.yaml from the current kube context (release, node pool, git).
+    Init(init::InitArgs),
     /// Compute and show the whole scale-out plan (nothing is changed).
     Plan(plan::PlanArgs),
     /// Execute a plan step by step (resumable, locked, recorded in git).
@@ -103,6 +106,37 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
+impl Cli {
+    /// Whether the command was asked for JSON (`--json`, `--format json`): then its errors are
+    /// JSON lines on stdout too (`crate::diagnostic`).
+    pub fn json_output(&self) -> bool {
+        match &self.command {
+            Command::Plan(args) => args.json,
+            Command::Apply(args) => args.json,
+            Command::Propose(args) => args.json,
+            Command::Show(args) => args.json || args.format == show::ShowFormat::Json,
+            Command::Status(args) => args.json,
+            Command::Redact(args) => args.json,
+            Command::Verify(args) => args.json,
+            Command::State(state::StateArgs {
+                command: state::StateCommand::Show(args),
+            }) => args.json,
+            _ => false,
+        }
+    }
+}
+
+/// Whether raw arguments ask for JSON, for the errors found before they parse (an unknown flag
+/// beside `--json`): `--json`/`-json`, `--format json`, `--format=json`.
+pub fn json_requested(args: &[std::ffi::OsString]) -> bool {
+    let words: Vec<std::borrow::Cow<'_, str>> = args.iter().map(|arg| arg.to_string_lossy()).collect();
+    words.iter().enumerate().any(|(at, word)| match word.as_ref() {
+        "--json" | "-json" | "--format=json" | "-format=json" => true,
+        "--format" | "-format" => words.get(at + 1).is_some_and(|next| next == "json"),
+        _ => false,
+    })
+}
+
 /// Runs the parsed command on the command's one async runtime (two workers: the machine's
 /// waits are network and child processes, not CPU). Exit codes: 0 success, 1 error, 2 (plan
 /// --detailed-exitcode) changes.
@@ -114,6 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .map_err(|err| anyhow::anyhow!("starting the async runtime: {err}"))?;
     runtime.block_on(async move {
         match cli.command {
+            Command::Init(args) => init::run(&args).await,
             Command::Plan(args) => plan::run(&args).await,
             Command::Apply(args) => apply::run(&args).await,
             Command::Propose(args) => propose::run(&args),
@@ -124,7 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Snapshot(args) => snapshot::run(&args).await,
             Command::Schema(args) => schema::run(&args),
             Command::Redact(args) => redact::run(&args),
-            Command::Validate(args) => validate::run(&args),
+            Command::Validate(args) => validate::run(&args).await,
             Command::Verify(args) => verify::run(&args).await,
             Command::KafkaBalance(args) => kafka_balance::run(&args),
             Command::State(args) => state::run(&args),

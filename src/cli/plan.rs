@@ -7,11 +7,13 @@ use clap::{ArgGroup, Args};
 
 use crate::config::Config;
 use crate::config::LoadedConfig;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::choose_profile;
 use crate::files::read_snapshot;
 use crate::files::write_plan_file;
 use crate::observe::{helm_preflight, observe_live};
-use crate::plan::{HELM_PREFLIGHT, Intent, Plan, PreCheck, plan_with};
+use crate::plan::{CheckStatus, HELM_PREFLIGHT, Intent, Plan, PreCheck, plan_with};
+use crate::planfile::encode_plan_file;
 use crate::render::{Style, render_plan};
 use crate::snapshot::Snapshot;
 
@@ -121,11 +123,40 @@ pub fn load_config(flag: Option<&Path>) -> anyhow::Result<Option<(Config, String
 
 fn show(plan: &Plan, args: &PlanArgs) -> anyhow::Result<()> {
     if args.json {
-        crate::outln!("{}", serde_json::to_string_pretty(plan)?);
+        // The plan document, byte for byte what `-out` writes: `show` and `apply` read either.
+        crate::out!("{}", encode_plan_file(plan)?);
     } else {
         crate::out!("{}", render_plan(plan, Style::for_stdout(args.no_color)));
     }
     Ok(())
+}
+
+/// Under `--json`, the error line after the plan when a pre-check failed: each failed check with
+/// its own fix.
+fn failed_checks(plan: &Plan, out: Option<&Path>) -> Diagnostic {
+    let failed: Vec<&PreCheck> = plan
+        .prechecks
+        .iter()
+        .filter(|check| check.status == CheckStatus::Fail)
+        .collect();
+    let what: Vec<String> = failed.iter().map(|c| format!("{}: {}", c.id, c.message)).collect();
+    let fixes: Vec<&str> = failed
+        .iter()
+        .map(|c| c.fix.as_str())
+        .filter(|f| !f.is_empty())
+        .collect();
+    let diagnostic = Diagnostic {
+        severity: Severity::Error,
+        summary: format!("a pre-check failed: {}", what.join("; ")),
+        detail: match fixes.is_empty() {
+            true => "fix: resolve it, then plan again".into(),
+            false => format!("fix: {}; then plan again", fixes.join("; ")),
+        },
+    };
+    match out {
+        Some(out) => diagnostic.and_then(&format!("No plan file was written to {}.", out.display())),
+        None => diagnostic,
+    }
 }
 
 /// What Terraform says after a plan that was not saved: an apply plans again, from the world as
@@ -134,7 +165,9 @@ pub const NO_OUT_NOTE: &str = "\n───────────────�
 
 fn finish(plan: &Plan, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if plan.has_failed_checks() {
-        if let Some(out) = &args.out {
+        if args.json {
+            failed_checks(plan, args.out.as_deref()).emit();
+        } else if let Some(out) = &args.out {
             crate::eoutln!(
                 "Error: a pre-check failed, so no plan file was written to {}; fix the failing check and plan again",
                 out.display()

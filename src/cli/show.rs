@@ -1,5 +1,6 @@
-//! `kfscale show PLANFILE`: a saved plan as a reviewable document: the terminal view, JSON for
-//! programs, or Markdown to paste into a pull request or a ticket for the runbook's review.
+//! `kfscale show PLANFILE`: a saved plan (`plan -out`, or what `plan --json` printed) as a
+//! reviewable document: the terminal view, the plan document for programs, or Markdown to paste
+//! into a pull request or a ticket for the runbook's review.
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -7,6 +8,7 @@ use clap::{Args, ValueEnum};
 
 use crate::balance::tool_json::write_rollback;
 use crate::files::read_plan_file;
+use crate::planfile::encode_plan_file;
 use crate::render::{Style, render_markdown, render_plan};
 use crate::snapshot::digest;
 
@@ -22,9 +24,9 @@ pub enum ShowFormat {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// A plan saved with `kfscale plan -out FILE`.
+    /// A plan saved with `kfscale plan -out FILE`, or the output of `kfscale plan --json`.
     pub plan_file: PathBuf,
-    /// text (as `kfscale plan` prints it), json (the plan file's plan, with its fingerprint),
+    /// text (as `kfscale plan` prints it), json (the plan document, as `plan --json` prints it),
     /// markdown (for a pull request or a ticket), or kafka-rollback (the pre-apply assignment of the
     /// partitions the plan moves, for `kafka-reassign-partitions --execute`).
     #[arg(long, value_enum, default_value = "text")]
@@ -48,14 +50,8 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
             crate::out!("{}", render_plan(&plan, Style::for_stdout(args.no_color)));
             crate::outln!("\nPlan fingerprint {checksum}. To apply exactly this plan: kfscale apply {shown}");
         }
-        ShowFormat::Json => {
-            let document = serde_json::json!({
-                "format_version": plan.format_version,
-                "checksum": checksum,
-                "plan": plan,
-            });
-            crate::outln!("{}", serde_json::to_string_pretty(&document)?);
-        }
+        // The plan document, as `plan --json` prints it and `plan -out` writes it.
+        ShowFormat::Json => crate::out!("{}", encode_plan_file(&plan)?),
         ShowFormat::Markdown => crate::out!("{}", render_markdown(&plan, &shown, &checksum)),
         ShowFormat::KafkaRollback => {
             let Some(result) = plan.kafka.reassignment.as_ref() else {

@@ -1,12 +1,16 @@
-//! `kfscale validate`: checks kfscale.yaml and the files it names, and prints what kfscale would
-//! connect to, without contacting anything. The first thing to run on a new machine.
+//! `kfscale validate`: checks kfscale.yaml, the files it names and what this machine needs (the
+//! kubeconfig context, helm, the customer repository, the AWS profile: `connect::local_setup`),
+//! and prints what kfscale would connect to, without contacting anything. The first thing to run
+//! on a new machine.
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 
 use crate::config::ClusterConfig;
+use crate::connect::local_setup;
 use crate::files::choose_profile;
+use crate::init::FILL_IN;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -17,7 +21,7 @@ pub struct ValidateArgs {
     pub kube: super::kube_flags::KubeArgs,
 }
 
-pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     // Syntax, unknown keys and types fail here, naming the file, line and key.
     let loaded = args.kube.require_config(args.config.as_deref(), "validate")?;
     let context = loaded.context();
@@ -30,11 +34,17 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             region,
             cluster,
             nodegroup,
+            profile,
             endpoint,
             ..
         }) => lines.push(format!(
-            "node pool   EKS node group {nodegroup} of cluster {cluster} in {region}{}",
-            endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default()
+            "node pool   EKS node group {nodegroup} of cluster {cluster} in {}{}; credentials: {}",
+            region.as_deref().unwrap_or("the region of AWS_REGION, AWS_DEFAULT_REGION or the AWS profile"),
+            endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default(),
+            profile
+                .as_ref()
+                .map(|p| format!("AWS profile {p}"))
+                .unwrap_or_else(|| "the AWS credential chain (AWS_PROFILE, environment, SSO, instance role)".into())
         )),
         Some(ClusterConfig::Gcp {
             project,
@@ -93,29 +103,60 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         )),
     }
 
+    if let Some(aws) = local_setup::aws(&context).await {
+        match aws {
+            Ok(target) => lines.push(format!(
+                "aws         region {}{}",
+                target.region,
+                target.profile.map(|p| format!(", profile {p}")).unwrap_or_default()
+            )),
+            Err(problem) => problems.push(problem),
+        }
+    }
+
+    for key in left_to_fill_in(config) {
+        problems.push(format!(
+            "{key} is still \"{FILL_IN}\": `kfscale init` could not find it; fix: set it in {} (`kfscale init` printed what it is)",
+            loaded.origin
+        ));
+    }
+
     let kubernetes = &config.kubernetes;
     let kubeconfig = kubernetes.kubeconfig.as_ref().map(|p| context.resolve(p));
-    if let Some(path) = &kubeconfig {
-        require_file(path, "kubernetes.kubeconfig", &mut problems);
-    }
+    let kube_context = local_setup::kube_context(&context);
     lines.push(format!(
         "kubernetes  {} context {}, namespace {}",
         kubeconfig
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "KUBECONFIG or ~/.kube/config".into()),
-        kubernetes.context.as_deref().unwrap_or("(current)"),
+        match &kube_context {
+            Ok(info) => format!(
+                "{} (cluster {}{})",
+                info.context,
+                info.cluster,
+                info.server.as_ref().map(|s| format!(" at {s}")).unwrap_or_default()
+            ),
+            Err(_) => kubernetes.context.clone().unwrap_or_else(|| "(current)".into()),
+        },
         kubernetes.namespace
     ));
+    if let Err(problem) = kube_context {
+        problems.push(problem);
+    }
 
     let helm = &config.helm;
+    let binary = local_setup::helm_binary(&context);
     lines.push(format!(
         "helm        release {}, chart {}, binary {}{}",
         helm.release,
         helm.chart.as_deref().unwrap_or("(not set: apply needs it)"),
-        helm.binary.display(),
+        binary.as_ref().unwrap_or(&helm.binary).display(),
         if helm.plain_http { ", plain HTTP registry" } else { "" }
     ));
+    if let Err(problem) = binary {
+        problems.push(problem);
+    }
     if helm.chart.is_none() {
         problems.push(format!(
             "{}: helm.chart is not set; `apply` needs the chart reference the release was installed from; fix: set it (e.g. oci://.../kfuse-helm/kfuse)",
@@ -155,6 +196,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default()
         )),
         None => lines.push("git         (none: apply records nothing in git)".into()),
+    }
+    if let Some(Err(problem)) = local_setup::git_repo(&context) {
+        problems.push(problem);
     }
 
     let profile = choose_profile(None, Some((config, &loaded.origin)), &values_text);
@@ -196,6 +240,26 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         crate::eoutln!("Error: {problem}");
     }
     Ok(ExitCode::from(1))
+}
+
+/// The keys `kfscale init` wrote as [`FILL_IN`] and nobody filled in yet.
+fn left_to_fill_in(config: &crate::config::Config) -> Vec<String> {
+    fn walk(value: &serde_json::Value, path: String, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(text) if text == FILL_IN => found.push(path),
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    walk(value, format!("{path}.{key}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(cluster) = serde_json::to_value(&config.cluster) {
+        walk(&cluster, "cluster".into(), &mut found);
+    }
+    found
 }
 
 fn require_file(path: &Path, key: &str, problems: &mut Vec<String>) {

@@ -11,6 +11,17 @@ use crate::plan::StateRef;
 /// The environment variable naming the config file when --config is not given.
 pub const CONFIG_ENV: &str = "KFSCALE_CONFIG";
 
+/// Where kfscale.yaml is read from (and `init` writes it): --config, else the file KFSCALE_CONFIG
+/// names, else ./kfscale.yaml; and whether it was named (a named file must exist).
+pub fn config_path(flag: Option<&Path>) -> (PathBuf, bool) {
+    let from_env = std::env::var_os(CONFIG_ENV).filter(|value| !value.is_empty());
+    match (flag, from_env) {
+        (Some(path), _) => (path.to_path_buf(), true),
+        (None, Some(path)) => (PathBuf::from(path), true),
+        (None, None) => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+    }
+}
+
 pub struct LoadedConfig {
     pub config: Config,
     /// The file's path as given (for messages).
@@ -22,13 +33,10 @@ pub struct LoadedConfig {
 impl LoadedConfig {
     /// The config named by --config, else by KFSCALE_CONFIG, else ./kfscale.yaml when it exists.
     pub fn load(flag: Option<&Path>) -> anyhow::Result<Option<LoadedConfig>> {
-        let from_env = std::env::var_os(CONFIG_ENV).filter(|value| !value.is_empty());
-        let path = match (flag, from_env) {
-            (Some(path), _) => path.to_path_buf(),
-            (None, Some(path)) => PathBuf::from(path),
-            (None, None) if Path::new(DEFAULT_CONFIG_FILE).exists() => PathBuf::from(DEFAULT_CONFIG_FILE),
-            (None, None) => return Ok(None),
-        };
+        let (path, named) = config_path(flag);
+        if !named && !path.exists() {
+            return Ok(None);
+        }
         let config = Config::load(&path)?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(Some(LoadedConfig {

@@ -10,7 +10,7 @@ use crate::values::{ValuesError, typed};
 
 mod loaded;
 
-pub use loaded::LoadedConfig;
+pub use loaded::{CONFIG_ENV, LoadedConfig, config_path};
 
 pub const DEFAULT_CONFIG_FILE: &str = "kfscale.yaml";
 
@@ -88,9 +88,16 @@ fn default_retry_minutes() -> f64 {
 #[serde(deny_unknown_fields)]
 pub enum ClusterConfig {
     Aws {
-        region: String,
+        /// The cluster's region; absent: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the
+        /// `region` of the AWS profile in use.
+        #[serde(default)]
+        region: Option<String>,
         cluster: String,
         nodegroup: String,
+        /// The AWS profile (of `~/.aws/config` and `~/.aws/credentials`) whose credentials and
+        /// region kfscale uses; absent: `AWS_PROFILE`, else the default chain.
+        #[serde(default)]
+        profile: Option<String>,
         /// EKS endpoint override (tests, private endpoints); `AWS_ENDPOINT_URL_EKS` works too.
         #[serde(default)]
         endpoint: Option<String>,

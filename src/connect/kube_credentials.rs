@@ -7,9 +7,17 @@ use crate::config::ClusterConfig;
 /// advice when kfscale.yaml names no cloud cluster.
 pub fn kubeconfig_fix(cluster: Option<&ClusterConfig>) -> String {
     let command = match cluster {
-        Some(ClusterConfig::Aws { region, cluster, .. }) => {
-            format!("aws eks update-kubeconfig --name {cluster} --region {region}")
-        }
+        // Without a region or profile in kfscale.yaml, the AWS CLI finds them as kfscale does.
+        Some(ClusterConfig::Aws {
+            region,
+            cluster,
+            profile,
+            ..
+        }) => format!(
+            "aws eks update-kubeconfig --name {cluster}{}{}",
+            region.as_ref().map(|r| format!(" --region {r}")).unwrap_or_default(),
+            profile.as_ref().map(|p| format!(" --profile {p}")).unwrap_or_default()
+        ),
         Some(ClusterConfig::Gcp {
             project,
             location,
@@ -54,5 +62,9 @@ mod tests {
                 .contains("`az aks get-credentials --resource-group rg1 --name aks1 --subscription s1`")
         );
         assert!(kubeconfig_fix(None).contains("--kubeconfig"));
+        let profiled = cluster("cluster: {aws: {profile: prod, cluster: acme-prod, nodegroup: ng}}\n");
+        assert!(
+            kubeconfig_fix(profiled.as_ref()).contains("`aws eks update-kubeconfig --name acme-prod --profile prod`")
+        );
     }
 }

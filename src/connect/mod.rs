@@ -7,16 +7,19 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 
 mod aks;
+mod aws;
 mod git;
 mod gke;
 mod grafana;
 mod kafka;
 mod kube_credentials;
+pub mod local_setup;
 mod node_pool;
 mod pinot;
 mod reach;
 mod systems;
 
+pub use aws::{AwsTarget, aws_target};
 pub use git::GitTarget;
 pub use grafana::grafana;
 pub use kafka::kafka;

@@ -33,20 +33,25 @@ impl NodePoolClient {
                 region,
                 cluster,
                 nodegroup,
+                profile,
                 endpoint,
                 timeout_seconds,
                 ..
-            }) => Ok(NodePoolClient::Eks {
-                eks: kfscale_eks::Eks::connect_with_timeout(
-                    region,
-                    endpoint.as_deref(),
-                    std::time::Duration::from_secs((*timeout_seconds).max(1)),
-                )
-                .await,
-                region: region.clone(),
-                cluster: cluster.clone(),
-                nodegroup: nodegroup.clone(),
-            }),
+            }) => {
+                let target = super::aws::aws_target(context.origin, region.as_deref(), profile.as_deref()).await?;
+                Ok(NodePoolClient::Eks {
+                    eks: kfscale_eks::Eks::connect_with_timeout(
+                        &target.region,
+                        target.profile.as_deref(),
+                        endpoint.as_deref(),
+                        std::time::Duration::from_secs((*timeout_seconds).max(1)),
+                    )
+                    .await,
+                    region: target.region,
+                    cluster: cluster.clone(),
+                    nodegroup: nodegroup.clone(),
+                })
+            }
             Some(ClusterConfig::Gcp {
                 project,
                 location,
@@ -89,7 +94,7 @@ impl NodePoolClient {
                 })
             }
             None => bail!(
-                "{}: no `cluster:` section; fix: add `cluster: {{aws: {{region, cluster, nodegroup}}}}`, `cluster: {{gcp: {{project, location, cluster, pool}}}}`, `cluster: {{azure: {{subscription, resource_group, cluster, pool}}}}` or `cluster: {{external: {{node_selector: {{...}}}}}}`",
+                "{}: no `cluster:` section; fix: add `cluster: {{aws: {{cluster, nodegroup, region}}}}`, `cluster: {{gcp: {{project, location, cluster, pool}}}}`, `cluster: {{azure: {{subscription, resource_group, cluster, pool}}}}` or `cluster: {{external: {{node_selector: {{...}}}}}}`",
                 context.origin
             ),
         }

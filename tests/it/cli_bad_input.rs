@@ -242,16 +242,69 @@ fn bad_values_for_scale_values() {
     );
 }
 
+/// The example kfscale.yaml on a machine set up for it: its values file, the customer repo on
+/// `main`, a kubeconfig with its context `acme-prod`, helm on PATH (a file that is only that).
+fn machine_for_the_example() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name);
+    std::fs::create_dir_all(at("values")).unwrap();
+    std::fs::create_dir_all(at("bin")).unwrap();
+    std::fs::copy(root.join("examples/kfscale.yaml"), at("kfscale.yaml")).unwrap();
+    std::fs::copy(
+        root.join("examples/values/kraft-values.yaml"),
+        at("values/kraft-values.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        at("kubeconfig"),
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:9'}\n\
+         users:\n- name: u\n  user: {token: t}\ncontexts:\n- name: acme-prod\n  context: {cluster: c, user: u}\n",
+    )
+    .unwrap();
+    std::fs::write(at("bin/helm"), "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(at("bin/helm"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "."],
+        &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+    ] {
+        assert!(
+            Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(args)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    dir
+}
+
 #[test]
 fn validate_prints_what_kfscale_would_use_and_names_bad_keys() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let machine = machine_for_the_example();
+    let path = format!(
+        "{}:{}",
+        machine.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_kfscale"))
         .args(["validate", "--config"])
-        .arg(root.join("examples/kfscale.yaml"))
+        .arg(machine.path().join("kfscale.yaml"))
+        .env("KUBECONFIG", machine.path().join("kubeconfig"))
+        .env("PATH", path)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(
         stdout.contains("EKS node group kfuse of cluster acme-prod in us-east-1"),
         "{stdout}"

@@ -59,11 +59,18 @@ fn workspace() -> tempfile::TempDir {
         dir.path().join("values.yaml"),
     )
     .unwrap();
+    // helm: a file that is only that (validate checks it is there, nothing runs it).
+    let helm = dir.path().join("helm");
+    std::fs::write(&helm, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&helm, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     std::fs::write(
         dir.path().join("kfscale.yaml"),
-        "cluster:\n  aws: {region: us-east-1, cluster: acme-prod, nodegroup: kfuse}\n\
-         kubernetes: {kubeconfig: kubeconfig}\nvalues: {file: values.yaml}\n\
-         helm: {chart: oci://registry.example/kfuse}\n",
+        format!(
+            "cluster:\n  aws: {{region: us-east-1, cluster: acme-prod, nodegroup: kfuse}}\n\
+             kubernetes: {{kubeconfig: kubeconfig}}\nvalues: {{file: values.yaml}}\n\
+             helm: {{chart: oci://registry.example/kfuse, binary: {}}}\n",
+            helm.display()
+        ),
     )
     .unwrap();
     dir

@@ -198,7 +198,7 @@ async fn apply_rebalances_the_planned_tables_until_every_segment_is_good() -> Re
     // Done: a new plan has no rebalance left.
     let plan = customer.kfscale(&["plan", "--config", customer.config_arg()?, "--nodes", "12", "--json"]);
     ensure_ok(&plan)?;
-    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout)?;
+    let plan = crate::common::plan_of(&plan.stdout)?;
     assert_eq!(plan["pinot"]["tables"], serde_json::json!([]), "{}", plan["pinot"]);
     Ok(())
 }

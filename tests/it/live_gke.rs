@@ -280,7 +280,7 @@ async fn a_gke_pool_grows_per_zone() -> Result<()> {
         ]
         .into()
     );
-    let plan: Value = serde_json::from_slice(&from_cluster.stdout)?;
+    let plan = crate::common::plan_of(&from_cluster.stdout)?;
     let node_pool = &plan["node_pool"];
     assert_eq!(node_pool["provider"], "gcp");
     assert_eq!(
@@ -318,9 +318,9 @@ async fn a_gke_pool_grows_per_zone() -> Result<()> {
     ));
     // The live plan also carries the Helm pre-flight, which only a live plan can run.
     assert_eq!(
-        crate::common::pretty(&String::from_utf8(from_file.stdout)?)?,
-        crate::common::pretty(&crate::common::without_live_only_checks(&String::from_utf8(
-            from_cluster.stdout
+        crate::common::pretty(&crate::common::plan_text(&String::from_utf8(from_file.stdout)?)?)?,
+        crate::common::pretty(&crate::common::without_live_only_checks(&crate::common::plan_text(
+            &String::from_utf8(from_cluster.stdout)?
         )?)?)?,
         "the planner is pure: a plan from the snapshot equals the live plan"
     );
@@ -329,7 +329,7 @@ async fn a_gke_pool_grows_per_zone() -> Result<()> {
     let uneven = kfscale(&live.rig, &["plan", "--config", config, "--nodes", "10", "--json"]);
     let stderr = String::from_utf8_lossy(&uneven.stderr);
     assert_eq!(uneven.status.code(), Some(0), "{stderr}");
-    let uneven: Value = serde_json::from_slice(&uneven.stdout)?;
+    let uneven = crate::common::plan_of(&uneven.stdout)?;
     assert_eq!(uneven["to_nodes"], 9);
     assert_eq!(
         uneven["node_pool"]["after"],

@@ -173,7 +173,7 @@ async fn pinot_is_observed_and_the_manual_rebalances_are_planned() -> Result<()>
     .collect();
     assert_eq!(counts, expected_counts, "O(tables + instances), nothing per segment");
 
-    let plan: Value = serde_json::from_slice(&from_cluster.stdout)?;
+    let plan = crate::common::plan_of(&from_cluster.stdout)?;
     let rebalances = plan["pinot"]["tables"].as_array().context("pinot tables")?;
     let planned: Vec<&str> = rebalances.iter().filter_map(|t| t["table"].as_str()).collect();
     assert_eq!(planned, ["kf_metrics_REALTIME", "kf_metrics_rollup_REALTIME"]);

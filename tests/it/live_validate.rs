@@ -58,7 +58,7 @@ async fn validate_fails_while_consumer_lag_stays_high_and_passes_once_it_falls()
     // Resumed with time to wait: validate reports the lag while it waits; the consumer catches up.
     customer.configure("validate: {max_consumer_lag: 100000, lag_timeout_minutes: 10}\n")?;
     let mut child = customer
-        .command(&["apply", "--config", customer.config_arg()?, "--json"])
+        .command(&["apply", "--config", customer.config_arg()?, "--auto-approve", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;

@@ -32,7 +32,8 @@ fn planned(snapshot: &Value, args: &[&str]) -> Value {
     let output = plan(snapshot, args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-    json.get("plan").cloned().unwrap_or(json)
+    assert_eq!(json["kind"], "kfscale-plan", "plan --json prints the plan document");
+    json["plan"].clone()
 }
 
 /// The GKE example (3 nodes in one zone) spread over three zones, one node in each.
@@ -107,9 +108,11 @@ fn a_node_group_over_three_zones_grows_by_any_count_unless_the_install_is_multi_
     let multi_az = eks_over_three_zones(true);
     let refused = plan(&multi_az, &["--nodes", "7"]);
     assert_eq!(refused.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    // Under --json the error is a diagnostic line on stdout.
+    let line: Value = serde_json::from_slice(&refused.stdout).unwrap();
+    let error = format!("{} {}", line["diagnostic"]["summary"], line["diagnostic"]["detail"]);
     for expected in ["global.multiAzDeployment.enabled", "steps of 6", "fix: choose 12 nodes"] {
-        assert!(stderr.contains(expected), "stderr lacks {expected:?}:\n{stderr}");
+        assert!(error.contains(expected), "the error lacks {expected:?}:\n{error}");
     }
     assert_eq!(planned(&multi_az, &["--nodes", "12"])["to_nodes"], 12);
 }

@@ -28,7 +28,7 @@ fn assert_valid(schema: &serde_json::Value, instance: &serde_json::Value, what: 
 
 #[test]
 fn committed_schemas_match_the_code() {
-    for kind in ["snapshot", "plan", "config", "state"] {
+    for kind in ["snapshot", "plan", "config", "state", "diagnostic"] {
         let generated = kfscale(&["schema", kind]);
         assert!(generated.status.success());
         let committed =
@@ -71,10 +71,23 @@ fn plan_json_is_valid() {
     ] {
         let output = kfscale(&["plan", "--snapshot", snapshot, "--nodes", target, "--json"]);
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(plan["format_version"], 1);
-        assert_valid(&schema, &plan, snapshot);
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(document["kind"], "kfscale-plan");
+        assert_eq!(document["format_version"], 1);
+        assert_eq!(document["plan"]["format_version"], 1);
+        assert_valid(&schema, &document, snapshot);
     }
+    let example = "examples/plans/eks-kraft-6-to-9.plan.json";
+    assert_valid(&schema, &read_json(example), example);
+}
+
+#[test]
+fn a_json_error_line_is_valid() {
+    let schema = read_json("state/diagnostic.schema.json");
+    let output = kfscale(&["show", "no-such-plan.json", "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_valid(&schema, &line, "show's error line");
 }
 
 #[test]

@@ -3,6 +3,8 @@
 use aws_sdk_eks::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_eks::types::NodegroupScalingConfig;
 
+pub mod profiles;
+
 #[derive(Debug, thiserror::Error)]
 pub enum EksError {
     #[error("EKS {call} on node group {nodegroup} (cluster {cluster}): {code}: {message}; fix: {fix}")]
@@ -56,14 +58,23 @@ pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 impl Eks {
     /// `endpoint`: an explicit EKS endpoint (else the SDK's default, which honours AWS_ENDPOINT_URL_EKS).
     pub async fn connect(region: &str, endpoint: Option<&str>) -> Eks {
-        Eks::connect_with_timeout(region, endpoint, ATTEMPT_TIMEOUT).await
+        Eks::connect_with_timeout(region, None, endpoint, ATTEMPT_TIMEOUT).await
     }
 
-    /// As [`Eks::connect`], with `attempt` as the longest one attempt may take (the whole call:
+    /// As [`Eks::connect`], with the credentials of `profile` (else the standard chain, which
+    /// honours AWS_PROFILE) and `attempt` as the longest one attempt may take (the whole call:
     /// three attempts and the backoff between them).
-    pub async fn connect_with_timeout(region: &str, endpoint: Option<&str>, attempt: std::time::Duration) -> Eks {
+    pub async fn connect_with_timeout(
+        region: &str,
+        profile: Option<&str>,
+        endpoint: Option<&str>,
+        attempt: std::time::Duration,
+    ) -> Eks {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_string()));
+        if let Some(profile) = profile {
+            loader = loader.profile_name(profile);
+        }
         if let Some(endpoint) = endpoint {
             loader = loader.endpoint_url(endpoint);
         }

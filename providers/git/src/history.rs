@@ -126,6 +126,12 @@ impl Repo {
         remote.url().ok().map(String::from)
     }
 
+    /// The remote `branch` tracks (`branch.<name>.remote`); None without an upstream.
+    pub fn upstream_remote(&self, branch: &str) -> Option<String> {
+        let remote = self.repo.branch_upstream_remote(&format!("refs/heads/{branch}")).ok()?;
+        remote.as_str().ok().map(String::from)
+    }
+
     pub(crate) fn find_commit(&self, id: &str) -> Result<git2::Commit<'_>, GitError> {
         self.repo
             .find_commit(oid(id)?)

@@ -20,6 +20,10 @@ const TRANSIENT: &[&str] = &[
     "no route to host",
     "service unavailable",
     "internal error occurred",
+    // `helm rollback` reports any failure to read the target revision's record, an API timeout
+    // included, as "release has no N version"; kfscale picks the target from the revisions it
+    // has just listed, so a re-try (listing again) is the way on.
+    "release has no",
 ];
 
 pub fn is_transient(stderr: &str) -> bool {

@@ -9,13 +9,17 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Node, PersistentVolumeClaim, Pod, Secret};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, ListParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::KubeConfigOptions;
 
+mod kubeconfig;
 mod lease;
 mod mutate;
 mod release_record;
+mod releases;
 mod types;
 
+use kubeconfig::read_kubeconfig;
+pub use kubeconfig::{ContextInfo, describe_context};
 pub use lease::{LeaseRecord, LeaseWrite};
 pub use release_record::{HelmReleaseRecord, decode_release};
 pub use types::*;
@@ -37,6 +41,10 @@ pub enum KubeError {
         context: String,
         known: String,
     },
+    #[error(
+        "the kubeconfig {path} has no current context; it has: {known}; fix: name one with --context or kubernetes.context (or `kubectl config use-context NAME`)"
+    )]
+    NoCurrentContext { path: String, known: String },
     #[error("cannot set up the Kubernetes client: {0}; fix: check the kubeconfig context and its credentials")]
     Config(String),
     #[error("Kubernetes API {action}: {source}; fix: {}", api_fix(source))]
@@ -94,52 +102,6 @@ const API_RETRY: kfscale_retry::RetryPolicy = kfscale_retry::RetryPolicy {
 };
 const API_RETRY_TRIES: u32 = 4;
 
-/// The kubeconfig kubectl would use: `path`, else the files of KUBECONFIG (merged), else
-/// ~/.kube/config; with how to name it in a message. A missing one is [`KubeError::NoKubeconfig`].
-fn read_kubeconfig(path: Option<&Path>) -> Result<(Kubeconfig, String), KubeError> {
-    let missing = |tried: String| {
-        KubeError::NoKubeconfig {
-        tried,
-        fix: "write one (your cloud's CLI does: aws eks update-kubeconfig, gcloud container clusters get-credentials, az aks get-credentials) or name it with --kubeconfig".into(),
-    }
-    };
-    if let Some(path) = path {
-        if !path.exists() {
-            return Err(missing(path.display().to_string()));
-        }
-        let file = Kubeconfig::read_from(path).map_err(|err| KubeError::Kubeconfig {
-            path: path.display().to_string(),
-            message: err.to_string(),
-        })?;
-        return Ok((file, path.display().to_string()));
-    }
-    let from_env = std::env::var_os("KUBECONFIG").filter(|value| !value.is_empty());
-    let shown = match &from_env {
-        Some(value) => {
-            let paths: Vec<_> = std::env::split_paths(value).collect();
-            if !paths.iter().any(|path| path.exists()) {
-                return Err(missing(format!("KUBECONFIG={}", value.to_string_lossy())));
-            }
-            format!("KUBECONFIG={}", value.to_string_lossy())
-        }
-        None => {
-            let home = std::env::var_os("HOME")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_default();
-            let default = home.join(".kube").join("config");
-            if !default.exists() {
-                return Err(missing(default.display().to_string()));
-            }
-            default.display().to_string()
-        }
-    };
-    let file = Kubeconfig::read().map_err(|err| KubeError::Kubeconfig {
-        path: shown.clone(),
-        message: err.to_string(),
-    })?;
-    Ok((file, shown))
-}
-
 #[derive(Clone)]
 pub struct Kube {
     client: kube::Client,
@@ -169,19 +131,8 @@ impl Kube {
             ..Default::default()
         };
         let (file, shown) = read_kubeconfig(kubeconfig)?;
-        if let Some(context) = context
-            && !file.contexts.iter().any(|named| named.name == context)
-        {
-            let known: Vec<&str> = file.contexts.iter().map(|named| named.name.as_str()).collect();
-            return Err(KubeError::UnknownContext {
-                path: shown,
-                context: context.into(),
-                known: if known.is_empty() {
-                    "no contexts".into()
-                } else {
-                    known.join(", ")
-                },
-            });
+        if let Some(context) = context {
+            kubeconfig::require_context(&file, &shown, context)?;
         }
         let config = kube::Config::from_custom_kubeconfig(file, &options)
             .await
@@ -222,6 +173,14 @@ impl Kube {
 
     pub fn namespace(&self) -> &str {
         &self.namespace
+    }
+
+    /// The same client aimed at another namespace.
+    pub fn in_namespace(&self, namespace: &str) -> Kube {
+        Kube {
+            client: self.client.clone(),
+            namespace: namespace.to_string(),
+        }
     }
 
     pub async fn server_version(&self) -> Result<String, KubeError> {
@@ -322,41 +281,6 @@ impl Kube {
             data.get(key)
                 .map(|bytes| String::from_utf8_lossy(&bytes.0).into_owned())
         }))
-    }
-
-    /// The newest release record of `release` (Secret `sh.helm.release.v1.<release>.v<N>`).
-    pub async fn helm_release(&self, release: &str) -> Result<Option<HelmReleaseRecord>, KubeError> {
-        let params = ListParams::default().labels(&format!("owner=helm,name={release}"));
-        let secrets = self
-            .namespaced::<Secret>()
-            .list(&params)
-            .await
-            .map_err(api("list Helm release records"))?;
-        let newest = secrets.items.into_iter().max_by_key(|secret| {
-            secret
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get("version"))
-                .and_then(|v| v.parse::<u32>().ok())
-                .unwrap_or(0)
-        });
-        let Some(secret) = newest else {
-            return Ok(None);
-        };
-        let name = secret.metadata.name.clone().unwrap_or_default();
-        let payload = secret
-            .data
-            .as_ref()
-            .and_then(|data| data.get("release"))
-            .map(|bytes| bytes.0.clone())
-            .ok_or_else(|| KubeError::Release {
-                secret: name.clone(),
-                message: "no `release` key".into(),
-            })?;
-        decode_release(&payload)
-            .map(Some)
-            .map_err(|message| KubeError::Release { secret: name, message })
     }
 
     pub async fn pvcs(&self) -> Result<Vec<VolumeClaimInfo>, KubeError> {

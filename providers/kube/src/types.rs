@@ -13,6 +13,9 @@ pub struct NodeInfo {
     pub ready: bool,
     pub unschedulable: bool,
     pub taints: Vec<(String, String, String)>,
+    /// The cloud's id of the machine (`aws:///us-east-1a/i-...`, `gce://project/zone/name`,
+    /// `azure:///subscriptions/...`).
+    pub provider_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,6 +93,7 @@ pub(crate) fn node_info(node: &Node) -> NodeInfo {
                     .collect()
             })
             .unwrap_or_default(),
+        provider_id: spec.and_then(|s| s.provider_id.clone()),
     }
 }
 

@@ -130,12 +130,36 @@ async fn settle_or_roll_back(
         Err(_) => {}
     }
     let record = read(ctx, release).await?;
+    let revisions = kube.helm_revisions(release).await?;
+    let target = rollback_target(&revisions, before, record.revision).ok_or_else(|| {
+        StepError::failed(format!(
+            "release {release} is `{}` at revision {} and no earlier revision is left to roll back to (revisions {}); fix: `helm history {release}`, repair the release by hand, then re-run `kfscale apply`",
+            record.status,
+            record.revision,
+            revisions.iter().map(|(revision, status)| format!("{revision} {status}")).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
     ctx.info(&format!(
-        "release {release} was left `{}` at revision {} by this apply's interrupted helm: rolling back to revision {before}",
+        "release {release} was left `{}` at revision {} by this apply's interrupted helm: rolling back to revision {target}",
         record.status, record.revision
     ));
-    ctx.run_external(|| ctx.systems.helm.rollback(release, before, ctx.settings.helm_timeout))?;
+    ctx.run_external(|| ctx.systems.helm.rollback(release, target, ctx.settings.helm_timeout))?;
     read(ctx, release).await
+}
+
+/// The revision to roll a pending release back to: the one recorded before the apply when Helm
+/// still holds it, else the newest earlier revision that ran (`deployed` or `superseded`; Helm's
+/// `--history-max` may have pruned the recorded one). None when nothing earlier ran.
+fn rollback_target(revisions: &[(u32, String)], before: u32, pending: u32) -> Option<u32> {
+    let ran = |status: &str| status == "deployed" || status == "superseded";
+    let earlier = || revisions.iter().filter(|(revision, _)| *revision < pending);
+    if earlier().any(|(revision, status)| *revision == before && ran(status)) {
+        return Some(before);
+    }
+    earlier()
+        .filter(|(_, status)| ran(status))
+        .map(|(revision, _)| *revision)
+        .max()
 }
 
 /// Whether the release's user values are the values file's, compared as data (Helm stores them as
@@ -178,5 +202,42 @@ fn ensure_version(found: &str, planned: &str) -> Result<(), StepError> {
         Err(StepError::failed(format!(
             "the release runs chart {found}, the plan pinned {planned}; fix: find out who upgraded it, then plan again"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(revisions: &[(u32, &str)]) -> Vec<(u32, String)> {
+        revisions
+            .iter()
+            .map(|(revision, status)| (*revision, status.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_pending_release_rolls_back_to_the_recorded_revision_while_helm_holds_it() {
+        let revisions = history(&[(1, "superseded"), (2, "deployed"), (3, "pending-upgrade")]);
+        assert_eq!(rollback_target(&revisions, 2, 3), Some(2));
+        assert_eq!(rollback_target(&revisions, 1, 3), Some(1));
+    }
+
+    #[test]
+    fn a_pruned_or_failed_recorded_revision_gives_way_to_the_newest_that_ran() {
+        // --history-max pruned revision 4, the one recorded before the apply.
+        let pruned = history(&[(5, "superseded"), (6, "deployed"), (7, "pending-upgrade")]);
+        assert_eq!(rollback_target(&pruned, 4, 7), Some(6));
+        let failed = history(&[(1, "deployed"), (2, "failed"), (3, "pending-upgrade")]);
+        assert_eq!(rollback_target(&failed, 2, 3), Some(1));
+    }
+
+    #[test]
+    fn nothing_earlier_that_ran_means_no_rollback() {
+        assert_eq!(rollback_target(&history(&[(1, "pending-install")]), 1, 1), None);
+        assert_eq!(
+            rollback_target(&history(&[(1, "failed"), (2, "pending-upgrade")]), 1, 2),
+            None
+        );
     }
 }

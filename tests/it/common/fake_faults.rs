@@ -81,7 +81,7 @@ fn watch_to_the_end(
     }
     let status = child.wait()?;
     let stderr = std::fs::read_to_string(log)?;
-    Ok(Ended { status, events, stderr })
+    Ok(Ended::of_json_run(status, events, stderr))
 }
 
 /// Whether `event` starts `step`.

@@ -30,6 +30,8 @@ pub struct LiveApply {
 /// How an apply ended.
 pub struct Ended {
     pub status: ExitStatus,
+    /// What kfscale told the operator: stderr, and under `--json` its error lines (which go to
+    /// stdout) as the text a person would have read on stderr.
     pub stderr: String,
     pub events: Vec<Value>,
 }
@@ -110,11 +112,8 @@ impl LiveApply {
                 while let Ok(event) = self.events.recv_timeout(Duration::from_secs(5)) {
                     self.seen.push(event);
                 }
-                return Ok(Ended {
-                    status,
-                    stderr: self.stderr(),
-                    events: self.seen,
-                });
+                let stderr = self.stderr();
+                return Ok(Ended::of_json_run(status, self.seen, stderr));
             }
             if self.started.elapsed() > APPLY_DEADLINE {
                 let _ = self.child.kill();
@@ -130,6 +129,20 @@ impl LiveApply {
 }
 
 impl Ended {
+    /// A `--json` run: its diagnostic lines (`"type":"diagnostic"`) join stderr as
+    /// `Error: <summary>` and the detail, so what it said reads the same as without `--json`.
+    pub fn of_json_run(status: ExitStatus, events: Vec<Value>, mut stderr: String) -> Ended {
+        for line in events.iter().filter(|e| e["type"] == "diagnostic") {
+            let diagnostic = &line["diagnostic"];
+            stderr.push_str(&format!(
+                "\nError: {}\n{}\n",
+                diagnostic["summary"].as_str().unwrap_or_default(),
+                diagnostic["detail"].as_str().unwrap_or_default()
+            ));
+        }
+        Ended { status, stderr, events }
+    }
+
     /// The `retrying` events of `step`.
     pub fn retries_in(&self, step: &str) -> Vec<&Value> {
         self.events

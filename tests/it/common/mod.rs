@@ -118,7 +118,7 @@ pub async fn chart_cluster_id(client: &kube::Client, namespace: &str) -> Result<
 /// pre-flight, which must have passed). The rig's world may move between two observations (a pod
 /// turning Ready late under load); then the fingerprints differ, and the snapshot is taken again
 /// (up to 3 times). The same fingerprints with different bytes fail at once. Returns the live
-/// plan's JSON text.
+/// plan's JSON text (the `plan` of the document `plan --json` prints).
 pub async fn assert_planner_pure(
     kfscale: impl Fn(&[&str]) -> std::process::Output,
     config: &str,
@@ -151,8 +151,8 @@ pub async fn assert_planner_pure(
             &[&[snapshot_arg, "--config", config], plan_args].concat(),
         );
         let live_args = with(&["plan", "--json", "--config"], &[&[config], plan_args].concat());
-        let from_file = run(&from_file_args.iter().map(String::as_str).collect::<Vec<_>>())?;
-        let live = run(&live_args.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let from_file = plan_text(&run(&from_file_args.iter().map(String::as_str).collect::<Vec<_>>())?)?;
+        let live = plan_text(&run(&live_args.iter().map(String::as_str).collect::<Vec<_>>())?)?;
         let fingerprints = |text: &str| -> Result<serde_json::Value> {
             Ok(serde_json::from_str::<serde_json::Value>(text)?["fingerprints"].clone())
         };
@@ -171,6 +171,18 @@ pub async fn assert_planner_pure(
         return Ok(live);
     }
     unreachable!("the third attempt returns or fails")
+}
+
+/// The plan inside the plan document `plan --json` prints.
+pub fn plan_of(stdout: &[u8]) -> Result<serde_json::Value> {
+    let document: serde_json::Value = serde_json::from_slice(stdout)?;
+    anyhow::ensure!(document["kind"] == "kfscale-plan", "not a plan document: {document}");
+    Ok(document["plan"].clone())
+}
+
+/// The plan inside the plan document `plan --json` printed, as JSON text.
+pub fn plan_text(stdout: &str) -> Result<String> {
+    Ok(plan_of(stdout.as_bytes())?.to_string())
 }
 
 /// The live plan's JSON without the `helm-preflight` pre-check, which must be there and passed.

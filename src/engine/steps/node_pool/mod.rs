@@ -51,6 +51,7 @@ mod tests {
             labels: BTreeMap::from([("pool".to_owned(), "kf".to_owned())]),
             ready,
             unschedulable,
+            provider_id: None,
             taints: taints
                 .iter()
                 .map(|(key, effect)| (key.to_string(), String::new(), effect.to_string()))
