@@ -151,7 +151,15 @@ impl HeldLock {
         if let LeaseState::Held(lease) = current
             && let Some(version) = lease.resource_version
         {
-            self.kube.delete_lease(LEASE_NAME, &version).await?;
+            // A delete whose answer was lost, or a renewal's: read the lease again and delete
+            // what is still this apply's, at the version read.
+            if !matches!(self.kube.delete_lease(LEASE_NAME, &version).await, Ok(true))
+                && let Some(current) = self.kube.lease(LEASE_NAME).await?
+                && written_by(&current, &self.request.holder, &self.request.id)
+                && let Some(version) = current.resource_version
+            {
+                self.kube.delete_lease(LEASE_NAME, &version).await?;
+            }
         }
         Ok(())
     }
@@ -201,7 +209,7 @@ async fn acquire_once(kube: &Kube, state_dir: &Path, request: &LockRequest) -> R
     let (local, local_path) = lock_locally(state_dir, &request)?;
     let lease = take_lease(kube, &request).await?;
     let (sender, receiver) = watch::channel(LeaseState::Held(lease));
-    let renewer = tokio::spawn(renew(kube.clone(), request.duration, sender));
+    let renewer = tokio::spawn(renew(kube.clone(), request.clone(), sender));
     Ok(HeldLock {
         kube: kube.clone(),
         request,
@@ -305,19 +313,33 @@ async fn take_lease(kube: &Kube, request: &LockRequest) -> Result<LeaseRecord, L
             written_at: None,
         };
         let written = match kube.lease(LEASE_NAME).await? {
-            None => kube.create_lease(&wanted).await?,
+            None => kube.create_lease(&wanted).await,
             Some(existing) => {
                 refuse_if_held(&existing, request, server_now(kube).await?)?;
                 // Expired: its holder stopped renewing (it died). Take it over at the version read.
                 wanted.resource_version = existing.resource_version.clone();
-                kube.replace_lease(&wanted).await?
+                kube.replace_lease(&wanted).await
             }
         };
-        if let LeaseWrite::Written(lease) = written {
-            return Ok(lease);
+        match written {
+            Ok(LeaseWrite::Written(lease)) => return Ok(lease),
+            Ok(LeaseWrite::Conflict) => {}
+            // The write may have been carried out and only its answer lost: the next round reads
+            // the lease, finds this request's id on it (ours, so free) and writes over it at the
+            // version read. Nothing but the read decides.
+            Err(err) if err.is_retriable() => {
+                tracing::warn!("taking the lock lease failed (will read it again): {err}")
+            }
+            Err(err) => return Err(err.into()),
         }
     }
     Err(LockError::Race)
+}
+
+/// Whether `lease` is the one this process wrote: its holder and its lock id. A write whose answer
+/// was lost shows up this way on the next read, at a resourceVersion this process never saw.
+fn written_by(lease: &LeaseRecord, holder: &str, id: &str) -> bool {
+    lease.holder.as_deref() == Some(holder) && lease.annotations.get(ANNOTATION_ID).is_some_and(|own| own == id)
 }
 
 /// Fails with the holder when `existing` is a live lease someone else holds. Our own lease from this
@@ -356,7 +378,8 @@ pub async fn check_free(kube: &Kube, request: &LockRequest) -> Result<(), LockEr
 /// Renews the lease every third of its duration. Publishes `Taken` when someone else wrote it,
 /// and `Lapsing` once renewals have failed for more than half the duration (the apply stops at its
 /// next safe point; a later successful renewal does not undo that: the next apply resumes).
-async fn renew(kube: Kube, duration: Duration, sender: watch::Sender<LeaseState>) {
+async fn renew(kube: Kube, request: LockRequest, sender: watch::Sender<LeaseState>) {
+    let duration = request.duration;
     let period = (duration / 3).max(Duration::from_millis(200));
     let mut last_renewed = tokio::time::Instant::now();
     loop {
@@ -370,10 +393,20 @@ async fn renew(kube: Kube, duration: Duration, sender: watch::Sender<LeaseState>
                 last_renewed = tokio::time::Instant::now();
                 let _ = sender.send(LeaseState::Held(renewed));
             }
-            Ok(LeaseWrite::Conflict) => {
-                let _ = sender.send(LeaseState::Taken);
-                return;
-            }
+            Ok(LeaseWrite::Conflict) => match kube.lease(LEASE_NAME).await {
+                // An earlier renewal was carried out and its answer lost: the lease moved on to a
+                // version this process never saw, and it is still this apply's.
+                Ok(Some(current)) if written_by(&current, &request.holder, &request.id) => {
+                    last_renewed = tokio::time::Instant::now();
+                    let _ = sender.send(LeaseState::Held(current));
+                }
+                Ok(_) => {
+                    let _ = sender.send(LeaseState::Taken);
+                    return;
+                }
+                // Unreadable: the next round tries again; the lapse rule below still applies.
+                Err(err) => tracing::warn!("reading the lock lease after a conflict failed (will retry): {err}"),
+            },
             Err(err) => {
                 let since = last_renewed.elapsed();
                 if since > duration / 2 {

@@ -2,11 +2,11 @@
 //! and the pods of each scaled workload spread evenly over the pool's nodes (counts per node differ
 //! by at most 1). The rollout step waits for this after the upgrade; validate checks it again last.
 //! The rules themselves are the verify checklist's (`crate::verify`).
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::engine::context::{StepContext, StepError};
-use crate::verify::{not_ready, spread};
+use crate::verify::{not_ready, pods_unsettled, spread};
 
 /// How the workloads were found: how many, over how many nodes, and each scaled one's spread
 /// (max - min pods per node).
@@ -20,11 +20,15 @@ pub struct Health {
 /// workloads that are not spread evenly.
 pub async fn wait_healthy(ctx: &StepContext<'_>, timeout: Duration) -> Result<Health, StepError> {
     let planned = planned_sizes(ctx);
+    let names: BTreeSet<String> = planned.keys().cloned().collect();
     let kube = &ctx.systems.kube;
     let workloads = ctx
         .wait_for("every workload Ready at its planned size", timeout, || async {
             let workloads = kube.workloads().await?;
-            let pending = not_ready(&workloads, &planned);
+            let mut pending = not_ready(&workloads, &planned);
+            if pending.is_empty() {
+                pending = pods_unsettled(&workloads, &names);
+            }
             let progress = format!(
                 "{} not ready: {}",
                 pending.len(),
@@ -42,7 +46,6 @@ pub async fn wait_healthy(ctx: &StepContext<'_>, timeout: Duration) -> Result<He
         .filter(|n| pool.matches(&n.labels) && n.ready)
         .map(|n| n.name)
         .collect();
-    let names = planned.keys().cloned().collect();
     let (spreads, uneven) = spread(&workloads, &nodes, &names);
     if !uneven.is_empty() {
         return Err(StepError::failed(format!(

@@ -290,6 +290,7 @@ mod tests {
             node: Some(node.into()),
             phase: "Running".into(),
             ready: true,
+            terminating: false,
             owner: None,
         }
     }

@@ -37,7 +37,7 @@ pub use check::{Check, Report, Status};
 pub use kafka_lag::Lag;
 pub use kafka_moves::{check_reassignments, check_throttles};
 pub use pinot_segments::{all_good, shown_counts, typed_tables};
-pub use workloads::{not_ready, pool_nodes, spread};
+pub use workloads::{not_ready, pods_unsettled, pool_nodes, spread};
 
 pub use crate::connect::Reach;
 use crate::observe::kafka::{consumer_groups, throttles_of};

@@ -29,6 +29,20 @@ pub fn not_ready(workloads: &[WorkloadInfo], planned: &BTreeMap<String, u64>) ->
         .collect()
 }
 
+/// `name counted/ready` of each workload of `names` whose pod list does not hold exactly the Ready
+/// pods its status counts (a pod turned Ready or went away between the two reads, or an old
+/// ReplicaSet's pods are still Ready): a spread taken from such a list would be wrong either way.
+pub fn pods_unsettled(workloads: &[WorkloadInfo], names: &BTreeSet<String>) -> Vec<String> {
+    workloads
+        .iter()
+        .filter(|w| names.contains(&w.name))
+        .filter_map(|w| {
+            let counted: u32 = w.ready_pods_per_node.values().sum();
+            (counted != w.ready_replicas).then(|| format!("{} pods {counted}/{}", w.name, w.ready_replicas))
+        })
+        .collect()
+}
+
 /// Each workload of `names`' spread over `nodes` (max - min Ready pods per node), and the ones
 /// spread unevenly, described.
 pub fn spread(
@@ -149,6 +163,18 @@ mod tests {
             check_workloads(&workloads[2..], &BTreeMap::new()).status,
             super::super::Status::Green
         );
+    }
+
+    #[test]
+    fn a_pod_list_short_of_the_ready_count_is_unsettled() {
+        let names = BTreeSet::from(["server".to_string(), "broker".to_string()]);
+        let workloads = [
+            // Read after the status went to 8 Ready, a list holding only 6 Ready pods is stale.
+            workload("server", 8, 8, &[("n1", 2), ("n2", 2), ("n3", 2)]),
+            workload("broker", 4, 4, &[("n1", 1), ("n2", 1), ("n3", 1), ("n4", 1)]),
+            workload("other", 2, 2, &[]),
+        ];
+        assert_eq!(pods_unsettled(&workloads, &names), ["server pods 6/8"]);
     }
 
     #[test]

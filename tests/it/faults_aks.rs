@@ -4,7 +4,8 @@
 //! - throttling: the PUT answers 429 TooManyRequests with `Retry-After: 1`, twice;
 //! - busy cluster: the PUT answers 409 OperationNotAllowed (another operation runs), twice;
 //! - permanent: the PUT answers 403 AuthorizationFailed (no role assignment);
-//! - the operation fails: the PUT is accepted, its operation ends `Failed` with QuotaExceeded.
+//! - the operation fails: the PUT is accepted, its operation ends `Failed` with QuotaExceeded;
+//! - applied, answer lost: ARM carries the PUT out, then answers 500 (issue #15 item 1).
 //!
 //! Faults on the PUT need no arming: planning only reads the pool. Retriable cells: the apply
 //! succeeds, counts the retries, the pool ends at 6. Permanent cells fail naming AKS, ARM's code and
@@ -88,6 +89,21 @@ async fn aks_throttling_is_waited_out_for_its_retry_after() -> Result<()> {
     ensure!(retries >= 2, "{retries} retries for two 429s");
     // Two refused, one carried out.
     assert_resized(&live, &before, 3).await
+}
+
+/// Applied, answer lost (#15 item 1): ARM accepts the PUT (the pool asks for 6 and starts
+/// Updating), then the answer is a 500. The step's retry reads the pool, finds it already asking
+/// for 6 and waits for it: exactly one PUT reached ARM.
+#[tokio::test(flavor = "multi_thread")]
+async fn aks_put_applied_with_its_answer_lost_is_not_sent_again() -> Result<()> {
+    let live = aks_customer("fa-lost", KFUSE_POOL, azure_section(KFUSE_POOL)).await?;
+    let before = mutations(&live.rig).await?;
+    let mut lost = put_error(500, "InternalServerError", None, 1);
+    lost["applied"] = json!(true);
+    add_fault(&live.rig, lost).await?;
+    let finished = apply(&live, "lost")?;
+    assert_ridden_out(&live.installed.customer.repo, &finished, STEP, "InternalServerError")?;
+    assert_resized(&live, &before, 1).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

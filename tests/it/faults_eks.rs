@@ -4,7 +4,8 @@
 //! of them than the SDK's 3 attempts, so kfscale's own retry is what carries the apply. Every
 //! retry must send the request token recorded before the first try, and moto must see one update.
 //! Cells: a held request (attempt timeout), 500 ServerException, ThrottlingException,
-//! InvalidParameterException (permanent), and EKS going away during the wait for the nodes.
+//! InvalidParameterException (permanent), EKS going away during the wait for the nodes, and an
+//! update carried out whose answer is lost.
 use std::collections::BTreeSet;
 
 use anyhow::{Result, ensure};
@@ -36,6 +37,11 @@ async fn assert_one_update(customer: &Customer, proxy: &EksProxy, tries: usize) 
         proxy.forwarded(UPDATE_NODEGROUP_CONFIG) == 1,
         "moto got more than one update"
     );
+    assert_one_token_and_four_nodes(customer, proxy).await
+}
+
+/// Every try carried the same request token, and the group has 4 nodes.
+async fn assert_one_token_and_four_nodes(customer: &Customer, proxy: &EksProxy) -> Result<()> {
     let tokens: BTreeSet<Option<String>> = proxy.tokens().into_iter().collect();
     ensure!(tokens.len() == 1 && !tokens.contains(&None), "tokens: {tokens:?}");
     ensure!(customer.eks_desired_size().await? == Some(4));
@@ -113,4 +119,22 @@ async fn eks_going_away_mid_wait_is_ridden_out_and_the_apply_succeeds() -> Resul
     let ended = apply.end().await?;
     assert_ridden_out(&customer.repo, &ended, "node_pool", "EKS DescribeNodegroup")?;
     assert_one_update(&customer, &proxy, 1).await
+}
+
+/// Applied, answer lost (#15 item 1): every one of the SDK's attempts reaches moto and is carried
+/// out, and its answer is lost (500). kfscale's own retry reads the group, finds it at 4 and sends
+/// nothing more: moto saw exactly the SDK's attempts, all with one token (which EKS treats as one
+/// request), and the step reports what it did (done, not skipped).
+#[tokio::test(flavor = "multi_thread")]
+async fn eks_update_applied_with_its_answer_lost_is_not_sent_again() -> Result<()> {
+    let (customer, proxy) = eks_customer("eks-lost").await?;
+    proxy.fail_after_applying(UPDATE_NODEGROUP_CONFIG, 500, "ServerException", SDK_ATTEMPTS);
+    let ended = LiveApply::start(&customer, 4, "apply.log")?.end().await?;
+    assert_ridden_out(&customer.repo, &ended, "node_pool", "ServerException")?;
+    ensure!(
+        proxy.forwarded(UPDATE_NODEGROUP_CONFIG) == SDK_ATTEMPTS as usize,
+        "{} updates reached moto, expected the SDK's {SDK_ATTEMPTS} and none from kfscale's retry",
+        proxy.forwarded(UPDATE_NODEGROUP_CONFIG)
+    );
+    assert_one_token_and_four_nodes(&customer, &proxy).await
 }

@@ -2,8 +2,9 @@
 //! fault proxy (tests/it/common/git_http.rs), after a single-AZ customer grew 3 -> 4 nodes, with
 //! `git.push_timeout_seconds: 2`. Faults are armed from the start: the planner never pushes, and
 //! nothing but the record talks to the remote. Cells: a held push (timeout), 503 from the server,
-//! 429 on ref discovery, a pre-receive hook refusing the push (permanent), and the server going
-//! away when the record starts. A retried push must land the record commit on the remote.
+//! 429 on ref discovery, a pre-receive hook refusing the push (permanent), the server going away
+//! when the record starts, and a push taken whose answer is lost. A retried push must land the
+//! record commit on the remote, once.
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
@@ -187,5 +188,30 @@ async fn git_server_going_away_is_ridden_out_and_the_record_lands() -> Result<()
 fn make_executable(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+    Ok(())
+}
+
+/// Applied, answer lost (#15 item 1): `git http-backend` takes the push (the remote's `main` is
+/// the record commit) and the answer is lost (500). The retried push finds the remote up to date:
+/// it sends no second pack, and the remote gained exactly one commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn git_push_applied_with_its_answer_lost_lands_exactly_once() -> Result<()> {
+    let (customer, http) = git_customer("git-lost").await?;
+    let before = git_output(&customer.remote, &["rev-parse", "main"])?.trim().to_string();
+    let lost = Fault::Applied(Box::new(Fault::Answer {
+        status: 500,
+        headers: vec![],
+        body: "Internal Server Error".into(),
+    }));
+    http.inject(RECEIVE_PACK, lost, Some(1));
+    let ended = LiveApply::start(&customer, 4, "apply.log")?.end().await?;
+    assert_pushed_after_retry(&customer, &ended, "500")?;
+    ensure!(
+        http.forwarded(RECEIVE_PACK) == 1,
+        "{} packs reached the remote",
+        http.forwarded(RECEIVE_PACK)
+    );
+    let gained = git_output(&customer.remote, &["rev-list", "--count", &format!("{before}..main")])?;
+    ensure!(gained.trim() == "1", "the remote gained {gained} commits");
     Ok(())
 }

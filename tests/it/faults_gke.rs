@@ -6,7 +6,8 @@
 //! - throttling: setSize answers 429 RESOURCE_EXHAUSTED twice;
 //! - permanent: setSize answers 403 PERMISSION_DENIED;
 //! - going away: every method answers 503 from the moment setSize returned its operation (the step
-//!   follows it, then waits for the nodes) until kfscale shows it retried.
+//!   follows it, then waits for the nodes) until kfscale shows it retried;
+//! - applied, answer lost: setSize starts its operation, then answers 503 (issue #15 item 1).
 //!
 //! Faults on setSize and operations.get need no arming: planning only reads the pool. Retriable
 //! cells: the apply succeeds, counts the retry, the pool is resized once, to 4. The permanent cell
@@ -205,5 +206,24 @@ async fn gke_going_away_mid_step_is_retried_and_the_apply_succeeds() -> Result<(
     );
     assert_retried_and_succeeded(&live.customer.repo, &finished, STEP)?;
     ensure!(answered(&live, from, "*", 503).await? >= 1);
+    assert_resized(&live, &before, 1).await
+}
+
+/// Applied, answer lost (#15 item 1): the fake starts setSize's operation, then answers 503. The
+/// step retries, finds its operation running on the pool (`operations.list`), follows it and sends no
+/// second setSize: exactly one reached GKE, and the step reports the resize as its own (done).
+#[tokio::test(flavor = "multi_thread")]
+async fn gke_set_size_applied_with_its_answer_lost_is_not_sent_again() -> Result<()> {
+    let live = gke_customer("fg-lost").await?;
+    let (before, from) = (
+        fake_counts(&live.rig, "mutations").await?,
+        requests_so_far(&live).await?,
+    );
+    let mut lost = set_size_error(503, "UNAVAILABLE", 1);
+    lost["applied"] = json!(true);
+    add_fault(&live.rig, lost).await?;
+    let finished = apply(&live, "lost", |_| Ok(()))?;
+    assert_retried_and_succeeded(&live.customer.repo, &finished, STEP)?;
+    ensure!(answered(&live, from, SET_SIZE, 503).await? == 1);
     assert_resized(&live, &before, 1).await
 }

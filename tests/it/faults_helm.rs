@@ -3,14 +3,15 @@
 //! aimed at `POST secrets`: helm's first write of an upgrade (the new release record), which
 //! neither the planner nor kfscale's own reads send. Cells: helm stuck on a held request past
 //! `helm.timeout_minutes` (kfscale stops it and runs it again), 500 InternalError, 429 beyond
-//! client-go's own retries, 403 Forbidden (permanent), and the API server going away while helm
-//! runs.
+//! client-go's own retries, 403 Forbidden (permanent), the API server going away while helm
+//! runs, and the new release record written with its answer lost.
 use anyhow::{Result, ensure};
 
 use crate::common::customer::Customer;
 use crate::common::fault_proxy::Fault;
 use crate::common::faults::{Ended, LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
 use crate::common::kube_proxy::customer_through_kube_proxy;
+use crate::common::leftovers::helm_history;
 
 const CREATE_SECRET: &str = "POST secrets";
 
@@ -126,5 +127,45 @@ async fn helm_losing_the_api_server_mid_upgrade_is_retried_and_the_apply_succeed
     proxy.come_back().await?;
     let ended = apply.end().await?;
     assert_ridden_out(&customer.repo, &ended, "helm_upgrade", "helm upgrade")?;
+    Ok(())
+}
+
+/// Applied, answer lost (#15 item 1): the API server stores helm's new release record and the
+/// answer is lost (500), so helm stops with the revision written `pending-upgrade` and nothing
+/// deployed from it. kfscale rolls that revision back (Helm refuses to upgrade a pending release)
+/// and upgrades once more. Counted on Helm's side: exactly three new revisions (the lost one, left
+/// `pending-upgrade` by Helm's rollback, which does not rewrite it; the rollback, superseded; the
+/// upgrade, deployed), and exactly one upgrade ever completed.
+#[tokio::test(flavor = "multi_thread")]
+async fn helm_record_written_with_its_answer_lost_is_rolled_back_and_upgraded_once() -> Result<()> {
+    let (customer, proxy) = customer_through_kube_proxy("helm-lost").await?;
+    let before = helm_history(&customer).await?;
+    let ended = apply_with_fault(&customer, || {
+        proxy.fail_after_applying(
+            CREATE_SECRET,
+            500,
+            "InternalError",
+            "Internal error occurred: injected after the write",
+            Some(1),
+        )
+    })
+    .await?;
+    assert_ridden_out(&customer.repo, &ended, "helm_upgrade", "Internal error occurred")?;
+    ensure!(upgrades_recorded(&ended) == 1);
+    let history = helm_history(&customer).await?;
+    let new: Vec<_> = history
+        .iter()
+        .filter(|(revision, ..)| before.iter().all(|(old, ..)| old < revision))
+        .map(|(_, status, description)| (status.as_str(), description.as_str()))
+        .collect();
+    let last_before = before.last().map_or(0, |(revision, ..)| *revision);
+    ensure!(
+        new == [
+            ("pending-upgrade", "Preparing upgrade"),
+            ("superseded", format!("Rollback to {last_before}").as_str()),
+            ("deployed", "Upgrade complete"),
+        ],
+        "new revisions: {new:?}"
+    );
     Ok(())
 }

@@ -6,7 +6,9 @@
 //! - throttling: CreatePartitions answers THROTTLING_QUOTA_EXCEEDED (the controller mutation quota);
 //! - permanent: AlterPartitionReassignments answers CLUSTER_AUTHORIZATION_FAILED;
 //! - going away: every broker drops every connection during the reassignment wait;
-//! - a broker restarting: one new broker leaves mid-copy and comes back (issue #15 item 5).
+//! - a broker restarting: one new broker leaves mid-copy and comes back (issue #15 item 5);
+//! - applied, answer lost: CreatePartitions, AlterPartitionReassignments and the throttle's
+//!   IncrementalAlterConfigs each carried out, then answered REQUEST_TIMED_OUT (issue #15 item 1).
 //!
 //! Retriable faults stay until kfscale shows it retried (a `retrying` event of the step), then
 //! go: the apply must succeed, count the retry, send each mutation once and end balanced. The
@@ -24,6 +26,7 @@ use crate::common::KafkaForCluster;
 use crate::common::customer::{Customer, CustomerSpec, customer_cluster, git_output, step};
 use crate::common::fake_faults::{retries_in, run_watching};
 use crate::common::faults::{Ended, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded};
+use crate::common::leftovers::throttles;
 
 /// 12 partitions per topic grown by 1.25, over 9 brokers.
 const PARTITIONS: usize = 15;
@@ -330,4 +333,46 @@ fn assert_the_way_back_recorded(customer: &Customer) -> Result<()> {
     ensure!(!moved.is_empty(), "the apply moved no replica");
     assert_eq!(back, moved);
     Ok(())
+}
+
+/// Applied, answer lost (#15 item 1): the fake carries `api`'s first request out, then answers
+/// REQUEST_TIMED_OUT (the controller committed the change, the answer never arrived). The step
+/// retries, reads the cluster, and sends nothing twice: one CreatePartitions, each move once
+/// (counted in the fake's log of processed requests), no throttle of kfscale's left on any broker
+/// or topic, balanced.
+async fn assert_applied_answer_lost_is_not_sent_again(prefix: &str, api: &str, step_name: &str) -> Result<()> {
+    let customer = kafka_customer(prefix).await?;
+    let lost = FaultSpec {
+        apply: true,
+        count: Some(1),
+        ..fault(Some(api), Some("REQUEST_TIMED_OUT"), 0, false)
+    };
+    let (finished, hits) = apply_riding_out(&customer, "lost", step_name, lost, |_, _| true)?;
+    // The client does not send a change again on REQUEST_TIMED_OUT (its outcome is unknown): the
+    // step fails retriably, and its next attempt reads what happened and sends only what is missing.
+    assert_retried_and_succeeded(repo(&customer), &finished, step_name)?;
+    ensure!(hits == 1, "the fault met {hits} {api} requests, expected 1");
+    let (carried_out, _) = mutation_counts(&customer.kafka, api);
+    ensure!(carried_out >= 1, "no {api} was carried out");
+    assert_each_mutation_once_and_balanced(&customer).await?;
+    let left = throttles(&customer.kafka_admin()?).await?;
+    ensure!(left.is_empty(), "throttles left: {left:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_create_partitions_applied_with_its_answer_lost_is_not_sent_again() -> Result<()> {
+    assert_applied_answer_lost_is_not_sent_again("fk-lost-create", "CreatePartitions", "kafka_partitions").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_moves_applied_with_their_answer_lost_are_not_sent_again() -> Result<()> {
+    assert_applied_answer_lost_is_not_sent_again("fk-lost-moves", "AlterPartitionReassignments", "kafka_reassignment")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_throttle_set_with_its_answer_lost_is_removed_in_the_end() -> Result<()> {
+    assert_applied_answer_lost_is_not_sent_again("fk-lost-throttle", "IncrementalAlterConfigs", "kafka_reassignment")
+        .await
 }

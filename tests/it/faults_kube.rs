@@ -3,13 +3,15 @@
 //! when `helm_upgrade` starts and aimed at `GET pods`, which helm does not send and the planner has
 //! already sent: the first reads they meet are the rollout step's, in its wait for the upgraded
 //! pods. Cells: a read timeout (`kubernetes.timeout_seconds: 2`), 500 InternalError, 429
-//! TooManyRequests, 403 Forbidden (permanent), and the API server going away mid-wait.
-use anyhow::{Result, ensure};
+//! TooManyRequests, 403 Forbidden (permanent), the API server going away mid-wait, and the lock's
+//! Lease writes carried out with their answers lost.
+use anyhow::{Context, Result, ensure};
 
 use crate::common::customer::Customer;
 use crate::common::fault_proxy::Fault;
 use crate::common::faults::{Ended, LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
 use crate::common::kube_proxy::customer_through_kube_proxy as kube_customer;
+use crate::common::leftovers::kube_of;
 
 const GET_PODS: &str = "GET pods";
 
@@ -123,5 +125,61 @@ async fn a_failing_api_server_while_planning_is_observed_again() -> Result<()> {
         proxy.count(GET_PODS) > proxy.forwarded(GET_PODS) + 1,
         "the faults were not met"
     );
+    Ok(())
+}
+
+const CREATE_LEASE: &str = "POST leases";
+const REPLACE_LEASE: &str = "PUT leases";
+const DELETE_LEASE: &str = "DELETE leases";
+
+/// Applied, answer lost (#15 item 1), on the lock's Lease: its create, one renewal and its delete
+/// are each carried out by the API server and answered 500.
+/// - The create is read back and found to be this apply's (its lock id): no second create, and no
+///   refusal naming our own lease as someone else's.
+/// - The lost renewal leaves the lease at a version kfscale never saw: the next renewal's conflict
+///   is read back and found ours, so the apply goes on (it would stop as if the lock were taken).
+/// - The delete is read back: the lease is gone, deleted once.
+#[tokio::test(flavor = "multi_thread")]
+async fn lock_lease_writes_applied_with_their_answers_lost_keep_the_lock_and_release_it() -> Result<()> {
+    let (mut customer, proxy) = kube_customer("kube-lease-lost").await?;
+    // A 9 s lease, renewed every 3 s: several renewals while the apply runs.
+    customer.set_env("KFSCALE_LOCK_SECONDS", "9");
+    let lost = |op: &str| {
+        proxy.fail_after_applying(
+            op,
+            500,
+            "InternalError",
+            "Internal error occurred: injected after the write",
+            Some(1),
+        )
+    };
+    lost(CREATE_LEASE);
+    lost(DELETE_LEASE);
+    let ended = LiveApply::arming_at(&customer, 4, "helm_upgrade", || lost(REPLACE_LEASE)).await?;
+    ended.ensure_succeeded("the apply whose lease answers were lost")?;
+    ensure!(
+        proxy.forwarded(CREATE_LEASE) == 1 && proxy.answers_lost(CREATE_LEASE) == 1,
+        "creates: {} sent, {} answers lost",
+        proxy.forwarded(CREATE_LEASE),
+        proxy.answers_lost(CREATE_LEASE)
+    );
+    let requests = proxy.requests();
+    let lost_renewal = requests
+        .iter()
+        .position(|r| r.op == REPLACE_LEASE && r.answer_lost)
+        .context("no renewal met the fault: the apply ended before its next renewal")?;
+    ensure!(
+        requests[lost_renewal + 1..]
+            .iter()
+            .any(|r| r.op == REPLACE_LEASE && r.forwarded),
+        "no renewal after the lost one"
+    );
+    ensure!(
+        proxy.forwarded(DELETE_LEASE) == 1 && proxy.answers_lost(DELETE_LEASE) == 1,
+        "deletes: {} sent",
+        proxy.forwarded(DELETE_LEASE)
+    );
+    let lease = kube_of(&customer).await?.lease("kfscale-lock").await?;
+    ensure!(lease.is_none(), "the lease is still there: {lease:?}");
     Ok(())
 }

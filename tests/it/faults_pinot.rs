@@ -9,7 +9,8 @@
 //! - going away: the controller restarts (503 for 60 model seconds, 3 s here) right after the
 //!   first rebalance POST, while the step waits for the segments. live_apply_pinot's
 //!   `a_rebalance_whose_controller_died_is_cancelled_and_issued_again` shows the same restart
-//!   during a tracked job.
+//!   during a tracked job;
+//! - applied, answer lost: the first rebalance POST is carried out, then answered 500 (#15 item 1).
 //!
 //! Faults on the POST need no arming: planning only reads (its dry runs are another endpoint).
 //! Retriable cells: the apply succeeds, counts the retry, carries out one rebalance per table, and
@@ -84,6 +85,7 @@ fn http_error(code: u16, count: u32) -> Fault {
         endpoint: "mutations".into(),
         code,
         message: None,
+        applied: false,
         count: Some(count),
     }
 }
@@ -182,4 +184,35 @@ async fn pinot_going_away_mid_step_is_retried_and_the_apply_succeeds() -> Result
         .count();
     ensure!(unavailable >= 1, "the restarting controller answered nothing with 503");
     assert_rebalanced_once_and_good(&pinot).await
+}
+
+/// Applied, answer lost (#15 item 1): the controller starts the first rebalance and its answer is
+/// lost (500). The step retries and finds the rebalance done or running rather than POST it again:
+/// the controller received exactly one rebalance POST per planned table, and every segment ends GOOD.
+#[tokio::test(flavor = "multi_thread")]
+async fn pinot_rebalance_applied_with_its_answer_lost_is_not_posted_again() -> Result<()> {
+    let (customer, pinot) = pinot_customer("fp-lost", 5).await?;
+    pinot.fake.fault(Fault::HttpError {
+        endpoint: "rebalance".into(),
+        code: 500,
+        message: Some("Internal error: the answer was lost after the rebalance started".into()),
+        applied: true,
+        count: Some(1),
+    })?;
+    let finished = apply(&customer, "lost", |_| Ok(()))?;
+    assert_retried_and_succeeded(&customer.repo, &finished, STEP)?;
+    ensure!(
+        answered(&pinot, "rebalance", 500) == 1,
+        "the lost answer was never given"
+    );
+    let posted = pinot.mutations("rebalance");
+    ensure!(
+        posted == PLANNED as u64,
+        "{posted} rebalance POSTs reached the controller for {PLANNED} tables"
+    );
+    for table in TABLES {
+        let (_, not_good, _) = pinot.table(table).await?;
+        ensure!(not_good == 0, "{table} has {not_good} segments not GOOD");
+    }
+    Ok(())
 }

@@ -289,6 +289,7 @@ async fn pinot_errors_say_what_to_do() -> Result<()> {
         endpoint: "listTables".into(),
         code: 500,
         message: Some("ZooKeeper session expired".into()),
+        applied: false,
         count: None,
     })?;
     let output = plan(&live.rig);

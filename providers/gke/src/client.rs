@@ -211,6 +211,28 @@ impl Gke {
         Ok(operation(raw))
     }
 
+    /// `operations.list` of the pool's location, keeping the operations still running on this pool
+    /// (their `targetLink` names it, under `locations/` or `zones/`). How a call whose answer was
+    /// lost, or whose apply was killed before it recorded the operation, finds what GKE started.
+    pub async fn running_operations_on(&self, pool: &PoolRef) -> Result<Vec<Operation>, GkeError> {
+        let raw = self
+            .call(
+                "container.projects.locations.operations.list",
+                &format!("operations of {}/{}", pool.project, pool.location),
+                self.client
+                    .list_operations()
+                    .set_parent(format!("projects/{}/locations/{}", pool.project, pool.location))
+                    .send(),
+            )
+            .await?;
+        Ok(raw
+            .operations
+            .into_iter()
+            .map(operation)
+            .filter(|op| !op.is_done() && targets(&op.target_link, pool))
+            .collect())
+    }
+
     /// Counts the call, bounds it in time and maps its error.
     async fn call<T>(
         &self,
@@ -316,6 +338,21 @@ fn node_pool(raw: model::NodePool, size_per_zone: BTreeMap<String, u32>) -> Node
     }
 }
 
+/// Whether an operation's `targetLink` (`https://container.googleapis.com/v1/projects/P/{locations|zones}/L/clusters/C/nodePools/N`)
+/// names `pool`.
+fn targets(target_link: &str, pool: &PoolRef) -> bool {
+    let tail = format!("/clusters/{}/nodePools/{}", pool.cluster, pool.pool);
+    let Some(head) = target_link.strip_suffix(&tail) else {
+        return false;
+    };
+    [
+        format!("/projects/{}/locations/{}", pool.project, pool.location),
+        format!("/projects/{}/zones/{}", pool.project, pool.location),
+    ]
+    .iter()
+    .any(|scope| head.ends_with(scope.as_str()))
+}
+
 fn operation(raw: model::Operation) -> Operation {
     Operation {
         operation_type: raw.operation_type.name().unwrap_or("TYPE_UNSPECIFIED").to_string(),
@@ -329,5 +366,45 @@ fn operation(raw: model::Operation) -> Operation {
         }),
         target_link: raw.target_link,
         name: raw.name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operation_targets_a_pool_by_its_regional_or_zonal_link_only() {
+        let pool = PoolRef {
+            project: "p".into(),
+            location: "us-central1-a".into(),
+            cluster: "c".into(),
+            pool: "data".into(),
+        };
+        let base = "https://container.googleapis.com/v1/projects/p";
+        assert!(targets(
+            &format!("{base}/locations/us-central1-a/clusters/c/nodePools/data"),
+            &pool
+        ));
+        assert!(targets(
+            &format!("{base}/zones/us-central1-a/clusters/c/nodePools/data"),
+            &pool
+        ));
+        assert!(!targets(
+            &format!("{base}/zones/us-central1-a/clusters/c/nodePools/data-2"),
+            &pool
+        ));
+        assert!(!targets(
+            &format!("{base}/zones/us-central1-b/clusters/c/nodePools/data"),
+            &pool
+        ));
+        assert!(!targets(
+            &format!("{base}/zones/us-central1-a/clusters/c2/nodePools/data"),
+            &pool
+        ));
+        assert!(!targets(
+            "https://container.googleapis.com/v1/projects/p2/zones/us-central1-a/clusters/c/nodePools/data",
+            &pool
+        ));
     }
 }

@@ -80,6 +80,9 @@ pub enum KafkaError {
     },
 }
 
+/// The steps of opening a connection: failing there, no request of the caller's was written.
+const NEVER_SENT: &[&str] = &["connect", "ApiVersions"];
+
 impl KafkaError {
     /// Whether trying again later may succeed: Kafka's own classification for error codes
     /// (`RetriableException` in Errors.java), true for network failures and timeouts.
@@ -96,6 +99,22 @@ impl KafkaError {
     }
 
     /// The Kafka error code, when a broker sent one.
+    /// Whether a change's outcome is unknown after this error: the request may have been carried
+    /// out with its answer lost (Kafka's REQUEST_TIMED_OUT and NETWORK_EXCEPTION, a connection
+    /// that broke or stayed silent after the request was written). A change is never sent again on
+    /// such an error: the caller reads what happened and sends only what is still missing. Failing
+    /// to connect (or to agree on versions) means nothing was sent; every other retried error is a
+    /// refusal that changed nothing.
+    pub fn outcome_unknown(&self) -> bool {
+        use kafka_protocol::ResponseError as E;
+        match self {
+            KafkaError::Api { code, .. } => [E::RequestTimedOut.code(), E::NetworkException.code()].contains(code),
+            KafkaError::Network { api, .. } | KafkaError::Timeout { api, .. } => !NEVER_SENT.contains(api),
+            KafkaError::GaveUp { last, .. } => last.outcome_unknown(),
+            _ => false,
+        }
+    }
+
     pub fn code(&self) -> Option<i16> {
         match self {
             KafkaError::Api { code, .. } => Some(*code),
@@ -212,6 +231,26 @@ fn fix_for_code(code: i16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_may_have_happened_only_when_its_answer_was_lost() {
+        // REQUEST_TIMED_OUT (7) and NETWORK_EXCEPTION (13): carried out or not, nobody knows.
+        assert!(KafkaError::api("CreatePartitions", "", 7, None).outcome_unknown());
+        assert!(KafkaError::api("AlterPartitionReassignments", "", 13, None).outcome_unknown());
+        let silent = |api| KafkaError::Timeout {
+            api,
+            target: "broker 100".into(),
+            timeout: std::time::Duration::from_secs(1),
+        };
+        assert!(silent("IncrementalAlterConfigs").outcome_unknown());
+        // No connection, so nothing was written.
+        assert!(!silent("connect").outcome_unknown());
+        assert!(!silent("ApiVersions").outcome_unknown());
+        // Refusals that changed nothing: NOT_CONTROLLER (41), THROTTLING_QUOTA_EXCEEDED (89), INVALID_PARTITIONS (37).
+        for code in [41, 89, 37] {
+            assert!(!KafkaError::api("CreatePartitions", "", code, None).outcome_unknown());
+        }
+    }
 
     #[test]
     fn names_follow_kafka() {

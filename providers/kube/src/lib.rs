@@ -201,24 +201,29 @@ impl Kube {
     }
 
     /// Deployments, StatefulSets and DaemonSets of the namespace, with their Ready pods per node.
+    ///
+    /// The controllers are read before the pods: a controller counts a pod Ready only after the pod
+    /// is, so pods read afterwards hold at least every pod its status counts. Read the other way
+    /// round, a pod turning Ready between the two reads is counted Ready in the status but missing
+    /// from its node, and an even spread looks crowded.
     pub async fn workloads(&self) -> Result<Vec<WorkloadInfo>, KubeError> {
+        let mut workloads = self.workload_counts().await?;
         let pods = self
             .namespaced::<Pod>()
             .list(&ListParams::default())
             .await
             .map_err(api("list pods"))?;
         let pods: Vec<PodInfo> = pods.items.iter().map(types::pod_info).collect();
-        self.workloads_with(&pods).await
+        for workload in &mut workloads {
+            workload.ready_pods_per_node = types::ready_pods_per_node(workload, &pods);
+        }
+        Ok(workloads)
     }
 
     /// The workloads with their replica counts and status but no pods (`ready_pods_per_node`
     /// empty): for checks that need only counts, without the pod list, the largest answer of a
     /// big namespace.
     pub async fn workload_counts(&self) -> Result<Vec<WorkloadInfo>, KubeError> {
-        self.workloads_with(&[]).await
-    }
-
-    async fn workloads_with(&self, pods: &[PodInfo]) -> Result<Vec<WorkloadInfo>, KubeError> {
         let params = ListParams::default();
         let deployments = self
             .namespaced::<Deployment>()
@@ -236,9 +241,9 @@ impl Kube {
             .await
             .map_err(api("list daemonsets"))?;
         let mut out = Vec::new();
-        out.extend(deployments.items.iter().map(|d| types::deployment_info(d, pods)));
-        out.extend(statefulsets.items.iter().map(|s| types::statefulset_info(s, pods)));
-        out.extend(daemonsets.items.iter().map(|d| types::daemonset_info(d, pods)));
+        out.extend(deployments.items.iter().map(types::deployment_info));
+        out.extend(statefulsets.items.iter().map(types::statefulset_info));
+        out.extend(daemonsets.items.iter().map(types::daemonset_info));
         out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         Ok(out)
     }

@@ -44,6 +44,8 @@ pub struct PodInfo {
     pub node: Option<String>,
     pub phase: String,
     pub ready: bool,
+    /// Deleted and on its way out: its controller no longer counts it, whatever its conditions say.
+    pub terminating: bool,
     /// (kind, name) of the controller that owns the pod; a Deployment's pods are owned by a
     /// ReplicaSet named `<deployment>-<hash>`.
     pub owner: Option<(String, String)>,
@@ -107,6 +109,7 @@ pub(crate) fn pod_info(pod: &Pod) -> PodInfo {
         node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
         phase: status.and_then(|s| s.phase.clone()).unwrap_or_default(),
         ready,
+        terminating: pod.metadata.deletion_timestamp.is_some(),
         owner: pod
             .owner_references()
             .iter()
@@ -115,15 +118,9 @@ pub(crate) fn pod_info(pod: &Pod) -> PodInfo {
     }
 }
 
-pub(crate) fn deployment_info(deployment: &Deployment, pods: &[PodInfo]) -> WorkloadInfo {
+pub(crate) fn deployment_info(deployment: &Deployment) -> WorkloadInfo {
     let name = deployment.name_any();
     let status = deployment.status.as_ref();
-    // A Deployment owns ReplicaSets `<name>-<hash>`, which own the pods.
-    let owned = |pod: &PodInfo| {
-        pod.owner.as_ref().is_some_and(|(kind, owner)| {
-            kind == "ReplicaSet" && owner.rsplit_once('-').is_some_and(|(prefix, _)| prefix == name)
-        })
-    };
     WorkloadInfo {
         kind: WorkloadKind::Deployment,
         replicas: deployment.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) as u32,
@@ -131,19 +128,14 @@ pub(crate) fn deployment_info(deployment: &Deployment, pods: &[PodInfo]) -> Work
         updated_replicas: status.and_then(|s| s.updated_replicas).unwrap_or(0) as u32,
         generation: deployment.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
-        ready_pods_per_node: per_node(pods, owned),
+        ready_pods_per_node: BTreeMap::new(),
         name,
     }
 }
 
-pub(crate) fn statefulset_info(set: &StatefulSet, pods: &[PodInfo]) -> WorkloadInfo {
+pub(crate) fn statefulset_info(set: &StatefulSet) -> WorkloadInfo {
     let name = set.name_any();
     let status = set.status.as_ref();
-    let owned = |pod: &PodInfo| {
-        pod.owner
-            .as_ref()
-            .is_some_and(|(kind, owner)| kind == "StatefulSet" && *owner == name)
-    };
     WorkloadInfo {
         kind: WorkloadKind::StatefulSet,
         replicas: set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) as u32,
@@ -151,19 +143,14 @@ pub(crate) fn statefulset_info(set: &StatefulSet, pods: &[PodInfo]) -> WorkloadI
         updated_replicas: status.and_then(|s| s.updated_replicas).unwrap_or(0) as u32,
         generation: set.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
-        ready_pods_per_node: per_node(pods, owned),
+        ready_pods_per_node: BTreeMap::new(),
         name,
     }
 }
 
-pub(crate) fn daemonset_info(set: &DaemonSet, pods: &[PodInfo]) -> WorkloadInfo {
+pub(crate) fn daemonset_info(set: &DaemonSet) -> WorkloadInfo {
     let name = set.name_any();
     let status = set.status.as_ref();
-    let owned = |pod: &PodInfo| {
-        pod.owner
-            .as_ref()
-            .is_some_and(|(kind, owner)| kind == "DaemonSet" && *owner == name)
-    };
     WorkloadInfo {
         kind: WorkloadKind::DaemonSet,
         replicas: status.map_or(0, |s| s.desired_number_scheduled) as u32,
@@ -171,19 +158,40 @@ pub(crate) fn daemonset_info(set: &DaemonSet, pods: &[PodInfo]) -> WorkloadInfo 
         updated_replicas: status.and_then(|s| s.updated_number_scheduled).unwrap_or(0) as u32,
         generation: set.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
-        ready_pods_per_node: per_node(pods, owned),
+        ready_pods_per_node: BTreeMap::new(),
         name,
     }
 }
 
-fn per_node(pods: &[PodInfo], owned: impl Fn(&PodInfo) -> bool) -> BTreeMap<String, u32> {
+/// The workload's Ready pods per node, from a pod list read after the workload.
+pub(crate) fn ready_pods_per_node(workload: &WorkloadInfo, pods: &[PodInfo]) -> BTreeMap<String, u32> {
     let mut counts = BTreeMap::new();
-    for pod in pods.iter().filter(|pod| pod.ready && owned(pod)) {
+    for pod in pods
+        .iter()
+        .filter(|pod| pod.ready && !pod.terminating && owned_by(workload, pod))
+    {
         if let Some(node) = &pod.node {
             *counts.entry(node.clone()).or_default() += 1;
         }
     }
     counts
+}
+
+fn owned_by(workload: &WorkloadInfo, pod: &PodInfo) -> bool {
+    let Some((kind, owner)) = &pod.owner else {
+        return false;
+    };
+    match workload.kind {
+        // A Deployment owns ReplicaSets `<name>-<hash>`, which own the pods.
+        WorkloadKind::Deployment => {
+            kind == "ReplicaSet"
+                && owner
+                    .rsplit_once('-')
+                    .is_some_and(|(prefix, _)| prefix == workload.name)
+        }
+        WorkloadKind::StatefulSet => kind == "StatefulSet" && *owner == workload.name,
+        WorkloadKind::DaemonSet => kind == "DaemonSet" && *owner == workload.name,
+    }
 }
 
 pub(crate) fn job_info(job: &Job) -> JobInfo {
@@ -211,5 +219,59 @@ pub(crate) fn claim_info(claim: &PersistentVolumeClaim) -> VolumeClaimInfo {
                 .and_then(|r| r.requests.as_ref()),
         ),
         capacity: storage(claim.status.as_ref().and_then(|s| s.capacity.as_ref())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, node: &str, owner: (&str, &str), ready: bool, terminating: bool) -> PodInfo {
+        PodInfo {
+            name: name.into(),
+            node: Some(node.into()),
+            phase: "Running".into(),
+            ready,
+            terminating,
+            owner: Some((owner.0.into(), owner.1.into())),
+        }
+    }
+
+    fn workload(kind: WorkloadKind, name: &str) -> WorkloadInfo {
+        WorkloadInfo {
+            kind,
+            name: name.into(),
+            replicas: 2,
+            ready_replicas: 2,
+            updated_replicas: 2,
+            generation: 1,
+            observed_generation: 1,
+            ready_pods_per_node: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn only_ready_pods_still_counted_by_their_controller_are_placed_on_nodes() {
+        let pods = [
+            pod("ingester-7f-a", "n1", ("ReplicaSet", "ingester-7f"), true, false),
+            // An old ReplicaSet's pod being deleted still reports Ready: its controller no longer counts it.
+            pod("ingester-6c-b", "n1", ("ReplicaSet", "ingester-6c"), true, true),
+            pod("ingester-7f-c", "n2", ("ReplicaSet", "ingester-7f"), false, false),
+            // Another Deployment whose name only starts the same way.
+            pod("ingester-x-9d-d", "n2", ("ReplicaSet", "ingester-x-9d"), true, false),
+            pod("server-0", "n2", ("StatefulSet", "server"), true, false),
+        ];
+        let ingester = workload(WorkloadKind::Deployment, "ingester");
+        assert_eq!(
+            ready_pods_per_node(&ingester, &pods),
+            BTreeMap::from([("n1".to_string(), 1)])
+        );
+        let server = workload(WorkloadKind::StatefulSet, "server");
+        assert_eq!(
+            ready_pods_per_node(&server, &pods),
+            BTreeMap::from([("n2".to_string(), 1)])
+        );
+        let agent = workload(WorkloadKind::DaemonSet, "server");
+        assert!(ready_pods_per_node(&agent, &pods).is_empty());
     }
 }

@@ -24,6 +24,8 @@ pub struct Customer {
     pub remote: PathBuf,
     /// kfscale.yaml as written at the start, which [`Customer::configure`] extends.
     base_config: String,
+    /// Environment every kfscale run of this customer gets on top of the rig's ([`Customer::set_env`]).
+    env: Vec<(String, String)>,
 }
 
 pub struct CustomerSpec<'a> {
@@ -175,6 +177,7 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
         repo,
         remote,
         base_config,
+        env: Vec::new(),
     })
 }
 
@@ -185,7 +188,15 @@ impl Customer {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        kfscale_command(&self.rig, args)
+        let mut command = kfscale_command(&self.rig, args);
+        command.envs(self.env.iter().map(|(key, value)| (key, value)));
+        command
+    }
+
+    /// Every later kfscale run of this customer gets `key=value` (a test's knob, such as
+    /// `KFSCALE_LOCK_SECONDS`).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_string(), value.to_string()));
     }
 
     pub fn config_arg(&self) -> Result<&str> {

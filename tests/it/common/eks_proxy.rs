@@ -59,22 +59,29 @@ impl EksProxy {
     /// The next `count` requests of `op` get the AWS error `code` with HTTP `status`, in the
     /// REST-JSON shape EKS answers with (the SDK reads the code from `x-amzn-ErrorType`).
     pub fn fail(&self, op: &str, status: u16, code: &str, count: u32) {
-        let body = serde_json::json!({ "message": format!("{code} injected by the test's EKS proxy") }).to_string();
-        self.inject(
-            op,
-            Fault::Answer {
-                status,
-                headers: vec![
-                    (
-                        "x-amzn-errortype",
-                        format!("{code}:http://internal.amazon.com/coral/com.amazonaws.eks/"),
-                    ),
-                    ("content-type", "application/json".into()),
-                ],
-                body,
-            },
-            Some(count),
-        );
+        self.inject(op, eks_error(status, code), Some(count));
+    }
+
+    /// The next `count` requests of `op` reach moto and are carried out, then their answer is
+    /// lost: the client gets `status` with EKS's error `code` instead.
+    pub fn fail_after_applying(&self, op: &str, status: u16, code: &str, count: u32) {
+        self.inject(op, Fault::Applied(Box::new(eks_error(status, code))), Some(count));
+    }
+}
+
+/// An EKS error answer, as the SDK reads it (the error type in `x-amzn-errortype`).
+fn eks_error(status: u16, code: &str) -> Fault {
+    let body = serde_json::json!({ "message": format!("{code} injected by the test's EKS proxy") }).to_string();
+    Fault::Answer {
+        status,
+        headers: vec![
+            (
+                "x-amzn-errortype",
+                format!("{code}:http://internal.amazon.com/coral/com.amazonaws.eks/"),
+            ),
+            ("content-type", "application/json".into()),
+        ],
+        body,
     }
 }
 

@@ -1,7 +1,9 @@
 //! A reverse proxy in front of one of the rig's HTTP systems, for the fault matrix: every request is
 //! forwarded as it came and recorded under an operation name, unless a fault rule matches it. A
 //! rule answers with an error of the system's own shape, holds the request unanswered (a client
-//! timeout), or delays it; [`FaultProxy::go_away`] closes the port and every open connection (the
+//! timeout), or delays it; wrapped in [`Fault::Applied`] it does so only after the system has
+//! carried the request out (the answer lost: the case an idempotent client must survive without
+//! acting twice); [`FaultProxy::go_away`] closes the port and every open connection (the
 //! system going away), [`FaultProxy::come_back`] opens it again on the same address.
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -28,6 +30,8 @@ pub struct ProxiedRequest {
     pub token: Option<String>,
     /// False when a fault answered or held it: the system never saw it.
     pub forwarded: bool,
+    /// The system carried it out and its answer was lost ([`Fault::Applied`]).
+    pub answer_lost: bool,
 }
 
 /// What a matching rule does to a request.
@@ -43,6 +47,9 @@ pub enum Fault {
     Hold,
     /// Forward it after this long.
     Delay(Duration),
+    /// Forward it and let the system carry it out, then meet the inner fault (an error instead of
+    /// the system's answer, or no answer at all).
+    Applied(Box<Fault>),
 }
 
 struct Rule {
@@ -103,6 +110,11 @@ impl FaultProxy {
     /// Requests of `op` that reached the system.
     pub fn forwarded(&self, op: &str) -> usize {
         self.requests().iter().filter(|r| r.op == op && r.forwarded).count()
+    }
+
+    /// Requests of `op` the system carried out whose answer was lost.
+    pub fn answers_lost(&self, op: &str) -> usize {
+        self.requests().iter().filter(|r| r.op == op && r.answer_lost).count()
     }
 
     /// Every request received so far, oldest first.
@@ -207,30 +219,41 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .ok()
         .and_then(|v| v["clientRequestToken"].as_str().map(str::to_string));
     let fault = take_fault(&shared, &op);
-    let forwarded = matches!(fault, None | Some(Fault::Delay(_)));
+    let forwarded = matches!(fault, None | Some(Fault::Delay(_) | Fault::Applied(_)));
     lock(&shared.requests).push(ProxiedRequest {
         op,
         method: parts.method.to_string(),
         path: path.clone(),
         token,
         forwarded,
+        answer_lost: matches!(fault, Some(Fault::Applied(_))),
     });
     match fault {
         Some(Fault::Hold) => return std::future::pending().await,
         Some(Fault::Answer { status, headers, body }) => return answer(status, &headers, body),
         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
-        None => {}
+        Some(Fault::Applied(_)) | None => {}
     }
     let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     let url = format!("{}{path}{query}", shared.upstream);
-    let answer = shared
+    let upstream_answer = shared
         .http
         .request(parts.method, &url)
         .headers(end_to_end(&parts.headers))
         .body(body)
         .send()
         .await;
-    match answer {
+    if let Some(Fault::Applied(lost)) = fault {
+        // The whole answer is read, so the system has finished; the client never sees it.
+        if let Ok(unseen) = upstream_answer {
+            let _ = unseen.bytes().await;
+        }
+        return match *lost {
+            Fault::Answer { status, headers, body } => answer(status, &headers, body),
+            _ => std::future::pending().await,
+        };
+    }
+    match upstream_answer {
         Ok(answer) => {
             let status = answer.status();
             let headers = end_to_end(answer.headers());

@@ -72,28 +72,39 @@ impl KubeProxy {
     /// The next `count` requests of `op` (None: all until cleared) get the API server's error:
     /// `status` with a `Status` of `reason`.
     pub fn fail(&self, op: &str, status: u16, reason: &str, message: &str, count: Option<u32>) {
-        let body = serde_json::json!({
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": message,
-            "reason": reason,
-            "code": status,
-        });
-        let mut headers = vec![("content-type", "application/json".to_string())];
-        if status == 429 {
-            headers.push(("retry-after", "1".to_string()));
-        }
+        self.inject(op, status_error(status, reason, message), count);
+    }
+
+    /// The next `count` requests of `op` reach the API server and are carried out, then their
+    /// answer is lost: the client gets this error instead.
+    pub fn fail_after_applying(&self, op: &str, status: u16, reason: &str, message: &str, count: Option<u32>) {
         self.inject(
             op,
-            Fault::Answer {
-                status,
-                headers,
-                body: body.to_string(),
-            },
+            Fault::Applied(Box::new(status_error(status, reason, message))),
             count,
         );
+    }
+}
+
+/// A Kubernetes `Status` error answer.
+fn status_error(status: u16, reason: &str, message: &str) -> Fault {
+    let body = serde_json::json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": status,
+    });
+    let mut headers = vec![("content-type", "application/json".to_string())];
+    if status == 429 {
+        headers.push(("retry-after", "1".to_string()));
+    }
+    Fault::Answer {
+        status,
+        headers,
+        body: body.to_string(),
     }
 }
 

@@ -58,3 +58,33 @@ pub async fn helm_revisions(customer: &Customer) -> Result<usize> {
         .await?;
     Ok(secrets.items.len())
 }
+
+/// Release `kfuse`'s history as `helm history -o json` shows it: (revision, status, description),
+/// oldest first.
+pub async fn helm_history(customer: &Customer) -> Result<Vec<(u64, String, String)>> {
+    let helm = kfscale_rig::helm::Helm::from_rig(&customer.rig)?;
+    let text = helm
+        .run(&[
+            "history",
+            "kfuse",
+            "-n",
+            &customer.cluster.id,
+            "--max",
+            "100",
+            "-o",
+            "json",
+        ])
+        .await?;
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&text)?;
+    Ok(entries
+        .iter()
+        .map(|entry| {
+            let text = |key: &str| entry[key].as_str().unwrap_or_default().to_string();
+            (
+                entry["revision"].as_u64().unwrap_or(0),
+                text("status"),
+                text("description"),
+            )
+        })
+        .collect())
+}

@@ -114,6 +114,7 @@ async fn a_busy_cluster_and_the_quota_are_retriable() -> anyhow::Result<()> {
         code: 429,
         status: None,
         message: None,
+        applied: false,
         count: Some(1),
     });
     let quota = gke

@@ -1,6 +1,8 @@
-//! Requests about several entities at once (partitions, topics, groups, config resources), each
-//! with its own error code: entities with a transient error are sent again alone, the others keep
-//! their outcome, so a retry never repeats a change that already happened.
+//! Requests about several entities at once, each with its own error code. Changes (partitions,
+//! reassignments, configs: `call_entities`): entities Kafka refused for now are sent again alone, the others keep their outcome,
+//! so a retry never repeats a change that already happened. An entity whose outcome is unknown
+//! (REQUEST_TIMED_OUT, a lost connection, no answer: the change may have been made) is never sent
+//! again here: it ends with that error, and the step reads what happened before it sends again.
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 
@@ -39,6 +41,13 @@ impl KafkaAdmin {
             };
             let outcomes = match answer {
                 Ok(outcomes) => outcomes,
+                Err(error) if error.outcome_unknown() => {
+                    self.note_failure(&error);
+                    for key in pending.drain(..) {
+                        done.insert(key, Err(error.clone()));
+                    }
+                    break;
+                }
                 Err(error) => {
                     self.note_failure(&error);
                     attempts.failed(error).await?;
@@ -52,6 +61,10 @@ impl KafkaAdmin {
                     continue;
                 }
                 match outcome {
+                    Err(error) if error.outcome_unknown() => {
+                        self.note_failure(&error);
+                        done.insert(key, Err(error));
+                    }
                     Err(error) if retried(&error) => {
                         own.insert(key.clone(), error.clone());
                         again.push(key);

@@ -54,8 +54,15 @@ async fn controller_requests_follow_the_controller_when_it_moves() {
     let admin = admin(&fake);
     assert_eq!(admin.metadata().await.unwrap().controller_id, Some(0));
 
-    // The controller's broker stops: its connection breaks, the refresh names broker 1.
+    // The controller's broker stops: the request written on its connection breaks with no answer.
+    // Carried out or not, nobody knows, so the client does not send the change again: it says so,
+    // and the caller reads before it sends (here: still 2 partitions, so it grows them again).
     fake.with_cluster(|c| c.broker_down(0));
+    let lost = admin.create_partitions(&grow("kf_metrics_topic", 3)).await.unwrap();
+    assert!(lost[0].1.as_ref().is_err_and(|e| e.outcome_unknown()), "{lost:?}");
+    let partitions = fake.with_cluster(|c| c.topics["kf_metrics_topic"].partitions.len());
+    assert_eq!(partitions, 2);
+    // The refresh names broker 1.
     assert!(
         admin.create_partitions(&grow("kf_metrics_topic", 3)).await.unwrap()[0]
             .1

@@ -48,6 +48,7 @@ async fn a_server_error_names_the_call_and_is_retriable() -> anyhow::Result<()> 
         endpoint: "segmentsStatus".into(),
         code: 503,
         message: Some("controller is restarting".into()),
+        applied: false,
         count: Some(1),
     })?;
     let err = pinot

@@ -8,6 +8,7 @@
 //! waited for, not repeated. Done = the pool Succeeded at its count, and that many Ready nodes with
 //! `kubernetes.azure.com/agentpool=<pool>`.
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use kfscale_aks::{Accepted, AgentPool, Aks, AksError, OperationState, PoolRef, scaled};
@@ -20,6 +21,8 @@ use crate::plan::PoolSize;
 
 /// The handle this step records: the operation's status URL.
 const OPERATION: HandleKey<String> = HandleKey::new("async_operation");
+/// That a PUT went out, answered or not (see `resize`).
+const PUT_SENT: HandleKey<bool> = HandleKey::new("put_sent");
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let NodePoolClient::Aks { aks, pool } = &ctx.systems.node_pool else {
@@ -106,6 +109,8 @@ async fn resize(ctx: &mut StepContext<'_>, aks: &Aks, pool: &PoolRef, total: u32
             }
         }
     }
+    let sent = AtomicBool::new(ctx.handle(&PUT_SENT).unwrap_or(false));
+    let sent = &sent;
     let accepted = send_when_accepted(ctx, pool, || async move {
         let found = aks.agent_pool(pool).await?;
         if at_target(&found, total) {
@@ -119,13 +124,23 @@ async fn resize(ctx: &mut StepContext<'_>, aks: &Aks, pool: &PoolRef, total: u32
             ));
         }
         let body = scaled(&found, total, widened(&found, total));
-        aks.put_agent_pool(pool, &body, found.etag.as_deref())
-            .await
-            .map(|accepted| Attempt::Sent(Box::new(accepted)))
+        // Set before the PUT goes out: an answer lost on the way back leaves it set, so the retry
+        // that finds the pool asking for `total` knows the change is this apply's. A refusal that
+        // changed nothing (409, 429, 412) clears it.
+        sent.store(true, Ordering::Relaxed);
+        let answer = aks.put_agent_pool(pool, &body, found.etag.as_deref()).await;
+        if answer.as_ref().is_err_and(AksError::refused_for_now) {
+            sent.store(false, Ordering::Relaxed);
+        }
+        answer.map(|accepted| Attempt::Sent(Box::new(accepted)))
     })
-    .await?;
-    let Some(accepted) = accepted else {
-        return Ok(false);
+    .await;
+    if sent.load(Ordering::Relaxed) {
+        ctx.record_handle(&PUT_SENT, &true)?;
+    }
+    let Some(accepted) = accepted? else {
+        // Asked for already: by this apply's PUT whose answer was lost, or by someone else.
+        return Ok(ctx.handle(&PUT_SENT).unwrap_or(false));
     };
     let Some(url) = accepted.async_operation else {
         ctx.info(&format!("PUT {}: {total} nodes, done at once", pool.pool));

@@ -37,7 +37,10 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     };
     let group = eks.describe(cluster, nodegroup).await?;
     let already_sent: Option<String> = ctx.handle(&UPDATE_ID);
-    let mut acted = already_sent.is_some();
+    // A recorded token means this apply sent the resize, or was about to: when the group is at the
+    // target already, the resize was carried out and its answer lost (or never needed), and the
+    // step reports what it did rather than "skipped".
+    let mut acted = already_sent.is_some() || ctx.handle::<String>(&REQUEST_TOKEN).is_some();
     let live = |size: i32| u64::try_from(size).unwrap_or(0);
     let growth = grow_only(
         format!("EKS node group {nodegroup} desired size"),

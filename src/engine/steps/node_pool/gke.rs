@@ -7,6 +7,7 @@
 //! operation DONE without error, every zone at its planned size, and that many Ready nodes with
 //! `cloud.google.com/gke-nodepool=<pool>`.
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use kfscale_gke::{Autoscaling, Gke, GkeError, NodePool, Operation, PoolRef};
 
@@ -19,6 +20,11 @@ use crate::plan::{PoolSize, grow_only};
 /// The handles this step records: the operation names of its two calls.
 const AUTOSCALING_OPERATION: HandleKey<String> = HandleKey::new("autoscaling_operation");
 const RESIZE_OPERATION: HandleKey<String> = HandleKey::new("resize_operation");
+/// That a call went out, answered or not: a call carried out whose answer was lost leaves the pool
+/// as wanted, and the retry that finds it so reports the change as this apply's (done, not
+/// skipped).
+const AUTOSCALING_SENT: HandleKey<bool> = HandleKey::new("autoscaling_sent");
+const RESIZE_SENT: HandleKey<bool> = HandleKey::new("resize_sent");
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let NodePoolClient::Gke { gke, pool } = &ctx.systems.node_pool else {
@@ -104,7 +110,12 @@ async fn widen_autoscaling(
     if poll_recorded(ctx, gke, pool, &AUTOSCALING_OPERATION, "setAutoscaling").await? {
         return Ok(true);
     }
+    let sent = AtomicBool::new(ctx.handle(&AUTOSCALING_SENT).unwrap_or(false));
+    let sent = &sent;
     let operation = send_when_accepted(ctx, pool, "setAutoscaling", || async move {
+        if let Some(ours) = sent_and_running(gke, pool, sent, AUTOSCALING_TYPE).await? {
+            return Ok(Attempt::Sent(ours));
+        }
         let found = gke.node_pool(pool).await?;
         let zones = found.locations.len().max(1) as u32;
         let Some(bounds) = found.autoscaling.and_then(|a| widened_bounds(a, per_zone, zones)) else {
@@ -113,11 +124,11 @@ async fn widen_autoscaling(
         if let Some(busy) = busy(&found) {
             return Ok(Attempt::Later(busy));
         }
-        gke.set_autoscaling(pool, bounds).await.map(Attempt::Sent)
+        send(sent, gke.set_autoscaling(pool, bounds)).await
     })
-    .await?;
-    let Some(operation) = operation else {
-        return Ok(false);
+    .await;
+    let Some(operation) = note_sent(ctx, &AUTOSCALING_SENT, sent, operation)? else {
+        return Ok(ctx.handle(&AUTOSCALING_SENT).unwrap_or(false));
     };
     let what = format!("bounds widened for {per_zone} per zone");
     follow_sent(
@@ -147,7 +158,12 @@ async fn resize(ctx: &mut StepContext<'_>, gke: &Gke, pool: &PoolRef, per_zone: 
             u64::from(per_zone),
         )?;
     }
+    let sent = AtomicBool::new(ctx.handle(&RESIZE_SENT).unwrap_or(false));
+    let sent = &sent;
     let operation = send_when_accepted(ctx, pool, "setSize", || async move {
+        if let Some(ours) = sent_and_running(gke, pool, sent, RESIZE_TYPE).await? {
+            return Ok(Attempt::Sent(ours));
+        }
         let found = gke.node_pool(pool).await?;
         if at_size(&found, per_zone) {
             return Ok(Attempt::NotNeeded);
@@ -155,15 +171,62 @@ async fn resize(ctx: &mut StepContext<'_>, gke: &Gke, pool: &PoolRef, per_zone: 
         if let Some(busy) = busy(&found) {
             return Ok(Attempt::Later(busy));
         }
-        gke.set_size(pool, per_zone).await.map(Attempt::Sent)
+        send(sent, gke.set_size(pool, per_zone)).await
     })
-    .await?;
-    let Some(operation) = operation else {
-        return Ok(false);
+    .await;
+    let Some(operation) = note_sent(ctx, &RESIZE_SENT, sent, operation)? else {
+        return Ok(ctx.handle(&RESIZE_SENT).unwrap_or(false));
     };
     let what = format!("{per_zone} nodes per zone");
     follow_sent(ctx, gke, pool, &RESIZE_OPERATION, "setSize", &operation, &what).await?;
     Ok(true)
+}
+
+/// The operation types GKE gives the two calls (setAutoscaling is reported as a cluster update).
+const RESIZE_TYPE: &str = "SET_NODE_POOL_SIZE";
+const AUTOSCALING_TYPE: &str = "UPDATE_CLUSTER";
+
+/// Sends a call, noting in `sent` that GKE may have carried it out: an answer lost on the way back
+/// (a 5xx, a timeout) leaves it set, while a refusal that changed nothing (FAILED_PRECONDITION,
+/// RESOURCE_EXHAUSTED) clears it.
+async fn send(sent: &AtomicBool, call: impl Future<Output = Result<Operation, GkeError>>) -> Result<Attempt, GkeError> {
+    sent.store(true, Ordering::Relaxed);
+    let answer = call.await;
+    if let Err(err) = &answer
+        && refused_for_now(err)
+    {
+        sent.store(false, Ordering::Relaxed);
+    }
+    answer.map(Attempt::Sent)
+}
+
+/// After a call that may have been carried out without its answer arriving: the operation of
+/// `kind` GKE is running on the pool, which is that call's (one operation runs on a cluster at a
+/// time, and kfscale holds the lock). Following it instead of sending again keeps the call once.
+async fn sent_and_running(
+    gke: &Gke,
+    pool: &PoolRef,
+    sent: &AtomicBool,
+    kind: &str,
+) -> Result<Option<Operation>, GkeError> {
+    if !sent.load(Ordering::Relaxed) {
+        return Ok(None);
+    }
+    let running = gke.running_operations_on(pool).await?;
+    Ok(running.into_iter().find(|op| op.operation_type == kind))
+}
+
+/// Records under `key` that the call went out (whatever came back), then hands on the result.
+fn note_sent<T>(
+    ctx: &mut StepContext<'_>,
+    key: &HandleKey<bool>,
+    sent: &AtomicBool,
+    result: Result<T, StepError>,
+) -> Result<T, StepError> {
+    if sent.load(Ordering::Relaxed) {
+        ctx.record_handle(key, &true)?;
+    }
+    result
 }
 
 /// A call GKE accepted: its operation recorded under `key` before anything waits on it, then

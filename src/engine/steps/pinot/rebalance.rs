@@ -101,17 +101,27 @@ async fn rebalance_table(
                 acted = true;
                 id
             }
-            Found::None { known_jobs } => match start(ctx, pinot, table, &keys, known_jobs).await? {
-                Started::Job(id) => {
-                    acted = true;
-                    id
+            Found::None { known_jobs } => {
+                let posted_earlier = posted_before(ctx, &keys);
+                match start(ctx, pinot, table, &keys, known_jobs).await? {
+                    // A POST of this apply went out before (recorded) and its answer never came: the
+                    // synchronous rebalance it asked for was carried out, and the dry run finds
+                    // nothing left to move. The change is this apply's.
+                    Started::NothingToMove(description) if posted_earlier => {
+                        acted = true;
+                        break format!("rebalanced by an earlier POST whose answer was lost ({description})");
+                    }
+                    Started::Job(id) => {
+                        acted = true;
+                        id
+                    }
+                    Started::Synchronous(description) => {
+                        acted = true;
+                        break format!("rebalanced ({description})");
+                    }
+                    Started::NothingToMove(description) => break format!("nothing to move ({description})"),
                 }
-                Started::Synchronous(description) => {
-                    acted = true;
-                    break format!("rebalanced ({description})");
-                }
-                Started::NothingToMove(description) => break format!("nothing to move ({description})"),
-            },
+            }
         };
         match pinot_job::follow(ctx, pinot, table, &job_id).await? {
             JobEnd::Done(message) => {
@@ -300,6 +310,11 @@ async fn start(
             answer.description
         ))),
     }
+}
+
+/// Whether an earlier try of this apply recorded that it was about to POST the table's rebalance.
+fn posted_before(ctx: &mut StepContext<'_>, keys: &Keys) -> bool {
+    ctx.handle(&keys.posted).is_some()
 }
 
 /// Marks a job as never to be followed or adopted again (recorded before acting on that decision).

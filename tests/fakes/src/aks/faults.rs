@@ -23,6 +23,10 @@ pub enum Fault {
         /// A `Retry-After` header, as ARM sends with 429.
         #[serde(default)]
         retry_after_seconds: Option<u64>,
+        /// Carry the request out first, then answer with the error: the change is made and its
+        /// answer lost (what an idempotent client must survive without acting twice).
+        #[serde(default)]
+        applied: bool,
         #[serde(default)]
         count: Option<u32>,
     },
@@ -79,6 +83,7 @@ impl RequestFault for Fault {
                 error_code,
                 message,
                 retry_after_seconds,
+                applied,
                 ..
             } => Aim::Error {
                 at: method,
@@ -86,6 +91,7 @@ impl RequestFault for Fault {
                 status: error_code.as_deref(),
                 message: message.as_deref(),
                 retry_after: *retry_after_seconds,
+                applied: *applied,
             },
             Fault::Latency { method, millis, .. } => Aim::Delay {
                 at: method,

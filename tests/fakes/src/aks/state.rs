@@ -119,6 +119,16 @@ impl Shared {
         } else if let Err(error) = check_api_version(api_version.as_deref()) {
             Err(error)
         } else if let Some(injected) = effects.error {
+            if injected.applied {
+                let (mut inner, now_ms) = self.world_now();
+                let _ = serve(Call {
+                    inner: &mut inner,
+                    now_ms,
+                    api_version: api_version.as_deref().unwrap_or_default(),
+                    base: self.base_for(headers),
+                    headers,
+                });
+            }
             Err(faults::arm_error(injected))
         } else {
             let (mut inner, now_ms) = self.world_now();

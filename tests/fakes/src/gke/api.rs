@@ -35,6 +35,10 @@ pub fn routes() -> Router<Arc<Shared>> {
             get(get_pool).post(pool_action),
         )
         .route(
+            "/v1/projects/{project}/locations/{location}/operations",
+            get(list_operations),
+        )
+        .route(
             "/v1/projects/{project}/locations/{location}/operations/{operation}",
             get(get_operation),
         )
@@ -430,6 +434,33 @@ async fn get_operation(
         op,
     )
     .await
+}
+
+/// `operations.list` of a location: every operation there, running or done, as GKE lists them
+/// (`ListOperationsResponse`; `-` as the location lists all of the project's).
+async fn list_operations(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path((project, location)): Path<(String, String)>,
+) -> Response {
+    shared
+        .serve(
+            &headers,
+            &uri.0,
+            read("container.projects.locations.operations.list"),
+            |inner, now, base| {
+                let operations: Vec<Value> = inner
+                    .world
+                    .operations
+                    .iter()
+                    .filter(|op| op.project == project && (location == "-" || op.location == location))
+                    .map(|op| json::operation(&inner.world, op, base, now))
+                    .collect();
+                Ok(serde_json::json!({ "operations": operations }))
+            },
+        )
+        .await
 }
 
 async fn zonal_get_operation(

@@ -18,6 +18,10 @@ pub enum Fault {
         status: Option<String>,
         #[serde(default)]
         message: Option<String>,
+        /// Carry the request out first, then answer with the error: the change is made and its
+        /// answer lost (what an idempotent client must survive without acting twice).
+        #[serde(default)]
+        applied: bool,
         #[serde(default)]
         count: Option<u32>,
     },
@@ -70,6 +74,7 @@ impl RequestFault for Fault {
                 code,
                 status,
                 message,
+                applied,
                 ..
             } => Aim::Error {
                 at: method,
@@ -77,6 +82,7 @@ impl RequestFault for Fault {
                 status: status.as_deref(),
                 message: message.as_deref(),
                 retry_after: None,
+                applied: *applied,
             },
             Fault::Latency { method, millis, .. } => Aim::Delay {
                 at: method,

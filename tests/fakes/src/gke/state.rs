@@ -88,6 +88,10 @@ impl Shared {
         let result = if !has_bearer_token(headers) {
             Err(ApiError::unauthenticated())
         } else if let Some(injected) = effects.error {
+            if injected.applied {
+                let (mut inner, now) = self.world_now();
+                let _ = serve(&mut inner, now, &self.base);
+            }
             Err(faults::api_error(injected))
         } else {
             let (mut inner, now) = self.world_now();

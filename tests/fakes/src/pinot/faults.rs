@@ -16,6 +16,10 @@ pub enum Fault {
         code: u16,
         #[serde(default)]
         message: Option<String>,
+        /// Carry the request out first, then answer with the error: the change is made and its
+        /// answer lost (what an idempotent client must survive without acting twice).
+        #[serde(default)]
+        applied: bool,
         #[serde(default)]
         count: Option<u32>,
     },
@@ -90,6 +94,7 @@ impl RequestFault for Fault {
                 endpoint,
                 code,
                 message,
+                applied,
                 ..
             } => Aim::Error {
                 at: endpoint,
@@ -97,6 +102,7 @@ impl RequestFault for Fault {
                 status: None,
                 message: message.as_deref(),
                 retry_after: None,
+                applied: *applied,
             },
             Fault::Latency { endpoint, millis, .. } => Aim::Delay {
                 at: endpoint,

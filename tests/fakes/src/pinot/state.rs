@@ -114,6 +114,10 @@ impl Shared {
             if inner.down_until_ms.is_some_and(|until| now < until) {
                 Err(PinotError::new(503, "Pinot controller status is STARTING"))
             } else if let Some(injected) = effects.error {
+                if injected.applied {
+                    let _ = serve(&mut inner, now);
+                    inner.controller.advance(now);
+                }
                 let message = injected
                     .message
                     .unwrap_or_else(|| format!("Injected fault: HTTP {}", injected.code));

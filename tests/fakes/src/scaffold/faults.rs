@@ -62,6 +62,8 @@ pub enum Aim<'a> {
         message: Option<&'a str>,
         /// A `Retry-After` for the answer (throttling), where the fake's system sends one.
         retry_after: Option<u64>,
+        /// The request is carried out before the error is answered.
+        applied: bool,
     },
     /// Delay the answer by this many real milliseconds.
     Delay { at: &'a str, millis: u64 },
@@ -82,6 +84,8 @@ pub struct InjectedError {
     pub message: Option<String>,
     /// Seconds for a `Retry-After` header.
     pub retry_after: Option<u64>,
+    /// Carry the request out, then answer with the error instead of its result.
+    pub applied: bool,
 }
 
 /// What the faults do to one request: the first error aimed at it, and every delay added up.
@@ -102,12 +106,14 @@ impl<F: RequestFault> FaultList<F> {
                 status,
                 message,
                 retry_after,
+                applied,
             } if aims_at(at, id, mutation) && effects.error.is_none() => {
                 effects.error = Some(InjectedError {
                     code,
                     status: status.map(str::to_string),
                     message: message.map(str::to_string),
                     retry_after,
+                    applied,
                 });
                 true
             }
