@@ -104,12 +104,12 @@ async fn rebalance_table(
             Found::None { known_jobs } => {
                 let posted_earlier = posted_before(ctx, &keys);
                 match start(ctx, pinot, table, &keys, known_jobs).await? {
-                    // A POST of this apply went out before (recorded) and its answer never came: the
-                    // synchronous rebalance it asked for was carried out, and the dry run finds
-                    // nothing left to move. The change is this apply's.
+                    // A POST of this apply went out before (recorded): its answer was lost, or the
+                    // step failed after it (a stall). The rebalance it asked for was carried out and
+                    // the dry run finds nothing left to move: the change is this apply's.
                     Started::NothingToMove(description) if posted_earlier => {
                         acted = true;
-                        break format!("rebalanced by an earlier POST whose answer was lost ({description})");
+                        break format!("nothing to move: rebalanced by this apply's earlier POST ({description})");
                     }
                     Started::Job(id) => {
                         acted = true;
