@@ -6,7 +6,7 @@ use anyhow::bail;
 use super::{Config, DEFAULT_CONFIG_FILE};
 use crate::connect::ConfigContext;
 use crate::files::StateStore;
-use crate::plan::StateRef;
+use crate::plan::{ExpectedGrowth, GrowthFactor, StateRef};
 
 /// The environment variable naming the config file when --config is not given.
 pub const CONFIG_ENV: &str = "KFSCALE_CONFIG";
@@ -68,8 +68,9 @@ impl LoadedConfig {
         StateStore::new(&self.context().resolve(&self.config.state.dir))
     }
 
-    /// What kfscale.yaml tells the planner beside the intent.
-    pub fn plan_options(&self) -> crate::plan::PlanOptions {
+    /// What kfscale.yaml and the flags tell the planner beside the intent; `expected_growth`:
+    /// `--expected-growth`, which replaces `partition_growth.expected`.
+    pub fn plan_options(&self, expected_growth: Option<GrowthFactor>) -> crate::plan::PlanOptions {
         crate::plan::PlanOptions {
             pool_limits: self
                 .config
@@ -77,6 +78,10 @@ impl LoadedConfig {
                 .as_ref()
                 .map(|c| c.pool_limits())
                 .unwrap_or_default(),
+            expected_growth: ExpectedGrowth {
+                flag: expected_growth,
+                settings: self.config.partition_growth.clone(),
+            },
         }
     }
 

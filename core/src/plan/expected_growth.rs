@@ -26,7 +26,9 @@ impl GrowthFactor {
     /// The factor, or why it is refused (the caller names the key or flag).
     pub fn new(factor: f64) -> Result<GrowthFactor, String> {
         if !factor.is_finite() {
-            return Err(format!("{factor} is not a number; write a factor such as 1.5 (50% more volume)"));
+            return Err(format!(
+                "{factor} is not a number; write a factor such as 1.5 (50% more volume)"
+            ));
         }
         if factor < 1.0 {
             return Err(format!(
@@ -360,8 +362,14 @@ mod tests {
         assert!(err.contains("`partition_growth.streams.log` names no stream"), "{err}");
         assert!(err.contains("`partition_growth.topics.kf_logs_topik`"), "{err}");
         assert!(err.contains(r#"`partition_growth.topics["my.dotted"]`"#), "{err}");
-        assert!(!err.contains("customer_topic") && !err.contains("topics.kf_logs_topic`"), "{err}");
-        assert!(err.contains("fix: use a stream the profile has (logs, metrics)"), "{err}");
+        assert!(
+            !err.contains("customer_topic") && !err.contains("topics.kf_logs_topic`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("fix: use a stream the profile has (logs, metrics)"),
+            "{err}"
+        );
         let fine = ExpectedGrowth {
             flag: Some(factor(1.5)),
             settings: GrowthSettings::default(),

@@ -36,8 +36,8 @@ pub use expected_growth::{
 pub use grow_only::{Growth, WouldShrink, grow_only, never_below};
 pub use intent::{Intent, IntentError};
 pub use kafka::KafkaPlan;
-pub use partition_rule::{MAX_PARTITIONS, TooManyPartitions};
 pub use node_pool::{Bounds, GkeBounds, NodePoolPlan, PoolSize, side_by_side};
+pub use partition_rule::{MAX_PARTITIONS, TooManyPartitions};
 pub use pinot::{PinotPlan, ServerCount, TableRebalance};
 pub use pool_limits::PoolLimits;
 pub use prechecks::{CheckStatus, HELM_PREFLIGHT, HelmPreflight, PreCheck, helm_preflight};

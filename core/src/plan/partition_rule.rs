@@ -55,10 +55,7 @@ pub fn grown_partitions(
         .and_then(|fractions| ceil_product(partitions, &fractions))
         .ok_or_else(|| too_many(arithmetic.clone()))?;
     let mut reason = match product.rounded {
-        true => format!(
-            "{arithmetic} = {} → rounded up to {}",
-            product.decimal, product.result
-        ),
+        true => format!("{arithmetic} = {} → rounded up to {}", product.decimal, product.result),
         false => format!("{arithmetic} = {}", product.result),
     };
     if product.result > MAX_PARTITIONS {
@@ -92,8 +89,16 @@ mod tests {
             grown_partitions("t", 5, NodeRatio::Nodes { from: 6, to: 9 }, None),
             Ok((8, "5 × 9/6 = 7.5 → rounded up to 8".into()))
         );
-        assert_eq!(grown_partitions("t", 12, NodeRatio::Factor(1.5), None), Ok((18, "12 × 1.5 = 18".into())));
-        assert_eq!(grown_partitions("t", 12, NodeRatio::Nodes { from: 6, to: 6 }, None).unwrap().0, 12);
+        assert_eq!(
+            grown_partitions("t", 12, NodeRatio::Factor(1.5), None),
+            Ok((18, "12 × 1.5 = 18".into()))
+        );
+        assert_eq!(
+            grown_partitions("t", 12, NodeRatio::Nodes { from: 6, to: 6 }, None)
+                .unwrap()
+                .0,
+            12
+        );
     }
 
     #[test]
@@ -101,7 +106,10 @@ mod tests {
         let logs = growth(1.5, "partition_growth.streams.logs");
         assert_eq!(
             grown_partitions("kf_logs_topic", 24, NodeRatio::Nodes { from: 6, to: 9 }, Some(&logs)),
-            Ok((54, "24 × 9/6 × 1.5 = 54; 1.5 = expected growth (partition_growth.streams.logs)".into()))
+            Ok((
+                54,
+                "24 × 9/6 × 1.5 = 54; 1.5 = expected growth (partition_growth.streams.logs)".into()
+            ))
         );
         let flag = growth(1.3, "--expected-growth");
         assert_eq!(
@@ -112,7 +120,9 @@ mod tests {
             ))
         );
         assert_eq!(
-            grown_partitions("t", 10, NodeRatio::Factor(2.0), Some(&growth(1.1, "x"))).unwrap().0,
+            grown_partitions("t", 10, NodeRatio::Factor(2.0), Some(&growth(1.1, "x")))
+                .unwrap()
+                .0,
             22
         );
     }
@@ -128,7 +138,10 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.topic, "kf_logs_topic");
         let text = err.to_string();
-        assert!(text.contains("more partitions than Kafka can hold") && text.contains("fix:"), "{text}");
+        assert!(
+            text.contains("more partitions than Kafka can hold") && text.contains("fix:"),
+            "{text}"
+        );
         let err = grown_partitions("t", 1 << 30, NodeRatio::Nodes { from: 1, to: 4 }, None).unwrap_err();
         assert!(err.arithmetic.contains("= 4294967296"), "{err}");
         assert!(grown_partitions("t", 2, NodeRatio::Factor(1e300), None).is_err());

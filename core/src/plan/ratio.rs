@@ -118,7 +118,11 @@ mod tests {
         let product = |value, factors: &[Fraction]| ceil_product(value, factors).unwrap();
         let one_and_a_half = Fraction::from_decimal(1.5).unwrap();
         assert_eq!(one_and_a_half, Fraction::new(3, 2));
-        assert_eq!(product(12, &[one_and_a_half]).result, 18, "never 17.999 rounded up to 19");
+        assert_eq!(
+            product(12, &[one_and_a_half]).result,
+            18,
+            "never 17.999 rounded up to 19"
+        );
         let tenth = Fraction::from_decimal(1.1).unwrap();
         assert_eq!(
             product(10, &[tenth]),
@@ -128,7 +132,8 @@ mod tests {
                 decimal: "11".into()
             }
         );
-        let twenty_four_times_nine_sixths_times_1_3 = product(24, &[Fraction::new(9, 6), Fraction::from_decimal(1.3).unwrap()]);
+        let twenty_four_times_nine_sixths_times_1_3 =
+            product(24, &[Fraction::new(9, 6), Fraction::from_decimal(1.3).unwrap()]);
         assert_eq!(
             twenty_four_times_nine_sixths_times_1_3,
             Product {

@@ -7,9 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PlanError;
+use super::expected_growth::ExpectedGrowth;
 use super::ratio::scale_up;
 use super::values_reader::read_count;
-use super::expected_growth::ExpectedGrowth;
 use super::values_topics::{TopicChanges, TopicGrowth, plan_disk, plan_topics};
 use crate::profile::{Profile, Rule};
 use crate::snapshot::Snapshot;

@@ -50,6 +50,17 @@ impl TopicGrowth {
     pub fn partitions_created(&self) -> u64 {
         self.partitions_after.saturating_sub(self.partitions_now())
     }
+
+    /// Its stream and expected growth for the plan's topic line, as `stream logs, expected growth
+    /// 2 (partition_growth.streams.logs)`; None when it grew by the node ratio alone.
+    pub fn growth_label(&self) -> Option<String> {
+        let growth = self.expected_growth.as_ref()?;
+        let stream = self
+            .stream
+            .as_ref()
+            .map_or(String::new(), |stream| format!("stream {stream}, "));
+        Some(format!("{stream}expected growth {} ({})", growth.factor, growth.set_by))
+    }
 }
 
 /// Where the topic rules write what they decided.
@@ -93,9 +104,7 @@ pub fn plan_topics(
     let mut topics = Vec::with_capacity(items.len());
     for item in items {
         let stream = profile.kafka.stream_of(&item.name).map(str::to_string);
-        let applied = growth
-            .for_topic(&item.name, stream.as_deref())
-            .filter(|_| grows);
+        let applied = growth.for_topic(&item.name, stream.as_deref()).filter(|_| grows);
         let (scaled, mut reason) = grown_partitions(&item.name, item.partitions, ratio, applied.as_ref())?;
         let live_partitions = live.kafka_partitions.get(&item.name).copied();
         let mut target = scaled.max(item.partitions);
@@ -225,7 +234,11 @@ mod tests {
     fn partitions(growth: &ExpectedGrowth, to: u32) -> Result<(Vec<(String, u64)>, Vec<String>), PlanError> {
         let profile = Profile::builtin("kraft").unwrap();
         let (plan, _) = scale_values_text("values.yaml", VALUES, &profile, 6, to, growth)?;
-        let topics = plan.topics.iter().map(|t| (t.topic.clone(), t.partitions_after)).collect();
+        let topics = plan
+            .topics
+            .iter()
+            .map(|t| (t.topic.clone(), t.partitions_after))
+            .collect();
         Ok((topics, plan.notes))
     }
 
@@ -259,7 +272,10 @@ mod tests {
             ],
             "12 × 9/6 × 2 for logs, × 1.5 (the flag) for the rest"
         );
-        let summary = notes.iter().find(|n| n.starts_with("expected growth in volume")).unwrap();
+        let summary = notes
+            .iter()
+            .find(|n| n.starts_with("expected growth in volume"))
+            .unwrap();
         assert!(
             summary.contains("1.5 for every topic without its own setting (--expected-growth; it replaces partition_growth.expected 1.2")
                 && summary.contains("2 for stream logs"),
@@ -289,7 +305,10 @@ mod tests {
     fn a_plan_that_adds_no_nodes_applies_no_growth() {
         let (topics, notes) = partitions(&by_stream_and_flag(), 6).unwrap();
         assert!(topics.iter().all(|(_, after)| *after == 12), "{topics:?}");
-        assert!(notes.iter().any(|n| n.contains("not applied, the pool keeps its size")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("not applied, the pool keeps its size")),
+            "{notes:?}"
+        );
     }
 
     #[test]
@@ -305,11 +324,15 @@ mod tests {
         let (topics, notes) = partitions(&growth, 9).unwrap();
         assert!(topics.iter().all(|(_, after)| *after == 18), "{topics:?}");
         assert!(
-            notes.iter().any(|n| n.starts_with("partition_growth.streams.events: none of its topics (kf_events_topic)")),
+            notes
+                .iter()
+                .any(|n| n.starts_with("partition_growth.streams.events: none of its topics (kf_events_topic)")),
             "{notes:?}"
         );
         assert!(
-            notes.iter().any(|n| n.contains("`kf_traces_topic` is not in the values file's topic list")),
+            notes
+                .iter()
+                .any(|n| n.contains("`kf_traces_topic` is not in the values file's topic list")),
             "{notes:?}"
         );
     }
@@ -345,11 +368,17 @@ mod tests {
 
     #[test]
     fn a_count_past_kafkas_limit_is_refused_not_wrapped() {
-        let huge = VALUES.replace("customer_topic, partitions: 12", "customer_topic, partitions: 2000000000");
+        let huge = VALUES.replace(
+            "customer_topic, partitions: 12",
+            "customer_topic, partitions: 2000000000",
+        );
         let profile = Profile::builtin("kraft").unwrap();
         let err = scale_values_text("values.yaml", &huge, &profile, 6, 9, &ExpectedGrowth::default())
             .unwrap_err()
             .to_string();
-        assert!(err.contains("topic `customer_topic`: 2000000000 × 9/6 = 3000000000"), "{err}");
+        assert!(
+            err.contains("topic `customer_topic`: 2000000000 × 9/6 = 3000000000"),
+            "{err}"
+        );
     }
 }

@@ -234,7 +234,8 @@ impl Profile {
                 "use a number >= 1 (partitions never decrease), or remove it for (n+m)/n",
             ));
         }
-        self.validate_streams().map_err(|(message, fix)| invalid(message, fix))?;
+        self.validate_streams()
+            .map_err(|(message, fix)| invalid(message, fix))?;
         for set in &self.pinot.parameter_sets {
             semver::VersionReq::parse(&set.chart_versions).map_err(|err| {
                 invalid(
@@ -430,7 +431,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("topic `kf_logs_topic` is in both `logs` and `rum`") && err.contains("fix: keep it in one stream"),
+            err.contains("topic `kf_logs_topic` is in both `logs` and `rum`")
+                && err.contains("fix: keep it in one stream"),
             "{err}"
         );
     }
