@@ -2,11 +2,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::{ArgGroup, Args};
 
 use crate::config::Config;
-use crate::config::LoadedConfig;
+use crate::config::{LoadedConfig, planning_error};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::choose_profile;
 use crate::files::read_snapshot;
@@ -93,8 +93,10 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             ..PlanOptions::default()
         },
     };
-    let mut plan =
-        plan_with(&snapshot, intent, &profile, &options).with_context(|| format!("planning from {source}"))?;
+    let mut plan = plan_with(&snapshot, intent, &profile, &options).map_err(|err| {
+        let config = loaded.as_ref().map(|loaded| loaded.origin.as_str());
+        planning_error(err, config, Some(&format!("planning from {source}")))
+    })?;
     if let Some(loaded) = &loaded {
         plan.state = loaded.state_ref()?;
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::plan::load_config;
+use crate::config::planning_error;
 use crate::files::choose_profile;
 use crate::files::read_values_text;
 use crate::plan::{ExpectedGrowth, GrowthFactor, scale_values_text};
@@ -46,7 +47,8 @@ pub fn run(args: &ScaleValuesArgs) -> anyhow::Result<ExitCode> {
             .map(|(config, _)| config.partition_growth.clone())
             .unwrap_or_default(),
     };
-    let (plan, new_text) = scale_values_text(&shown, &text, &profile, args.from_nodes, args.to_nodes, &growth)?;
+    let (plan, new_text) = scale_values_text(&shown, &text, &profile, args.from_nodes, args.to_nodes, &growth)
+        .map_err(|err| planning_error(err, config.as_ref().map(|(_, origin)| origin.as_str()), None))?;
     // The customer's file, for the operator to save: printed as it is, secrets included.
     crate::output::write_customer_file(&new_text);
     crate::eoutln!(

@@ -6,7 +6,7 @@ use anyhow::bail;
 use super::{Config, DEFAULT_CONFIG_FILE};
 use crate::connect::ConfigContext;
 use crate::files::StateStore;
-use crate::plan::{ExpectedGrowth, GrowthFactor, StateRef};
+use crate::plan::{ExpectedGrowth, GrowthFactor, PlanError, StateRef};
 
 /// The environment variable naming the config file when --config is not given.
 pub const CONFIG_ENV: &str = "KFSCALE_CONFIG";
@@ -91,5 +91,20 @@ impl LoadedConfig {
             lineage: state.lineage,
             serial: state.serial,
         }))
+    }
+}
+
+/// A planning error as a command reports it: a kfscale.yaml `partition_growth` entry naming a
+/// stream or topic that is not there is an error of that file, named by its path (`config`: the
+/// file's path, if one was read); any other keeps `context` (what was planned from).
+pub fn planning_error(err: PlanError, config: Option<&str>, context: Option<&str>) -> anyhow::Error {
+    match err {
+        PlanError::UnknownGrowthNames(names) => {
+            anyhow::anyhow!("{}: {names}", config.unwrap_or(super::DEFAULT_CONFIG_FILE))
+        }
+        err => match context {
+            Some(context) => anyhow::Error::new(err).context(context.to_string()),
+            None => err.into(),
+        },
     }
 }

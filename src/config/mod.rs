@@ -11,7 +11,7 @@ use crate::values::{ValuesError, typed};
 
 mod loaded;
 
-pub use loaded::{CONFIG_ENV, LoadedConfig, config_path};
+pub use loaded::{CONFIG_ENV, LoadedConfig, config_path, planning_error};
 
 pub const DEFAULT_CONFIG_FILE: &str = "kfscale.yaml";
 

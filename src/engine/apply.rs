@@ -16,7 +16,7 @@ use super::runner::{ApplyEnd, Runner, start_run};
 use super::settings::ApplySettings;
 use super::staleness::{resume_reasons, settings_reasons, stale_reasons, state_reasons};
 use super::wait::cancel::Cancel;
-use crate::config::LoadedConfig;
+use crate::config::{LoadedConfig, planning_error};
 use crate::connect::{GitTarget, Systems};
 use crate::files::read_plan_file;
 use crate::observe::{observe_live, observe_live_as};
@@ -403,8 +403,13 @@ async fn new_run(
                 .intent
                 .context("give a plan file, or --nodes N / --add-nodes M")?;
             let options = request.loaded.plan_options(request.expected_growth);
-            let mut plan =
-                plan_with(&snapshot, intent, &profile, &options).context("planning from the live cluster")?;
+            let mut plan = plan_with(&snapshot, intent, &profile, &options).map_err(|err| {
+                planning_error(
+                    err,
+                    Some(&request.loaded.origin),
+                    Some("planning from the live cluster"),
+                )
+            })?;
             plan.state = state.as_ref().map(|s| StateRef {
                 lineage: s.lineage.clone(),
                 serial: s.serial,

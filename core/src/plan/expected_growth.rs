@@ -175,9 +175,10 @@ pub struct AppliedGrowth {
     pub set_by: String,
 }
 
-/// A setting names a stream or topic that is not there.
+/// A setting names a stream or topic that is not there. Each entry names its key; the caller
+/// names the file (`kfscale.yaml` when it has no path).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("kfscale.yaml partition_growth: {}; fix: {fix}", .unknown.join("; "))]
+#[error("{}; fix: {fix}", .unknown.join("; "))]
 pub struct UnknownNames {
     pub unknown: Vec<String>,
     pub fix: String,

@@ -51,15 +51,11 @@ impl TopicGrowth {
         self.partitions_after.saturating_sub(self.partitions_now())
     }
 
-    /// Its stream and expected growth for the plan's topic line, as `stream logs, expected growth
-    /// 2 (partition_growth.streams.logs)`; None when it grew by the node ratio alone.
+    /// The expected growth it was sized for, for the plan's topic line, as `×2 expected growth
+    /// (partition_growth.streams.logs)`; None when it grew by the node ratio alone.
     pub fn growth_label(&self) -> Option<String> {
         let growth = self.expected_growth.as_ref()?;
-        let stream = self
-            .stream
-            .as_ref()
-            .map_or(String::new(), |stream| format!("stream {stream}, "));
-        Some(format!("{stream}expected growth {} ({})", growth.factor, growth.set_by))
+        Some(format!("×{} expected growth ({})", growth.factor, growth.set_by))
     }
 }
 
@@ -298,7 +294,17 @@ mod tests {
             topic.expected_growth.as_ref().map(|g| g.set_by.as_str()),
             Some("partition_growth.streams.logs")
         );
+        assert_eq!(
+            topic.growth_label().as_deref(),
+            Some("×2 expected growth (partition_growth.streams.logs)")
+        );
         assert_eq!(plan.topics[2].stream, None, "a customer topic is in no stream");
+        let (plain, _) = scale_values_text("values.yaml", VALUES, &profile, 6, 9, &ExpectedGrowth::default()).unwrap();
+        assert_eq!(
+            plain.topics[0].growth_label(),
+            None,
+            "the node ratio alone needs no label"
+        );
     }
 
     #[test]
