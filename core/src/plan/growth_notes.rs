@@ -49,7 +49,7 @@ pub fn growth_notes(profile: &Profile, growth: &ExpectedGrowth, listed: &BTreeSe
     if listed.is_empty() {
         return notes;
     }
-    for (stream, _) in &settings.streams {
+    for stream in settings.streams.keys() {
         let topics = profile.kafka.streams.get(stream).map(Vec::as_slice).unwrap_or_default();
         if !topics.iter().any(|topic| listed.contains(topic.as_str())) {
             notes.push(format!(

@@ -227,7 +227,10 @@ mod tests {
         GrowthFactor::new(value).unwrap()
     }
 
-    fn partitions(growth: &ExpectedGrowth, to: u32) -> Result<(Vec<(String, u64)>, Vec<String>), PlanError> {
+    /// Topic -> partitions after, in file order.
+    type Partitions = Vec<(String, u64)>;
+
+    fn partitions(growth: &ExpectedGrowth, to: u32) -> Result<(Partitions, Vec<String>), PlanError> {
         let profile = Profile::builtin("kraft").unwrap();
         let (plan, _) = scale_values_text("values.yaml", VALUES, &profile, 6, to, growth)?;
         let topics = plan
