@@ -9,7 +9,7 @@ use clap::Args;
 use crate::diagnostic::Diagnostic;
 use crate::engine::apply::{ApplyOutcome, ApplyRequest, Operator, apply};
 use crate::engine::report::events::Events;
-use crate::plan::{Intent, Plan};
+use crate::plan::{GrowthFactor, Intent, Plan};
 use crate::render::{Style, render_plan};
 
 #[derive(Debug, Args)]
@@ -22,6 +22,10 @@ pub struct ApplyArgs {
     /// Without a plan file: the total node count.
     #[arg(long, value_name = "N", conflicts_with_all = ["plan_file", "add_nodes"])]
     pub nodes: Option<u32>,
+    /// Without a plan file: size Kafka partitions for F times today's volume on top of the node
+    /// ratio, as `kfscale plan --expected-growth F` (a plan file carries its own).
+    #[arg(long, value_name = "F", value_parser = GrowthFactor::parse, conflicts_with = "plan_file")]
+    pub expected_growth: Option<GrowthFactor>,
     /// Apply without asking (`-auto-approve` works too).
     #[arg(long)]
     pub auto_approve: bool,
@@ -61,6 +65,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         loaded: &loaded,
         plan_file: args.plan_file.as_deref(),
         intent,
+        expected_growth: args.expected_growth,
         profile_flag: args.profile.as_deref(),
         auto_approve: args.auto_approve,
         no_review: args.no_review,

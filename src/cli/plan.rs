@@ -2,17 +2,19 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::{ArgGroup, Args};
 
 use crate::config::Config;
-use crate::config::LoadedConfig;
+use crate::config::{LoadedConfig, planning_error};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::choose_profile;
 use crate::files::read_snapshot;
 use crate::files::write_plan_file;
 use crate::observe::{helm_preflight, observe_live};
-use crate::plan::{CheckStatus, HELM_PREFLIGHT, Intent, Plan, PreCheck, plan_with};
+use crate::plan::{
+    CheckStatus, ExpectedGrowth, GrowthFactor, HELM_PREFLIGHT, Intent, Plan, PlanOptions, PreCheck, plan_with,
+};
 use crate::planfile::encode_plan_file;
 use crate::render::{Style, render_plan};
 use crate::snapshot::Snapshot;
@@ -29,6 +31,11 @@ pub struct PlanArgs {
     /// Total node count after the scale-out.
     #[arg(long, value_name = "N")]
     pub nodes: Option<u32>,
+    /// Size Kafka partitions for F times today's volume on top of the node ratio (1.5 = 50% more):
+    /// ceil(partitions × (n+m)/n × F). Replaces kfscale.yaml's partition_growth.expected; its
+    /// per-stream and per-topic settings still win for their topics.
+    #[arg(long, value_name = "F", value_parser = GrowthFactor::parse)]
+    pub expected_growth: Option<GrowthFactor>,
     /// Profile: kraft, legacy, or a profile file (default: kfscale.yaml's profile.base, else detected).
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
@@ -76,9 +83,20 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         (None, Some(total)) => Intent::Nodes(total),
         (None, None) => bail!("give --add-nodes M or --nodes N"),
     };
-    let options = loaded.as_ref().map(LoadedConfig::plan_options).unwrap_or_default();
-    let mut plan =
-        plan_with(&snapshot, intent, &profile, &options).with_context(|| format!("planning from {source}"))?;
+    let options = match &loaded {
+        Some(loaded) => loaded.plan_options(args.expected_growth),
+        None => PlanOptions {
+            expected_growth: ExpectedGrowth {
+                flag: args.expected_growth,
+                settings: Default::default(),
+            },
+            ..PlanOptions::default()
+        },
+    };
+    let mut plan = plan_with(&snapshot, intent, &profile, &options).map_err(|err| {
+        let config = loaded.as_ref().map(|loaded| loaded.origin.as_str());
+        planning_error(err, config, Some(&format!("planning from {source}")))
+    })?;
     if let Some(loaded) = &loaded {
         plan.state = loaded.state_ref()?;
     }

@@ -11,6 +11,7 @@ use crate::config::ClusterConfig;
 use crate::connect::local_setup;
 use crate::files::choose_profile;
 use crate::init::FILL_IN;
+use crate::plan::{ExpectedGrowth, GrowthSettings};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -206,6 +207,9 @@ pub async fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         Ok(profile) => lines.push(format!("profile     {}", profile.name)),
         Err(err) => problems.push(format!("{err:#}")),
     }
+    if let Ok(profile) = &profile {
+        partition_growth(config, profile, &loaded.origin, &mut lines, &mut problems);
+    }
     let kafka = config.kafka.clone().unwrap_or_default();
     let broker_set = profile
         .as_ref()
@@ -240,6 +244,46 @@ pub async fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         crate::eoutln!("Error: {problem}");
     }
     Ok(ExitCode::from(1))
+}
+
+/// kfscale.yaml's `partition_growth`, when set: what it sizes the partitions for, and a stream
+/// the profile does not have (its values were checked as the file was read; a topic is checked by
+/// `plan`, which sees the values file's list and Kafka's topics).
+fn partition_growth(
+    config: &crate::config::Config,
+    profile: &crate::profile::Profile,
+    origin: &str,
+    lines: &mut Vec<String>,
+    problems: &mut Vec<String>,
+) {
+    let settings = &config.partition_growth;
+    if settings.is_empty() {
+        return;
+    }
+    let mut parts: Vec<String> = settings.expected.iter().map(|f| format!("{f} by default")).collect();
+    parts.extend(
+        settings
+            .streams
+            .iter()
+            .map(|(stream, f)| format!("{f} for stream {stream}")),
+    );
+    parts.extend(
+        settings
+            .topics
+            .iter()
+            .map(|(topic, f)| format!("{f} for topic {topic}")),
+    );
+    lines.push(format!("growth      partitions × (n+m)/n × {}", parts.join(", ")));
+    let streams_only = ExpectedGrowth {
+        flag: None,
+        settings: GrowthSettings {
+            topics: Default::default(),
+            ..settings.clone()
+        },
+    };
+    if let Err(err) = streams_only.check_names(&profile.kafka.streams, &|_| true) {
+        problems.push(format!("{origin}: {err}"));
+    }
 }
 
 /// The keys `kfscale init` wrote as [`FILL_IN`] and nobody filled in yet.

@@ -6,7 +6,7 @@ use anyhow::bail;
 use super::{Config, DEFAULT_CONFIG_FILE};
 use crate::connect::ConfigContext;
 use crate::files::StateStore;
-use crate::plan::StateRef;
+use crate::plan::{ExpectedGrowth, GrowthFactor, PlanError, StateRef};
 
 /// The environment variable naming the config file when --config is not given.
 pub const CONFIG_ENV: &str = "KFSCALE_CONFIG";
@@ -68,8 +68,9 @@ impl LoadedConfig {
         StateStore::new(&self.context().resolve(&self.config.state.dir))
     }
 
-    /// What kfscale.yaml tells the planner beside the intent.
-    pub fn plan_options(&self) -> crate::plan::PlanOptions {
+    /// What kfscale.yaml and the flags tell the planner beside the intent; `expected_growth`:
+    /// `--expected-growth`, which replaces `partition_growth.expected`.
+    pub fn plan_options(&self, expected_growth: Option<GrowthFactor>) -> crate::plan::PlanOptions {
         crate::plan::PlanOptions {
             pool_limits: self
                 .config
@@ -77,6 +78,10 @@ impl LoadedConfig {
                 .as_ref()
                 .map(|c| c.pool_limits())
                 .unwrap_or_default(),
+            expected_growth: ExpectedGrowth {
+                flag: expected_growth,
+                settings: self.config.partition_growth.clone(),
+            },
         }
     }
 
@@ -86,5 +91,20 @@ impl LoadedConfig {
             lineage: state.lineage,
             serial: state.serial,
         }))
+    }
+}
+
+/// A planning error as a command reports it: a kfscale.yaml `partition_growth` entry naming a
+/// stream or topic that is not there is an error of that file, named by its path (`config`: the
+/// file's path, if one was read); any other keeps `context` (what was planned from).
+pub fn planning_error(err: PlanError, config: Option<&str>, context: Option<&str>) -> anyhow::Error {
+    match err {
+        PlanError::UnknownGrowthNames(names) => {
+            anyhow::anyhow!("{}: {names}", config.unwrap_or(super::DEFAULT_CONFIG_FILE))
+        }
+        err => match context {
+            Some(context) => anyhow::Error::new(err).context(context.to_string()),
+            None => err.into(),
+        },
     }
 }

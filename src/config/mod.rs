@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::plan::GrowthSettings;
 use crate::values::{ValuesError, typed};
 
 mod loaded;
 
-pub use loaded::{CONFIG_ENV, LoadedConfig, config_path};
+pub use loaded::{CONFIG_ENV, LoadedConfig, config_path, planning_error};
 
 pub const DEFAULT_CONFIG_FILE: &str = "kfscale.yaml";
 
@@ -50,6 +51,11 @@ pub struct Config {
     /// The runbook's review step: which plans `apply` may run.
     #[serde(default)]
     pub review: ReviewConfig,
+    /// The expected growth in volume that Kafka partitions are sized for, on top of the node
+    /// ratio (n+m)/n: per topic, per stream (logs, metrics, traces, events), or for all
+    /// (`expected`, which `--expected-growth` replaces). Absent: the node ratio alone.
+    #[serde(default, skip_serializing_if = "GrowthSettings::is_empty")]
+    pub partition_growth: GrowthSettings,
 }
 
 /// With `required`, `apply` runs only a plan file that `kfscale propose` pushed for review and that
@@ -643,6 +649,38 @@ mod tests {
         assert_eq!((grafana.url.as_str(), grafana.timeout_seconds), ("http://g:3000", 10));
         let err = typed::from_yaml_str::<Config>("k.yaml", "grafana: {token_file: t}\n").unwrap_err();
         assert!(err.to_string().contains("url"), "{err}");
+    }
+
+    #[test]
+    fn partition_growth_is_checked_where_it_is_written() {
+        let config = typed::from_yaml_str::<Config>(
+            "k.yaml",
+            "partition_growth:\n  expected: 1.2\n  streams: {logs: 1.5}\n  topics: {kf_events_topic: 2}\n",
+        )
+        .unwrap();
+        let growth = &config.partition_growth;
+        assert_eq!(growth.expected.map(|f| f.get()), Some(1.2));
+        assert_eq!(growth.streams["logs"].get(), 1.5);
+        assert_eq!(growth.topics["kf_events_topic"].get(), 2.0);
+        for (text, line, words) in [
+            (
+                "partition_growth:\n  streams:\n    logs: 0.8\n",
+                3,
+                "partitions never decrease",
+            ),
+            ("partition_growth:\n  expected: -1\n", 2, "below 1"),
+            (
+                "partition_growth:\n  expected: 150\n",
+                2,
+                "a percentage written as a factor",
+            ),
+            ("partition_growth:\n  expected: lots\n", 2, "partition_growth.expected"),
+            ("partition_growth:\n  stream: {logs: 2}\n", 2, "stream"),
+        ] {
+            let err = typed::from_yaml_str::<Config>("k.yaml", text).unwrap_err();
+            assert_eq!(err.line, Some(line), "{text}: {err}");
+            assert!(err.to_string().contains(words), "{text}: {err}");
+        }
     }
 
     #[test]

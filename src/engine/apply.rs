@@ -14,13 +14,13 @@ use super::report::events::Events;
 use super::report::timing::Timing;
 use super::runner::{ApplyEnd, Runner, start_run};
 use super::settings::ApplySettings;
-use super::staleness::{resume_reasons, stale_reasons, state_reasons};
+use super::staleness::{resume_reasons, settings_reasons, stale_reasons, state_reasons};
 use super::wait::cancel::Cancel;
-use crate::config::LoadedConfig;
+use crate::config::{LoadedConfig, planning_error};
 use crate::connect::{GitTarget, Systems};
 use crate::files::read_plan_file;
 use crate::observe::{observe_live, observe_live_as};
-use crate::plan::{Intent, Plan, StateRef, plan_with};
+use crate::plan::{GrowthFactor, Intent, Plan, StateRef, plan_with};
 use crate::review::{ApplyStart, Cleared, check_before_apply};
 use crate::snapshot::digest;
 use crate::state::{ApplyRun, ReviewRecord, RunStatus, State, StepStatus};
@@ -32,6 +32,8 @@ pub struct ApplyRequest<'a> {
     pub plan_file: Option<&'a Path>,
     /// Without a plan file: the change to plan now.
     pub intent: Option<Intent>,
+    /// Without a plan file: `--expected-growth`, as `plan` takes it.
+    pub expected_growth: Option<GrowthFactor>,
     pub profile_flag: Option<&'a str>,
     pub auto_approve: bool,
     /// Machine-readable output: nothing but the JSON events on stdout.
@@ -102,7 +104,7 @@ pub async fn apply(
     // the lock (below), where its answer is the one that counts.
     if let (Some(file), Some(plan), None) = (request.plan_file, &saved, &resumable) {
         // A plan made against another state is refused before the cluster is contacted too.
-        refuse_unfit(file, plan, peeked.as_ref())?;
+        refuse_unfit(file, plan, peeked.as_ref(), loaded)?;
     }
     let early = clear_repo(request, saved.as_ref(), resumable.is_none())?;
     announce_review(request, early.review.as_ref(), operator);
@@ -197,7 +199,7 @@ impl Locked<'_> {
         }
         let unfinished = state.as_ref().and_then(unfinished_run).is_some();
         if let (Some(file), Some(plan), false) = (self.request.plan_file, &saved, unfinished) {
-            refuse_unfit(file, plan, state.as_ref())?;
+            refuse_unfit(file, plan, state.as_ref(), loaded)?;
         }
         // The customer repo: the clone can take the record and, with review.required, the plan is
         // one reviewers merged. (git runs as child processes: a blocking wait, off the runtime's
@@ -248,12 +250,21 @@ fn refuse_if_moved(read: Option<&StateRef>, now: Option<&State>, when: &str) -> 
 
 /// A plan made against another state is refused before anything is contacted (an unfinished
 /// apply's own plan is checked when it resumes).
-fn refuse_unfit(file: &Path, plan: &Plan, state: Option<&State>) -> anyhow::Result<()> {
+fn refuse_unfit(file: &Path, plan: &Plan, state: Option<&State>, loaded: &LoadedConfig) -> anyhow::Result<()> {
     let reasons = state_reasons(plan, state);
     if !reasons.is_empty() {
         bail!(
             "the saved plan {} does not fit this state: {}; nothing was changed. fix: make a new plan with `kfscale plan -out FILE` using this kfscale.yaml",
             file.display(),
+            reasons.join("; ")
+        );
+    }
+    let reasons = settings_reasons(plan, &loaded.config);
+    if !reasons.is_empty() {
+        bail!(
+            "the saved plan {} is stale: {} changed since the plan was made ({}); nothing was changed. fix: make a new plan with `kfscale plan -out FILE`, or put the setting back",
+            file.display(),
+            loaded.origin,
             reasons.join("; ")
         );
     }
@@ -391,8 +402,14 @@ async fn new_run(
             let intent = request
                 .intent
                 .context("give a plan file, or --nodes N / --add-nodes M")?;
-            let mut plan = plan_with(&snapshot, intent, &profile, &request.loaded.plan_options())
-                .context("planning from the live cluster")?;
+            let options = request.loaded.plan_options(request.expected_growth);
+            let mut plan = plan_with(&snapshot, intent, &profile, &options).map_err(|err| {
+                planning_error(
+                    err,
+                    Some(&request.loaded.origin),
+                    Some("planning from the live cluster"),
+                )
+            })?;
             plan.state = state.as_ref().map(|s| StateRef {
                 lineage: s.lineage.clone(),
                 serial: s.serial,

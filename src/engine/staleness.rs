@@ -1,5 +1,6 @@
 //! A stale plan is refused: the world it was made for (per-system fingerprints) or the state it was
 //! made against (lineage, serial) has moved on.
+use crate::config::Config;
 use crate::plan::{Plan, StateRef};
 use crate::snapshot::Fingerprints;
 use crate::state::{ApplyRun, State, StepName, StepStatus};
@@ -49,6 +50,14 @@ pub fn state_reasons(plan: &Plan, state: Option<&State>) -> Vec<String> {
         _ => {}
     }
     reasons
+}
+
+/// Which planning settings of kfscale.yaml differ from those the plan was made with, one line per
+/// key (`partition_growth.streams.logs: 1.5 in the plan, 2 now`): a plan made now would size the
+/// partitions differently. (`--expected-growth` is the plan's own input: apply takes none with a
+/// plan file.)
+pub fn settings_reasons(plan: &Plan, now: &Config) -> Vec<String> {
+    plan.expected_growth.settings.differences(&now.partition_growth)
 }
 
 /// For each observed system, the first step of the runbook that changes it on purpose. Until that

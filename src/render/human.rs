@@ -170,9 +170,10 @@ fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
     }
     for topic in plan.values.topics.iter().filter(|t| t.grows()) {
         let from = topic.partitions_now();
+        let growth = topic.growth_label().map_or(String::new(), |label| format!("; {label}"));
         let _ = writeln!(
             out,
-            "  {} topic {} partitions {} -> {} (+{} created, no data copied)",
+            "  {} topic {} partitions {} -> {} (+{} created, no data copied{growth})",
             s.green("+"),
             topic.topic,
             from,

@@ -28,10 +28,13 @@ pub fn render_markdown(plan: &Plan, plan_file: &str, checksum: &str) -> String {
 
 fn header(plan: &Plan, checksum: &str, out: &mut String) {
     let m = &plan.summary;
-    let intent = match plan.intent {
+    let mut intent = match plan.intent {
         Intent::AddNodes(n) => format!("`--add-nodes {n}`"),
         Intent::Nodes(n) => format!("`--nodes {n}`"),
     };
+    if let Some(factor) = plan.expected_growth.flag {
+        intent.push_str(&format!(" `--expected-growth {factor}`"));
+    }
     let _ = writeln!(
         out,
         "## kfscale plan: {} from {} to {} nodes\n",
@@ -182,9 +185,12 @@ fn kafka(plan: &Plan, out: &mut String) {
     }
     for topic in plan.values.topics.iter().filter(|t| t.grows()) {
         let from = topic.partitions_now();
+        let growth = topic
+            .growth_label()
+            .map_or(String::new(), |label| format!("; {}", cell(&label)));
         let _ = writeln!(
             out,
-            "- topic `{}`: partitions {from} -> {} (+{} created, no data copied)",
+            "- topic `{}`: partitions {from} -> {} (+{} created, no data copied{growth})",
             topic.topic,
             topic.partitions_after,
             topic.partitions_created()

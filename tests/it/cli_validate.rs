@@ -314,3 +314,32 @@ fn a_plan_refuses_an_unknown_aws_profile_before_any_eks_call() {
     );
     assert!(eks.accept().is_err(), "EKS was called");
 }
+
+#[test]
+fn partition_growth_is_shown_and_an_unknown_stream_named() {
+    let ws = Workspace::new(ACME);
+    let config = ws.path("kfscale.yaml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{base}partition_growth: {{expected: 1.2, streams: {{logs: 2}}}}\n"),
+    )
+    .unwrap();
+    let output = ws.validate(&[], &[]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}\n{stdout}");
+    assert!(
+        stdout.contains("growth      partitions × (n+m)/n × 1.2 by default, 2 for stream logs"),
+        "{stdout}"
+    );
+
+    std::fs::write(&config, format!("{base}partition_growth: {{streams: {{apm: 2}}}}\n")).unwrap();
+    let output = ws.validate(&[], &[]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}\n{stdout}");
+    assert!(
+        stderr.contains("kfscale.yaml: `partition_growth.streams.apm` names no stream of the profile")
+            && stderr.contains("fix: use a stream the profile has (events, logs, metrics, traces)"),
+        "{stderr}"
+    );
+}

@@ -51,6 +51,7 @@ mod live_validate;
 mod live_verify;
 mod plan_examples;
 mod plan_examples_pools;
+mod plan_growth;
 mod plan_prechecks;
 mod plan_zones;
 mod review_gate;

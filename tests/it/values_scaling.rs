@@ -58,7 +58,7 @@ proptest! {
         let to = from + added;
         let profile = kraft_with_flat_paths();
         let text = values_file(&counts, &partitions, flow, size_gi, from);
-        let (plan, new_text) = scale_values_text("values.yaml", &text, &profile, from, to).unwrap();
+        let (plan, new_text) = scale_values_text("values.yaml", &text, &profile, from, to, &Default::default()).unwrap();
 
         let before = to_json(&Document::parse("values.yaml", &text).unwrap());
         let after = to_json(&Document::parse("values.yaml", &new_text).unwrap());

@@ -10,11 +10,14 @@ use crate::values::{Document, ValuesError};
 
 mod broker_volumes;
 pub mod copy_time;
+mod expected_growth;
 mod grow_only;
+mod growth_notes;
 mod intent;
 mod kafka;
 mod node_pool;
 mod node_target;
+mod partition_rule;
 mod pinot;
 mod pool_limits;
 mod pool_size;
@@ -26,10 +29,15 @@ mod values_scaling;
 mod values_topics;
 
 pub use broker_volumes::VolumeResize;
+pub use expected_growth::{
+    AppliedGrowth, ExpectedGrowth, FLAG as EXPECTED_GROWTH_FLAG, GrowthFactor, GrowthSettings, MAX_EXPECTED_GROWTH,
+    UnknownNames,
+};
 pub use grow_only::{Growth, WouldShrink, grow_only, never_below};
 pub use intent::{Intent, IntentError};
 pub use kafka::KafkaPlan;
 pub use node_pool::{Bounds, GkeBounds, NodePoolPlan, PoolSize, side_by_side};
+pub use partition_rule::{MAX_PARTITIONS, TooManyPartitions};
 pub use pinot::{PinotPlan, ServerCount, TableRebalance};
 pub use pool_limits::PoolLimits;
 pub use prechecks::{CheckStatus, HELM_PREFLIGHT, HelmPreflight, PreCheck, helm_preflight};
@@ -46,6 +54,11 @@ pub struct Plan {
     pub format_version: u32,
     pub kfscale_version: String,
     pub intent: Intent,
+    /// The expected growth in volume the partitions were sized for beside the node count
+    /// (`--expected-growth`, kfscale.yaml `partition_growth`); absent: none, the node ratio alone.
+    /// `apply PLANFILE` refuses the plan when kfscale.yaml's setting changed since.
+    #[serde(default, skip_serializing_if = "ExpectedGrowth::is_empty")]
+    pub expected_growth: ExpectedGrowth,
     pub from_nodes: u32,
     pub to_nodes: u32,
     /// The Helm release; the upgrade pins `chart_version`, the version installed now.
@@ -102,6 +115,10 @@ pub enum PlanError {
     Balance(BalanceError),
     #[error("{message}; fix: {fix}")]
     Impossible { message: String, fix: String },
+    #[error(transparent)]
+    UnknownGrowthNames(#[from] UnknownNames),
+    #[error(transparent)]
+    TooManyPartitions(#[from] TooManyPartitions),
 }
 
 // Not `#[from]`: that would also chain the balancer error as the source and print it twice.
@@ -121,10 +138,12 @@ impl Plan {
     }
 }
 
-/// What the operator tells the planner beside the intent (kfscale.yaml): the pool's quota.
+/// What the operator tells the planner beside the intent (kfscale.yaml, flags): the pool's quota,
+/// the expected growth in volume.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanOptions {
     pub pool_limits: PoolLimits,
+    pub expected_growth: ExpectedGrowth,
 }
 
 /// A plan with the default options (the clouds' published quotas).
@@ -146,7 +165,14 @@ pub fn plan_with(
     options.pool_limits.check(&snapshot.node_pool, to_nodes)?;
     let mut node_pool = node_pool::plan_node_pool(snapshot, to_nodes)?;
     node_pool.notes.extend(target.note);
-    let values = values_scaling::plan_values(snapshot, &document, profile, from_nodes, to_nodes)?;
+    let values = values_scaling::plan_values(
+        snapshot,
+        &document,
+        profile,
+        from_nodes,
+        to_nodes,
+        &options.expected_growth,
+    )?;
     let kafka = kafka::plan_kafka(snapshot, profile, &values)?;
     let pinot = pinot::plan_pinot(snapshot, profile, &values);
     let inputs = prechecks::Inputs {
@@ -165,6 +191,7 @@ pub fn plan_with(
         format_version: PLAN_FORMAT_VERSION,
         kfscale_version: env!("CARGO_PKG_VERSION").to_string(),
         intent,
+        expected_growth: options.expected_growth.clone(),
         from_nodes,
         to_nodes,
         release: Release {

@@ -7,9 +7,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PlanError;
+use super::expected_growth::ExpectedGrowth;
 use super::ratio::scale_up;
 use super::values_reader::read_count;
-use super::values_topics::{TopicGrowth, plan_disk, plan_topics};
+use super::values_topics::{TopicChanges, TopicGrowth, plan_disk, plan_topics};
 use crate::profile::{Profile, Rule};
 use crate::snapshot::Snapshot;
 use crate::values::quantity::parse_bytes;
@@ -103,13 +104,22 @@ pub fn plan_values(
     profile: &Profile,
     from: u32,
     to: u32,
+    growth: &ExpectedGrowth,
 ) -> Result<ValuesPlan, PlanError> {
     let live = live_facts(snapshot, profile);
-    let (plan, _) = scale_values(document, &snapshot.values.text, profile, from, to, &live)?;
+    let nodes = Nodes { from, to };
+    let (plan, _) = scale_values(document, &snapshot.values.text, profile, nodes, growth, &live)?;
     Ok(ValuesPlan {
         before_sha256: snapshot.values.sha256.clone(),
         ..plan
     })
+}
+
+/// The node count before and after the scale-out.
+#[derive(Debug, Clone, Copy)]
+struct Nodes {
+    from: u32,
+    to: u32,
 }
 
 /// `kfscale scale-values`: the new text and the plan, from a file alone.
@@ -119,6 +129,7 @@ pub fn scale_values_text(
     profile: &Profile,
     from: u32,
     to: u32,
+    growth: &ExpectedGrowth,
 ) -> Result<(ValuesPlan, String), PlanError> {
     if from == 0 || to == 0 {
         return Err(PlanError::Impossible {
@@ -154,7 +165,8 @@ pub fn scale_values_text(
             ),
         });
     }
-    let (plan, new_text) = scale_values(&document, text, profile, from, to, &LiveFacts::default())?;
+    let nodes = Nodes { from, to };
+    let (plan, new_text) = scale_values(&document, text, profile, nodes, growth, &LiveFacts::default())?;
     // A file in which no workload of the profile is found is not a values file of this chart (a
     // snapshot, a plan, another chart's values): "0 changes" would pass it off as already scaled.
     if plan.workloads.is_empty() {
@@ -186,15 +198,15 @@ fn scale_values(
     document: &Document,
     text: &str,
     profile: &Profile,
-    from: u32,
-    to: u32,
+    nodes: Nodes,
+    growth: &ExpectedGrowth,
     live: &LiveFacts,
 ) -> Result<(ValuesPlan, String), PlanError> {
     let file = document.file.as_str();
     let mut changes = Vec::new();
     let mut missing = Vec::new();
     let mut notes = Vec::new();
-    let (from, to) = (u64::from(from), u64::from(to));
+    let (from, to) = (u64::from(nodes.from), u64::from(nodes.to));
 
     let mut workloads = BTreeMap::new();
     for (workload, rule) in &profile.workloads {
@@ -242,7 +254,12 @@ fn scale_values(
         );
     }
 
-    let topics = plan_topics(document, profile, from, to, live, &mut changes, &mut missing)?;
+    let mut topic_changes = TopicChanges {
+        changes: &mut changes,
+        missing: &mut missing,
+        notes: &mut notes,
+    };
+    let topics = plan_topics(document, profile, (from, to), growth, live, &mut topic_changes)?;
     let brokers = workloads.get(&profile.kafka.broker_workload).copied();
     plan_disk(
         document,

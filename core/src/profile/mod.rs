@@ -102,6 +102,21 @@ pub struct KafkaProfile {
     pub cluster_id_secret_key: String,
     #[serde(default)]
     pub internal_topics: Vec<String>,
+    /// Stream (logs, metrics, traces, events) -> its topics: the runbook grows each stream's
+    /// topics "in the right proportion", so kfscale.yaml's `partition_growth.streams` sets an
+    /// expected growth per stream. A topic is in one stream at most; one in none takes the default.
+    #[serde(default)]
+    pub streams: BTreeMap<String, Vec<String>>,
+}
+
+impl KafkaProfile {
+    /// The stream `topic` belongs to, if any.
+    pub fn stream_of(&self, topic: &str) -> Option<&str> {
+        self.streams
+            .iter()
+            .find(|(_, topics)| topics.iter().any(|t| t == topic))
+            .map(|(stream, _)| stream.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -219,6 +234,8 @@ impl Profile {
                 "use a number >= 1 (partitions never decrease), or remove it for (n+m)/n",
             ));
         }
+        self.validate_streams()
+            .map_err(|(message, fix)| invalid(message, fix))?;
         for set in &self.pinot.parameter_sets {
             semver::VersionReq::parse(&set.chart_versions).map_err(|err| {
                 invalid(
@@ -236,6 +253,30 @@ impl Profile {
                     format!("workload `{name}` has rule fixed: 0"),
                     "a scale-out never stops a workload: use 1 or more",
                 ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Profile {
+    /// A stream needs a name, and a topic can grow by one stream's setting only.
+    fn validate_streams(&self) -> Result<(), (String, &'static str)> {
+        let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+        for (stream, topics) in &self.kafka.streams {
+            if stream.trim().is_empty() {
+                return Err((
+                    "kafka.streams has a stream with an empty name".into(),
+                    "name it (logs, metrics, traces, events) or remove it",
+                ));
+            }
+            for topic in topics {
+                if let Some(first) = owner.insert(topic, stream) {
+                    return Err((
+                        format!("kafka.streams: topic `{topic}` is in both `{first}` and `{stream}`"),
+                        "keep it in one stream: its partitions grow by that stream's expected growth",
+                    ));
+                }
             }
         }
         Ok(())
@@ -360,5 +401,39 @@ mod tests {
             .to_string();
         assert!(err.contains("partition_factor"), "{err}");
         assert!(matches!(Profile::builtin("nope"), Err(ProfileError::UnknownBuiltin(_))));
+    }
+
+    #[test]
+    fn streams_group_the_kloudfuse_topics_and_a_topic_has_one_stream() {
+        for name in ["kraft", "legacy"] {
+            let profile = Profile::builtin(name).unwrap();
+            let streams: Vec<&str> = profile.kafka.streams.keys().map(String::as_str).collect();
+            assert_eq!(streams, ["events", "logs", "metrics", "traces"], "{name}");
+            assert_eq!(profile.kafka.stream_of("kf_logs_metric_topic"), Some("logs"));
+            assert_eq!(profile.kafka.stream_of("kf_metrics_rollup_topic"), Some("metrics"));
+            assert_eq!(profile.kafka.stream_of("kf_traces_errors_topic"), Some("traces"));
+            assert_eq!(profile.kafka.stream_of("__consumer_offsets"), None);
+        }
+        let kraft = Profile::builtin("kraft").unwrap();
+        let rum = kraft
+            .with_overrides(
+                &serde_json::json!({"kafka": {"streams": {"rum": ["kf_rum_topic"], "events": null}}}),
+                "kfscale.yaml",
+            )
+            .unwrap();
+        assert_eq!(rum.kafka.stream_of("kf_rum_topic"), Some("rum"));
+        assert_eq!(rum.kafka.stream_of("kf_events_topic"), None);
+        let err = kraft
+            .with_overrides(
+                &serde_json::json!({"kafka": {"streams": {"rum": ["kf_logs_topic"]}}}),
+                "kfscale.yaml",
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("topic `kf_logs_topic` is in both `logs` and `rum`")
+                && err.contains("fix: keep it in one stream"),
+            "{err}"
+        );
     }
 }
