@@ -8,11 +8,11 @@
 //! waited for, not repeated. Done = the pool Succeeded at its count, and that many Ready nodes with
 //! `kubernetes.azure.com/agentpool=<pool>`.
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use kfscale_aks::{Accepted, AgentPool, Aks, AksError, OperationState, PoolRef, scaled};
 
+use super::call_sent::CallSent;
 use crate::connect::NodePoolClient;
 use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::engine::handle::HandleKey;
@@ -22,7 +22,7 @@ use crate::plan::PoolSize;
 /// The handle this step records: the operation's status URL.
 const OPERATION: HandleKey<String> = HandleKey::new("async_operation");
 /// That a PUT went out, answered or not (see `resize`).
-const PUT_SENT: HandleKey<bool> = HandleKey::new("put_sent");
+static PUT_SENT: HandleKey<bool> = HandleKey::new("put_sent");
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let NodePoolClient::Aks { aks, pool } = &ctx.systems.node_pool else {
@@ -109,8 +109,7 @@ async fn resize(ctx: &mut StepContext<'_>, aks: &Aks, pool: &PoolRef, total: u32
             }
         }
     }
-    let sent = AtomicBool::new(ctx.handle(&PUT_SENT).unwrap_or(false));
-    let sent = &sent;
+    let sent = &CallSent::from_state(ctx, &PUT_SENT);
     let accepted = send_when_accepted(ctx, pool, || async move {
         let found = aks.agent_pool(pool).await?;
         if at_target(&found, total) {
@@ -124,23 +123,17 @@ async fn resize(ctx: &mut StepContext<'_>, aks: &Aks, pool: &PoolRef, total: u32
             ));
         }
         let body = scaled(&found, total, widened(&found, total));
-        // Set before the PUT goes out: an answer lost on the way back leaves it set, so the retry
-        // that finds the pool asking for `total` knows the change is this apply's. A refusal that
-        // changed nothing (409, 429, 412) clears it.
-        sent.store(true, Ordering::Relaxed);
-        let answer = aks.put_agent_pool(pool, &body, found.etag.as_deref()).await;
-        if answer.as_ref().is_err_and(AksError::refused_for_now) {
-            sent.store(false, Ordering::Relaxed);
-        }
-        answer.map(|accepted| Attempt::Sent(Box::new(accepted)))
+        // A refusal that changed nothing (409, 429, 412) leaves no mark.
+        let put = aks.put_agent_pool(pool, &body, found.etag.as_deref());
+        sent.send(put, AksError::refused_for_now)
+            .await
+            .map(|accepted| Attempt::Sent(Box::new(accepted)))
     })
     .await;
-    if sent.load(Ordering::Relaxed) {
-        ctx.record_handle(&PUT_SENT, &true)?;
-    }
+    let ours = sent.record(ctx)?;
     let Some(accepted) = accepted? else {
         // Asked for already: by this apply's PUT whose answer was lost, or by someone else.
-        return Ok(ctx.handle(&PUT_SENT).unwrap_or(false));
+        return Ok(ours);
     };
     let Some(url) = accepted.async_operation else {
         ctx.info(&format!("PUT {}: {total} nodes, done at once", pool.pool));

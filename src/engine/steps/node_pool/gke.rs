@@ -7,10 +7,10 @@
 //! operation DONE without error, every zone at its planned size, and that many Ready nodes with
 //! `cloud.google.com/gke-nodepool=<pool>`.
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use kfscale_gke::{Autoscaling, Gke, GkeError, NodePool, Operation, PoolRef};
 
+use super::call_sent::CallSent;
 use crate::connect::NodePoolClient;
 use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::engine::handle::HandleKey;
@@ -20,11 +20,9 @@ use crate::plan::{PoolSize, grow_only};
 /// The handles this step records: the operation names of its two calls.
 const AUTOSCALING_OPERATION: HandleKey<String> = HandleKey::new("autoscaling_operation");
 const RESIZE_OPERATION: HandleKey<String> = HandleKey::new("resize_operation");
-/// That a call went out, answered or not: a call carried out whose answer was lost leaves the pool
-/// as wanted, and the retry that finds it so reports the change as this apply's (done, not
-/// skipped).
-const AUTOSCALING_SENT: HandleKey<bool> = HandleKey::new("autoscaling_sent");
-const RESIZE_SENT: HandleKey<bool> = HandleKey::new("resize_sent");
+/// That a call went out, answered or not (see `call_sent`).
+static AUTOSCALING_SENT: HandleKey<bool> = HandleKey::new("autoscaling_sent");
+static RESIZE_SENT: HandleKey<bool> = HandleKey::new("resize_sent");
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let NodePoolClient::Gke { gke, pool } = &ctx.systems.node_pool else {
@@ -110,8 +108,7 @@ async fn widen_autoscaling(
     if poll_recorded(ctx, gke, pool, &AUTOSCALING_OPERATION, "setAutoscaling").await? {
         return Ok(true);
     }
-    let sent = AtomicBool::new(ctx.handle(&AUTOSCALING_SENT).unwrap_or(false));
-    let sent = &sent;
+    let sent = &CallSent::from_state(ctx, &AUTOSCALING_SENT);
     let operation = send_when_accepted(ctx, pool, "setAutoscaling", || async move {
         if let Some(ours) = sent_and_running(gke, pool, sent, AUTOSCALING_TYPE).await? {
             return Ok(Attempt::Sent(ours));
@@ -124,11 +121,14 @@ async fn widen_autoscaling(
         if let Some(busy) = busy(&found) {
             return Ok(Attempt::Later(busy));
         }
-        send(sent, gke.set_autoscaling(pool, bounds)).await
+        sent.send(gke.set_autoscaling(pool, bounds), refused_for_now)
+            .await
+            .map(Attempt::Sent)
     })
     .await;
-    let Some(operation) = note_sent(ctx, &AUTOSCALING_SENT, sent, operation)? else {
-        return Ok(ctx.handle(&AUTOSCALING_SENT).unwrap_or(false));
+    let ours = sent.record(ctx)?;
+    let Some(operation) = operation? else {
+        return Ok(ours);
     };
     let what = format!("bounds widened for {per_zone} per zone");
     follow_sent(
@@ -158,8 +158,7 @@ async fn resize(ctx: &mut StepContext<'_>, gke: &Gke, pool: &PoolRef, per_zone: 
             u64::from(per_zone),
         )?;
     }
-    let sent = AtomicBool::new(ctx.handle(&RESIZE_SENT).unwrap_or(false));
-    let sent = &sent;
+    let sent = &CallSent::from_state(ctx, &RESIZE_SENT);
     let operation = send_when_accepted(ctx, pool, "setSize", || async move {
         if let Some(ours) = sent_and_running(gke, pool, sent, RESIZE_TYPE).await? {
             return Ok(Attempt::Sent(ours));
@@ -171,11 +170,14 @@ async fn resize(ctx: &mut StepContext<'_>, gke: &Gke, pool: &PoolRef, per_zone: 
         if let Some(busy) = busy(&found) {
             return Ok(Attempt::Later(busy));
         }
-        send(sent, gke.set_size(pool, per_zone)).await
+        sent.send(gke.set_size(pool, per_zone), refused_for_now)
+            .await
+            .map(Attempt::Sent)
     })
     .await;
-    let Some(operation) = note_sent(ctx, &RESIZE_SENT, sent, operation)? else {
-        return Ok(ctx.handle(&RESIZE_SENT).unwrap_or(false));
+    let ours = sent.record(ctx)?;
+    let Some(operation) = operation? else {
+        return Ok(ours);
     };
     let what = format!("{per_zone} nodes per zone");
     follow_sent(ctx, gke, pool, &RESIZE_OPERATION, "setSize", &operation, &what).await?;
@@ -186,47 +188,20 @@ async fn resize(ctx: &mut StepContext<'_>, gke: &Gke, pool: &PoolRef, per_zone: 
 const RESIZE_TYPE: &str = "SET_NODE_POOL_SIZE";
 const AUTOSCALING_TYPE: &str = "UPDATE_CLUSTER";
 
-/// Sends a call, noting in `sent` that GKE may have carried it out: an answer lost on the way back
-/// (a 5xx, a timeout) leaves it set, while a refusal that changed nothing (FAILED_PRECONDITION,
-/// RESOURCE_EXHAUSTED) clears it.
-async fn send(sent: &AtomicBool, call: impl Future<Output = Result<Operation, GkeError>>) -> Result<Attempt, GkeError> {
-    sent.store(true, Ordering::Relaxed);
-    let answer = call.await;
-    if let Err(err) = &answer
-        && refused_for_now(err)
-    {
-        sent.store(false, Ordering::Relaxed);
-    }
-    answer.map(Attempt::Sent)
-}
-
 /// After a call that may have been carried out without its answer arriving: the operation of
 /// `kind` GKE is running on the pool, which is that call's (one operation runs on a cluster at a
 /// time, and kfscale holds the lock). Following it instead of sending again keeps the call once.
 async fn sent_and_running(
     gke: &Gke,
     pool: &PoolRef,
-    sent: &AtomicBool,
+    sent: &CallSent,
     kind: &str,
 ) -> Result<Option<Operation>, GkeError> {
-    if !sent.load(Ordering::Relaxed) {
+    if !sent.maybe_carried_out() {
         return Ok(None);
     }
     let running = gke.running_operations_on(pool).await?;
     Ok(running.into_iter().find(|op| op.operation_type == kind))
-}
-
-/// Records under `key` that the call went out (whatever came back), then hands on the result.
-fn note_sent<T>(
-    ctx: &mut StepContext<'_>,
-    key: &HandleKey<bool>,
-    sent: &AtomicBool,
-    result: Result<T, StepError>,
-) -> Result<T, StepError> {
-    if sent.load(Ordering::Relaxed) {
-        ctx.record_handle(key, &true)?;
-    }
-    result
 }
 
 /// A call GKE accepted: its operation recorded under `key` before anything waits on it, then

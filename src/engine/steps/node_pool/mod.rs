@@ -9,6 +9,7 @@ use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::snapshot::{PoolSelector, pool_taint};
 
 mod aks;
+mod call_sent;
 mod eks;
 mod external;
 mod gke;
