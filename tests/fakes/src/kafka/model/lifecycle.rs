@@ -80,6 +80,7 @@ impl Cluster {
             .filter(|t| self.unclean_election_enabled(t))
             .cloned()
             .collect();
+        self.out_of_sync.forget();
         for topic in self.topics.values_mut() {
             let election = if unclean.contains(&topic.name) {
                 Election::Unclean
@@ -105,6 +106,7 @@ impl Cluster {
     fn lead_leaderless(&mut self) {
         let brokers = self.brokers.clone();
         let acceptable = |r: i32| brokers.get(&r).is_some_and(|b| !b.fenced);
+        self.out_of_sync.forget();
         for topic in self.topics.values_mut() {
             for part in topic.partitions.iter_mut().filter(|p| p.leader == NO_LEADER) {
                 let snapshot = part.clone();

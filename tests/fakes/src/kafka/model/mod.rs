@@ -13,6 +13,7 @@ pub mod configs;
 pub mod groups;
 pub mod lifecycle;
 pub mod offsets;
+pub mod out_of_sync;
 pub mod partition;
 pub mod placement;
 pub mod reassign;
@@ -77,6 +78,8 @@ pub struct Cluster {
     pub events: Vec<ModelEvent>,
     /// The topics' throttled-replica lists, parsed (a cache; see replication.rs).
     pub throttle_lists: throttle::ListCache,
+    /// The partitions with a replica outside the ISR (an index; see out_of_sync.rs).
+    pub out_of_sync: out_of_sync::OutOfSyncIndex,
 }
 
 /// Keeps the event list of a long run bounded.
@@ -99,6 +102,7 @@ impl Cluster {
             scheduled: Vec::new(),
             events: Vec::new(),
             throttle_lists: throttle::ListCache::default(),
+            out_of_sync: out_of_sync::OutOfSyncIndex::default(),
         };
         for b in &seed.brokers {
             anyhow::ensure!(
@@ -149,7 +153,9 @@ impl Cluster {
         self.topics.get(topic)?.partitions.get(usize::try_from(partition).ok()?)
     }
 
+    /// The one way to change a single partition (the out-of-sync index notes it).
     pub fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
+        self.out_of_sync.note(topic, partition);
         self.topics
             .get_mut(topic)?
             .partitions

@@ -104,37 +104,37 @@ impl Cluster {
     /// Every replica catching up right now, with its current rate (0 when stalled).
     pub fn copies(&self) -> Vec<CopyProgress> {
         let mut copies = Vec::new();
-        for topic in self.topics.values() {
-            // Parsed at most once per topic, and only for a topic with a replica catching up.
-            let mut lists = None;
-            for part in &topic.partitions {
-                if part.out_of_sync().next().is_none() {
+        // Parsed at most once per topic, and only for a topic with a replica catching up.
+        let mut lists = None;
+        let mut lists_of = "";
+        for (topic, part) in self.out_of_sync_partitions() {
+            if lists_of != topic.name {
+                lists_of = &topic.name;
+                lists = None;
+            }
+            let (followers, leaders) = lists.get_or_insert_with(|| {
+                (
+                    self.throttle_lists.get(&self.configs, &topic.name, FOLLOWER_REPLICAS),
+                    self.throttle_lists.get(&self.configs, &topic.name, LEADER_REPLICAS),
+                )
+            });
+            let leader = part.leader;
+            let leader_up = leader != NO_LEADER && self.is_active(leader);
+            for to in part.out_of_sync() {
+                if !self.is_active(to) || !leader_up {
                     continue;
                 }
-                let (followers, leaders) = lists.get_or_insert_with(|| {
-                    (
-                        self.throttle_lists.get(&self.configs, &topic.name, FOLLOWER_REPLICAS),
-                        self.throttle_lists.get(&self.configs, &topic.name, LEADER_REPLICAS),
-                    )
+                copies.push(CopyProgress {
+                    topic: topic.name.clone(),
+                    partition: part.index,
+                    to_broker: to,
+                    from_leader: leader,
+                    size_bytes: part.size_bytes as f64,
+                    copied_bytes: part.catching_up.get(&to).copied().unwrap_or(0.0),
+                    bytes_per_sec: 0.0,
+                    follower_throttled: followers.as_ref().is_some_and(|l| l.contains(part.index, to)),
+                    leader_throttled: leaders.as_ref().is_some_and(|l| l.contains(part.index, leader)),
                 });
-                let leader = part.leader;
-                let leader_up = leader != NO_LEADER && self.is_active(leader);
-                for to in part.out_of_sync() {
-                    if !self.is_active(to) || !leader_up {
-                        continue;
-                    }
-                    copies.push(CopyProgress {
-                        topic: topic.name.clone(),
-                        partition: part.index,
-                        to_broker: to,
-                        from_leader: leader,
-                        size_bytes: part.size_bytes as f64,
-                        copied_bytes: part.catching_up.get(&to).copied().unwrap_or(0.0),
-                        bytes_per_sec: 0.0,
-                        follower_throttled: followers.as_ref().is_some_and(|l| l.contains(part.index, to)),
-                        leader_throttled: leaders.as_ref().is_some_and(|l| l.contains(part.index, leader)),
-                    });
-                }
             }
         }
         let mut into: BTreeMap<i32, usize> = BTreeMap::new();

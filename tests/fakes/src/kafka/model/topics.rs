@@ -108,6 +108,7 @@ impl Cluster {
             .enumerate()
             .map(|(i, replicas)| self.new_partition(i as i32, replicas, 0, LogOffsets::new(now, 0, 0, 0.0)))
             .collect();
+        self.out_of_sync.forget();
         self.topics.insert(
             t.name.clone(),
             Topic {
@@ -187,6 +188,7 @@ impl Cluster {
             .enumerate()
             .map(|(i, replicas)| self.new_partition(current + i as i32, replicas, 0, LogOffsets::new(now, 0, 0, 0.0)))
             .collect();
+        self.out_of_sync.forget();
         if let Some(t) = self.topics.get_mut(topic) {
             t.partitions.extend(new);
         }
@@ -317,6 +319,7 @@ impl Cluster {
                 partitions.push(self.seeded_partition(i as i32, &replicas, None, None, t.size_bytes, log)?);
             }
         }
+        self.out_of_sync.forget();
         self.topics.insert(
             t.name.clone(),
             Topic {
