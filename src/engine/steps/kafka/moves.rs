@@ -9,10 +9,10 @@
 //! the most bytes to receive or send has moved them all. Each poll, the moves whose busiest broker
 //! has the most bytes left go first, and among a broker's moves the largest first: the busiest
 //! brokers never wait for a slot, and what is left at the end are small copies that finish soon
-//! whatever rate they get. The leader that sends a copy counts against its broker's limit like
-//! the brokers that receive or drop a replica: a leader sending more copies than its receivers
-//! take slows every one of them (the throttle's rate is shared equally), which would leave the
-//! receivers' rate unused.
+//! whatever rate they get. The leader that sends copies counts each of them against its broker's
+//! limit (a move adding two replicas takes two of its slots), the brokers that receive or drop a
+//! replica one slot each: a leader sending more copies than its receivers take slows every one
+//! of them (the throttle's rate is shared equally), which would leave the receivers' rate unused.
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +44,24 @@ impl Move {
         let mut loaded: BTreeSet<i32> = from.symmetric_difference(&to).copied().collect();
         loaded.extend(self.sender());
         loaded
+    }
+
+    /// The slots the move takes on each broker it loads: one on a broker that receives a copy or
+    /// drops a replica, one per copy on the leader that sends them (its throttle is shared by all
+    /// of its copies: a leader sending more copies than a receiver takes slows that receiver).
+    pub fn slots(&self) -> BTreeMap<i32, usize> {
+        let copies = self.adding().len();
+        self.brokers()
+            .into_iter()
+            .map(|broker| {
+                let slots = if Some(broker) == self.sender() {
+                    copies.max(1)
+                } else {
+                    1
+                };
+                (broker, slots)
+            })
+            .collect()
     }
 
     pub fn adding(&self) -> Vec<i32> {
@@ -117,8 +135,8 @@ pub fn schedule(
         if reassigning.contains(&key) {
             progress.in_flight.push(key);
             busy += 1;
-            for broker in planned.brokers() {
-                *load.entry(broker).or_default() += 1;
+            for (broker, slots) in planned.slots() {
+                *load.entry(broker).or_default() += slots;
             }
             count_left(planned);
         } else if live.get(&key) == Some(&planned.to) {
@@ -158,20 +176,22 @@ pub fn schedule(
     // Stable: equal moves keep the plan's order.
     ordered.sort_by_key(|(fresh, urgency, weight, _)| (*fresh, *urgency, *weight));
     for (_, _, _, planned) in ordered {
-        let brokers = planned.brokers();
+        let slots = planned.slots();
         // A reorder copies nothing: it never waits for room.
-        if brokers.is_empty() {
+        if slots.is_empty() {
             progress.next.push(planned.key());
             continue;
         }
+        // A move needing more slots than a broker has goes when that broker is idle (never stalls).
         let room = busy < limits.total
-            && brokers
-                .iter()
-                .all(|b| load.get(b).copied().unwrap_or(0) < limits.per_broker);
+            && slots.iter().all(|(b, wanted)| {
+                let used = load.get(b).copied().unwrap_or(0);
+                used == 0 || used + wanted <= limits.per_broker
+            });
         if room {
             busy += 1;
-            for broker in brokers {
-                *load.entry(broker).or_default() += 1;
+            for (broker, wanted) in slots {
+                *load.entry(broker).or_default() += wanted;
             }
             progress.next.push(planned.key());
         }
@@ -209,6 +229,37 @@ mod tests {
         let progress = schedule(&moves, &live, &BTreeSet::new(), &BTreeSet::new(), LIMITS);
         assert_eq!(progress.next, vec![key(0), key(1)]);
         assert_eq!(progress.pending.len(), 5);
+    }
+
+    #[test]
+    fn a_leader_counts_each_copy_it_sends_against_its_limit() {
+        // Leader 1 sends two copies per move: with 4 slots, two moves; the receivers have room.
+        let moves: Vec<Move> = (0..3).map(|p| mv(p, &[1, 2], &[10 + p, 20 + p])).collect();
+        let live = moves.iter().map(|m| (m.key(), m.from.clone())).collect();
+        let limits = Limits {
+            per_broker: 4,
+            total: 10,
+        };
+        let progress = schedule(&moves, &live, &BTreeSet::new(), &BTreeSet::new(), limits);
+        assert_eq!(progress.next, vec![key(0), key(1)]);
+        assert_eq!(moves[0].slots()[&1], 2);
+        assert_eq!(moves[0].slots()[&10], 1);
+    }
+
+    #[test]
+    fn a_move_wider_than_the_limit_goes_alone_when_its_leader_is_idle() {
+        let moves = vec![mv(0, &[1, 2, 3], &[4, 5, 6]), mv(1, &[1, 2, 3], &[7, 8, 9])];
+        let live = moves.iter().map(|m| (m.key(), m.from.clone())).collect();
+        let limits = Limits {
+            per_broker: 2,
+            total: 10,
+        };
+        let progress = schedule(&moves, &live, &BTreeSet::new(), &BTreeSet::new(), limits);
+        assert_eq!(
+            progress.next,
+            vec![key(0)],
+            "3 copies from leader 1: alone, never stalled"
+        );
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub struct Run {
     pub sends: BTreeMap<Key, usize>,
     /// The most copying moves in flight at once, right after a poll sent its moves.
     pub most_in_flight: usize,
-    /// The most moves in flight at once that loaded one broker.
+    /// The most slots taken on one broker at once (a move's receivers and droppers one each, its
+    /// sending leader one per copy).
     pub most_on_a_broker: usize,
     pub polls: usize,
 }
@@ -83,8 +84,8 @@ pub fn run(moves: &[Move], limits: Limits, throttle: f64, poll_seconds: f64) -> 
         outcome.most_in_flight = outcome.most_in_flight.max(in_flight.len());
         let mut load: BTreeMap<i32, usize> = BTreeMap::new();
         for key in &in_flight {
-            for broker in by_key[key].brokers() {
-                *load.entry(broker).or_default() += 1;
+            for (broker, slots) in by_key[key].slots() {
+                *load.entry(broker).or_default() += slots;
             }
         }
         outcome.most_on_a_broker = outcome.most_on_a_broker.max(load.into_values().max().unwrap_or(0));
