@@ -6,6 +6,7 @@ use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::engine::handle::HandleKey;
 use crate::plan::{Growth, grow_only};
 use crate::values::quantity::parse_bytes;
+use kfscale_kube::ClaimTemplate;
 
 /// The broker StatefulSet deleted with its pods kept (orphan propagation), for helm to re-create.
 const ORPHANED_STATEFULSET: HandleKey<String> = HandleKey::new("orphaned_statefulset");
@@ -37,11 +38,17 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
 
     let statefulset = ctx.plan.profile.kafka.broker_workload.clone();
     let template = ctx.plan.profile.kafka.volume_claim_template.clone();
-    let template_size = kube.statefulset_claim_size(&statefulset, &template).await?;
-    let template_outdated = template_size
-        .as_deref()
-        .and_then(|size| parse_bytes(size).ok())
-        .is_some_and(|b| b < target_bytes);
+    // Only a set still carrying the old template is deleted: one already deleted (by this apply
+    // before it was killed, or by a delete whose answer was lost) is being collected, and one that
+    // helm re-created has the new template. Either way no second delete is sent.
+    let found = kube.statefulset_claim_template(&statefulset, &template).await?;
+    let template_outdated = match &found {
+        ClaimTemplate::Present { size } => size
+            .as_deref()
+            .and_then(|size| parse_bytes(size).ok())
+            .is_some_and(|b| b < target_bytes),
+        ClaimTemplate::Absent | ClaimTemplate::Deleting => false,
+    };
     if template_outdated {
         ctx.record_handle(&ORPHANED_STATEFULSET, &statefulset)?;
         kube.delete_statefulset_keep_pods(&statefulset).await?;
@@ -49,6 +56,20 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             "removed StatefulSet {statefulset} (pods kept) so the upgrade can recreate it with {target} volumes"
         ));
     }
+    if template_outdated || found == ClaimTemplate::Deleting {
+        // Helm must create the set, not patch one still being collected (that patch changes the
+        // immutable template: Forbidden).
+        ctx.wait_for(
+            &format!("StatefulSet {statefulset} to be gone (its pods kept)"),
+            ctx.settings.rollout_timeout,
+            || async {
+                let now = kube.statefulset_claim_template(&statefulset, &template).await?;
+                Ok(((now == ClaimTemplate::Absent).then_some(()), format!("{now:?}")))
+            },
+        )
+        .await?;
+    }
+    let removed = template_outdated || ctx.handle(&ORPHANED_STATEFULSET).is_some();
     let names: Vec<String> = volumes.iter().map(|v| v.claim.clone()).collect();
     let capacity = ctx
         .wait_for(
@@ -75,7 +96,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             },
         )
         .await?;
-    if grown.is_empty() && !template_outdated {
+    if grown.is_empty() && !removed {
         return Ok(Outcome::Skipped(format!("{capacity} broker volumes already {target}")));
     }
     Ok(Outcome::Done(format!("{} claim(s) grown to {target}", grown.len())))
