@@ -158,6 +158,12 @@ fn kfscale_sent(proxy: &KubeProxy, op: &str) -> Vec<ProxiedRequest> {
 
 /// The checks every cell ends with (see the module's comment); returns the new size in GiB.
 async fn assert_grown_once(customer: &Customer, proxy: &KubeProxy, before: &Before) -> Result<u64> {
+    assert_grown(customer, proxy, before, 1).await
+}
+
+/// As [`assert_grown_once`], with `sets` StatefulSet objects deleted by kfscale and created by helm
+/// (more than one when a rollback re-created the old set in between).
+async fn assert_grown(customer: &Customer, proxy: &KubeProxy, before: &Before, sets: usize) -> Result<u64> {
     let cluster = cluster(customer).await?;
     let text = std::fs::read_to_string(customer.repo.join("values.yaml"))?;
     let values = to_json(&Document::parse("values.yaml", &text)?);
@@ -179,20 +185,25 @@ async fn assert_grown_once(customer: &Customer, proxy: &KubeProxy, before: &Befo
 
     // One delete, orphaning the pods; one create, by helm.
     let deletes = kfscale_sent(proxy, DELETE_SET);
-    ensure!(deletes.len() == 1, "{} deletes of the set: {deletes:?}", deletes.len());
     ensure!(
-        deletes[0].path.ends_with(&format!("/statefulsets/{BROKER}"))
-            && (deletes[0].body.contains("\"Orphan\"") || deletes[0].query.contains("propagationPolicy=Orphan")),
-        "not an orphaning delete of {BROKER}: {:?}",
-        deletes[0]
+        deletes.len() == sets,
+        "{} deletes of the set: {deletes:?}",
+        deletes.len()
     );
+    for delete in &deletes {
+        ensure!(
+            delete.path.ends_with(&format!("/statefulsets/{BROKER}"))
+                && (delete.body.contains("\"Orphan\"") || delete.query.contains("propagationPolicy=Orphan")),
+            "not an orphaning delete of {BROKER}: {delete:?}"
+        );
+    }
     let creates: Vec<ProxiedRequest> = proxy
         .requests()
         .into_iter()
         .filter(|r| r.op == CREATE_SET && r.forwarded)
         .collect();
     ensure!(
-        creates.len() == 1 && creates[0].agent.starts_with("Helm/"),
+        creates.len() == sets && creates.iter().all(|c| c.agent.starts_with("Helm/")),
         "creates of a set: {creates:?}"
     );
     let set = cluster.sets.get(BROKER).await?;
@@ -409,6 +420,31 @@ async fn killed_between_the_volume_step_and_helm_the_resume_creates_the_set_once
     );
     resume(&customer, "resume.log").await?;
     assert_grown_once(&customer, &proxy, &before).await?;
+    Ok(())
+}
+
+/// Killed while helm upgrades, before it created the set: the release is left `pending-upgrade`.
+/// The resume rolls it back, which creates the set again with the old template; the set is removed
+/// once more (pods kept) so that the upgrade creates it with the new one. Two sets deleted, two
+/// created (the rollback's and the upgrade's); still no claim patched twice and no pod deleted.
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_while_helm_recreates_the_set_the_resume_rolls_back_and_recreates_it() -> Result<()> {
+    let (customer, proxy) = volume_customer("vol-kill-in-helm").await?;
+    let cluster = cluster(&customer).await?;
+    let before = cluster.before().await?;
+    proxy.inject(CREATE_SET, Fault::Hold, Some(1));
+    let apply = LiveApply::start(&customer, NODES_AFTER, "apply.log")?;
+    until("helm's create of the set", || async { Ok(proxy.count(CREATE_SET) > 0) }).await?;
+    apply.kill_9()?;
+    proxy.clear_all();
+    let resumed = resume(&customer, "resume.log").await?;
+    let rolled_back = resumed.events.iter().any(|e| {
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("rolling back to revision"))
+    });
+    ensure!(rolled_back, "no rollback:\n{}", resumed.stderr);
+    assert_grown(&customer, &proxy, &before, 2).await?;
     Ok(())
 }
 
