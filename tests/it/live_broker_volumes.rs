@@ -103,6 +103,16 @@ impl Cluster {
             .collect())
     }
 
+    /// Broker claims asking for more than the 1Gi they started with.
+    async fn grown_claims(&self) -> Result<usize> {
+        Ok(self
+            .broker_claims()
+            .await?
+            .iter()
+            .filter(|c| storage_request(c).as_deref() != Some("1Gi"))
+            .count())
+    }
+
     async fn before(&self) -> Result<Before> {
         let set = self.sets.get(BROKER).await?;
         let pods = self
@@ -214,7 +224,7 @@ async fn assert_grown(customer: &Customer, proxy: &KubeProxy, before: &Before, s
         .as_ref()
         .and_then(|s| s.volume_claim_templates.as_ref())
         .and_then(|t| t.first())
-        .map(storage_request_of_template)
+        .map(storage_request)
         .context("no volume claim template")?;
     ensure!(
         template.as_deref() == Some(size.as_str()),
@@ -289,10 +299,6 @@ async fn assert_grown(customer: &Customer, proxy: &KubeProxy, before: &Before, s
     gib(&size)
 }
 
-fn storage_request_of_template(template: &PersistentVolumeClaim) -> Option<String> {
-    storage_request(template)
-}
-
 /// Polls `done` every 10 ms (a kill must land before the client's 2 s timeout) until it holds.
 async fn until<F, Fut>(what: &str, mut done: F) -> Result<()>
 where
@@ -348,22 +354,11 @@ async fn killed_right_after_a_claim_patch_the_resume_patches_only_the_others() -
     proxy.inject(PATCH_CLAIM, Fault::Applied(Box::new(Fault::Hold)), Some(1));
     let apply = LiveApply::start(&customer, NODES_AFTER, "apply.log")?;
     until("claim grown on the API server", || async {
-        let grown = cluster
-            .broker_claims()
-            .await?
-            .iter()
-            .filter(|c| storage_request(c).as_deref() != Some("1Gi"))
-            .count();
-        Ok(grown > 0)
+        Ok(cluster.grown_claims().await? > 0)
     })
     .await?;
     apply.kill_9()?;
-    let grown = cluster
-        .broker_claims()
-        .await?
-        .iter()
-        .filter(|c| storage_request(c).as_deref() != Some("1Gi"))
-        .count();
+    let grown = cluster.grown_claims().await?;
     ensure!(grown == 1, "{grown} claims grown at the kill");
     ensure!(cluster.sets.get(BROKER).await?.metadata.uid.as_deref() == Some(before.set_uid.as_str()));
     proxy.clear_all();

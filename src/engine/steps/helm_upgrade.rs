@@ -147,12 +147,12 @@ async fn settle_or_roll_back(
     // A grown broker volume template is immutable both ways: the rollback must create the set
     // with the old template (not shrink the new one), and the upgrade after it with the new one.
     let planned = super::broker_volumes::planned_size(ctx)?;
-    if let Some((size, bytes)) = &planned {
+    if let Some((_, bytes)) = &planned {
         super::broker_volumes::make_way_for_helm(ctx, "the earlier", |template| template >= *bytes).await?;
-        ctx.run_external(|| ctx.systems.helm.rollback(release, target, ctx.settings.helm_timeout))?;
+    }
+    ctx.run_external(|| ctx.systems.helm.rollback(release, target, ctx.settings.helm_timeout))?;
+    if let Some((size, bytes)) = &planned {
         super::broker_volumes::make_way_for_helm(ctx, size, |template| template < *bytes).await?;
-    } else {
-        ctx.run_external(|| ctx.systems.helm.rollback(release, target, ctx.settings.helm_timeout))?;
     }
     read(ctx, release).await
 }
