@@ -7,9 +7,11 @@
 //! Order (what makes the copy end near its physical bound, see `copy_bound`): under a replication
 //! throttle a broker's copies share its rate, so the whole copy cannot end before the broker with
 //! the most bytes to receive or send has moved them all. Each poll, the moves whose busiest broker
-//! has the most bytes left go first, and among a broker's moves the largest first: the busiest
-//! brokers never wait for a slot, and what is left at the end are small copies that finish soon
-//! whatever rate they get. The leader that sends copies counts each of them against its broker's
+//! has the most bytes left go first, and among a broker's moves large and small ones alternate
+//! (the largest, the smallest, the second largest, ...): the busiest brokers never wait for a slot,
+//! and copies of one size sent together would end together, often well before the next poll, and
+//! leave the broker's link idle until then; mixed sizes end at different times, a large copy keeps
+//! the link busy while the small ones turn over at each poll. The leader that sends copies counts each of them against its broker's
 //! limit (a move adding two replicas takes two of its slots), the brokers that receive or drop a
 //! replica one slot each: a leader sending more copies than its receivers take slows every one
 //! of them (the throttle's rate is shared equally), which would leave the receivers' rate unused.
@@ -152,7 +154,7 @@ pub fn schedule(
         }
     }
     // Lost moves were already admitted once: they go first. Then the moves of the brokers with
-    // the most left to copy, the largest first.
+    // the most left to copy, large and small alternating (see the module's comment).
     let urgency = |planned: &Move| {
         planned
             .adding()
@@ -162,19 +164,20 @@ pub fn schedule(
             .max()
             .unwrap_or(0)
     };
-    let mut ordered: Vec<(bool, Reverse<u64>, Reverse<u64>, &Move)> = waiting
+    let turns = alternating_sizes(&waiting);
+    let mut ordered: Vec<(bool, Reverse<u64>, usize, &Move)> = waiting
         .into_iter()
-        .map(|planned| {
+        .zip(turns)
+        .map(|(planned, turn)| {
             (
                 !submitted.contains(&planned.key()),
                 Reverse(urgency(planned)),
-                Reverse(planned.weight()),
+                turn,
                 planned,
             )
         })
         .collect();
-    // Stable: equal moves keep the plan's order.
-    ordered.sort_by_key(|(fresh, urgency, weight, _)| (*fresh, *urgency, *weight));
+    ordered.sort_by_key(|(fresh, urgency, turn, _)| (*fresh, *urgency, *turn));
     for (_, _, _, planned) in ordered {
         let slots = planned.slots();
         // A reorder copies nothing: it never waits for room.
@@ -197,6 +200,28 @@ pub fn schedule(
         }
     }
     progress
+}
+
+/// Each move's turn when large and small moves alternate: the largest 0, the smallest 1, the
+/// second largest 2, the second smallest 3, ... Moves of equal weight share their turn, so they
+/// keep the plan's order (the sort is stable).
+fn alternating_sizes(moves: &[&Move]) -> Vec<usize> {
+    let mut by_weight: Vec<usize> = (0..moves.len()).collect();
+    by_weight.sort_by_key(|&i| Reverse(moves[i].weight()));
+    let count = moves.len();
+    let mut turns = vec![0; count];
+    let mut first_of_weight = 0;
+    for (rank, &i) in by_weight.iter().enumerate() {
+        if rank > 0 && moves[by_weight[rank - 1]].weight() != moves[i].weight() {
+            first_of_weight = rank;
+        }
+        turns[i] = if first_of_weight < count.div_ceil(2) {
+            2 * first_of_weight
+        } else {
+            2 * (count - 1 - first_of_weight) + 1
+        };
+    }
+    turns
 }
 
 #[cfg(test)]
@@ -259,6 +284,30 @@ mod tests {
             progress.next,
             vec![key(0)],
             "3 copies from leader 1: alone, never stalled"
+        );
+    }
+
+    #[test]
+    fn a_brokers_moves_alternate_large_and_small() {
+        let moves: Vec<Move> = [3u64, 9, 1, 7, 5]
+            .into_iter()
+            .enumerate()
+            .map(|(p, gb)| Move {
+                bytes: Some(gb << 30),
+                ..mv(p as i32, &[1], &[2])
+            })
+            .collect();
+        let live = moves.iter().map(|m| (m.key(), m.from.clone())).collect();
+        let limits = Limits {
+            per_broker: 5,
+            total: 10,
+        };
+        let progress = schedule(&moves, &live, &BTreeSet::new(), &BTreeSet::new(), limits);
+        // 9, 1, 7, 3, 5 GB: the largest, the smallest, the second largest, ...
+        assert_eq!(progress.next, vec![key(1), key(2), key(3), key(0), key(4)]);
+        assert_eq!(
+            alternating_sizes(&moves.iter().collect::<Vec<_>>()),
+            vec![3, 0, 1, 2, 4]
         );
     }
 
