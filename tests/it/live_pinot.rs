@@ -352,7 +352,10 @@ async fn the_default_port_forward_is_reported_when_it_cannot_work() -> Result<()
         &live.config,
         format!("{without_url}pinot: {{pod: pinot-controller-9}}\n"),
     )?;
-    let output = ok(kfscale(&live.rig, &["plan", "--config", config, "--nodes", "12"]));
+    let output = ok(kfscale(
+        &live.rig,
+        &["plan", "--config", config, "--nodes", "12", "--skip-pinot"],
+    ));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("port-forward to pod pinot-controller-9:9000")
