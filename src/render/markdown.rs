@@ -274,7 +274,11 @@ fn pinot(plan: &Plan, out: &mut String) {
             server.workload, server.before, server.after
         );
     }
-    if !pinot.observed {
+    if pinot.skipped {
+        out.push_str(
+            "- **SKIPPED by `--skip-pinot`**: the metrics tables are not rebalanced; rebalance them by hand\n",
+        );
+    } else if !pinot.observed {
         out.push_str("- Pinot was not observed: nothing is rebalanced and apply does not check its segments\n");
     }
     for note in &pinot.notes {

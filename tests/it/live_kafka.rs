@@ -79,6 +79,7 @@ impl Live {
     fn kfscale(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_kfscale"))
             .args(args)
+            .args(crate::common::customer::skips_pinot(args).then_some("--skip-pinot"))
             .envs(self.rig.vars())
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")

@@ -63,6 +63,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
 fn kfscale(rig: &RigEnv, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kfscale"))
         .args(args)
+        .args(crate::common::customer::skips_pinot(args).then_some("--skip-pinot"))
         .envs(rig.vars())
         .env("NO_COLOR", "1")
         .output()

@@ -139,11 +139,13 @@ impl Plan {
 }
 
 /// What the operator tells the planner beside the intent (kfscale.yaml, flags): the pool's quota,
-/// the expected growth in volume.
+/// the expected growth in volume, whether to skip the Pinot rebalance.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanOptions {
     pub pool_limits: PoolLimits,
     pub expected_growth: ExpectedGrowth,
+    /// `--skip-pinot`: plan no Pinot rebalance (the `pinot` pre-check warns instead of failing).
+    pub skip_pinot: bool,
 }
 
 /// A plan with the default options (the clouds' published quotas).
@@ -174,7 +176,7 @@ pub fn plan_with(
         &options.expected_growth,
     )?;
     let kafka = kafka::plan_kafka(snapshot, profile, &values)?;
-    let pinot = pinot::plan_pinot(snapshot, profile, &values);
+    let pinot = pinot::plan_pinot(snapshot, profile, &values, options.skip_pinot);
     let inputs = prechecks::Inputs {
         snapshot,
         profile,

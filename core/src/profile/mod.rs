@@ -125,6 +125,11 @@ pub struct PinotProfile {
     /// Tables (with the `_REALTIME`/`_OFFLINE` suffix) that need a manual rebalance; tables the
     /// cluster does not have are skipped (for example the rollup table when rollup is off).
     pub manual_rebalance_tables: Vec<String>,
+    /// Those of `manual_rebalance_tables` the runbook calls optional (the rollup table, which exists
+    /// only with rollup on): absent, they are skipped. Any other absent table fails the `pinot`
+    /// pre-check, because the runbook's metrics rebalance is mandatory.
+    #[serde(default)]
+    pub optional_tables: Vec<String>,
     /// Table type (REALTIME, OFFLINE) -> the server StatefulSet that serves it.
     pub server_workloads: BTreeMap<String, String>,
     pub parameter_sets: Vec<ParameterSet>,

@@ -290,8 +290,39 @@ pub fn text(output: &Output) -> (String, String) {
     )
 }
 
-/// `kfscale ARGS` with the rig's environment, polling fast.
+/// `kfscale ARGS` with the rig's environment, polling fast. A rig customer has no Pinot unless its
+/// test starts a fake and writes a `pinot:` section, and kfscale refuses to plan without the
+/// runbook's Pinot rebalance; so a plan, or an apply that plans, of a kfscale.yaml without `pinot:`
+/// gets `--skip-pinot`, the operator's explicit way past (see [`skips_pinot`]). Tests of that
+/// refusal use [`kfscale_command_as_given`].
 pub fn kfscale_command(rig: &RigEnv, args: &[&str]) -> Command {
+    let mut command = kfscale_command_as_given(rig, args);
+    if skips_pinot(args) {
+        command.arg("--skip-pinot");
+    }
+    command
+}
+
+/// Whether [`kfscale_command`] adds `--skip-pinot`: `plan`, or `apply` with `--nodes`/`--add-nodes`
+/// (a plan file carries its own choice), of a `--config` file with no top-level `pinot:` section.
+pub fn skips_pinot(args: &[&str]) -> bool {
+    let plans = match args.first() {
+        Some(&"plan") => true,
+        Some(&"apply") => args.iter().any(|a| *a == "--nodes" || *a == "--add-nodes"),
+        _ => false,
+    };
+    let config = args
+        .iter()
+        .position(|a| *a == "--config" || *a == "-c")
+        .and_then(|at| args.get(at + 1));
+    let (true, Some(config), false) = (plans, config, args.contains(&"--skip-pinot")) else {
+        return false;
+    };
+    std::fs::read_to_string(config).is_ok_and(|text| !text.lines().any(|line| line.starts_with("pinot:")))
+}
+
+/// `kfscale ARGS` with the rig's environment, polling fast, and exactly these arguments.
+pub fn kfscale_command_as_given(rig: &RigEnv, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kfscale"));
     command
         .args(args)

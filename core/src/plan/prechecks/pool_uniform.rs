@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{Inputs, PreCheck, fail, pass, warn};
-use crate::snapshot::{NodeShape, OddNode, odd_nodes, pool_taint};
+use crate::snapshot::{NodeShape, OddNode, odd_nodes, pool_labels, pool_taint};
 
 pub(super) fn pool_uniform(i: &Inputs) -> PreCheck {
     let id = "pool-uniform";
@@ -19,7 +19,9 @@ pub(super) fn pool_uniform(i: &Inputs) -> PreCheck {
         .map(|n| NodeShape {
             name: n.name.clone(),
             instance_type: n.instance_type.clone(),
-            labels: n.labels.clone(),
+            // Filtered again: a snapshot written by an older kfscale may hold labels now known to
+            // differ from node to node by nature.
+            labels: pool_labels(&n.labels),
             taints: n
                 .taints
                 .iter()
