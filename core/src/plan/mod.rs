@@ -26,6 +26,9 @@ mod ratio;
 mod summary;
 pub(crate) mod values_reader;
 mod values_scaling;
+pub(crate) mod effective_values;
+pub(crate) mod workload_fates;
+mod volume_drift;
 mod values_topics;
 
 pub use broker_volumes::VolumeResize;
@@ -44,6 +47,7 @@ pub use prechecks::{CheckStatus, HELM_PREFLIGHT, HelmPreflight, PreCheck, helm_p
 pub use summary::Summary;
 pub use values_scaling::{LiveFacts, MissingValue, ReplicaCount, ValueChange, ValuesPlan, scale_values_text};
 pub use values_topics::TopicGrowth;
+pub use workload_fates::{Fate, WorkloadFate};
 
 /// Bumped when a reader of the old format could misread the new one.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
