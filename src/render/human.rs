@@ -175,11 +175,21 @@ fn render_fates(values: &crate::plan::ValuesPlan, s: Style, out: &mut String) {
             values.workload_fates.len()
         ))
     );
-    let width = values.workload_fates.iter().map(|f| f.workload.len()).max().unwrap_or(0);
+    let width = values
+        .workload_fates
+        .iter()
+        .map(|f| f.workload.len())
+        .max()
+        .unwrap_or(0);
     for fate in &values.workload_fates {
         let kind = format!("{:?}", fate.kind);
         let (sign, counts, what) = match &fate.fate {
-            Fate::Scaled { path, before, after, by } if before != after => (
+            Fate::Scaled {
+                path,
+                before,
+                after,
+                by,
+            } if before != after => (
                 s.yellow("~"),
                 format!("{before} -> {after}"),
                 format!("scaled by {by} at `{path}`"),

@@ -387,14 +387,14 @@ fn fates(values: &crate::plan::ValuesPlan, out: &mut String) {
     out.push_str("| workload | kind | replicas | fate |\n|---|---|---|---|\n");
     for fate in &values.workload_fates {
         let (counts, what) = match &fate.fate {
-            Fate::Scaled { path, before, after, by } => {
-                (format!("{before} -> {after}"), format!("scaled by {by} at `{path}`"))
-            }
+            Fate::Scaled {
+                path,
+                before,
+                after,
+                by,
+            } => (format!("{before} -> {after}"), format!("scaled by {by} at `{path}`")),
             Fate::Fixed { path, count, why } => (count.to_string(), format!("fixed at `{path}`: {why}")),
-            Fate::NotCovered { why, fix } => (
-                fate.live_replicas.to_string(),
-                format!("**not covered**: {why}; {fix}"),
-            ),
+            Fate::NotCovered { why, fix } => (fate.live_replicas.to_string(), format!("**not covered**: {why}; {fix}")),
         };
         let _ = writeln!(
             out,

@@ -55,11 +55,18 @@ impl EffectiveValues {
         if let Some((count, scalar)) = read_count(document, path)? {
             return Ok(Some((count, Found::File(scalar))));
         }
-        Ok(self.get(path).and_then(as_count).map(|count| (count, Found::ChartDefault)))
+        Ok(self
+            .get(path)
+            .and_then(as_count)
+            .map(|count| (count, Found::ChartDefault)))
     }
 
     /// Text (a size such as `600Gi`) at `path`: the file's when it sets it, else the chart's default.
-    pub fn text<'d>(&self, document: &'d Document, path: &ValuePath) -> Result<Option<(String, Found<'d>)>, ValuesError> {
+    pub fn text<'d>(
+        &self,
+        document: &'d Document,
+        path: &ValuePath,
+    ) -> Result<Option<(String, Found<'d>)>, ValuesError> {
         if let Some(scalar) = super::values_reader::read_scalar(document, path)? {
             return Ok(Some((scalar.value.clone(), Found::File(scalar))));
         }
@@ -99,14 +106,37 @@ mod tests {
         let text = "pinot:\n  broker:\n    replicaCount: 4\ningester:\n  persistence: null\n";
         let document = Document::parse("values.yaml", text).unwrap();
         let values = EffectiveValues::new(&defaults, &document);
-        let (count, found) = values.count(&document, &path("pinot.broker.replicaCount")).unwrap().unwrap();
+        let (count, found) = values
+            .count(&document, &path("pinot.broker.replicaCount"))
+            .unwrap()
+            .unwrap();
         assert!(matches!((count, found), (4, Found::File(scalar)) if scalar.line == 3));
-        let (count, found) = values.count(&document, &path("pinot.minion.replicaCount")).unwrap().unwrap();
+        let (count, found) = values
+            .count(&document, &path("pinot.minion.replicaCount"))
+            .unwrap()
+            .unwrap();
         assert!(matches!((count, found), (1, Found::ChartDefault)));
-        assert_eq!(values.count(&document, &path("ingester.replicaCount")).unwrap().unwrap().0, 3);
+        assert_eq!(
+            values
+                .count(&document, &path("ingester.replicaCount"))
+                .unwrap()
+                .unwrap()
+                .0,
+            3
+        );
         // `null` in the file removes the default, as Helm does.
-        assert!(values.text(&document, &path("ingester.persistence.size")).unwrap().is_none());
-        assert!(values.count(&document, &path("query-service.replicaCount")).unwrap().is_none());
+        assert!(
+            values
+                .text(&document, &path("ingester.persistence.size"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            values
+                .count(&document, &path("query-service.replicaCount"))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

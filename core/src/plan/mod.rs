@@ -10,6 +10,7 @@ use crate::values::{Document, ValuesError};
 
 mod broker_volumes;
 pub mod copy_time;
+pub(crate) mod effective_values;
 mod expected_growth;
 mod grow_only;
 mod growth_notes;
@@ -26,10 +27,9 @@ mod ratio;
 mod summary;
 pub(crate) mod values_reader;
 mod values_scaling;
-pub(crate) mod effective_values;
-pub(crate) mod workload_fates;
-mod volume_drift;
 mod values_topics;
+mod volume_drift;
+pub(crate) mod workload_fates;
 
 pub use broker_volumes::VolumeResize;
 pub use expected_growth::{

@@ -8,9 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PlanError;
+use super::effective_values::{EffectiveValues, Found};
 use super::expected_growth::ExpectedGrowth;
 use super::ratio::scale_up;
-use super::effective_values::{EffectiveValues, Found};
 use super::values_topics::{TopicChanges, TopicGrowth, plan_disk, plan_topics};
 use super::workload_fates::{LiveWorkload, WorkloadFate, fates, replica_rules};
 use crate::profile::{Profile, Rule};
@@ -139,7 +139,15 @@ pub fn plan_values(
     let live = live_facts(snapshot, profile);
     let nodes = Nodes { from, to };
     let effective = EffectiveValues::new(&snapshot.helm.chart_values, document);
-    let (plan, _) = scale_values(document, &snapshot.values.text, profile, nodes, growth, &live, &effective)?;
+    let (plan, _) = scale_values(
+        document,
+        &snapshot.values.text,
+        profile,
+        nodes,
+        growth,
+        &live,
+        &effective,
+    )?;
     Ok(ValuesPlan {
         before_sha256: snapshot.values.sha256.clone(),
         ..plan
@@ -198,7 +206,15 @@ pub fn scale_values_text(
     }
     let nodes = Nodes { from, to };
     let effective = EffectiveValues::new(&serde_json::Value::Null, &document);
-    let (plan, new_text) = scale_values(&document, text, profile, nodes, growth, &LiveFacts::default(), &effective)?;
+    let (plan, new_text) = scale_values(
+        &document,
+        text,
+        profile,
+        nodes,
+        growth,
+        &LiveFacts::default(),
+        &effective,
+    )?;
     // A file in which no workload of the profile is found is not a values file of this chart (a
     // snapshot, a plan, another chart's values): "0 changes" would pass it off as already scaled.
     if plan.workloads.is_empty() {

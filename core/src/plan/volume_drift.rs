@@ -61,7 +61,13 @@ pub fn plan_volume_drift(
                 Found::File(scalar) => Some(scalar.line),
                 Found::ChartDefault => None,
             };
-            ValuesError::new(&document.file, line, None, format!("`{}`: {err}", rule.path), "write a size such as 600Gi")
+            ValuesError::new(
+                &document.file,
+                line,
+                None,
+                format!("`{}`: {err}", rule.path),
+                "write a size such as 600Gi",
+            )
         })?;
         if live_bytes <= values_bytes {
             continue;
@@ -121,7 +127,8 @@ mod tests {
 
     #[test]
     fn a_volume_grown_by_hand_raises_the_values_never_lowers_them() {
-        let text = "pinot:\n  server:\n    persistence:\n      size: 100Gi\n  zookeeper:\n    persistence: {size: 10Gi}\n";
+        let text =
+            "pinot:\n  server:\n    persistence:\n      size: 100Gi\n  zookeeper:\n    persistence: {size: 10Gi}\n";
         let document = Document::parse("values.yaml", text).unwrap();
         let defaults = serde_json::json!({"kfuse-configdb": {"persistence": {"size": "20Gi"}}});
         let effective = EffectiveValues::new(&defaults, &document);

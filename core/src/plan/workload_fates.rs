@@ -73,7 +73,14 @@ pub fn replica_rules(
         }
         for path in convention_paths(name, release) {
             if effective.count(document, &path)?.is_some() {
-                rules.push((name.clone(), WorkloadRule { path, rule: Rule::Scale }, BY_DEFAULT_RULE));
+                rules.push((
+                    name.clone(),
+                    WorkloadRule {
+                        path,
+                        rule: Rule::Scale,
+                    },
+                    BY_DEFAULT_RULE,
+                ));
                 break;
             }
         }
@@ -85,7 +92,10 @@ pub fn replica_rules(
 /// being the workload's name, or that name without the release's `<release>-` prefix.
 pub fn convention_paths(name: &str, release: &str) -> Vec<ValuePath> {
     let mut components = vec![name];
-    if let Some(stripped) = name.strip_prefix(&format!("{release}-")).filter(|rest| !rest.is_empty()) {
+    if let Some(stripped) = name
+        .strip_prefix(&format!("{release}-"))
+        .filter(|rest| !rest.is_empty())
+    {
         components.push(stripped);
     }
     components

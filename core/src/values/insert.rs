@@ -32,9 +32,8 @@ pub fn insert_keys(document: &Document, text: &str, inserts: &[KeyInsert]) -> Re
 
 fn insert_key(document: &Document, text: &str, insert: &KeyInsert) -> Result<String, ValuesError> {
     let path = &insert.path;
-    let refuse = |line: Option<usize>, message: String, fix: &str| {
-        ValuesError::new(&document.file, line, None, message, fix)
-    };
+    let refuse =
+        |line: Option<usize>, message: String, fix: &str| ValuesError::new(&document.file, line, None, message, fix);
     let keys: Vec<&str> = path
         .0
         .iter()
@@ -75,7 +74,11 @@ fn insert_key(document: &Document, text: &str, insert: &KeyInsert) -> Result<Str
         }
     }
     let Node::Mapping(root) = &document.root else {
-        return Err(refuse(Some(1), "the top level is not a mapping".into(), "write keys at the top level"));
+        return Err(refuse(
+            Some(1),
+            "the top level is not a mapping".into(),
+            "write keys at the top level",
+        ));
     };
     // Walk down to the deepest mapping the file has on the path.
     let mut mapping = root;
@@ -334,7 +337,10 @@ mod tests {
             "global:\n  numNodes: 6\npinot:\n  controller:\n    replicaCount: 3  # three\n  # broker below\n  broker: {replicaCount: 3}\n  minion:\n    replicaCount: 5\nother: x\n"
         );
         let out = insert(text, "pinot.controller.image", "x:1").unwrap();
-        assert!(out.contains("    replicaCount: 3  # three\n    image: \"x:1\"\n"), "{out}");
+        assert!(
+            out.contains("    replicaCount: 3  # three\n    image: \"x:1\"\n"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -358,7 +364,10 @@ mod tests {
             "global:\n    numNodes: 6\nkafka-kraft:\n    broker:\n        replicaCount: 9\n"
         );
         assert_eq!(insert("", "a.b", "1").unwrap(), "a:\n  b: 1\n");
-        assert_eq!(insert("# only a comment", "a", "1").unwrap(), "# only a comment\na: 1\n");
+        assert_eq!(
+            insert("# only a comment", "a", "1").unwrap(),
+            "# only a comment\na: 1\n"
+        );
         assert_eq!(insert("x: 1", "a", "1").unwrap(), "x: 1\na: 1");
     }
 
@@ -368,7 +377,10 @@ mod tests {
             insert("pinot:\nglobal: {}\n", "pinot.broker.replicaCount", "5").unwrap(),
             "pinot:\n  broker:\n    replicaCount: 5\nglobal: {}\n"
         );
-        assert_eq!(insert("a:\r\n  b: 1\r\n", "a.c", "2").unwrap(), "a:\r\n  b: 1\r\n  c: 2\r\n");
+        assert_eq!(
+            insert("a:\r\n  b: 1\r\n", "a.c", "2").unwrap(),
+            "a:\r\n  b: 1\r\n  c: 2\r\n"
+        );
     }
 
     #[test]
@@ -384,14 +396,19 @@ mod tests {
     fn goes_after_the_last_value_of_a_nested_list_or_block_scalar() {
         let text = "a:\n  list:\n    - x\n    - y\n  text: |\n    hello\n\nb: 1\n";
         let out = insert(text, "a.c", "2").unwrap();
-        assert_eq!(out, "a:\n  list:\n    - x\n    - y\n  text: |\n    hello\n\n  c: 2\nb: 1\n");
+        assert_eq!(
+            out,
+            "a:\n  list:\n    - x\n    - y\n  text: |\n    hello\n\n  c: 2\nb: 1\n"
+        );
     }
 
     #[test]
     fn refuses_what_it_cannot_add_safely() {
         let err = insert("a: 3\n", "a.b", "1").unwrap_err().to_string();
         assert!(err.contains("`a` is a scalar"), "{err}");
-        let err = insert("base: &b {x: 1}\na:\n  <<: *b\n", "a.y", "1").unwrap_err().to_string();
+        let err = insert("base: &b {x: 1}\na:\n  <<: *b\n", "a.y", "1")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("merge key"), "{err}");
         let err = insert("a: [1]\n", "a[1]", "1").unwrap_err().to_string();
         assert!(err.contains("list item"), "{err}");

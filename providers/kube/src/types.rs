@@ -160,7 +160,14 @@ fn claim_templates(set: &StatefulSet) -> BTreeMap<String, String> {
         .into_iter()
         .flatten()
         .filter_map(|claim| {
-            let storage = claim.spec.as_ref()?.resources.as_ref()?.requests.as_ref()?.get("storage")?;
+            let storage = claim
+                .spec
+                .as_ref()?
+                .resources
+                .as_ref()?
+                .requests
+                .as_ref()?
+                .get("storage")?;
             Some((claim.name_any(), storage.0.clone()))
         })
         .collect()
@@ -266,7 +273,7 @@ mod tests {
             generation: 1,
             observed_generation: 1,
             ready_pods_per_node: BTreeMap::new(),
-        volume_claim_templates: BTreeMap::new(),
+            volume_claim_templates: BTreeMap::new(),
         }
     }
 

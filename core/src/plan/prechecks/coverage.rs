@@ -26,7 +26,10 @@ pub(super) fn workloads_covered(i: &Inputs) -> PreCheck {
             ),
         );
     }
-    let named: Vec<String> = uncovered.iter().map(|(name, why, _)| format!("{name} ({why})")).collect();
+    let named: Vec<String> = uncovered
+        .iter()
+        .map(|(name, why, _)| format!("{name} ({why})"))
+        .collect();
     let fixes: Vec<&str> = uncovered.iter().map(|(_, _, fix)| *fix).collect();
     warn(
         id,

@@ -17,14 +17,22 @@ pub(super) fn volume_templates(i: &Inputs) -> PreCheck {
         .iter()
         .map(|(set, rule)| (set.as_str(), rule.template.as_str(), &rule.path))
         .collect();
-    sized.push((&kafka.broker_workload, &kafka.volume_claim_template, &kafka.disk_size_path));
+    sized.push((
+        &kafka.broker_workload,
+        &kafka.volume_claim_template,
+        &kafka.disk_size_path,
+    ));
     let namespace = &i.snapshot.kubernetes.namespace;
     let mut checked = 0;
     let mut refused = Vec::new();
     let mut fixes = Vec::new();
     for (set, template, path) in sized {
-        let Some(workload) = i.snapshot.kubernetes.workload(set) else { continue };
-        let Some(template_size) = workload.volume_claim_templates.get(template) else { continue };
+        let Some(workload) = i.snapshot.kubernetes.workload(set) else {
+            continue;
+        };
+        let Some(template_size) = workload.volume_claim_templates.get(template) else {
+            continue;
+        };
         // The brokers' step re-creates their StatefulSet when it grows their claims.
         if set == kafka.broker_workload && !i.kafka.volumes.is_empty() {
             continue;
