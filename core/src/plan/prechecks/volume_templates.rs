@@ -56,10 +56,16 @@ pub(super) fn volume_templates(i: &Inputs) -> PreCheck {
             "for {set}: set `{path}` to {template_size} in the values file, or let the upgrade re-create the StatefulSet with {planned}: `kubectl -n {namespace} delete statefulset {set} --cascade=orphan` (its pods and claims stay; grow any claim below {planned} with `kubectl patch pvc`), then plan again"
         ));
     }
+    if refused.is_empty() && checked == 0 {
+        return pass(
+            id,
+            "no StatefulSet volume claim template with a size in the values to compare",
+        );
+    }
     if refused.is_empty() {
         return pass(
             id,
-            format!("{checked} StatefulSet volume template(s) match the planned values"),
+            format!("{checked} StatefulSet volume claim template(s) match the planned values"),
         );
     }
     fail(
