@@ -362,22 +362,6 @@ fn longest_backtick_run(text: &str) -> usize {
     longest
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_escape_pipes_and_line_breaks() {
-        assert_eq!(cell("a|b\nc"), "a\\|b<br>c");
-    }
-
-    #[test]
-    fn the_fence_outgrows_backticks_in_the_diff() {
-        assert_eq!(longest_backtick_run("x ``` y `"), 3);
-        assert_eq!(longest_backtick_run("plain"), 0);
-    }
-}
-
 /// Every live Deployment and StatefulSet with replicas and what the plan does to it.
 fn fates(values: &crate::plan::ValuesPlan, out: &mut String) {
     use crate::plan::Fate;
@@ -405,4 +389,20 @@ fn fates(values: &crate::plan::ValuesPlan, out: &mut String) {
         );
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_escape_pipes_and_line_breaks() {
+        assert_eq!(cell("a|b\nc"), "a\\|b<br>c");
+    }
+
+    #[test]
+    fn the_fence_outgrows_backticks_in_the_diff() {
+        assert_eq!(longest_backtick_run("x ``` y `"), 3);
+        assert_eq!(longest_backtick_run("plain"), 0);
+    }
 }
