@@ -134,10 +134,16 @@ fn values(plan: &Plan, out: &mut String) {
     if !values.changes.is_empty() {
         out.push_str("| line | path | before | after | rule | why |\n|---:|---|---:|---:|---|---|\n");
         for change in &values.changes {
+            // An added key has no line yet: `+`, and its before is the chart's default.
+            let line = if change.added {
+                "+".to_string()
+            } else {
+                change.line.to_string()
+            };
             let _ = writeln!(
                 out,
                 "| {} | `{}` | {} | {} | {} | {} |",
-                change.line,
+                line,
                 change.path,
                 cell(&change.old),
                 cell(&change.new),
@@ -162,6 +168,7 @@ fn values(plan: &Plan, out: &mut String) {
     if !values.missing.is_empty() || !values.notes.is_empty() {
         out.push('\n');
     }
+    fates(values, out);
     if !values.diff.is_empty() {
         // A fence longer than any backtick run in the diff, so the diff cannot close it.
         let fence = "`".repeat(longest_backtick_run(&values.diff).max(2) + 1);
@@ -357,6 +364,35 @@ fn longest_backtick_run(text: &str) -> usize {
         longest = longest.max(run);
     }
     longest
+}
+
+/// Every live Deployment and StatefulSet with replicas and what the plan does to it.
+fn fates(values: &crate::plan::ValuesPlan, out: &mut String) {
+    use crate::plan::Fate;
+    if values.workload_fates.is_empty() {
+        return;
+    }
+    out.push_str("| workload | kind | replicas | fate |\n|---|---|---|---|\n");
+    for fate in &values.workload_fates {
+        let (counts, what) = match &fate.fate {
+            Fate::Scaled {
+                path,
+                before,
+                after,
+                by,
+            } => (format!("{before} -> {after}"), format!("scaled by {by} at `{path}`")),
+            Fate::Fixed { path, count, why } => (count.to_string(), format!("fixed at `{path}`: {why}")),
+            Fate::NotCovered { why, fix } => (fate.live_replicas.to_string(), format!("**not covered**: {why}; {fix}")),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:?} | {counts} | {} |",
+            fate.workload,
+            fate.kind,
+            cell(&what)
+        );
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ mod plan_examples;
 mod plan_examples_pools;
 mod plan_growth;
 mod plan_prechecks;
+mod plan_sparse;
 mod plan_zones;
 mod review_gate;
 mod schemas;

@@ -10,6 +10,7 @@ use crate::values::{Document, ValuesError};
 
 mod broker_volumes;
 pub mod copy_time;
+pub(crate) mod effective_values;
 mod expected_growth;
 mod grow_only;
 mod growth_notes;
@@ -27,6 +28,8 @@ mod summary;
 pub(crate) mod values_reader;
 mod values_scaling;
 mod values_topics;
+mod volume_drift;
+pub(crate) mod workload_fates;
 
 pub use broker_volumes::VolumeResize;
 pub use expected_growth::{
@@ -44,6 +47,7 @@ pub use prechecks::{CheckStatus, HELM_PREFLIGHT, HelmPreflight, PreCheck, helm_p
 pub use summary::Summary;
 pub use values_scaling::{LiveFacts, MissingValue, ReplicaCount, ValueChange, ValuesPlan, scale_values_text};
 pub use values_topics::TopicGrowth;
+pub use workload_fates::{Fate, WorkloadFate};
 
 /// Bumped when a reader of the old format could misread the new one.
 pub const PLAN_FORMAT_VERSION: u32 = 1;

@@ -10,7 +10,7 @@ use super::PlanError;
 use super::expected_growth::{AppliedGrowth, ExpectedGrowth};
 use super::growth_notes::growth_notes;
 use super::partition_rule::{NodeRatio, grown_partitions};
-use super::values_reader::{read_count, read_scalar, read_topics};
+use super::values_reader::{read_count, read_topics};
 use super::values_scaling::{LiveFacts, MissingValue, ReplicaCount, ValueChange};
 use crate::profile::Profile;
 use crate::values::quantity::{format_gib_ceil, human_bytes, parse_bytes};
@@ -118,6 +118,7 @@ pub fn plan_topics(
                 rule: "partitions".into(),
                 reason,
                 subject: item.name.clone(),
+                added: false,
             });
         }
         topics.push(TopicGrowth {
@@ -136,6 +137,7 @@ pub fn plan_topics(
 #[allow(clippy::too_many_arguments)]
 pub fn plan_disk(
     document: &Document,
+    effective: &super::effective_values::EffectiveValues,
     profile: &Profile,
     brokers: Option<ReplicaCount>,
     topics: &[TopicGrowth],
@@ -145,19 +147,22 @@ pub fn plan_disk(
     notes: &mut Vec<String>,
 ) -> Result<(), ValuesError> {
     let path = &profile.kafka.disk_size_path;
-    let Some(scalar) = read_scalar(document, path)? else {
+    let Some((size, found)) = effective.text(document, path)? else {
         missing.push(MissingValue {
             subject: "kafka broker disk".into(),
             path: path.clone(),
-            consequence: "not in the file: the broker volume keeps the chart's default size; kfscale does not add it"
-                .into(),
+            consequence: "in neither the file nor the chart's recorded defaults: kfscale does not add it".into(),
         });
         return Ok(());
     };
-    let current = parse_bytes(&scalar.value).map_err(|err| {
+    let (line, added) = match found {
+        super::effective_values::Found::File(scalar) => (Some(scalar.line), false),
+        super::effective_values::Found::ChartDefault => (None, true),
+    };
+    let current = parse_bytes(&size).map_err(|err| {
         ValuesError::new(
             &document.file,
-            Some(scalar.line),
+            line,
             None,
             format!("`{path}`: {err}"),
             "write a size such as 600Gi",
@@ -166,7 +171,7 @@ pub fn plan_disk(
     let Some(brokers_after) = brokers.map(|count| count.after).filter(|after| *after > 0) else {
         notes.push(format!(
             "kafka broker disk: the broker count is not in the file, so `{path}` is left at {}",
-            scalar.value
+            size
         ));
         return Ok(());
     };
@@ -198,17 +203,18 @@ pub fn plan_disk(
     if target > current {
         changes.push(ValueChange {
             path: path.clone(),
-            line: scalar.line,
-            old: scalar.value.clone(),
+            line: line.unwrap_or(0),
+            old: size.clone(),
             new: format_gib_ceil(target),
             rule: "disk".into(),
             reason,
             subject: profile.kafka.broker_workload.clone(),
+            added,
         });
     } else {
         notes.push(format!(
             "kafka broker disk: {reason}; `{path}` stays {} (never shrinks)",
-            scalar.value
+            size
         ));
     }
     Ok(())

@@ -48,6 +48,21 @@ pub struct Profile {
     /// Helm hook Jobs with fixed names; a leftover one blocks the next upgrade.
     #[serde(default)]
     pub hook_jobs: Vec<String>,
+    /// StatefulSet -> where the values keep its volume size, for the volumes besides the Kafka
+    /// brokers' (`kafka.disk_size_path`): a claim grown by hand raises the values to its size, and
+    /// a volume claim template unlike the values is refused (the upgrade would fail).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<String, VolumeRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeRule {
+    /// The size's values path, e.g. `pinot.server.realtime.persistence.size`.
+    pub path: ValuePath,
+    /// The StatefulSet's volume claim template (claims are `<template>-<statefulset>-<N>`).
+    #[serde(default = "default_volume_claim_template")]
+    pub template: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -79,6 +79,10 @@ pub struct Workload {
     /// Ready pods per node name (for the spread check).
     #[serde(default)]
     pub pods_per_node: BTreeMap<String, u32>,
+    /// A StatefulSet's volume claim templates: claim name -> requested storage (`600Gi`). The
+    /// field is immutable, so `helm upgrade` fails when the chart renders another size.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volume_claim_templates: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -36,6 +36,8 @@ pub struct WorkloadInfo {
     pub observed_generation: i64,
     /// Ready pods of this workload per node.
     pub ready_pods_per_node: BTreeMap<String, u32>,
+    /// A StatefulSet's volume claim templates: name -> requested storage (`600Gi`).
+    pub volume_claim_templates: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +131,7 @@ pub(crate) fn deployment_info(deployment: &Deployment) -> WorkloadInfo {
         generation: deployment.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         ready_pods_per_node: BTreeMap::new(),
+        volume_claim_templates: BTreeMap::new(),
         name,
     }
 }
@@ -139,6 +142,7 @@ pub(crate) fn statefulset_info(set: &StatefulSet) -> WorkloadInfo {
     WorkloadInfo {
         kind: WorkloadKind::StatefulSet,
         replicas: set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) as u32,
+        volume_claim_templates: claim_templates(set),
         ready_replicas: status.and_then(|s| s.ready_replicas).unwrap_or(0) as u32,
         updated_replicas: status.and_then(|s| s.updated_replicas).unwrap_or(0) as u32,
         generation: set.metadata.generation.unwrap_or(0),
@@ -146,6 +150,27 @@ pub(crate) fn statefulset_info(set: &StatefulSet) -> WorkloadInfo {
         ready_pods_per_node: BTreeMap::new(),
         name,
     }
+}
+
+/// Each volume claim template's requested storage: what `helm upgrade` compares the chart's
+/// rendered template with (the field is immutable).
+fn claim_templates(set: &StatefulSet) -> BTreeMap<String, String> {
+    let templates = set.spec.as_ref().and_then(|spec| spec.volume_claim_templates.as_ref());
+    templates
+        .into_iter()
+        .flatten()
+        .filter_map(|claim| {
+            let storage = claim
+                .spec
+                .as_ref()?
+                .resources
+                .as_ref()?
+                .requests
+                .as_ref()?
+                .get("storage")?;
+            Some((claim.name_any(), storage.0.clone()))
+        })
+        .collect()
 }
 
 pub(crate) fn daemonset_info(set: &DaemonSet) -> WorkloadInfo {
@@ -159,6 +184,7 @@ pub(crate) fn daemonset_info(set: &DaemonSet) -> WorkloadInfo {
         generation: set.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         ready_pods_per_node: BTreeMap::new(),
+        volume_claim_templates: BTreeMap::new(),
         name,
     }
 }
@@ -247,6 +273,7 @@ mod tests {
             generation: 1,
             observed_generation: 1,
             ready_pods_per_node: BTreeMap::new(),
+            volume_claim_templates: BTreeMap::new(),
         }
     }
 

@@ -46,6 +46,9 @@ pub struct CustomerSpec<'a> {
     /// Replacements (first match of each `from` -> `to`) in the customer's values file before the
     /// chart is installed from it; a `from` the file lacks fails the setup.
     pub values_edits: &'a [(&'a str, &'a str)],
+    /// Lines taken out of the customer's values file before the install (a sparse file: those
+    /// values run at the chart's defaults).
+    pub values_without: &'a [&'a str],
 }
 
 impl<'a> CustomerSpec<'a> {
@@ -87,6 +90,7 @@ impl Default for CustomerSpec<'_> {
             eks_endpoint: None,
             values_extra: "",
             values_edits: &[],
+            values_without: &[],
         }
     }
 }
@@ -104,18 +108,30 @@ pub struct CustomerRepo {
 /// Clones a new seeded remote `name` and pins the values file's pods to nodes labelled
 /// `label: value` (committed and pushed, so the file and the release agree once installed).
 pub fn customer_repo(rig: &RigEnv, name: &str, label: &str, value: &str) -> Result<CustomerRepo> {
-    customer_repo_with(rig, name, label, value, "")
+    customer_repo_with(rig, name, label, value, "", &[])
 }
 
 /// As [`customer_repo`], with `extra` appended to the values file (in the same commit).
-pub fn customer_repo_with(rig: &RigEnv, name: &str, label: &str, value: &str, extra: &str) -> Result<CustomerRepo> {
+pub fn customer_repo_with(
+    rig: &RigEnv,
+    name: &str,
+    label: &str,
+    value: &str,
+    extra: &str,
+    without: &[&str],
+) -> Result<CustomerRepo> {
     let remote = git::seeded_remote(rig, name)?;
     let scratch = rig.run_dir()?.join("tests").join(format!("{name}-apply"));
     std::fs::create_dir_all(&scratch)?;
     run_git(&scratch, &["clone", "-q", path(&remote)?, "customer"])?;
     let repo = scratch.join("customer");
     let values = repo.join("values.yaml");
-    let text = std::fs::read_to_string(&values)?;
+    let mut text = std::fs::read_to_string(&values)?;
+    for line in without {
+        let line = format!("{line}\n");
+        anyhow::ensure!(text.contains(&line), "the seed values file has no line {line:?}");
+        text = text.replacen(&line, "", 1);
+    }
     let pinned = text.replacen(
         "global:\n",
         &format!("global:\n  nodeSelector:\n    {label}: {value}\n"),
@@ -131,8 +147,14 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
     let rig = RigEnv::from_env()?;
     let name = kfscale_rig::names::unique(spec.prefix);
     let nodegroup = format!("{name}-ng");
-    let CustomerRepo { scratch, repo, remote } =
-        customer_repo_with(&rig, &name, NODEGROUP_LABEL, &nodegroup, spec.values_extra)?;
+    let CustomerRepo { scratch, repo, remote } = customer_repo_with(
+        &rig,
+        &name,
+        NODEGROUP_LABEL,
+        &nodegroup,
+        spec.values_extra,
+        spec.values_without,
+    )?;
     let values = repo.join("values.yaml");
     if !spec.values_edits.is_empty() {
         let mut text = std::fs::read_to_string(&values)?;

@@ -1,0 +1,215 @@
+//! A sparse customer values file (examples/values/kraft-sparse-values.yaml): most replica counts
+//! are the chart's defaults, which the snapshot carries from Helm's release record. The plan adds
+//! each absent key with its scaled value under the right parent in the file's own style, accounts
+//! for every live workload, and follows volumes grown by hand.
+use std::path::Path;
+
+use kfscale::files::read_snapshot;
+use kfscale::plan::{CheckStatus, Fate, Intent, Plan, plan};
+use kfscale::profile::Profile;
+use kfscale::snapshot::Snapshot;
+use kfscale::values::Document;
+
+const SPARSE: &str = "examples/snapshots/eks-kraft-sparse-6-nodes.json";
+const SPARSE_VALUES: &str = "examples/values/kraft-sparse-values.yaml";
+
+fn repo(path: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn sparse() -> Snapshot {
+    read_snapshot(&repo(SPARSE)).unwrap()
+}
+
+fn nine(snapshot: &Snapshot) -> Plan {
+    plan(snapshot, Intent::AddNodes(3), &Profile::builtin("kraft").unwrap()).unwrap()
+}
+
+fn check<'p>(plan: &'p Plan, id: &str) -> &'p kfscale::plan::PreCheck {
+    plan.prechecks.iter().find(|c| c.id == id).unwrap()
+}
+
+#[test]
+fn absent_replica_counts_are_added_from_the_chart_defaults() {
+    let plan = nine(&sparse());
+    let changes: Vec<(String, &str, &str, bool)> = plan
+        .values
+        .changes
+        .iter()
+        .map(|c| (c.path.to_string(), c.old.as_str(), c.new.as_str(), c.added))
+        .collect();
+    let has = |path: &str, old: &str, new: &str, added: bool| {
+        assert!(
+            changes.contains(&(path.to_string(), old, new, added)),
+            "{path} {old} -> {new} (added {added}) not in {changes:#?}"
+        );
+    };
+    // In the file: changed in place.
+    has("kafka-kraft.broker.replicaCount", "6", "9", false);
+    has("pinot.server.realtime.replicaCount", "6", "9", false);
+    // The chart's defaults: added.
+    has("logs-parser.replicaCount", "4", "6", true);
+    has("pinot.controller.replicaCount", "2", "3", true);
+    has("pinot.server.offline.replicaCount", "2", "3", true);
+    has("query-service.replicaCount", "2", "3", true);
+    // Not in the profile, but where the chart keeps it: the default rule.
+    has("rum-ingester.replicaCount", "2", "3", true);
+    // `minion:` is null in the file (Helm drops the default): the live count is taken.
+    has("pinot.minion.replicaCount", "2", "3", true);
+    // A volume grown by hand: the values follow it.
+    has("pinot.server.realtime.persistence.size", "500Gi", "600Gi", true);
+    // Quorums and singletons are kept, whether in the file or not.
+    for path in [
+        "kafka-kraft.controller.replicaCount",
+        "pinot.zookeeper.replicaCount",
+        "kfuse-redis.replicaCount",
+    ] {
+        assert!(changes.iter().all(|c| c.0 != path), "{path} must keep its value");
+    }
+    assert_eq!(
+        plan.values.replicas("query-service").map(|c| (c.before, c.after)),
+        Some((2, 3))
+    );
+    // Additions come after the file's own changes.
+    let first_added = plan.values.changes.iter().position(|c| c.added).unwrap();
+    assert!(plan.values.changes[first_added..].iter().all(|c| c.added));
+}
+
+#[test]
+fn the_planned_file_has_each_key_under_its_parent_in_the_files_style() {
+    let plan = nine(&sparse());
+    let text = std::fs::read_to_string(repo(SPARSE_VALUES)).unwrap();
+    let planned = plan.values.apply_to(SPARSE_VALUES, &text).unwrap();
+    // Four-space indentation, as the file writes it; flow mappings stay flow.
+    for expected in [
+        "        realtime: {replicaCount: 9, persistence: {size: 600Gi}}\n        offline:\n            replicaCount: 3\n",
+        "    minion:\n        replicaCount: 3\n",
+        "logs-parser:\n    image: {tag: \"3.4.1-p2\"}\n    replicaCount: 6\n",
+        "\nquery-service:\n    replicaCount: 3\n",
+    ] {
+        assert!(planned.contains(expected), "{expected:?} not in:\n{planned}");
+    }
+    // Every line of the file is still there (comments included): only lines were added or edited.
+    for line in text
+        .lines()
+        .filter(|line| !line.contains("replicaCount") && !line.contains("numNodes"))
+    {
+        assert!(planned.contains(line), "{line:?} lost");
+    }
+    // The planned file reads back every planned value, and the plan's diff shows the additions.
+    let document = Document::parse("planned", &planned).unwrap();
+    for change in &plan.values.changes {
+        let scalar = kfscale::values::editable_scalar(&document, &change.path).unwrap();
+        assert_eq!(scalar.value, change.new, "{}", change.path);
+    }
+    assert!(
+        plan.values.diff.contains("+    replicaCount: 6"),
+        "{}",
+        plan.values.diff
+    );
+    // Applying it again to the planned file is refused (the keys are there now), never doubled.
+    assert!(plan.values.apply_to(SPARSE_VALUES, &planned).is_err());
+}
+
+#[test]
+fn every_live_deployment_and_statefulset_with_replicas_has_a_fate() {
+    let snapshot = sparse();
+    let plan = nine(&snapshot);
+    let live: Vec<&str> = snapshot
+        .kubernetes
+        .workloads
+        .iter()
+        .filter(|w| w.replicas > 0 && w.kind != kfscale::snapshot::WorkloadKind::DaemonSet)
+        .map(|w| w.name.as_str())
+        .collect();
+    let fated: Vec<&str> = plan.values.workload_fates.iter().map(|f| f.workload.as_str()).collect();
+    let mut expected = live.clone();
+    expected.sort_unstable();
+    assert_eq!(fated, expected);
+    assert!(
+        !fated.contains(&"kfuse-profiler"),
+        "a workload scaled to zero has no fate"
+    );
+    let fate = |name: &str| {
+        &plan
+            .values
+            .workload_fates
+            .iter()
+            .find(|f| f.workload == name)
+            .unwrap()
+            .fate
+    };
+    assert!(
+        matches!(fate("kfuse-rum-ingester"), Fate::Scaled { before: 2, after: 3, by, .. } if by.contains("default rule"))
+    );
+    assert!(matches!(fate("pinot-zookeeper"), Fate::Fixed { count: 3, .. }));
+    assert!(matches!(fate("kfuse-hydration-service"), Fate::NotCovered { .. }));
+    let covered = check(&plan, "workloads-covered");
+    assert_eq!(covered.status, CheckStatus::Warn);
+    assert!(
+        covered.message.contains("kfuse-hydration-service"),
+        "{}",
+        covered.message
+    );
+    assert!(
+        covered.fix.contains("profile.workloads.kfuse-hydration-service"),
+        "{}",
+        covered.fix
+    );
+}
+
+#[test]
+fn a_claim_template_unlike_the_planned_values_is_refused_with_the_fix() {
+    let mut snapshot = sparse();
+    assert_eq!(check(&nine(&snapshot), "volume-templates").status, CheckStatus::Pass);
+    // The claims were grown by hand, but the StatefulSet still has its old template: raising the
+    // values makes `helm upgrade` fail (the template is immutable).
+    let realtime = snapshot
+        .kubernetes
+        .workloads
+        .iter_mut()
+        .find(|w| w.name == "pinot-server-realtime")
+        .unwrap();
+    realtime.volume_claim_templates.insert("data".into(), "500Gi".into());
+    let plan = nine(&snapshot);
+    let refused = check(&plan, "volume-templates");
+    assert_eq!(refused.status, CheckStatus::Fail, "{refused:?}");
+    assert!(
+        refused.message.contains("pinot-server-realtime claims 500Gi")
+            && refused
+                .message
+                .contains("`pinot.server.realtime.persistence.size` = 600Gi"),
+        "{}",
+        refused.message
+    );
+    assert!(
+        refused
+            .fix
+            .contains("delete statefulset pinot-server-realtime --cascade=orphan"),
+        "{}",
+        refused.fix
+    );
+    assert!(plan.has_failed_checks());
+}
+
+#[test]
+fn a_snapshot_without_chart_defaults_plans_from_the_file_as_before() {
+    let mut snapshot = sparse();
+    snapshot.helm.chart_values = serde_json::Value::Null;
+    let plan = nine(&snapshot);
+    // Only the live counts stand in for defaults: the profile's paths are added, nothing else.
+    assert!(
+        plan.values
+            .changes
+            .iter()
+            .all(|c| c.path.to_string() != "rum-ingester.replicaCount")
+    );
+    assert!(
+        plan.values
+            .changes
+            .iter()
+            .any(|c| c.path.to_string() == "logs-parser.replicaCount" && c.added)
+    );
+    let json = serde_json::to_string(&snapshot).unwrap();
+    assert!(!json.contains("chart_values"), "a null is not written");
+}
