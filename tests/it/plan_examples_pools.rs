@@ -56,7 +56,7 @@ fn aks_six_to_nine_raises_the_autoscaler_max_in_the_same_put() {
     let mut odd = example(AKS);
     let name = odd.kubernetes.nodes[0].name.clone();
     odd.kubernetes.nodes[0].labels.insert("kf_role".into(), "ingest".into());
-    let refused = plan(&odd, Intent::AddNodes(3), &Profile::builtin("kraft").unwrap()).unwrap();
+    let refused = kfscale::plan::plan(&odd, Intent::AddNodes(3), &Profile::builtin("kraft").unwrap()).unwrap();
     let uniform = refused.prechecks.iter().find(|c| c.id == "pool-uniform").unwrap();
     assert_eq!(uniform.status, CheckStatus::Fail, "{uniform:?}");
     assert!(

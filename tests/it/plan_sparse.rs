@@ -99,8 +99,7 @@ fn the_planned_file_has_each_key_under_its_parent_in_the_files_style() {
     // The planned file reads back every planned value, and the plan's diff shows the additions.
     let document = Document::parse("planned", &planned).unwrap();
     for change in &plan.values.changes {
-        let scalar = kfscale::values::editable_scalar(&document, &change.path).unwrap();
-        assert_eq!(scalar.value, change.new, "{}", change.path);
+        assert!(change.is_in(&document), "{} does not read {}", change.path, change.new);
     }
     assert!(
         plan.values.diff.contains("+    replicaCount: 6"),
@@ -212,4 +211,54 @@ fn a_snapshot_without_chart_defaults_plans_from_the_file_as_before() {
     );
     let json = serde_json::to_string(&snapshot).unwrap();
     assert!(!json.contains("chart_values"), "a null is not written");
+}
+
+/// The file has no topic list, so Kafka runs on the chart's (the release record carries it). Its
+/// partitions grow like a listed topic's, and the whole list is added to the file, since Helm
+/// replaces a list instead of merging it: every topic, every key, the grown counts.
+#[test]
+fn a_file_without_a_topic_list_gets_the_charts_list_with_grown_partitions() {
+    let snapshot = sparse();
+    let chart = snapshot.helm.chart_values["kafkaTopics"].as_array().unwrap().clone();
+    assert!(chart.len() >= 2, "the example's chart has a topic list");
+    let plan = nine(&snapshot);
+    let change = plan
+        .values
+        .changes
+        .iter()
+        .find(|c| c.path.to_string() == "kafkaTopics")
+        .unwrap_or_else(|| panic!("no topic list added: {:#?}", plan.values.changes));
+    assert!(change.added);
+    assert_eq!(change.list_items.len(), chart.len());
+    // Each topic grows by 9/6, as a listed one would, and the plan's Kafka part creates them.
+    for item in &chart {
+        let name = item["name"].as_str().unwrap();
+        let before = item["partitions"].as_u64().unwrap();
+        let grown = plan.values.topics.iter().find(|t| t.topic == name).unwrap();
+        assert_eq!(grown.partitions_before, before, "{name}");
+        assert_eq!(grown.partitions_after, (before * 9).div_ceil(6).max(before), "{name}");
+    }
+    // The planned file reads back as the chart's list with only the counts changed.
+    let text = std::fs::read_to_string(repo(SPARSE_VALUES)).unwrap();
+    let planned = plan.values.apply_to(SPARSE_VALUES, &text).unwrap();
+    let written = kfscale::values::json::to_json(&Document::parse("planned", &planned).unwrap())["kafkaTopics"].clone();
+    let mut expected = chart.clone();
+    for item in &mut expected {
+        let name = item["name"].as_str().unwrap().to_string();
+        let grown = plan.values.topics.iter().find(|t| t.topic == name).unwrap();
+        item["partitions"] = grown.partitions_after.into();
+    }
+    assert_eq!(written, serde_json::Value::Array(expected));
+    assert!(planned.contains("\nkafkaTopics:\n    - {name: "), "{planned}");
+
+    // Without the chart's defaults (an old snapshot), nothing is guessed: a `?` line says so.
+    let mut old = snapshot.clone();
+    old.helm.chart_values = serde_json::Value::Null;
+    let plan = nine(&old);
+    assert!(plan.values.changes.iter().all(|c| c.path.to_string() != "kafkaTopics"));
+    assert!(
+        plan.values.missing.iter().any(|m| m.path.to_string() == "kafkaTopics"),
+        "{:#?}",
+        plan.values.missing
+    );
 }

@@ -9,6 +9,7 @@ use crate::snapshot::{Fingerprints, Snapshot};
 use crate::values::{Document, ValuesError};
 
 mod broker_volumes;
+mod chart_topics;
 pub mod copy_time;
 pub(crate) mod effective_values;
 mod expected_growth;

@@ -17,7 +17,7 @@ use crate::profile::{Profile, Rule};
 use crate::snapshot::Snapshot;
 use crate::values::quantity::parse_bytes;
 use crate::values::secrets::redacted_text;
-use crate::values::{Document, KeyInsert, ScalarEdit, ValuePath, ValuesError, apply_edits, insert_keys};
+use crate::values::{Document, InsertValue, KeyInsert, ScalarEdit, ValuePath, ValuesError, apply_edits, insert_keys};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +64,21 @@ pub struct ValueChange {
     /// The file lacks the key (its value is the chart's default, `old`): the change adds it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub added: bool,
+    /// A list the change adds whole (`added`), each item a flow mapping; `new` shows them as one
+    /// flow list. Empty for a scalar.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub list_items: Vec<String>,
+}
+
+impl ValueChange {
+    /// Whether `document` already holds the new value (a resumed apply after the file was written).
+    pub fn is_in(&self, document: &Document) -> bool {
+        if self.list_items.is_empty() {
+            crate::values::editable_scalar(document, &self.path).is_ok_and(|scalar| scalar.value == self.new)
+        } else {
+            crate::values::holds_list(document, &self.path, &self.list_items)
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -117,7 +132,11 @@ fn planned_text(document: &Document, text: &str, changes: &[ValueChange]) -> Res
         .filter(|change| change.added)
         .map(|change| KeyInsert {
             path: change.path.clone(),
-            new_value: change.new.clone(),
+            new_value: if change.list_items.is_empty() {
+                InsertValue::Scalar(change.new.clone())
+            } else {
+                InsertValue::List(change.list_items.clone())
+            },
         })
         .collect();
     let edited = apply_edits(document, text, &edits)?;
@@ -328,7 +347,15 @@ fn scale_values(
         missing: &mut missing,
         notes: &mut notes,
     };
-    let topics = plan_topics(document, profile, (from, to), growth, live, &mut topic_changes)?;
+    let topics = plan_topics(
+        document,
+        effective,
+        profile,
+        (from, to),
+        growth,
+        live,
+        &mut topic_changes,
+    )?;
     let brokers = workloads.get(&profile.kafka.broker_workload).copied();
     plan_disk(
         document,
@@ -403,6 +430,7 @@ fn change(path: &ValuePath, line: usize, old: u64, new: u64, rule: &str, reason:
         reason: reason.into(),
         subject: subject.into(),
         added: false,
+        list_items: Vec::new(),
     }
 }
 

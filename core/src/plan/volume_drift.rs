@@ -93,6 +93,7 @@ pub fn plan_volume_drift(
             reason,
             subject: statefulset.clone(),
             added,
+            list_items: Vec::new(),
         });
     }
     Ok(())

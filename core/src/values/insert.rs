@@ -1,7 +1,8 @@
 //! Lossless key insertion: a key the file lacks (a sparse customer file leaves most values to the
 //! chart's defaults) is added under its parent in the file's own style: a block mapping gets a new
 //! line at its keys' indentation, a flow mapping (`{replicaCount: 6}`) a `, key: value` before its
-//! `}`, and parents the file lacks are created the same way. Nothing else moves; the result is
+//! `}`, and parents the file lacks are created the same way. A list the file lacks (the chart's
+//! topic list) is added whole, one flow-mapping item per line. Nothing else moves; the result is
 //! re-parsed to prove every other value reads as before and the new key reads the new value.
 use super::document::{Document, Lookup, Mapping, Node, Style};
 use super::error::ValuesError;
@@ -11,7 +12,17 @@ use super::path::{Segment, ValuePath};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInsert {
     pub path: ValuePath,
-    pub new_value: String,
+    pub new_value: InsertValue,
+}
+
+/// What an added key holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsertValue {
+    /// A count or size, quoted as the file quotes the same key elsewhere.
+    Scalar(String),
+    /// A list written whole, each item a flow mapping (`{name: logs, partitions: 18}`): Helm
+    /// replaces a list rather than merging it, so a list the file lacks is added with every item.
+    List(Vec<String>),
 }
 
 /// The indentation step used when the file has no nested block mapping to learn it from.
@@ -120,7 +131,10 @@ fn insert_key(document: &Document, text: &str, insert: &KeyInsert) -> Result<Str
         }
     }
     let rest = &keys[depth..];
-    let value = render_new(document, path, &insert.new_value);
+    let value = match &insert.new_value {
+        InsertValue::Scalar(value) => Rendered::Scalar(render_new(document, path, value)),
+        InsertValue::List(items) => Rendered::List(items),
+    };
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     if let Some((parent_column, key_end)) = empty_parent {
         let step = indent_step(document);
@@ -165,24 +179,38 @@ fn splice_after_line(text: &str, after: usize, lines: &str, newline: &str) -> St
     out
 }
 
-/// `a:` / `  b:` / `    c: value`, each key one step deeper than its parent.
-fn block_lines(keys: &[&str], value: &str, column: usize, step: usize, newline: &str) -> String {
+/// An added value as it is written.
+enum Rendered<'a> {
+    Scalar(String),
+    List(&'a [String]),
+}
+
+/// `a:` / `  b:` / `    c: value`, each key one step deeper than its parent; a list's items go
+/// one step deeper than its key, `- {item}` each.
+fn block_lines(keys: &[&str], value: &Rendered<'_>, column: usize, step: usize, newline: &str) -> String {
     let mut lines = Vec::with_capacity(keys.len());
     for (depth, key) in keys.iter().enumerate() {
         let indent = " ".repeat(column + depth * step);
         let key = render_key(key);
-        if depth + 1 == keys.len() {
-            lines.push(format!("{indent}{key}: {value}"));
-        } else {
-            lines.push(format!("{indent}{key}:"));
+        match value {
+            Rendered::Scalar(value) if depth + 1 == keys.len() => lines.push(format!("{indent}{key}: {value}")),
+            Rendered::List(items) if depth + 1 == keys.len() => {
+                lines.push(format!("{indent}{key}:"));
+                let item_indent = " ".repeat(column + (depth + 1) * step);
+                lines.extend(items.iter().map(|item| format!("{item_indent}- {item}")));
+            }
+            _ => lines.push(format!("{indent}{key}:")),
         }
     }
     lines.join(newline)
 }
 
 /// `a: {b: value}` for a flow mapping.
-fn flow_entry(keys: &[&str], value: &str) -> String {
-    let mut entry = value.to_string();
+fn flow_entry(keys: &[&str], value: &Rendered<'_>) -> String {
+    let mut entry = match value {
+        Rendered::Scalar(value) => value.clone(),
+        Rendered::List(items) => format!("[{}]", items.join(", ")),
+    };
     for (depth, key) in keys.iter().enumerate().rev() {
         entry = if depth + 1 == keys.len() {
             format!("{}: {entry}", render_key(key))
@@ -284,7 +312,7 @@ fn verify(before: &Document, after: &Document, inserts: &[KeyInsert]) -> Result<
     let new: Vec<_> = after
         .scalars()
         .into_iter()
-        .filter(|(path, _)| !inserts.iter().any(|insert| &insert.path == path))
+        .filter(|(path, _)| !inserts.iter().any(|insert| path.0.starts_with(&insert.path.0)))
         .collect();
     if old.len() != new.len() {
         return Err(internal(format!(
@@ -299,17 +327,37 @@ fn verify(before: &Document, after: &Document, inserts: &[KeyInsert]) -> Result<
         }
     }
     for insert in inserts {
-        match after.lookup(&insert.path) {
-            Lookup::Found(Node::Scalar(scalar)) if scalar.value == insert.new_value => {}
-            _ => {
-                return Err(internal(format!(
-                    "`{}` does not read `{}` after it was added",
-                    insert.path, insert.new_value
-                )));
+        let reads_back = match (&insert.new_value, after.lookup(&insert.path)) {
+            (InsertValue::Scalar(value), Lookup::Found(Node::Scalar(scalar))) => &scalar.value == value,
+            (InsertValue::List(items), Lookup::Found(found @ Node::Sequence(_))) => {
+                list_as_json(&before.file, items)? == super::json::node_to_json(after, found)
             }
+            _ => false,
+        };
+        if !reads_back {
+            return Err(internal(format!(
+                "`{}` does not read {:?} after it was added",
+                insert.path, insert.new_value
+            )));
         }
     }
     Ok(())
+}
+
+/// Whether `path` in `document` holds exactly the list `items` make (a list added before).
+pub fn holds_list(document: &Document, path: &ValuePath, items: &[String]) -> bool {
+    match (document.lookup(path), list_as_json(&document.file, items)) {
+        (Lookup::Found(found @ Node::Sequence(_)), Ok(expected)) => {
+            super::json::node_to_json(document, found) == expected
+        }
+        _ => false,
+    }
+}
+
+/// The list `items` (flow mappings) make, read as Helm reads YAML.
+fn list_as_json(file: &str, items: &[String]) -> Result<serde_json::Value, ValuesError> {
+    let document = Document::parse(file, &format!("list: [{}]\n", items.join(", ")))?;
+    Ok(super::json::to_json(&document)["list"].clone())
 }
 
 #[cfg(test)]
@@ -323,7 +371,7 @@ mod tests {
             text,
             &[KeyInsert {
                 path: ValuePath::parse(path).unwrap(),
-                new_value: value.into(),
+                new_value: InsertValue::Scalar(value.into()),
             }],
         )
     }
@@ -414,5 +462,42 @@ mod tests {
         assert!(err.contains("list item"), "{err}");
         let err = insert("a: {b: 1}\n", "a.b", "1").unwrap_err().to_string();
         assert!(err.contains("already in the file"), "{err}");
+    }
+
+    fn insert_list(text: &str, path: &str, items: &[&str]) -> Result<String, ValuesError> {
+        let document = Document::parse("values.yaml", text)?;
+        insert_keys(
+            &document,
+            text,
+            &[KeyInsert {
+                path: ValuePath::parse(path).unwrap(),
+                new_value: InsertValue::List(items.iter().map(|item| item.to_string()).collect()),
+            }],
+        )
+    }
+
+    #[test]
+    fn adds_a_list_whole_one_item_per_line() {
+        let items = [
+            "{name: logs, partitions: 18, replicationFactor: 2}",
+            "{name: \"007\", partitions: 3, config: {retention.ms: \"600000\"}}",
+        ];
+        assert_eq!(
+            insert_list("global:\n    numNodes: 6\n", "kafkaTopics", &items).unwrap(),
+            "global:\n    numNodes: 6\nkafkaTopics:\n    - {name: logs, partitions: 18, replicationFactor: 2}\n    - {name: \"007\", partitions: 3, config: {retention.ms: \"600000\"}}\n"
+        );
+        assert_eq!(
+            insert_list("kafka:\n  replicaCount: 3\nx: 1\n", "kafka.topics", &items[..1]).unwrap(),
+            "kafka:\n  replicaCount: 3\n  topics:\n    - {name: logs, partitions: 18, replicationFactor: 2}\nx: 1\n"
+        );
+        assert_eq!(
+            insert_list("kafka: {replicaCount: 3}\n", "kafka.topics", &items[..1]).unwrap(),
+            "kafka: {replicaCount: 3, topics: [{name: logs, partitions: 18, replicationFactor: 2}]}\n"
+        );
+        // An item that does not read back as written (a stray bracket) is refused, not written.
+        let err = insert_list("a: 1\n", "kafkaTopics", &["{name: x}, {"])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.is_empty());
     }
 }

@@ -15,6 +15,6 @@ pub mod typed;
 pub use document::{Document, Lookup, Node, Scalar};
 pub use edit::{ScalarEdit, apply_edits, editable_scalar};
 pub use error::ValuesError;
-pub use insert::{KeyInsert, insert_keys};
+pub use insert::{InsertValue, KeyInsert, holds_list, insert_keys};
 pub use path::ValuePath;
 pub use text::decode_values_text;
