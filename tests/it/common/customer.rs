@@ -328,7 +328,8 @@ pub fn kfscale_command(rig: &RigEnv, args: &[&str]) -> Command {
 /// Whether [`kfscale_command`] adds `--skip-pinot`: `plan`, or `apply` with `--nodes`/`--add-nodes`
 /// (a plan file carries its own choice), of a `--config` file with no top-level `pinot:` section.
 pub fn skips_pinot(args: &[&str]) -> bool {
-    let plans = match args.first() {
+    // The subcommand: the first word that is not a flag (`-v plan ...`).
+    let plans = match args.iter().find(|arg| !arg.starts_with('-')) {
         Some(&"plan") => true,
         Some(&"apply") => args.iter().any(|a| *a == "--nodes" || *a == "--add-nodes"),
         _ => false,
