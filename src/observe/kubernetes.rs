@@ -73,6 +73,7 @@ pub async fn observe(
                 updated_replicas: w.updated_replicas,
                 pods_per_node: w.ready_pods_per_node,
                 volume_claim_templates: w.volume_claim_templates,
+                helm_release: Some(w.helm_release.unwrap_or_default()),
             })
             .collect(),
         jobs: jobs

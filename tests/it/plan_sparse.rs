@@ -262,3 +262,47 @@ fn a_file_without_a_topic_list_gets_the_charts_list_with_grown_partitions() {
         plan.values.missing
     );
 }
+
+/// A Deployment of another release, or one made by hand, in the namespace is not the plan's to
+/// account for: no fate, no `workloads-covered` warning. A snapshot from before kfscale read the
+/// owner (no `helm_release`) keeps counting every workload as the release's.
+#[test]
+fn only_the_releases_own_workloads_get_a_fate() {
+    let mut snapshot = sparse();
+    let release = snapshot.helm.name.clone();
+    let mut stranger = snapshot.kubernetes.workloads[0].clone();
+    stranger.name = "someone-elses-agent".into();
+    stranger.replicas = 2;
+    stranger.helm_release = Some("other-release".into());
+    let mut by_hand = stranger.clone();
+    by_hand.name = "made-by-hand".into();
+    by_hand.helm_release = Some(String::new());
+    for workload in &mut snapshot.kubernetes.workloads {
+        workload.helm_release = Some(release.clone());
+    }
+    snapshot.kubernetes.workloads.extend([stranger.clone(), by_hand]);
+    let plan = nine(&snapshot);
+    let named: Vec<&str> = plan.values.workload_fates.iter().map(|f| f.workload.as_str()).collect();
+    assert!(
+        !named.contains(&"someone-elses-agent") && !named.contains(&"made-by-hand"),
+        "{named:?}"
+    );
+    assert!(
+        named.len() >= 10,
+        "the release's own workloads keep their fates: {named:?}"
+    );
+
+    // An old snapshot cannot tell: the workload is listed, as before.
+    stranger.helm_release = None;
+    let mut old = sparse();
+    old.kubernetes.workloads.push(stranger);
+    let plan = nine(&old);
+    assert!(
+        plan.values
+            .workload_fates
+            .iter()
+            .any(|f| f.workload == "someone-elses-agent"),
+        "{:#?}",
+        plan.values.workload_fates
+    );
+}

@@ -461,10 +461,14 @@ fn live_facts(snapshot: &Snapshot, profile: &Profile) -> LiveFacts {
         .filter(|pvc| pvc.name.contains(&broker_prefix))
         .filter_map(|pvc| parse_bytes(pvc.capacity.as_deref().unwrap_or(&pvc.requested)).ok())
         .max();
+    // Only the release's own workloads are the plan's to account for: another release or a
+    // hand-made Deployment in the namespace is none of kfscale's business.
+    let release = &snapshot.helm.name;
     let workloads = snapshot
         .kubernetes
         .workloads
         .iter()
+        .filter(|workload| workload.helm_release.as_ref().is_none_or(|owner| owner == release))
         .map(|workload| {
             let live = LiveWorkload {
                 kind: workload.kind,

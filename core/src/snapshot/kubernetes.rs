@@ -83,6 +83,11 @@ pub struct Workload {
     /// field is immutable, so `helm upgrade` fails when the chart renders another size.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub volume_claim_templates: BTreeMap<String, String>,
+    /// The Helm release that manages it (annotation `meta.helm.sh/release-name`), `""` when none
+    /// does. Absent from snapshots made before kfscale read it: such a workload counts as the
+    /// release's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helm_release: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

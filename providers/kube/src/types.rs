@@ -38,6 +38,9 @@ pub struct WorkloadInfo {
     pub ready_pods_per_node: BTreeMap<String, u32>,
     /// A StatefulSet's volume claim templates: name -> requested storage (`600Gi`).
     pub volume_claim_templates: BTreeMap<String, String>,
+    /// The Helm release that manages it (annotation `meta.helm.sh/release-name`, which Helm 3 puts
+    /// on everything it installs); None when no release does.
+    pub helm_release: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +135,7 @@ pub(crate) fn deployment_info(deployment: &Deployment) -> WorkloadInfo {
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         ready_pods_per_node: BTreeMap::new(),
         volume_claim_templates: BTreeMap::new(),
+        helm_release: helm_release(&deployment.metadata),
         name,
     }
 }
@@ -148,8 +152,14 @@ pub(crate) fn statefulset_info(set: &StatefulSet) -> WorkloadInfo {
         generation: set.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         ready_pods_per_node: BTreeMap::new(),
+        helm_release: helm_release(&set.metadata),
         name,
     }
+}
+
+/// The Helm release an object belongs to, as Helm 3 marks it.
+fn helm_release(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Option<String> {
+    meta.annotations.as_ref()?.get("meta.helm.sh/release-name").cloned()
 }
 
 /// Each volume claim template's requested storage: what `helm upgrade` compares the chart's
@@ -185,6 +195,7 @@ pub(crate) fn daemonset_info(set: &DaemonSet) -> WorkloadInfo {
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         ready_pods_per_node: BTreeMap::new(),
         volume_claim_templates: BTreeMap::new(),
+        helm_release: helm_release(&set.metadata),
         name,
     }
 }
@@ -274,6 +285,7 @@ mod tests {
             observed_generation: 1,
             ready_pods_per_node: BTreeMap::new(),
             volume_claim_templates: BTreeMap::new(),
+            helm_release: None,
         }
     }
 
