@@ -215,7 +215,10 @@ mod tests {
                     "newField": 1}],
                   "kf_logs__4__7__20250101T0007Z": []}}"#,
         );
-        assert_eq!((info.servers_failing_to_respond, info.servers_unparsable), (Some(1), Some(0)));
+        assert_eq!(
+            (info.servers_failing_to_respond, info.servers_unparsable),
+            (Some(1), Some(0))
+        );
         let consumer = &info.segments["kf_logs__3__7__20250101T0007Z"][0];
         assert_eq!(consumer.server, "Server_a_8098");
         assert!(consumer.is_consuming());
