@@ -133,12 +133,20 @@ impl PartitionLag {
     }
 }
 
-/// Partitions from `(segment, readings of its consumers by partition)`; a segment whose consumers
-/// name no partition is keyed by `fallback_partition(segment)` (the LLC name's `__P__`), else the
-/// segment name. Sorted by partition number when numeric.
-pub fn partitions(segments: &[(String, Vec<(Option<String>, ConsumerReading)>)], now_ms: u64) -> Vec<PartitionLag> {
+/// One CONSUMING segment and what its consumers report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentConsumers {
+    pub segment: String,
+    /// One per consumer and stream partition: the partition it names (None: it names none) and its
+    /// reading. Empty: no server that answered reports a consumer for the segment.
+    pub readings: Vec<(Option<String>, ConsumerReading)>,
+}
+
+/// The partitions of a table's consuming segments; a reading that names no partition is keyed by
+/// the LLC segment name's `__P__`, else by the segment name. Sorted by partition number.
+pub fn partitions(segments: &[SegmentConsumers], now_ms: u64) -> Vec<PartitionLag> {
     let mut out: BTreeMap<(u64, String), PartitionLag> = BTreeMap::new();
-    for (segment, readings) in segments {
+    for SegmentConsumers { segment, readings } in segments {
         let fallback = llc_partition(segment).unwrap_or_else(|| segment.clone());
         if readings.is_empty() {
             slot(&mut out, &fallback, segment);
@@ -281,6 +289,13 @@ mod tests {
         );
     }
 
+    fn segment(name: &str, readings: Vec<(Option<String>, ConsumerReading)>) -> SegmentConsumers {
+        SegmentConsumers {
+            segment: name.into(),
+            readings,
+        }
+    }
+
     #[test]
     fn partitions_are_grouped_from_segments_and_sorted_by_number() {
         let with = |partition: Option<&str>, server: &str, ago: u64| {
@@ -289,14 +304,11 @@ mod tests {
             (partition.map(str::to_string), r)
         };
         let segments = vec![
-            (
-                "t__10__1__x".to_string(),
-                vec![with(Some("10"), "a", 0), with(Some("10"), "b", 0)],
-            ),
-            ("t__2__4__x".to_string(), vec![with(Some("2"), "a", 700_000)]),
+            segment("t__10__1__x", vec![with(Some("10"), "a", 0), with(Some("10"), "b", 0)]),
+            segment("t__2__4__x", vec![with(Some("2"), "a", 700_000)]),
             // Before 0.12 without partitionToOffsetMap: the LLC name gives the partition.
-            ("t__2__5__x".to_string(), vec![with(None, "b", 0)]),
-            ("t__7__1__x".to_string(), vec![]),
+            segment("t__2__5__x", vec![with(None, "b", 0)]),
+            segment("t__7__1__x", vec![]),
         ];
         let parts = partitions(&segments, NOW);
         assert_eq!(

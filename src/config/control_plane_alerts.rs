@@ -68,10 +68,7 @@ impl ControlPlaneAlerts {
     /// Whether the rule in `folder` with `labels` is a control-plane alert.
     pub fn matches(&self, folder: &str, labels: &BTreeMap<String, String>) -> bool {
         self.folders.iter().any(|f| f == folder)
-            || self
-                .labels
-                .iter()
-                .any(|(key, value)| labels.get(key) == Some(value))
+            || self.labels.iter().any(|(key, value)| labels.get(key) == Some(value))
     }
 
     /// `folder Kloudfuse, label owner=kloudfuse`: the convention, for summaries.

@@ -417,10 +417,7 @@ pub struct ValidateConfig {
     pub lag_samples: u32,
     /// The most a Pinot REALTIME table's worst partition may lag behind its stream, in seconds
     /// (rows in the stream but not yet queryable): more is RED in `pinot-freshness`.
-    #[serde(
-        default = "default_max_freshness_lag_seconds",
-        deserialize_with = "positive_seconds"
-    )]
+    #[serde(default = "default_max_freshness_lag_seconds", deserialize_with = "positive_seconds")]
     #[schemars(range(min = 1))]
     pub max_freshness_lag_seconds: u64,
     /// Which Grafana alert rules are Kloudfuse's control-plane alerts (reported by
@@ -685,8 +682,16 @@ mod tests {
         assert_eq!(config.validate.control_plane_alerts.labels["owner"], "kloudfuse");
         assert_eq!(ValidateConfig::default().max_freshness_lag_seconds, 300);
         for (text, line, words) in [
-            ("validate:\n  max_freshness_lag_seconds: 0\n", 2, "positive number of seconds"),
-            ("validate:\n  max_freshness_lag_seconds: -5\n", 2, "max_freshness_lag_seconds"),
+            (
+                "validate:\n  max_freshness_lag_seconds: 0\n",
+                2,
+                "positive number of seconds",
+            ),
+            (
+                "validate:\n  max_freshness_lag_seconds: -5\n",
+                2,
+                "max_freshness_lag_seconds",
+            ),
             (
                 "validate:\n  control_plane_alerts:\n    folders: [\"\"]\n",
                 3,
@@ -710,7 +715,11 @@ mod tests {
                 err.to_string().contains("validate.") || err.to_string().contains("control_plane_alerts"),
                 "the key is named: {err}"
             );
-            assert!(err.line.is_some_and(|l| l >= 2 && l <= line), "{text}: line {:?}: {err}", err.line);
+            assert!(
+                err.line.is_some_and(|l| l >= 2 && l <= line),
+                "{text}: line {:?}: {err}",
+                err.line
+            );
         }
     }
 

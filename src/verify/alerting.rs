@@ -195,7 +195,11 @@ mod tests {
             RuleGroup {
                 name: "slo".into(),
                 file: "Customer".into(),
-                rules: vec![rule("latency", "firing", "ok"), owned, rule("nodata", "inactive", "nodata")],
+                rules: vec![
+                    rule("latency", "firing", "ok"),
+                    owned,
+                    rule("nodata", "inactive", "nodata"),
+                ],
             },
         ];
         let split = ControlPlaneAlerts {
@@ -203,7 +207,10 @@ mod tests {
             labels: [("owner".to_string(), "kloudfuse".to_string())].into(),
         };
         let [control, customer] = checks(&all, None, &split);
-        assert_eq!((control.name.as_str(), control.status), ("control-plane-alerts", Status::Red));
+        assert_eq!(
+            (control.name.as_str(), control.status),
+            ("control-plane-alerts", Status::Red)
+        );
         assert_eq!(
             control.evidence,
             [
@@ -211,7 +218,11 @@ mod tests {
                 "Customer / slo / owned: firing (1 instance(s)); no apply recorded what fired before"
             ]
         );
-        assert!(control.summary.starts_with("3 rules in 2 groups"), "{}", control.summary);
+        assert!(
+            control.summary.starts_with("3 rules in 2 groups"),
+            "{}",
+            control.summary
+        );
         assert_eq!((customer.name.as_str(), customer.status), ("alerting", Status::Yellow));
         assert_eq!(
             customer.evidence,
@@ -231,7 +242,11 @@ mod tests {
         let [control, customer] = checks(&all, Some(&before), &typo);
         assert_eq!(control.status, Status::Yellow);
         assert_eq!(control.summary, "no alert rule matches folder Kloudfuze");
-        assert!(customer.summary.starts_with("5 rules in 2 groups"), "{}", customer.summary);
+        assert!(
+            customer.summary.starts_with("5 rules in 2 groups"),
+            "{}",
+            customer.summary
+        );
     }
 
     #[test]

@@ -220,11 +220,21 @@ async fn pinot_checks(inputs: &Inputs<'_>) -> [Check; 2] {
     let pinot = match &inputs.pinot {
         Reach::Ready(pinot) => *pinot,
         Reach::NotChecked(why) => return [not_checked(SEGMENTS, why), not_checked(FRESHNESS, why)],
-        Reach::Failed(err) => return [unreadable(SEGMENTS, CONTROLLER, err), unreadable(FRESHNESS, CONTROLLER, err)],
+        Reach::Failed(err) => {
+            return [
+                unreadable(SEGMENTS, CONTROLLER, err),
+                unreadable(FRESHNESS, CONTROLLER, err),
+            ];
+        }
     };
     let tables = match typed_tables(pinot).await {
         Ok(tables) => tables,
-        Err(err) => return [unreadable(SEGMENTS, CONTROLLER, &err), unreadable(FRESHNESS, CONTROLLER, &err)],
+        Err(err) => {
+            return [
+                unreadable(SEGMENTS, CONTROLLER, &err),
+                unreadable(FRESHNESS, CONTROLLER, &err),
+            ];
+        }
     };
     let (segments, freshness) = tokio::join!(
         pinot_segments::check(pinot, &tables),

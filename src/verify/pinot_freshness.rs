@@ -10,7 +10,7 @@
 //! with its lag.
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use kfscale_core::freshness::{self, ConsumerReading, Freshness, PartitionLag};
+use kfscale_core::freshness::{self, ConsumerReading, Freshness, PartitionLag, SegmentConsumers};
 use kfscale_pinot::{ConsumingSegmentsInfo, Pinot, TableType};
 
 use super::check::{Check, capped};
@@ -55,10 +55,10 @@ pub async fn check(pinot: &Pinot, tables: &[(String, TableType)], limit: Duratio
                 Freshness::Unknown => yellow.push(format!("{table} {} (lag not fully reported)", part.shown())),
                 Freshness::Fresh => {}
             }
-            if let Some(ms) = floor_ms(part) {
-                if worst.as_ref().is_none_or(|(seen, _)| ms > *seen) {
-                    worst = Some((ms, format!("{table} partition {}", part.partition)));
-                }
+            if let Some(ms) = floor_ms(part)
+                && worst.as_ref().is_none_or(|(seen, _)| ms > *seen)
+            {
+                worst = Some((ms, format!("{table} partition {}", part.partition)));
             }
         }
         let silent = info.servers_failing_to_respond.unwrap_or(0) + info.servers_unparsable.unwrap_or(0);
@@ -71,7 +71,9 @@ pub async fn check(pinot: &Pinot, tables: &[(String, TableType)], limit: Duratio
         }
     }
     let limit_text = freshness::seconds(limit_ms);
-    let worst_text = worst.map_or_else(String::new, |(ms, at)| format!("; worst {at}: {}", freshness::seconds(ms)));
+    let worst_text = worst.map_or_else(String::new, |(ms, at)| {
+        format!("; worst {at}: {}", freshness::seconds(ms))
+    });
     let overview = format!(
         "{partitions} partitions of {} REALTIME tables, limit {limit_text} (validate.max_freshness_lag_seconds){worst_text}",
         realtime.len()
@@ -104,7 +106,7 @@ fn floor_ms(part: &PartitionLag) -> Option<u64> {
 
 /// The controller's answer as core readings: one per consumer and partition it names (a consumer
 /// naming none: one reading with no partition, keyed by the segment's).
-fn readings(info: &ConsumingSegmentsInfo) -> Vec<(String, Vec<(Option<String>, ConsumerReading)>)> {
+fn readings(info: &ConsumingSegmentsInfo) -> Vec<SegmentConsumers> {
     info.segments
         .iter()
         .map(|(segment, consumers)| {
@@ -129,7 +131,10 @@ fn readings(info: &ConsumingSegmentsInfo) -> Vec<(String, Vec<(Option<String>, C
                     }
                 })
                 .collect();
-            (segment.clone(), readings)
+            SegmentConsumers {
+                segment: segment.clone(),
+                readings,
+            }
         })
         .collect()
 }

@@ -19,8 +19,11 @@ fn wall_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
-/// segment -> [(server, lastConsumedTimestamp, recordsLag of its partition)].
-fn consumers(info: &Value) -> Vec<(String, Vec<(String, u64, String)>)> {
+/// One consumer: (server, lastConsumedTimestamp, recordsLag of its partition).
+type Consumer = (String, u64, String);
+
+/// segment -> its consumers.
+fn consumers(info: &Value) -> Vec<(String, Vec<Consumer>)> {
     info["_segmentToConsumingInfoMap"]
         .as_object()
         .unwrap()
