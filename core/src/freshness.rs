@@ -9,6 +9,11 @@
 //! - stall: `now - lastConsumedTimestamp` while the consumer is behind (`recordsLagMap` > 0): rows
 //!   wait in the stream and none was indexed since then. Caught up (`recordsLag` 0): nothing waits, 0.
 //!
+//! Sources (apache/pinot 210c2951e720): `lastConsumedTimestamp` is RealtimeSegmentDataManager's
+//! `_lastConsumedTimestampMs`, the server's `System.currentTimeMillis()` at each indexed batch, -1
+//! before the first; `NOT_CONSUMING` is its `getConsumerState()` while the manager is in ERROR;
+//! `availabilityLagMs` is `NOT_CALCULATED` unless both times are positive.
+//!
 //! What a server does not say is unknown, never fresh: `NOT_CALCULATED` lags (a stream plugin that
 //! cannot tell), a controller before Pinot 0.12 (no `partitionOffsetInfo`), a consumer behind that
 //! has not indexed a row yet (`lastConsumedTimestamp` -1). A known part still counts: it is a floor.
