@@ -114,6 +114,8 @@ async fn checklist(ctx: &StepContext<'_>, kafka_observed: bool, pinot_observed: 
         max_consumer_lag: ctx.settings.max_consumer_lag,
         lag_window: ctx.settings.lag_window,
         lag_samples: ctx.settings.lag_samples,
+        max_freshness_lag: ctx.settings.max_freshness_lag,
+        control_plane_alerts: &ctx.settings.control_plane_alerts,
         customer_throttles: Some(&plan.kafka.throttles_before),
     };
     verify::run(&inputs).await
