@@ -8,6 +8,7 @@ use crate::profile::Profile;
 use crate::snapshot::{Fingerprints, Snapshot};
 use crate::values::{Document, ValuesError};
 
+mod broker_ids;
 mod broker_volumes;
 pub mod copy_time;
 mod expected_growth;
@@ -28,6 +29,7 @@ pub(crate) mod values_reader;
 mod values_scaling;
 mod values_topics;
 
+pub use broker_ids::{BrokerIds, broker_ids, ordinal_of, pod_named_by};
 pub use broker_volumes::VolumeResize;
 pub use expected_growth::{
     AppliedGrowth, ExpectedGrowth, FLAG as EXPECTED_GROWTH_FLAG, GrowthFactor, GrowthSettings, MAX_EXPECTED_GROWTH,
@@ -173,7 +175,7 @@ pub fn plan_with(
         to_nodes,
         &options.expected_growth,
     )?;
-    let kafka = kafka::plan_kafka(snapshot, profile, &values)?;
+    let kafka = kafka::plan_kafka(snapshot, profile, &document, &values)?;
     let pinot = pinot::plan_pinot(snapshot, profile, &values);
     let inputs = prechecks::Inputs {
         snapshot,

@@ -59,7 +59,7 @@ pub struct Inputs<'a> {
 }
 
 pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
-    let checks: [fn(&Inputs) -> PreCheck; 20] = [
+    let checks: [fn(&Inputs) -> PreCheck; 21] = [
         chart_version,
         helm_status,
         node_pool_status,
@@ -73,6 +73,7 @@ pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
         values_committed,
         kafka_reassignments,
         kafka_throttles,
+        broker_ids,
         partitions_never_decrease,
         disk_never_shrinks,
         broker_volume_expansion,
