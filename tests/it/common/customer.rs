@@ -270,15 +270,7 @@ impl Customer {
 
     /// A direct admin client of the Kafka fake, for checks.
     pub fn kafka_admin(&self) -> Result<kfscale_kafka::KafkaAdmin> {
-        Ok(kfscale_kafka::KafkaAdmin::new(kfscale_kafka::AdminOptions::direct(
-            self.kafka
-                .fake
-                .broker_addrs()
-                .values()
-                .take(3)
-                .map(|a| kfscale_kafka::BrokerAddress::new(a.ip().to_string(), a.port()))
-                .collect(),
-        ))?)
+        self.kafka.admin()
     }
 }
 
