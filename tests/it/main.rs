@@ -50,6 +50,7 @@ mod live_review;
 mod live_safety;
 mod live_validate;
 mod live_verify;
+mod plan_broker_ids;
 mod plan_examples;
 mod plan_examples_pools;
 mod plan_growth;
