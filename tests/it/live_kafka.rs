@@ -11,9 +11,7 @@ use anyhow::{Context, Result};
 use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::kafka::FakeKafka;
 use kfscale_fakes::kafka::seed::{PodHosts, Seed, SeedBroker};
-use kfscale_kafka::{
-    ConfigChange, ConfigOp, ConfigResource, ReassignmentRequest,
-};
+use kfscale_kafka::{ConfigChange, ConfigOp, ConfigResource, ReassignmentRequest};
 use kfscale_rig::{RigEnv, cluster, git};
 use serde_json::Value;
 

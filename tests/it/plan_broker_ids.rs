@@ -153,8 +153,14 @@ fn ids_that_are_not_one_base_apart_fail() {
 #[test]
 fn a_min_id_in_the_values_file_must_agree_with_the_live_ids() {
     let mut snapshot = legacy_from_100();
-    snapshot.values.text = snapshot.values.text.replacen("\nkafka:\n", "\nkafka:\n  minBrokerId: 0\n", 1);
-    assert!(snapshot.values.text.contains("minBrokerId: 0"), "the legacy values have a `kafka:` block");
+    snapshot.values.text = snapshot
+        .values
+        .text
+        .replacen("\nkafka:\n", "\nkafka:\n  minBrokerId: 0\n", 1);
+    assert!(
+        snapshot.values.text.contains("minBrokerId: 0"),
+        "the legacy values have a `kafka:` block"
+    );
     let ids = check(&legacy_plan(&snapshot), "broker-ids").clone();
     assert_eq!(ids.status, CheckStatus::Fail, "{ids:?}");
     assert!(
@@ -182,11 +188,20 @@ fn without_kafka_no_id_is_guessed() {
     assert!(plan.kafka.brokers_after.is_empty(), "{:?}", plan.kafka.brokers_after);
     assert!(plan.kafka.reassignment.is_none());
     assert!(
-        plan.kafka.notes.iter().any(|n| n.contains("no broker id base is declared")),
+        plan.kafka
+            .notes
+            .iter()
+            .any(|n| n.contains("no broker id base is declared")),
         "{:?}",
         plan.kafka.notes
     );
     // A base the values file declares names them.
-    snapshot.values.text = snapshot.values.text.replacen("\nkafka:\n", "\nkafka:\n  minBrokerId: 100\n", 1);
-    assert_eq!(legacy_plan(&snapshot).kafka.brokers_after, (100..106).collect::<Vec<_>>());
+    snapshot.values.text = snapshot
+        .values
+        .text
+        .replacen("\nkafka:\n", "\nkafka:\n  minBrokerId: 100\n", 1);
+    assert_eq!(
+        legacy_plan(&snapshot).kafka.brokers_after,
+        (100..106).collect::<Vec<_>>()
+    );
 }

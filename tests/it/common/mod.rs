@@ -128,10 +128,24 @@ pub async fn kafka_for(rig: &RigEnv, namespace: &str) -> Result<KafkaForCluster>
 
 /// As [`kafka_for`], on `clock` (a running clock lets replicas copy and offsets move).
 pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClock) -> Result<KafkaForCluster> {
+    kafka_for_seeded(rig, namespace, clock, 0).await
+}
+
+/// As [`kafka_for_with_clock`], the topics placed on the seed's first `brokers` brokers (ids from
+/// 100; 0: all six).
+pub async fn kafka_for_seeded(
+    rig: &RigEnv,
+    namespace: &str,
+    clock: ModelClock,
+    brokers: usize,
+) -> Result<KafkaForCluster> {
     let client = rig.kube_client().await?;
     let id = chart_cluster_id(&client, namespace).await?;
     let mut seed = Seed::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(KRAFT_SEED))?;
     seed.cluster_id = id;
+    if brokers > 0 {
+        seed.brokers.truncate(brokers);
+    }
     let pods = PodHosts {
         namespace: namespace.to_string(),
         statefulset: "kafka-kraft-broker".into(),

@@ -116,9 +116,19 @@ mod tests {
         ]);
         let direct = DirectTcp::new(map, Duration::from_secs(1));
         let dial = |port| direct.dial(&BrokerAddress::new("broker-1.svc", port)).unwrap();
-        assert_eq!(dial(41234), Dial::Tcp { address: "127.0.0.1:41234".into() });
+        assert_eq!(
+            dial(41234),
+            Dial::Tcp {
+                address: "127.0.0.1:41234".into()
+            }
+        );
         // host:port is the more precise entry and wins.
-        assert_eq!(dial(9093), Dial::Tcp { address: "10.9.9.9:1".into() });
+        assert_eq!(
+            dial(9093),
+            Dial::Tcp {
+                address: "10.9.9.9:1".into()
+            }
+        );
     }
 
     #[tokio::test]
