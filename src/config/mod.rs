@@ -290,7 +290,8 @@ pub struct KafkaConfig {
     /// profile's broker StatefulSet on port 9092, through port-forward.
     #[serde(default)]
     pub bootstrap: Vec<String>,
-    /// Advertised `host:port` -> the `host:port` to dial instead (direct TCP only).
+    /// Advertised `host:port` -> the `host:port` to dial instead, or advertised `host` -> the host
+    /// to dial on the advertised port (direct TCP only).
     #[serde(default)]
     pub address_map: BTreeMap<String, String>,
     /// Reach each broker through a Kubernetes port-forward to its pod (only a kubeconfig needed).

@@ -8,6 +8,7 @@ use crate::profile::Profile;
 use crate::snapshot::{Fingerprints, Snapshot};
 use crate::values::{Document, ValuesError};
 
+mod broker_ids;
 mod broker_volumes;
 mod chart_topics;
 pub mod copy_time;
@@ -32,6 +33,7 @@ mod values_topics;
 mod volume_drift;
 pub(crate) mod workload_fates;
 
+pub use broker_ids::{BrokerIds, broker_ids, ordinal_of, pod_named_by};
 pub use broker_volumes::VolumeResize;
 pub use expected_growth::{
     AppliedGrowth, ExpectedGrowth, FLAG as EXPECTED_GROWTH_FLAG, GrowthFactor, GrowthSettings, MAX_EXPECTED_GROWTH,
@@ -180,7 +182,7 @@ pub fn plan_with(
         to_nodes,
         &options.expected_growth,
     )?;
-    let kafka = kafka::plan_kafka(snapshot, profile, &values)?;
+    let kafka = kafka::plan_kafka(snapshot, profile, &document, &values)?;
     let pinot = pinot::plan_pinot(snapshot, profile, &values, options.skip_pinot);
     let inputs = prechecks::Inputs {
         snapshot,

@@ -94,8 +94,15 @@ pub struct KafkaProfile {
     pub layout: KafkaLayout,
     /// The StatefulSet of the brokers; its replica count is the broker count.
     pub broker_workload: String,
-    /// Broker id of pod ordinal 0 (KRaft: 100, legacy: 0).
-    pub broker_id_base: i32,
+    /// A declared broker id of pod ordinal 0. Broker ids are read from the live cluster (each
+    /// broker's host names its pod); when this is set, the live rule must agree with it (pre-check
+    /// `broker-ids`). The built-in profiles leave it unset: no base is assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_id_base: Option<i32>,
+    /// Where the values file may set the chart's broker id of ordinal 0 (`minId`): when the file
+    /// sets it, the live rule must agree with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_min_id_path: Option<ValuePath>,
     pub disk_size_path: ValuePath,
     pub retention_bytes_path: Option<ValuePath>,
     /// Bytes kept per partition replica when the file does not say (Kloudfuse: 10 GiB).
@@ -370,11 +377,11 @@ mod tests {
     #[test]
     fn builtin_profiles_load() {
         let kraft = Profile::builtin("kraft").unwrap();
-        assert_eq!(kraft.kafka.broker_id_base, 100);
+        assert_eq!(kraft.kafka.broker_id_base, None, "no base is assumed");
         assert_eq!(kraft.workloads["kafka-kraft-controller"].rule, Rule::Fixed(3));
         let legacy = Profile::builtin("legacy").unwrap();
         assert_eq!(legacy.name, "legacy");
-        assert_eq!(legacy.kafka.broker_id_base, 0);
+        assert_eq!(legacy.kafka.broker_id_base, None, "no base is assumed");
         assert!(!legacy.workloads.contains_key("kafka-kraft-broker"));
         assert_eq!(legacy.workloads["kafka-zookeeper"].rule, Rule::Fixed(3));
         assert_eq!(legacy.kafka.cluster_id_path, None);

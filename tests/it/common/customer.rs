@@ -37,6 +37,8 @@ pub struct CustomerSpec<'a> {
     pub kafka_speed: f64,
     /// Keys inside the `kafka:` flow mapping besides bootstrap (e.g. `reassignment: {...}`).
     pub kafka_extra: &'a str,
+    /// The Kafka fake's first brokers (ids from 100) the topics are placed on; 0: the seed's six.
+    pub kafka_brokers: usize,
     /// Keys inside the `profile:` flow mapping besides `base: kraft`.
     pub profile_extra: &'a str,
     /// Replaces the rig's EKS endpoint (a counting proxy in front of moto).
@@ -86,6 +88,7 @@ impl Default for CustomerSpec<'_> {
             zones: None,
             kafka_speed: 0.0,
             kafka_extra: "",
+            kafka_brokers: 0,
             profile_extra: "",
             eks_endpoint: None,
             values_extra: "",
@@ -169,7 +172,8 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
     let cluster =
         cluster::install_named_in_zones(&rig, &name, &nodegroup, spec.nodes, spec.zones, path(&values)?, "3.4.0")
             .await?;
-    let kafka = super::kafka_for_with_clock(&rig, &cluster.id, ModelClock::new(spec.kafka_speed)).await?;
+    let kafka =
+        super::kafka_for_seeded(&rig, &cluster.id, ModelClock::new(spec.kafka_speed), spec.kafka_brokers).await?;
     let mut kafka_section = kafka.config_section();
     if !spec.kafka_extra.is_empty() {
         kafka_section = kafka_section.replacen(
@@ -292,15 +296,7 @@ impl Customer {
 
     /// A direct admin client of the Kafka fake, for checks.
     pub fn kafka_admin(&self) -> Result<kfscale_kafka::KafkaAdmin> {
-        Ok(kfscale_kafka::KafkaAdmin::new(kfscale_kafka::AdminOptions::direct(
-            self.kafka
-                .fake
-                .broker_addrs()
-                .values()
-                .take(3)
-                .map(|a| kfscale_kafka::BrokerAddress::new(a.ip().to_string(), a.port()))
-                .collect(),
-        ))?)
+        self.kafka.admin()
     }
 }
 

@@ -63,7 +63,7 @@ pub struct Inputs<'a> {
 }
 
 pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
-    let checks: [fn(&Inputs) -> PreCheck; 22] = [
+    let checks: [fn(&Inputs) -> PreCheck; 23] = [
         chart_version,
         helm_status,
         node_pool_status,
@@ -78,6 +78,7 @@ pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
         values_committed,
         kafka_reassignments,
         kafka_throttles,
+        broker_ids,
         partitions_never_decrease,
         disk_never_shrinks,
         broker_volume_expansion,
