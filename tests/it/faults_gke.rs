@@ -7,7 +7,8 @@
 //! - permanent: setSize answers 403 PERMISSION_DENIED;
 //! - going away: every method answers 503 from the moment setSize returned its operation (the step
 //!   follows it, then waits for the nodes) until kfscale shows it retried;
-//! - applied, answer lost: setSize starts its operation, then answers 503 (issue #15 item 1).
+//! - applied, answer lost: setSize starts its operation, then answers 503 (issue #15 item 1); the
+//!   same for setAutoscaling, on an apply to 7 (beyond the pool's max of 6 per zone).
 //!
 //! Faults on setSize and operations.get need no arming: planning only reads the pool. Retriable
 //! cells: the apply succeeds, counts the retry, the pool is resized once, to 4. The permanent cell
@@ -24,12 +25,24 @@ use serde_json::{Value, json};
 use crate::common::customer::{kfscale_command, path};
 use crate::common::fake_faults::{retries_in, run_watching};
 use crate::common::faults::{Ended, assert_failed_in, assert_resumed_without_repeating, assert_retried_and_succeeded};
-use crate::live_apply_gke::{GkeCustomer, SET_SIZE, WAIT, add_fault, delta, fake_counts, gke_customer, zonal_selector};
+use crate::live_apply_gke::{
+    GkeCustomer, SET_AUTOSCALING, SET_SIZE, WAIT, add_fault, delta, fake_counts, gke_customer, zonal_bounds,
+    zonal_selector,
+};
 
 const STEP: &str = "node_pool";
 const OPERATIONS_GET: &str = "container.projects.locations.operations.get";
 
 fn apply(live: &GkeCustomer, cell: &str, watch: impl FnMut(Option<&Value>) -> Result<()>) -> Result<Ended> {
+    apply_to(live, "4", cell, watch)
+}
+
+fn apply_to(
+    live: &GkeCustomer,
+    nodes: &str,
+    cell: &str,
+    watch: impl FnMut(Option<&Value>) -> Result<()>,
+) -> Result<Ended> {
     let command = kfscale_command(
         &live.rig,
         &[
@@ -37,7 +50,7 @@ fn apply(live: &GkeCustomer, cell: &str, watch: impl FnMut(Option<&Value>) -> Re
             "--config",
             path(&live.config)?,
             "--nodes",
-            "4",
+            nodes,
             "--auto-approve",
         ],
     );
@@ -226,4 +239,36 @@ async fn gke_set_size_applied_with_its_answer_lost_is_not_sent_again() -> Result
     assert_retried_and_succeeded(&live.customer.repo, &finished, STEP)?;
     ensure!(answered(&live, from, SET_SIZE, 503).await? == 1);
     assert_resized(&live, &before, 1).await
+}
+
+/// Applied, answer lost, on setAutoscaling (#15 item 1): an apply to 7 nodes, beyond the pool's max
+/// of 6 per zone, widens the bounds first; the fake starts that operation, then answers 503. The
+/// step retries, finds the bounds widened (or its operation running) and sends no second
+/// setAutoscaling: exactly one of each call reached GKE, and the pool ends at 7 within (1, 7).
+#[tokio::test(flavor = "multi_thread")]
+async fn gke_set_autoscaling_applied_with_its_answer_lost_is_not_sent_again() -> Result<()> {
+    let live = gke_customer("fg-lost-bounds").await?;
+    let (before, from) = (
+        fake_counts(&live.rig, "mutations").await?,
+        requests_so_far(&live).await?,
+    );
+    let lost = json!({"kind": "http_error", "method": SET_AUTOSCALING, "code": 503, "status": "UNAVAILABLE",
+                      "count": 1, "applied": true});
+    add_fault(&live.rig, lost).await?;
+    let finished = apply_to(&live, "7", "lost-bounds", |_| Ok(()))?;
+    assert_retried_and_succeeded(&live.customer.repo, &finished, STEP)?;
+    ensure!(answered(&live, from, SET_AUTOSCALING, 503).await? == 1);
+    let calls = delta(&before, &fake_counts(&live.rig, "mutations").await?);
+    ensure!(
+        calls == BTreeMap::from([(SET_AUTOSCALING.to_string(), 1), (SET_SIZE.to_string(), 1)]),
+        "mutations: {calls:?}"
+    );
+    ensure!(
+        zonal_bounds(&live.rig).await? == Some((1, 7)),
+        "bounds not widened to 7"
+    );
+    let sizes = gke::pool_sizes(&live.rig, ZONAL_CLUSTER, ZONAL_POOL).await?;
+    ensure!(sizes == BTreeMap::from([(ZONAL_LOCATION.to_string(), 7)]), "{sizes:?}");
+    wait::ready_nodes(&live.rig.kube_client().await?, &zonal_selector(), 7, WAIT).await?;
+    Ok(())
 }

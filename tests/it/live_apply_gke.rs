@@ -31,7 +31,7 @@ use crate::common::pinot::{PinotForCluster, TABLES, pinot_for, seed_from_cluster
 pub(crate) const SEED_SIZE: u32 = 3;
 const SEED_BOUNDS: (u32, u32) = (1, 6);
 pub(crate) const SET_SIZE: &str = "container.projects.locations.clusters.nodePools.setSize";
-const SET_AUTOSCALING: &str = "container.projects.locations.clusters.nodePools.setAutoscaling";
+pub(crate) const SET_AUTOSCALING: &str = "container.projects.locations.clusters.nodePools.setAutoscaling";
 pub(crate) const WAIT: Duration = Duration::from_secs(120);
 
 pub(crate) struct GkeCustomer {
@@ -494,7 +494,7 @@ async fn restore_zonal_pool(rig: &RigEnv) -> Result<()> {
 }
 
 /// The zonal pool's per-zone autoscaling bounds (None: autoscaling off).
-async fn zonal_bounds(rig: &RigEnv) -> Result<Option<(u32, u32)>> {
+pub(crate) async fn zonal_bounds(rig: &RigEnv) -> Result<Option<(u32, u32)>> {
     let found = gke::autoscaling(rig, ZONAL_LOCATION, ZONAL_CLUSTER, ZONAL_POOL).await?;
     let count = |key: &str| found[key].as_u64().unwrap_or(0) as u32;
     Ok((found["enabled"] == true).then(|| (count("minNodeCount"), count("maxNodeCount"))))

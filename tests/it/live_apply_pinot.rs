@@ -337,11 +337,16 @@ async fn a_failed_rebalance_job_fails_the_apply_naming_the_job() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_rebalance_whose_controller_died_is_cancelled_and_issued_again() -> Result<()> {
+/// An apply whose first tracked job's controller restarts (10 s) mid-job: the job is left
+/// IN_PROGRESS without a heartbeat. `on_restart` arms more faults at the restart. Returns the
+/// Pinot fake, the orphaned job and the apply's stderr once it succeeded.
+async fn failover_apply(
+    prefix: &str,
+    on_restart: impl FnOnce(&PinotForCluster) -> Result<()>,
+) -> Result<(PinotForCluster, TableJob, String)> {
     // Heartbeats every 10 s (model): 30 s of silence means the job's controller is gone.
     let parameters = ", heartbeatIntervalInMs: \"10000\", batchSizePerServer: \"1\"";
-    let customer = customer("pinot-failover", &tracked_profile("0", parameters)).await?;
+    let customer = customer(prefix, &tracked_profile("0", parameters)).await?;
     // Four completed segments per partition and one segment per server per step: the job takes
     // several steps, so the restart leaves moves to do (a job whose last step is written only waits
     // for the servers, and a new dry run would find nothing to move).
@@ -356,6 +361,7 @@ async fn a_rebalance_whose_controller_died_is_cancelled_and_issued_again() -> Re
     let orphan = rebalance_jobs(&pinot, "kf_metrics_REALTIME").await?;
     assert_eq!(orphan[0].status.as_deref(), Some("IN_PROGRESS"), "{orphan:?}");
     pinot.fake.fault(Fault::Restart { seconds: Some(10.0) })?;
+    on_restart(&pinot)?;
 
     let status = wait_for_exit(&mut child).await?;
     let stderr = std::fs::read_to_string(&log)?;
@@ -368,18 +374,55 @@ async fn a_rebalance_whose_controller_died_is_cancelled_and_issued_again() -> Re
             .contains("its controller is gone and a failover does not resume it; cancelling it and rebalancing again"),
         "{stderr}"
     );
-    // The orphan cancelled, one more POST for that table, and the table done by the new job.
+    let orphan = orphan[0].clone();
+    Ok((pinot, orphan, stderr))
+}
+
+/// The orphan cancelled once, one more POST for its table, and the table done by the new job.
+async fn assert_cancelled_once_and_reissued(pinot: &PinotForCluster, orphan: &TableJob) -> Result<()> {
     assert_eq!(pinot.mutations("cancelRebalance"), 1);
     assert_eq!(pinot.mutations("rebalance"), PLANNED.len() as u64 + 1);
-    let jobs = rebalance_jobs(&pinot, "kf_metrics_REALTIME").await?;
+    let jobs = rebalance_jobs(pinot, "kf_metrics_REALTIME").await?;
     let statuses: Vec<(bool, Option<&str>)> = jobs
         .iter()
-        .map(|j| (j.job_id == orphan[0].job_id, j.status.as_deref()))
+        .map(|j| (j.job_id == orphan.job_id, j.status.as_deref()))
         .collect();
     assert!(
         statuses.contains(&(true, Some("CANCELLED"))) && statuses.contains(&(false, Some("DONE"))) && jobs.len() == 2,
         "{jobs:?}"
     );
-    assert_planned_tables_good(&pinot, 12 * 5).await?;
+    assert_planned_tables_good(pinot, 12 * 5).await?;
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rebalance_whose_controller_died_is_cancelled_and_issued_again() -> Result<()> {
+    let (pinot, orphan, _) = failover_apply("pinot-failover", |_| Ok(())).await?;
+    assert_cancelled_once_and_reissued(&pinot, &orphan).await
+}
+
+/// Applied, answer lost (#15 item 1), on the cancel: the controller cancels the orphaned job and
+/// answers 500. The step is retried, finds the job CANCELLED and posts a new rebalance without
+/// cancelling again: one cancel reached the controller.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancel_applied_with_its_answer_lost_is_not_sent_again() -> Result<()> {
+    let (pinot, orphan, stderr) = failover_apply("pinot-cancel-lost", |pinot| {
+        pinot.fake.fault(Fault::HttpError {
+            endpoint: "cancelRebalance".into(),
+            code: 500,
+            message: Some("Internal error: the answer was lost after the cancel".into()),
+            applied: true,
+            count: Some(1),
+        })?;
+        Ok(())
+    })
+    .await?;
+    let lost = pinot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.endpoint == "cancelRebalance" && r.code == 500)
+        .count();
+    ensure!(lost == 1, "{lost} cancels answered 500:\n{stderr}");
+    assert_cancelled_once_and_reissued(&pinot, &orphan).await
 }

@@ -33,6 +33,7 @@ mod live_apply_pinot;
 mod live_apply_secrets;
 mod live_apply_signals;
 mod live_apply_torture;
+mod live_broker_volumes;
 mod live_gke;
 mod live_helm_preflight;
 mod live_helm_secrets;

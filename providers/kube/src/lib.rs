@@ -21,6 +21,7 @@ mod types;
 use kubeconfig::read_kubeconfig;
 pub use kubeconfig::{ContextInfo, describe_context};
 pub use lease::{LeaseRecord, LeaseWrite};
+pub use mutate::ClaimTemplate;
 pub use release_record::{HelmReleaseRecord, decode_release};
 pub use types::*;
 

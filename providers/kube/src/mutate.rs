@@ -54,15 +54,23 @@ impl Kube {
         }
     }
 
-    /// The storage size in a StatefulSet's volume claim template named `template`.
-    pub async fn statefulset_claim_size(&self, name: &str, template: &str) -> Result<Option<String>, KubeError> {
+    /// A StatefulSet's volume claim template named `template`, as the broker volume step needs it:
+    /// absent, being deleted (a delete was carried out, its garbage collection still runs), or
+    /// present with the template's storage request.
+    pub async fn statefulset_claim_template(&self, name: &str, template: &str) -> Result<ClaimTemplate, KubeError> {
         let sets: Api<StatefulSet> = Api::namespaced(self.client.clone(), &self.namespace);
-        let set = sets
+        let Some(set) = sets
             .get_opt(name)
             .await
-            .map_err(api(&format!("read StatefulSet {name}")))?;
-        Ok(set
-            .and_then(|set| set.spec)
+            .map_err(api(&format!("read StatefulSet {name}")))?
+        else {
+            return Ok(ClaimTemplate::Absent);
+        };
+        if set.metadata.deletion_timestamp.is_some() {
+            return Ok(ClaimTemplate::Deleting);
+        }
+        let size = set
+            .spec
             .and_then(|spec| spec.volume_claim_templates)
             .and_then(|templates| {
                 templates
@@ -72,6 +80,19 @@ impl Kube {
             .and_then(|t| t.spec)
             .and_then(|spec| spec.resources)
             .and_then(|r| r.requests)
-            .and_then(|r| r.get("storage").map(|q| q.0.clone())))
+            .and_then(|r| r.get("storage").map(|q| q.0.clone()));
+        Ok(ClaimTemplate::Present { size })
     }
+}
+
+/// What [`Kube::statefulset_claim_template`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimTemplate {
+    Absent,
+    /// Deleted, not gone yet: with orphan propagation the garbage collector first frees the pods.
+    Deleting,
+    /// The template's storage request (None: no such template, or no request).
+    Present {
+        size: Option<String>,
+    },
 }

@@ -1,7 +1,8 @@
 //! `helm upgrade` pinned to the installed chart version, without `--wait` (the rollout step waits),
 //! so a killed apply leaves the release `pending-upgrade` for seconds, not for a rollout. A release
 //! left `pending-upgrade` by an upgrade this apply started is rolled back to the revision recorded
-//! before it, then upgraded again.
+//! before it, then upgraded again (when broker volumes grow, the broker StatefulSet is removed
+//! with its pods kept around the rollback: its volume template is immutable).
 use std::time::Duration;
 
 use kfscale_helm::Upgrade;
@@ -143,7 +144,16 @@ async fn settle_or_roll_back(
         "release {release} was left `{}` at revision {} by this apply's interrupted helm: rolling back to revision {target}",
         record.status, record.revision
     ));
+    // A grown broker volume template is immutable both ways: the rollback must create the set
+    // with the old template (not shrink the new one), and the upgrade after it with the new one.
+    let planned = super::broker_volumes::planned_size(ctx)?;
+    if let Some((_, bytes)) = &planned {
+        super::broker_volumes::make_way_for_helm(ctx, "the earlier", |template| template >= *bytes).await?;
+    }
     ctx.run_external(|| ctx.systems.helm.rollback(release, target, ctx.settings.helm_timeout))?;
+    if let Some((size, bytes)) = &planned {
+        super::broker_volumes::make_way_for_helm(ctx, size, |template| template < *bytes).await?;
+    }
     read(ctx, release).await
 }
 

@@ -43,6 +43,9 @@ pub struct CustomerSpec<'a> {
     pub eks_endpoint: Option<String>,
     /// Appended to the customer's values file before the chart is installed from it.
     pub values_extra: &'a str,
+    /// Replacements (first match of each `from` -> `to`) in the customer's values file before the
+    /// chart is installed from it; a `from` the file lacks fails the setup.
+    pub values_edits: &'a [(&'a str, &'a str)],
 }
 
 impl<'a> CustomerSpec<'a> {
@@ -83,6 +86,7 @@ impl Default for CustomerSpec<'_> {
             profile_extra: "",
             eks_endpoint: None,
             values_extra: "",
+            values_edits: &[],
         }
     }
 }
@@ -130,6 +134,16 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
     let CustomerRepo { scratch, repo, remote } =
         customer_repo_with(&rig, &name, NODEGROUP_LABEL, &nodegroup, spec.values_extra)?;
     let values = repo.join("values.yaml");
+    if !spec.values_edits.is_empty() {
+        let mut text = std::fs::read_to_string(&values)?;
+        for (from, to) in spec.values_edits {
+            ensure!(text.contains(from), "the values file has no {from:?}:\n{text}");
+            text = text.replacen(from, to, 1);
+        }
+        std::fs::write(&values, text)?;
+        commit_all(&repo, "the test's values")?;
+        run_git(&repo, &["push", "-q", "origin", "main"])?;
+    }
     let cluster =
         cluster::install_named_in_zones(&rig, &name, &nodegroup, spec.nodes, spec.zones, path(&values)?, "3.4.0")
             .await?;

@@ -28,6 +28,12 @@ pub struct ProxiedRequest {
     pub path: String,
     /// `clientRequestToken` of the JSON body, when it has one (EKS).
     pub token: Option<String>,
+    /// The query string (`propagationPolicy` may travel there), empty when none.
+    pub query: String,
+    /// The body of a request that is not a GET, as text (a delete's `DeleteOptions`, a patch).
+    pub body: String,
+    /// The User-Agent header: helm's (`Helm/...`) tells its requests from kfscale's.
+    pub agent: String,
     /// False when a fault answered or held it: the system never saw it.
     pub forwarded: bool,
     /// The system carried it out and its answer was lost ([`Fault::Applied`]).
@@ -220,11 +226,25 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .and_then(|v| v["clientRequestToken"].as_str().map(str::to_string));
     let fault = take_fault(&shared, &op);
     let forwarded = matches!(fault, None | Some(Fault::Delay(_) | Fault::Applied(_)));
+    let agent = parts
+        .headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = if parts.method == axum::http::Method::GET {
+        String::new()
+    } else {
+        String::from_utf8_lossy(&body).into_owned()
+    };
     lock(&shared.requests).push(ProxiedRequest {
         op,
         method: parts.method.to_string(),
         path: path.clone(),
         token,
+        query: parts.uri.query().unwrap_or("").to_string(),
+        body: text,
+        agent,
         forwarded,
         answer_lost: matches!(fault, Some(Fault::Applied(_))),
     });

@@ -93,6 +93,13 @@ impl LiveApply {
         .await
     }
 
+    /// Kills the apply with SIGKILL (kill -9: no handler runs, nothing is cleaned up) and reaps it.
+    pub fn kill_9(mut self) -> Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
     /// Waits until kfscale reports riding out a retriable error in `step`.
     pub async fn retrying(&mut self, step: &str) -> Result<Value> {
         self.until(&format!("a retry in step {step}"), |e| {
