@@ -109,6 +109,8 @@ async fn checklist(
         lag_window: settings.lag_window,
         lag_samples: settings.lag_samples,
         customer_throttles: run.map(|r| &r.plan.kafka.throttles_before),
+        internal_topics: &profile.kafka.internal_topics,
+        leaders_elected: run.is_some_and(crate::engine::leaders_elected),
     };
     Ok(verify::run(&inputs).await)
 }

@@ -27,7 +27,7 @@ impl Status {
 #[serde(deny_unknown_fields)]
 pub struct Check {
     /// Stable id: workloads, spread, pinot-segments, kafka-lag, kafka-reassignments,
-    /// kafka-throttles, helm-release, alerting.
+    /// kafka-throttles, kafka-leaders, helm-release, alerting.
     pub name: String,
     pub status: Status,
     pub summary: String,

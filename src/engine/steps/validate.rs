@@ -115,6 +115,8 @@ async fn checklist(ctx: &StepContext<'_>, kafka_observed: bool, pinot_observed: 
         lag_window: ctx.settings.lag_window,
         lag_samples: ctx.settings.lag_samples,
         customer_throttles: Some(&plan.kafka.throttles_before),
+        internal_topics: &plan.profile.kafka.internal_topics,
+        leaders_elected: ctx.state.run.as_ref().is_some_and(crate::engine::leaders_elected),
     };
     verify::run(&inputs).await
 }
