@@ -8,10 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::moves::Key;
 
-/// Partitions per ElectLeaders request: small enough for the controller to answer well within
-/// the request timeout, few requests for the largest clusters (10 000 moved partitions: 10).
-pub const BATCH: usize = 1000;
-
 /// Kafka's answer when the preferred replica leads already.
 pub const ELECTION_NOT_NEEDED: &str = "ELECTION_NOT_NEEDED";
 

@@ -5,7 +5,7 @@
 //! `auto.leader.rebalance.enable` is off.
 //!
 //! The partitions are the reassignment's recorded moves, recorded again here once; they go in
-//! requests of [`BATCH`] partitions, each recorded before it is sent and its outcome after. A
+//! requests of `kafka.reassignment.election_batch` partitions (1000), each recorded before it is sent and its outcome after. A
 //! resumed apply sends only what no request finished; a request whose answer never arrived is
 //! settled by reading the leaders (its partitions led by their preferred replica are done), and
 //! the rest is sent again, which is safe: an election is idempotent.
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use kfscale_kafka::{KafkaError, TopicPartition};
 
-use super::elections::{Answer, BATCH, Election, failures, pending, totals};
+use super::elections::{Answer, Election, failures, pending, totals};
 use super::live::admin;
 use super::moves::Key;
 use super::reassignment::recorded_moves;
@@ -53,8 +53,9 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     }
     let kafka = admin(ctx)?;
     let to_send = pending(&targets, &elections);
+    let batch_size = ctx.systems.reassignment.election_batch.max(1) as usize;
     let mut sent_now = 0usize;
-    for batch in to_send.chunks(BATCH) {
+    for batch in to_send.chunks(batch_size) {
         // Recorded before it is sent: the record shows every request, answered or not.
         elections.push(Election::sent(batch.to_vec()));
         ctx.record_handle(&ELECTIONS, &elections)?;
