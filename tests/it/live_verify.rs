@@ -19,13 +19,14 @@ use crate::common::customer::{Customer, CustomerSpec, customer_cluster, succeede
 use crate::common::pinot::{pinot_for, seed};
 
 const TOKEN: &str = "glsa_kfscale_rig_test_token";
-const CHECKS: [&str; 8] = [
+const CHECKS: [&str; 9] = [
     "workloads",
     "spread",
     "pinot-segments",
     "kafka-lag",
     "kafka-reassignments",
     "kafka-throttles",
+    "kafka-leaders",
     "helm-release",
     "alerting",
 ];
@@ -270,7 +271,7 @@ async fn verify_is_green_after_an_apply_and_each_fault_turns_exactly_its_check_r
             "{name}: {stdout}"
         );
     }
-    assert!(stdout.contains("Verify: GREEN. 8 green, 0 yellow, 0 red"), "{stdout}");
+    assert!(stdout.contains("Verify: GREEN. 9 green, 0 yellow, 0 red"), "{stdout}");
     eprintln!("verify requests per run: {}", report["requests"]);
     Ok(())
 }
