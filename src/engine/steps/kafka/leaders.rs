@@ -4,7 +4,8 @@
 //! leader rebalance runs: every 5 minutes by default, only above a 10% imbalance, and never when
 //! `auto.leader.rebalance.enable` is off.
 //!
-//! The partitions are the reassignment's recorded moves, recorded again here once; they go in
+//! The partitions are the reassignment's recorded moves and any other partition led by another
+//! replica than its first (leaderships a restarted broker handed over), recorded here once; they go in
 //! requests of `kafka.reassignment.election_batch` partitions (1000), each recorded before it is sent and its outcome after. A
 //! resumed apply sends only what no request finished; a request whose answer never arrived is
 //! settled by reading the leaders (its partitions led by their preferred replica are done), and
@@ -37,14 +38,14 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let targets = match ctx.handle(&PARTITIONS) {
         Some(targets) => targets,
         None => {
-            let targets: Vec<Key> = recorded_moves(ctx).iter().map(|m| m.key()).collect();
+            let targets = to_elect(ctx).await?;
             ctx.record_handle(&PARTITIONS, &targets)?;
             targets
         }
     };
     if targets.is_empty() {
         return Ok(Outcome::Skipped(
-            "the reassignment moved or reordered no partition: the leaders stay".into(),
+            "no partition moved or reordered, and every one led by its preferred replica: the leaders stay".into(),
         ));
     }
     let mut elections: Vec<Election> = ctx.handle(&ELECTIONS).unwrap_or_default();
@@ -89,6 +90,31 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
         targets.len(),
         elections.len()
     )))
+}
+
+/// The partitions the reassignment moved or reordered, then those of the balanced topics led by
+/// another replica than their first now (a broker restarted by the rollout hands its leaderships
+/// to others, and Kafka gives them back only when its automatic rebalance runs): with both
+/// elected, every partition is led by its preferred replica, which the balancer spread evenly.
+async fn to_elect(ctx: &StepContext<'_>) -> Result<Vec<Key>, StepError> {
+    let mut targets: Vec<Key> = recorded_moves(ctx).iter().map(|m| m.key()).collect();
+    let moved: std::collections::BTreeSet<Key> = targets.iter().cloned().collect();
+    let internal = &ctx.plan.profile.kafka.internal_topics;
+    let metadata = admin(ctx)?.metadata().await?;
+    for topic in metadata
+        .topics
+        .iter()
+        .filter(|t| !t.internal && !internal.contains(&t.name))
+    {
+        for partition in &topic.partitions {
+            let key = (topic.name.clone(), partition.partition);
+            let preferred = partition.replicas.first().copied();
+            if partition.leader.is_some() && partition.leader != preferred && !moved.contains(&key) {
+                targets.push(key);
+            }
+        }
+    }
+    Ok(targets)
 }
 
 /// Requests recorded but never answered (the apply stopped, or the answer was lost) get their
