@@ -1,5 +1,6 @@
 //! Leaders follow the moves: a preferred leader election (ElectLeaders, PREFERRED) for every
-//! partition the reassignment moved or reordered, once all its moves finished. Without it the new
+//! partition the reassignment moved or reordered (and any other led by another replica than its
+//! first), once all its moves finished. Without it the new
 //! brokers hold replicas but lead nothing (and so take no produce load) until Kafka's automatic
 //! leader rebalance runs: every 5 minutes by default, only above a 10% imbalance, and never when
 //! `auto.leader.rebalance.enable` is off.
