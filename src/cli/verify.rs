@@ -111,6 +111,8 @@ async fn checklist(
         max_freshness_lag: settings.max_freshness_lag,
         control_plane_alerts: &settings.control_plane_alerts,
         customer_throttles: run.map(|r| &r.plan.kafka.throttles_before),
+        internal_topics: &profile.kafka.internal_topics,
+        leaders_elected: run.is_some_and(crate::engine::leaders_elected),
     };
     Ok(verify::run(&inputs).await)
 }

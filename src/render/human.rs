@@ -275,6 +275,9 @@ fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
         if let Some(line) = copy_time_line(result) {
             let _ = writeln!(out, "    {} {line}", s.dim("#"));
         }
+        if let Some(line) = crate::render::election_line(result) {
+            let _ = writeln!(out, "  {} {line}", s.yellow("~"));
+        }
         render_broker_table(result, &kafka.brokers_before, s, out);
     }
     for volume in &kafka.volumes {

@@ -240,6 +240,9 @@ fn reassignment(result: &BalanceResult, brokers_before: &[i32], out: &mut String
         result.reorder_only,
         result.created
     );
+    if let Some(line) = crate::render::election_line(result) {
+        let _ = writeln!(out, "**Leaders:** {line}.\n");
+    }
     out.push_str(
         "| broker | replicas before | replicas after | leaders before | leaders after | bytes before | bytes after |\n\
          |---|---:|---:|---:|---:|---:|---:|\n",

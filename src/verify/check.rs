@@ -27,7 +27,8 @@ impl Status {
 #[serde(deny_unknown_fields)]
 pub struct Check {
     /// Stable id: workloads, spread, pinot-segments, pinot-freshness, kafka-lag,
-    /// kafka-reassignments, kafka-throttles, helm-release, control-plane-alerts, alerting.
+    /// kafka-reassignments, kafka-throttles, kafka-leaders, helm-release, control-plane-alerts,
+    /// alerting.
     pub name: String,
     pub status: Status,
     pub summary: String,

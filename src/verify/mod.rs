@@ -10,6 +10,7 @@
 //! | `kafka-lag` | a partition lags above `validate.max_consumer_lag` and is not falling, or does not consume while its log grows |
 //! | `kafka-reassignments` | a partition reassignment is in flight |
 //! | `kafka-throttles` | a replication throttle is left on a broker or topic |
+//! | `kafka-leaders` | a partition has no leader, or (after an apply that elected the preferred leaders) the partitions led per broker differ by more than 1 where an election would even them |
 //! | `helm-release` | the release is not `deployed`, or not at the chart version the last apply pinned |
 //! | `control-plane-alerts` | a Kloudfuse rule (`validate.control_plane_alerts`) errors, or fires and did not before the apply (or no apply recorded it) |
 //! | `alerting` | a customer's Grafana-managed rule's health is `error`, or a rule fires that did not before the apply |
@@ -19,6 +20,7 @@ mod alerting;
 mod check;
 mod helm_release;
 mod kafka_lag;
+mod kafka_leaders;
 mod kafka_moves;
 mod pinot_freshness;
 mod pinot_segments;
@@ -76,6 +78,10 @@ pub struct Inputs<'a> {
     /// Throttles set before the last apply (the customer's own, which kfscale restores after its
     /// moves): not counted as left behind when they still hold their values.
     pub customer_throttles: Option<&'a Throttles>,
+    /// Topics the balancer leaves alone (the profile's internal topics): not counted in the leaders.
+    pub internal_topics: &'a [String],
+    /// Whether the last apply elected the preferred leaders: then uneven leaders are RED.
+    pub leaders_elected: bool,
 }
 
 /// Runs every check (the systems concurrently; the lag window is most of the time) and returns them
@@ -157,7 +163,7 @@ async fn kube_checks(inputs: &Inputs<'_>) -> (Vec<Check>, Check) {
 }
 
 async fn kafka_checks(inputs: &Inputs<'_>) -> Vec<Check> {
-    const NAMES: [&str; 3] = ["kafka-lag", "kafka-reassignments", "kafka-throttles"];
+    const NAMES: [&str; 4] = ["kafka-lag", "kafka-reassignments", "kafka-throttles", "kafka-leaders"];
     let admin = match &inputs.kafka {
         Reach::Ready(admin) => *admin,
         Reach::NotChecked(why) => return NAMES.iter().map(|n| not_checked(n, why)).collect(),
@@ -167,7 +173,8 @@ async fn kafka_checks(inputs: &Inputs<'_>) -> Vec<Check> {
         let moving = admin.list_partition_reassignments().await?;
         let metadata = admin.metadata().await?;
         let throttles = throttles_of(admin, &metadata).await?;
-        Ok::<_, kfscale_kafka::KafkaError>((moving, throttles))
+        let leaders = kafka_leaders::leaders(&metadata, inputs.internal_topics);
+        Ok::<_, kfscale_kafka::KafkaError>((moving, throttles, leaders))
     };
     let (lag, moves) = tokio::join!(sample_lag(admin, inputs.lag_samples, inputs.lag_window), moves);
     let lag = match lag {
@@ -175,18 +182,20 @@ async fn kafka_checks(inputs: &Inputs<'_>) -> Vec<Check> {
         Err(err) => unreadable("kafka-lag", "Kafka", &err),
     };
     match moves {
-        Ok((moving, throttles)) => vec![
+        Ok((moving, throttles, leaders)) => vec![
             lag,
             kafka_moves::check_reassignments(&moving),
             kafka_moves::check_throttles(&match inputs.customer_throttles {
                 Some(before) => throttles.set_since(before),
                 None => throttles,
             }),
+            kafka_leaders::check(&leaders, inputs.leaders_elected),
         ],
         Err(err) => vec![
             lag,
             unreadable("kafka-reassignments", "Kafka", &err),
             unreadable("kafka-throttles", "Kafka", &err),
+            unreadable("kafka-leaders", "Kafka", &err),
         ],
     }
 }

@@ -19,7 +19,7 @@ use crate::common::customer::{Customer, CustomerSpec, customer_cluster, succeede
 use crate::common::pinot::{pinot_for, seed};
 
 const TOKEN: &str = "glsa_kfscale_rig_test_token";
-const CHECKS: [&str; 10] = [
+const CHECKS: [&str; 11] = [
     "workloads",
     "spread",
     "pinot-segments",
@@ -27,6 +27,7 @@ const CHECKS: [&str; 10] = [
     "kafka-lag",
     "kafka-reassignments",
     "kafka-throttles",
+    "kafka-leaders",
     "helm-release",
     "control-plane-alerts",
     "alerting",
@@ -272,7 +273,7 @@ async fn verify_is_green_after_an_apply_and_each_fault_turns_exactly_its_check_r
             "{name}: {stdout}"
         );
     }
-    assert!(stdout.contains("Verify: GREEN. 10 green, 0 yellow, 0 red"), "{stdout}");
+    assert!(stdout.contains("Verify: GREEN. 11 green, 0 yellow, 0 red"), "{stdout}");
     eprintln!("verify requests per run: {}", report["requests"]);
     Ok(())
 }

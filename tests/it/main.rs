@@ -41,6 +41,7 @@ mod live_helm_secrets;
 mod live_init;
 mod live_kafka;
 mod live_kafka_format;
+mod live_kafka_leaders;
 mod live_lock;
 mod live_pinot;
 mod live_plan;

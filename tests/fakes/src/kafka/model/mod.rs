@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::kafka::seed::{Layout, Seed, Settings};
 
 pub mod configs;
+pub mod elect;
 pub mod groups;
 pub mod lifecycle;
 pub mod offsets;
