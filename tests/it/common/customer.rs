@@ -39,6 +39,8 @@ pub struct CustomerSpec<'a> {
     pub kafka_extra: &'a str,
     /// The Kafka fake's first brokers (ids from 100) the topics are placed on; 0: the seed's six.
     pub kafka_brokers: usize,
+    /// Replicas per partition of the Kafka fake's topics (0: the seed's one).
+    pub kafka_replication_factor: i16,
     /// Keys inside the `profile:` flow mapping besides `base: kraft`.
     pub profile_extra: &'a str,
     /// Replaces the rig's EKS endpoint (a counting proxy in front of moto).
@@ -89,6 +91,7 @@ impl Default for CustomerSpec<'_> {
             kafka_speed: 0.0,
             kafka_extra: "",
             kafka_brokers: 0,
+            kafka_replication_factor: 0,
             profile_extra: "",
             eks_endpoint: None,
             values_extra: "",
@@ -173,7 +176,14 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
         cluster::install_named_in_zones(&rig, &name, &nodegroup, spec.nodes, spec.zones, path(&values)?, "3.4.0")
             .await?;
     let kafka =
-        super::kafka_for_seeded(&rig, &cluster.id, ModelClock::new(spec.kafka_speed), spec.kafka_brokers).await?;
+        super::kafka_for_seeded(
+            &rig,
+            &cluster.id,
+            ModelClock::new(spec.kafka_speed),
+            spec.kafka_brokers,
+            spec.kafka_replication_factor,
+        )
+        .await?;
     let mut kafka_section = kafka.config_section();
     if !spec.kafka_extra.is_empty() {
         kafka_section = kafka_section.replacen(

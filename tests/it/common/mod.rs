@@ -128,16 +128,17 @@ pub async fn kafka_for(rig: &RigEnv, namespace: &str) -> Result<KafkaForCluster>
 
 /// As [`kafka_for`], on `clock` (a running clock lets replicas copy and offsets move).
 pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClock) -> Result<KafkaForCluster> {
-    kafka_for_seeded(rig, namespace, clock, 0).await
+    kafka_for_seeded(rig, namespace, clock, 0, 0).await
 }
 
 /// As [`kafka_for_with_clock`], the topics placed on the seed's first `brokers` brokers (ids from
-/// 100; 0: all six).
+/// 100; 0: all six) with `replication_factor` replicas each (0: the seed's).
 pub async fn kafka_for_seeded(
     rig: &RigEnv,
     namespace: &str,
     clock: ModelClock,
     brokers: usize,
+    replication_factor: i16,
 ) -> Result<KafkaForCluster> {
     let client = rig.kube_client().await?;
     let id = chart_cluster_id(&client, namespace).await?;
@@ -145,6 +146,11 @@ pub async fn kafka_for_seeded(
     seed.cluster_id = id;
     if brokers > 0 {
         seed.brokers.truncate(brokers);
+    }
+    if replication_factor > 0 {
+        for topic in &mut seed.topics {
+            topic.replication_factor = Some(replication_factor);
+        }
     }
     let pods = PodHosts {
         namespace: namespace.to_string(),
