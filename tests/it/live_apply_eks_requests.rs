@@ -185,5 +185,11 @@ async fn a_new_node_unlike_the_old_stops_the_apply_and_the_rerun_does_not_resize
     assert_eq!(proxy.count(UPDATE_NODEGROUP_CONFIG), 1, "the resize is not sent again");
     assert_eq!(customer.eks_desired_size().await?, Some(4));
     assert_eq!(customer.state()?["run"]["status"], "succeeded");
+    // This kfscale.yaml has no `pinot:`, so the harness passed --skip-pinot: the record says so.
+    let message = crate::common::customer::git_output(&customer.remote, &["log", "-1", "--format=%B", "main"])?;
+    ensure!(
+        message.contains("- pinot: REBALANCE SKIPPED by --skip-pinot"),
+        "the record commit hides the skip:\n{message}"
+    );
     Ok(())
 }
