@@ -282,6 +282,10 @@ async fn with_two_replicas_the_election_moves_the_leaderships_the_moves_left_beh
     );
 
     succeeded(customer.apply(9)?, "the second apply")?;
-    assert_eq!(elections_carried_out(&customer.kafka).len(), requests.len(), "the second apply elected");
+    assert_eq!(
+        elections_carried_out(&customer.kafka).len(),
+        requests.len(),
+        "the second apply elected"
+    );
     Ok(())
 }

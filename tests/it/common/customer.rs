@@ -175,15 +175,14 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
     let cluster =
         cluster::install_named_in_zones(&rig, &name, &nodegroup, spec.nodes, spec.zones, path(&values)?, "3.4.0")
             .await?;
-    let kafka =
-        super::kafka_for_seeded(
-            &rig,
-            &cluster.id,
-            ModelClock::new(spec.kafka_speed),
-            spec.kafka_brokers,
-            spec.kafka_replication_factor,
-        )
-        .await?;
+    let kafka = super::kafka_for_seeded(
+        &rig,
+        &cluster.id,
+        ModelClock::new(spec.kafka_speed),
+        spec.kafka_brokers,
+        spec.kafka_replication_factor,
+    )
+    .await?;
     let mut kafka_section = kafka.config_section();
     if !spec.kafka_extra.is_empty() {
         kafka_section = kafka_section.replacen(
