@@ -79,16 +79,12 @@ impl KafkaAdmin {
                     .flat_map(|topic| {
                         topic.partition_result.iter().map(move |p| {
                             let tp = TopicPartition::new(topic.topic.as_str(), p.partition_id);
-                            let outcome = if p.error_code == 0 {
-                                Ok(())
-                            } else {
-                                Err(KafkaError::api(
-                                    "ElectLeaders",
-                                    tp.to_string(),
-                                    p.error_code,
-                                    p.error_message.as_ref().map(ToString::to_string),
-                                ))
-                            };
+                            let outcome = super::item_outcome(
+                                "ElectLeaders",
+                                tp.to_string(),
+                                p.error_code,
+                                p.error_message.as_ref().map(ToString::to_string),
+                            );
                             (tp, outcome)
                         })
                     })
