@@ -8,7 +8,7 @@ use super::PlanError;
 use super::effective_values::EffectiveValues;
 use super::expected_growth::ExpectedGrowth;
 use super::values_scaling::{LiveFacts, MissingValue, ValueChange};
-use super::values_topics::{TopicChanges, TopicGrowth, grow_topic, node_ratio};
+use super::values_topics::{TopicChanges, TopicGrowth, grow_topic};
 use crate::profile::Profile;
 use crate::values::ValuePath;
 
@@ -83,7 +83,6 @@ pub(super) fn plan_chart_topics(
             return Ok(Vec::new());
         }
     };
-    let ratio = node_ratio(profile, (from, to));
     let mut topics = Vec::with_capacity(chart.len());
     let mut grown = Vec::new();
     let mut items = Vec::with_capacity(chart.len());
@@ -92,9 +91,8 @@ pub(super) fn plan_chart_topics(
             profile,
             growth,
             live,
-            ratio,
+            (from, to),
             (topic.name.clone(), topic.partitions, topic.replication_factor),
-            to > from,
         )?;
         let mut item = topic.item;
         if planned.partitions_after != topic.partitions {

@@ -99,16 +99,14 @@ pub fn plan_topics(
     let Some(items) = items else {
         return plan_chart_topics(chart, profile, (from, to), growth, live, out);
     };
-    let ratio = node_ratio(profile, (from, to));
     let mut topics = Vec::with_capacity(items.len());
     for item in items {
         let (topic, reason) = grow_topic(
             profile,
             growth,
             live,
-            ratio,
+            (from, to),
             (item.name, item.partitions, item.replication_factor),
-            to > from,
         )?;
         if topic.partitions_after != item.partitions {
             let line = read_count(document, &item.partitions_path)?.map_or(0, |(_, scalar)| scalar.line);
@@ -129,26 +127,22 @@ pub fn plan_topics(
     Ok(topics)
 }
 
-/// The ratio the partitions grow by. A fixed factor, and the expected growth, apply to a growth
-/// only: planning the size the pool already has must change nothing (`--nodes N` is declarative; a
-/// second plan says "No changes").
-pub(super) fn node_ratio(profile: &Profile, (from, to): (u64, u64)) -> NodeRatio {
-    match profile.kafka.partition_factor {
-        Some(factor) if to > from => NodeRatio::Factor(factor),
-        _ => NodeRatio::Nodes { from, to },
-    }
-}
-
-/// One topic's partitions after the scale-out, with the arithmetic: grown by the ratio and its
-/// expected growth, never below what Kafka has.
+/// One topic's partitions after the scale-out from `from` to `to` nodes, with the arithmetic:
+/// grown by the node ratio and its expected growth, never below what Kafka has. A fixed factor,
+/// and the expected growth, apply to a growth only: planning the size the pool already has must
+/// change nothing (`--nodes N` is declarative; a second plan says "No changes").
 pub(super) fn grow_topic(
     profile: &Profile,
     growth: &ExpectedGrowth,
     live: &LiveFacts,
-    ratio: NodeRatio,
+    (from, to): (u64, u64),
     (name, partitions, replication_factor): (String, u64, u64),
-    grows: bool,
 ) -> Result<(TopicGrowth, String), PlanError> {
+    let grows = to > from;
+    let ratio = match profile.kafka.partition_factor {
+        Some(factor) if grows => NodeRatio::Factor(factor),
+        _ => NodeRatio::Nodes { from, to },
+    };
     let stream = profile.kafka.stream_of(&name).map(str::to_string);
     let applied = growth.for_topic(&name, stream.as_deref()).filter(|_| grows);
     let (scaled, mut reason) = grown_partitions(&name, partitions, ratio, applied.as_ref())?;

@@ -364,16 +364,14 @@ fn list_as_json(file: &str, items: &[String]) -> Result<serde_json::Value, Value
 mod tests {
     use super::*;
 
-    fn insert(text: &str, path: &str, value: &str) -> Result<String, ValuesError> {
+    fn insert_value(text: &str, path: &str, new_value: InsertValue) -> Result<String, ValuesError> {
         let document = Document::parse("values.yaml", text)?;
-        insert_keys(
-            &document,
-            text,
-            &[KeyInsert {
-                path: ValuePath::parse(path).unwrap(),
-                new_value: InsertValue::Scalar(value.into()),
-            }],
-        )
+        let path = ValuePath::parse(path).unwrap();
+        insert_keys(&document, text, &[KeyInsert { path, new_value }])
+    }
+
+    fn insert(text: &str, path: &str, value: &str) -> Result<String, ValuesError> {
+        insert_value(text, path, InsertValue::Scalar(value.into()))
     }
 
     #[test]
@@ -465,14 +463,10 @@ mod tests {
     }
 
     fn insert_list(text: &str, path: &str, items: &[&str]) -> Result<String, ValuesError> {
-        let document = Document::parse("values.yaml", text)?;
-        insert_keys(
-            &document,
+        insert_value(
             text,
-            &[KeyInsert {
-                path: ValuePath::parse(path).unwrap(),
-                new_value: InsertValue::List(items.iter().map(|item| item.to_string()).collect()),
-            }],
+            path,
+            InsertValue::List(items.iter().map(|item| item.to_string()).collect()),
         )
     }
 
