@@ -83,6 +83,7 @@ pub fn big_snapshot(shape: Shape) -> Snapshot {
                 "kafka-kraft-broker-{}.kafka-kraft-broker-headless.kfuse.svc.cluster.local",
                 id - BROKER_ID_BASE
             ),
+            pod: None,
             ..template_broker.clone()
         })
         .collect();

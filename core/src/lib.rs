@@ -3,6 +3,7 @@
 //! - [`snapshot`]: the observed world as plain data;
 //! - [`plan`]: `plan(snapshot, intent, profile) -> Plan`, with every domain rule and pre-check;
 //! - [`balance`]: the minimal-movement Kafka replica balancer;
+//! - [`freshness`]: a Pinot REALTIME table's ingestion lag per partition, from its consumers' reports;
 //! - [`values`]: the lossless values-file editor and secret detection;
 //! - [`profile`]: the Kloudfuse chart knowledge as data;
 //! - [`state`], [`planfile`], [`envelope`]: the formats of the files kfscale keeps.
@@ -12,6 +13,7 @@
 //! files, observing systems and acting on them live in the `kfscale` crate around this one.
 pub mod balance;
 pub mod envelope;
+pub mod freshness;
 pub mod plan;
 pub mod planfile;
 pub mod profile;

@@ -26,6 +26,10 @@ pub struct ApplyArgs {
     /// ratio, as `kfscale plan --expected-growth F` (a plan file carries its own).
     #[arg(long, value_name = "F", value_parser = GrowthFactor::parse, conflicts_with = "plan_file")]
     pub expected_growth: Option<GrowthFactor>,
+    /// Without a plan file: plan and apply no Pinot rebalance, as `kfscale plan --skip-pinot` (a
+    /// plan file carries its own). Loud, and recorded in the state and the record commit.
+    #[arg(long, conflicts_with = "plan_file")]
+    pub skip_pinot: bool,
     /// Apply without asking (`-auto-approve` works too).
     #[arg(long)]
     pub auto_approve: bool,
@@ -66,6 +70,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         plan_file: args.plan_file.as_deref(),
         intent,
         expected_growth: args.expected_growth,
+        skip_pinot: args.skip_pinot,
         profile_flag: args.profile.as_deref(),
         auto_approve: args.auto_approve,
         no_review: args.no_review,

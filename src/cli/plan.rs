@@ -36,6 +36,11 @@ pub struct PlanArgs {
     /// per-stream and per-topic settings still win for their topics.
     #[arg(long, value_name = "F", value_parser = GrowthFactor::parse)]
     pub expected_growth: Option<GrowthFactor>,
+    /// Plan no Pinot rebalance although the runbook requires one: the only way past a Pinot that
+    /// cannot be reached. The `pinot` pre-check warns instead of failing; recorded in the plan, the
+    /// state and the record commit. Rebalance the metrics tables by hand afterwards.
+    #[arg(long)]
+    pub skip_pinot: bool,
     /// Profile: kraft, legacy, or a profile file (default: kfscale.yaml's profile.base, else detected).
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
@@ -84,12 +89,13 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         (None, None) => bail!("give --add-nodes M or --nodes N"),
     };
     let options = match &loaded {
-        Some(loaded) => loaded.plan_options(args.expected_growth),
+        Some(loaded) => loaded.plan_options(args.expected_growth, args.skip_pinot),
         None => PlanOptions {
             expected_growth: ExpectedGrowth {
                 flag: args.expected_growth,
                 settings: Default::default(),
             },
+            skip_pinot: args.skip_pinot,
             ..PlanOptions::default()
         },
     };

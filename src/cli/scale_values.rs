@@ -59,9 +59,14 @@ pub fn run(args: &ScaleValuesArgs) -> anyhow::Result<ExitCode> {
         profile.name
     );
     for change in &plan.changes {
+        let (sign, line) = if change.added {
+            ("+", "new".to_string())
+        } else {
+            ("~", change.line.to_string())
+        };
         crate::eoutln!(
-            "  ~ line {:>4}  {}  {} -> {}  ({}: {})",
-            change.line,
+            "  {sign} line {:>4}  {}  {} -> {}  ({}: {})",
+            line,
             change.path,
             change.old,
             change.new,

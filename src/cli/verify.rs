@@ -108,7 +108,11 @@ async fn checklist(
         max_consumer_lag: settings.max_consumer_lag,
         lag_window: settings.lag_window,
         lag_samples: settings.lag_samples,
+        max_freshness_lag: settings.max_freshness_lag,
+        control_plane_alerts: &settings.control_plane_alerts,
         customer_throttles: run.map(|r| &r.plan.kafka.throttles_before),
+        internal_topics: &profile.kafka.internal_topics,
+        leaders_elected: run.is_some_and(crate::engine::leaders_elected),
     };
     Ok(verify::run(&inputs).await)
 }

@@ -69,8 +69,8 @@ impl LoadedConfig {
     }
 
     /// What kfscale.yaml and the flags tell the planner beside the intent; `expected_growth`:
-    /// `--expected-growth`, which replaces `partition_growth.expected`.
-    pub fn plan_options(&self, expected_growth: Option<GrowthFactor>) -> crate::plan::PlanOptions {
+    /// `--expected-growth`, which replaces `partition_growth.expected`; `skip_pinot`: `--skip-pinot`.
+    pub fn plan_options(&self, expected_growth: Option<GrowthFactor>, skip_pinot: bool) -> crate::plan::PlanOptions {
         crate::plan::PlanOptions {
             pool_limits: self
                 .config
@@ -82,6 +82,7 @@ impl LoadedConfig {
                 flag: expected_growth,
                 settings: self.config.partition_growth.clone(),
             },
+            skip_pinot,
         }
     }
 

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::plan::GrowthSettings;
 use crate::values::{ValuesError, typed};
 
+mod control_plane_alerts;
 mod loaded;
 
+pub use control_plane_alerts::ControlPlaneAlerts;
 pub use loaded::{CONFIG_ENV, LoadedConfig, config_path, planning_error};
 
 pub const DEFAULT_CONFIG_FILE: &str = "kfscale.yaml";
@@ -288,7 +290,8 @@ pub struct KafkaConfig {
     /// profile's broker StatefulSet on port 9092, through port-forward.
     #[serde(default)]
     pub bootstrap: Vec<String>,
-    /// Advertised `host:port` -> the `host:port` to dial instead (direct TCP only).
+    /// Advertised `host:port` -> the `host:port` to dial instead, or advertised `host` -> the host
+    /// to dial on the advertised port (direct TCP only).
     #[serde(default)]
     pub address_map: BTreeMap<String, String>,
     /// Reach each broker through a Kubernetes port-forward to its pod (only a kubeconfig needed).
@@ -324,6 +327,9 @@ pub struct ReassignmentConfig {
     /// Longest the whole reassignment may take.
     #[serde(default = "default_reassignment_timeout")]
     pub timeout_minutes: u64,
+    /// Partitions per ElectLeaders request of the preferred leader election after the moves.
+    #[serde(default = "default_election_batch")]
+    pub election_batch: u32,
 }
 
 impl Default for ReassignmentConfig {
@@ -333,6 +339,7 @@ impl Default for ReassignmentConfig {
             max_moves_total: default_moves_total(),
             throttle_bytes_per_second: default_throttle(),
             timeout_minutes: default_reassignment_timeout(),
+            election_batch: default_election_batch(),
         }
     }
 }
@@ -351,6 +358,12 @@ fn default_throttle() -> u64 {
 
 fn default_reassignment_timeout() -> u64 {
     24 * 60
+}
+
+/// Small enough for the controller to answer well within a request timeout; few requests for the
+/// largest clusters (10 000 partitions moved: 10).
+fn default_election_batch() -> u32 {
+    1000
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -395,7 +408,8 @@ impl Default for PinotConfig {
     }
 }
 
-/// The last checks of an apply: Kafka consumers must catch up after the moves.
+/// The last checks of an apply and `kfscale verify`: Kafka consumers must catch up after the moves,
+/// Pinot must show recent data, alerts must be quiet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateConfig {
@@ -412,6 +426,15 @@ pub struct ValidateConfig {
     /// Samples taken over that window (at least 2 with a window).
     #[serde(default = "default_lag_samples")]
     pub lag_samples: u32,
+    /// The most a Pinot REALTIME table's worst partition may lag behind its stream, in seconds
+    /// (rows in the stream but not yet queryable): more is RED in `pinot-freshness`.
+    #[serde(default = "default_max_freshness_lag_seconds", deserialize_with = "positive_seconds")]
+    #[schemars(range(min = 1))]
+    pub max_freshness_lag_seconds: u64,
+    /// Which Grafana alert rules are Kloudfuse's control-plane alerts (reported by
+    /// `control-plane-alerts`), apart from the customer's rules (`alerting`).
+    #[serde(default)]
+    pub control_plane_alerts: ControlPlaneAlerts,
 }
 
 impl Default for ValidateConfig {
@@ -421,6 +444,8 @@ impl Default for ValidateConfig {
             lag_timeout_minutes: default_lag_timeout_minutes(),
             lag_window_seconds: default_lag_window_seconds(),
             lag_samples: default_lag_samples(),
+            max_freshness_lag_seconds: default_max_freshness_lag_seconds(),
+            control_plane_alerts: ControlPlaneAlerts::default(),
         }
     }
 }
@@ -445,6 +470,21 @@ pub struct GrafanaConfig {
 /// healthy consumer then shows movement within the window instead of looking stuck.
 fn default_lag_window_seconds() -> f64 {
     15.0
+}
+
+/// Five minutes: Kloudfuse's UI shows the last minutes of data; a table further behind than that
+/// looks empty to its users, while a consumer catching up after a rebalance stays under it.
+fn default_max_freshness_lag_seconds() -> u64 {
+    300
+}
+
+fn positive_seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    match u64::deserialize(deserializer)? {
+        0 => Err(serde::de::Error::custom(
+            "0 seconds would call every table late; give a positive number of seconds (default 300)",
+        )),
+        seconds => Ok(seconds),
+    }
 }
 
 fn default_lag_samples() -> u32 {
@@ -639,6 +679,59 @@ mod tests {
             (config.validate.lag_window_seconds, config.validate.lag_samples),
             (15.0, 3)
         );
+    }
+
+    #[test]
+    fn freshness_and_the_alert_split_are_checked_where_they_are_written() {
+        let config = typed::from_yaml_str::<Config>(
+            "k.yaml",
+            "validate:\n  max_freshness_lag_seconds: 60\n  control_plane_alerts:\n    folders: [Kloudfuse]\n    labels: {owner: kloudfuse}\n",
+        )
+        .unwrap();
+        assert_eq!(config.validate.max_freshness_lag_seconds, 60);
+        assert_eq!(config.validate.control_plane_alerts.folders, ["Kloudfuse"]);
+        assert_eq!(config.validate.control_plane_alerts.labels["owner"], "kloudfuse");
+        assert_eq!(ValidateConfig::default().max_freshness_lag_seconds, 300);
+        for (text, line, words) in [
+            (
+                "validate:\n  max_freshness_lag_seconds: 0\n",
+                2,
+                "positive number of seconds",
+            ),
+            (
+                "validate:\n  max_freshness_lag_seconds: -5\n",
+                2,
+                "max_freshness_lag_seconds",
+            ),
+            (
+                "validate:\n  control_plane_alerts:\n    folders: [\"\"]\n",
+                3,
+                "blank name",
+            ),
+            (
+                "validate:\n  control_plane_alerts:\n    folders: [\" Kloudfuse\"]\n",
+                3,
+                "matched exactly",
+            ),
+            (
+                "validate:\n  control_plane_alerts:\n    labels: {\"\": x}\n",
+                3,
+                "blank key",
+            ),
+            ("validate:\n  control_plane_alerts:\n    folder: [K]\n", 3, "folder"),
+        ] {
+            let err = typed::from_yaml_str::<Config>("k.yaml", text).unwrap_err();
+            assert!(err.to_string().contains(words), "{text}: {err}");
+            assert!(
+                err.to_string().contains("validate.") || err.to_string().contains("control_plane_alerts"),
+                "the key is named: {err}"
+            );
+            assert!(
+                err.line.is_some_and(|l| l >= 2 && l <= line),
+                "{text}: line {:?}: {err}",
+                err.line
+            );
+        }
     }
 
     #[test]

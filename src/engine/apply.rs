@@ -34,6 +34,8 @@ pub struct ApplyRequest<'a> {
     pub intent: Option<Intent>,
     /// Without a plan file: `--expected-growth`, as `plan` takes it.
     pub expected_growth: Option<GrowthFactor>,
+    /// Without a plan file: `--skip-pinot`, as `plan` takes it.
+    pub skip_pinot: bool,
     pub profile_flag: Option<&'a str>,
     pub auto_approve: bool,
     /// Machine-readable output: nothing but the JSON events on stdout.
@@ -402,7 +404,7 @@ async fn new_run(
             let intent = request
                 .intent
                 .context("give a plan file, or --nodes N / --add-nodes M")?;
-            let options = request.loaded.plan_options(request.expected_growth);
+            let options = request.loaded.plan_options(request.expected_growth, request.skip_pinot);
             let mut plan = plan_with(&snapshot, intent, &profile, &options).map_err(|err| {
                 planning_error(
                     err,
@@ -425,6 +427,12 @@ async fn new_run(
     }
     if !plan.has_changes() {
         return Ok(None);
+    }
+    if plan.pinot.skipped {
+        operator.note(&format!(
+            "\n!!! PINOT REBALANCE SKIPPED !!!\n!!! This apply was planned with --skip-pinot: {} will not be rebalanced onto the new servers.\n!!! This is recorded in the state and in the record commit message; rebalance them by hand afterwards.\n",
+            plan.profile.pinot.manual_rebalance_tables.join(", ")
+        ));
     }
     if request.plan_file.is_none() && !request.auto_approve && !operator.approve()? {
         bail!("apply cancelled; nothing was changed");

@@ -143,6 +143,16 @@ impl StepContext<'_> {
             .and_then(|value| serde_json::from_value(value.clone()).ok())
     }
 
+    /// A handle another step of this run recorded: a later step acting on what an earlier one did.
+    pub fn handle_of<T: DeserializeOwned>(&self, step: StepName, key: &HandleKey<T>) -> Option<T> {
+        self.state
+            .run
+            .as_ref()
+            .and_then(|run| run.step(step))
+            .and_then(|record| record.handles.get(key.name()))
+            .and_then(|value| serde_json::from_value(value.clone()).ok())
+    }
+
     /// Records an async handle and writes the state before returning: a crash after this line
     /// resumes by polling the handle, never by acting again.
     pub fn record_handle<T: Serialize>(&mut self, key: &HandleKey<T>, value: &T) -> Result<(), StepError> {

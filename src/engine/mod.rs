@@ -14,3 +14,10 @@ pub mod staleness;
 pub mod steps;
 pub mod wait;
 pub mod workload_health;
+
+/// Whether `run` elected the preferred leaders (its `kafka_leaders` step is done): then `verify`
+/// holds the leaders to the apply's promise (within one of each other per broker).
+pub fn leaders_elected(run: &crate::state::ApplyRun) -> bool {
+    run.step(crate::state::StepName::KafkaLeaders)
+        .is_some_and(|step| step.status == crate::state::StepStatus::Done)
+}

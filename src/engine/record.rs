@@ -168,6 +168,10 @@ fn kafka_line(plan: &Plan, run: &ApplyRun) -> String {
 fn pinot_line(plan: &Plan, run: &ApplyRun) -> String {
     let tables: Vec<&str> = plan.pinot.tables.iter().map(|t| t.table.as_str()).collect();
     match run.step(StepName::PinotRebalance) {
+        _ if plan.pinot.skipped => format!(
+            "- pinot: REBALANCE SKIPPED by --skip-pinot ({} not rebalanced; rebalance them by hand)",
+            plan.profile.pinot.manual_rebalance_tables.join(", ")
+        ),
         _ if tables.is_empty() => "- pinot: no rebalance".into(),
         Some(step) if step.status == StepStatus::Skipped => format!(
             "- pinot: no rebalance needed ({})",
@@ -230,6 +234,30 @@ mod tests {
         assert!(
             skipped.contains("no partition created by kfscale, no replica moved"),
             "{skipped}"
+        );
+    }
+
+    #[test]
+    fn a_skipped_pinot_rebalance_is_named_in_the_commit_message() {
+        let snapshot =
+            read_snapshot(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/snapshots/eks-kraft-6-nodes.json"))
+                .unwrap();
+        let options = crate::plan::PlanOptions {
+            skip_pinot: true,
+            ..Default::default()
+        };
+        let plan = crate::plan::plan_with(
+            &snapshot,
+            Intent::Nodes(9),
+            &Profile::builtin("kraft").unwrap(),
+            &options,
+        )
+        .unwrap();
+        let run = start_run(None, &plan, "checksum", "apply-1", "ops@host").run.unwrap();
+        let text = message(&run.plan, &run);
+        assert!(
+            text.contains("- pinot: REBALANCE SKIPPED by --skip-pinot (kf_metrics_REALTIME, kf_metrics_rollup_REALTIME not rebalanced"),
+            "{text}"
         );
     }
 }

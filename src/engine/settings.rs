@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::bail;
 
-use crate::config::Config;
+use crate::config::{Config, ControlPlaneAlerts};
 
 #[derive(Debug, Clone)]
 pub struct ApplySettings {
@@ -26,6 +26,10 @@ pub struct ApplySettings {
     /// `validate.lag_window_seconds` and `validate.lag_samples`: the checklist's lag trend.
     pub lag_window: Duration,
     pub lag_samples: u32,
+    /// `validate.max_freshness_lag_seconds`: the checklist's Pinot freshness limit.
+    pub max_freshness_lag: Duration,
+    /// `validate.control_plane_alerts`: which alert rules the checklist reports as Kloudfuse's.
+    pub control_plane_alerts: ControlPlaneAlerts,
     /// The first pause after a retriable error; pauses double up to `retry_cap`, with jitter.
     pub retry_base: Duration,
     pub retry_cap: Duration,
@@ -47,6 +51,8 @@ impl Default for ApplySettings {
             consumer_lag_timeout: Duration::from_secs(30 * 60),
             lag_window: Duration::from_secs(5),
             lag_samples: 3,
+            max_freshness_lag: Duration::from_secs(300),
+            control_plane_alerts: ControlPlaneAlerts::default(),
             retry_base: Duration::from_secs(2),
             retry_cap: Duration::from_secs(60),
             retry_for: Duration::from_secs(15 * 60),
@@ -100,6 +106,8 @@ impl ApplySettings {
             }
         };
         self.lag_samples = config.validate.lag_samples;
+        self.max_freshness_lag = Duration::from_secs(config.validate.max_freshness_lag_seconds);
+        self.control_plane_alerts = config.validate.control_plane_alerts.clone();
         // The rig's tests shorten the window as they shorten polling.
         if let Some(ms) = std::env::var("KFSCALE_LAG_WINDOW_MS")
             .ok()

@@ -65,6 +65,7 @@ mod tests {
             chart_version: "3.4.1".into(),
             app_version: "3.4.1".into(),
             user_values: serde_json::json!({}),
+            chart_values: serde_json::Value::Null,
         }
     }
 

@@ -59,6 +59,8 @@ async fn read(admin: &KafkaAdmin) -> anyhow::Result<Kafka> {
                 host: b.host.clone(),
                 port: b.port,
                 rack: b.rack.clone(),
+                // The mapping broker id -> pod the planner derives new broker ids from.
+                pod: crate::plan::pod_named_by(&b.host).map(str::to_string),
             })
             .collect(),
         topics: topics(&metadata, &log_dirs),

@@ -72,6 +72,8 @@ pub async fn observe(
                 ready_replicas: w.ready_replicas,
                 updated_replicas: w.updated_replicas,
                 pods_per_node: w.ready_pods_per_node,
+                volume_claim_templates: w.volume_claim_templates,
+                helm_release: Some(w.helm_release.unwrap_or_default()),
             })
             .collect(),
         jobs: jobs
@@ -108,6 +110,10 @@ pub async fn observe(
     // The release may hold secrets the file no longer does (a rotated password): scrubbed too.
     crate::scrub::register_json_values(&user_values);
     redact_json(&mut user_values);
+    // The chart's defaults are the chart's, but a default password is a secret all the same.
+    let mut chart_values = record.chart_values;
+    crate::scrub::register_json_values(&chart_values);
+    redact_json(&mut chart_values);
     let helm = HelmRelease {
         name: record.name,
         namespace: record.namespace,
@@ -117,6 +123,7 @@ pub async fn observe(
         revision: record.revision,
         status: record.status,
         user_values,
+        chart_values,
     };
     Ok((kubernetes, helm))
 }

@@ -18,14 +18,15 @@ use crate::snapshot::{Pinot, PinotInstance, PinotTable, RunningRebalance, Segmen
 const INSTANCE_BATCH: usize = 8;
 
 /// Observes Pinot as one progress step. With `pinot.url` set, a failure fails the observation; with
-/// the default port-forward it is reported and Pinot is left unobserved (the `pinot` pre-check warns).
+/// the default port-forward it is reported and Pinot is left unobserved (the `pinot` pre-check fails
+/// unless the operator passed `--skip-pinot`).
 pub async fn observe(context: &ConfigContext<'_>, progress: &mut Progress) -> anyhow::Result<Pinot> {
     let result = progress.step("pinot", read(context)).await;
     match result {
         Ok(pinot) => Ok(pinot),
         Err(err) if context.config.pinot.url.is_none() => {
             crate::eoutln!(
-                "warning: Pinot was not observed: {err:#}\n  {}: no pinot.url, so kfscale tried a port-forward to pod {}:{} in namespace {}; the plan's `pinot` pre-check warns and no rebalance is planned",
+                "warning: Pinot was not observed: {err:#}\n  {}: no pinot.url, so kfscale tried a port-forward to pod {}:{} in namespace {}; the plan's `pinot` pre-check fails: set pinot.url, or pass --skip-pinot only if you will rebalance the metrics tables by hand",
                 context.origin,
                 context.config.pinot.pod,
                 context.config.pinot.port,

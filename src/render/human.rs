@@ -109,14 +109,27 @@ fn render_values(plan: &Plan, s: Style, out: &mut String) {
         .max()
         .unwrap_or(0);
     for change in &values.changes {
+        // An added key shows the chart's default it replaces, as Terraform shows a new attribute.
+        let (sign, old) = if change.added {
+            (s.green("+"), format!("({})", change.old))
+        } else {
+            (s.yellow("~"), change.old.clone())
+        };
         let _ = writeln!(
             out,
             "  {} {:width$}  {:>6} -> {:<6}  {}",
-            s.yellow("~"),
+            sign,
             change.path.to_string(),
-            change.old,
+            old,
             change.new,
             s.dim(&format!("{}: {}", change.rule, change.reason))
+        );
+    }
+    if values.changes.iter().any(|change| change.added) {
+        let _ = writeln!(
+            out,
+            "    {} + adds a key the file lacks; (n) is the chart's default it replaces",
+            s.dim("#")
         );
     }
     for missing in &values.missing {
@@ -132,6 +145,7 @@ fn render_values(plan: &Plan, s: Style, out: &mut String) {
     for note in &values.notes {
         let _ = writeln!(out, "    {} {note}", s.dim("#"));
     }
+    render_fates(values, s, out);
     if !values.diff.is_empty() {
         out.push('\n');
         for line in values.diff.lines() {
@@ -144,6 +158,61 @@ fn render_values(plan: &Plan, s: Style, out: &mut String) {
         }
     }
     out.push('\n');
+}
+
+/// Every live Deployment and StatefulSet with replicas and what the plan does to it.
+fn render_fates(values: &crate::plan::ValuesPlan, s: Style, out: &mut String) {
+    use crate::plan::Fate;
+    if values.workload_fates.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n  {} {}",
+        s.dim("#"),
+        s.bold(&format!(
+            "workloads: {} Deployment(s) and StatefulSet(s) with replicas",
+            values.workload_fates.len()
+        ))
+    );
+    let width = values
+        .workload_fates
+        .iter()
+        .map(|f| f.workload.len())
+        .max()
+        .unwrap_or(0);
+    for fate in &values.workload_fates {
+        let kind = format!("{:?}", fate.kind);
+        let (sign, counts, what) = match &fate.fate {
+            Fate::Scaled {
+                path,
+                before,
+                after,
+                by,
+            } if before != after => (
+                s.yellow("~"),
+                format!("{before} -> {after}"),
+                format!("scaled by {by} at `{path}`"),
+            ),
+            Fate::Scaled { path, before, by, .. } => (
+                s.dim("="),
+                before.to_string(),
+                format!("stays: {by} at `{path}` gives the same count"),
+            ),
+            Fate::Fixed { path, count, why } => (s.dim("="), count.to_string(), format!("fixed at `{path}`: {why}")),
+            Fate::NotCovered { why, .. } => (
+                s.red("!"),
+                fate.live_replicas.to_string(),
+                format!("not covered: {why} (pre-check workloads-covered)"),
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "  {sign} {:width$}  {kind:<11}  {counts:<8}  {}",
+            fate.workload,
+            s.dim(&what)
+        );
+    }
 }
 
 fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
@@ -205,6 +274,9 @@ fn render_kafka(plan: &Plan, s: Style, out: &mut String) {
         );
         if let Some(line) = copy_time_line(result) {
             let _ = writeln!(out, "    {} {line}", s.dim("#"));
+        }
+        if let Some(line) = crate::render::election_line(result) {
+            let _ = writeln!(out, "  {} {line}", s.yellow("~"));
         }
         render_broker_table(result, &kafka.brokers_before, s, out);
     }

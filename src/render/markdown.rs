@@ -134,10 +134,16 @@ fn values(plan: &Plan, out: &mut String) {
     if !values.changes.is_empty() {
         out.push_str("| line | path | before | after | rule | why |\n|---:|---|---:|---:|---|---|\n");
         for change in &values.changes {
+            // An added key has no line yet: `+`, and its before is the chart's default.
+            let line = if change.added {
+                "+".to_string()
+            } else {
+                change.line.to_string()
+            };
             let _ = writeln!(
                 out,
                 "| {} | `{}` | {} | {} | {} | {} |",
-                change.line,
+                line,
                 change.path,
                 cell(&change.old),
                 cell(&change.new),
@@ -162,6 +168,7 @@ fn values(plan: &Plan, out: &mut String) {
     if !values.missing.is_empty() || !values.notes.is_empty() {
         out.push('\n');
     }
+    fates(values, out);
     if !values.diff.is_empty() {
         // A fence longer than any backtick run in the diff, so the diff cannot close it.
         let fence = "`".repeat(longest_backtick_run(&values.diff).max(2) + 1);
@@ -233,6 +240,9 @@ fn reassignment(result: &BalanceResult, brokers_before: &[i32], out: &mut String
         result.reorder_only,
         result.created
     );
+    if let Some(line) = crate::render::election_line(result) {
+        let _ = writeln!(out, "**Leaders:** {line}.\n");
+    }
     out.push_str(
         "| broker | replicas before | replicas after | leaders before | leaders after | bytes before | bytes after |\n\
          |---|---:|---:|---:|---:|---:|---:|\n",
@@ -274,7 +284,11 @@ fn pinot(plan: &Plan, out: &mut String) {
             server.workload, server.before, server.after
         );
     }
-    if !pinot.observed {
+    if pinot.skipped {
+        out.push_str(
+            "- **SKIPPED by `--skip-pinot`**: the metrics tables are not rebalanced; rebalance them by hand\n",
+        );
+    } else if !pinot.observed {
         out.push_str("- Pinot was not observed: nothing is rebalanced and apply does not check its segments\n");
     }
     for note in &pinot.notes {
@@ -353,6 +367,35 @@ fn longest_backtick_run(text: &str) -> usize {
         longest = longest.max(run);
     }
     longest
+}
+
+/// Every live Deployment and StatefulSet with replicas and what the plan does to it.
+fn fates(values: &crate::plan::ValuesPlan, out: &mut String) {
+    use crate::plan::Fate;
+    if values.workload_fates.is_empty() {
+        return;
+    }
+    out.push_str("| workload | kind | replicas | fate |\n|---|---|---|---|\n");
+    for fate in &values.workload_fates {
+        let (counts, what) = match &fate.fate {
+            Fate::Scaled {
+                path,
+                before,
+                after,
+                by,
+            } => (format!("{before} -> {after}"), format!("scaled by {by} at `{path}`")),
+            Fate::Fixed { path, count, why } => (count.to_string(), format!("fixed at `{path}`: {why}")),
+            Fate::NotCovered { why, fix } => (fate.live_replicas.to_string(), format!("**not covered**: {why}; {fix}")),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:?} | {counts} | {} |",
+            fate.workload,
+            fate.kind,
+            cell(&what)
+        );
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

@@ -26,8 +26,9 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
-    /// Stable id: workloads, spread, pinot-segments, kafka-lag, kafka-reassignments,
-    /// kafka-throttles, helm-release, alerting.
+    /// Stable id: workloads, spread, pinot-segments, pinot-freshness, kafka-lag,
+    /// kafka-reassignments, kafka-throttles, kafka-leaders, helm-release, control-plane-alerts,
+    /// alerting.
     pub name: String,
     pub status: Status,
     pub summary: String,

@@ -56,6 +56,7 @@ mod tests {
             chart_version: version.into(),
             app_version: String::new(),
             user_values: serde_json::Value::Null,
+            chart_values: serde_json::Value::Null,
         }
     }
 

@@ -6,18 +6,23 @@
 //! | `workloads` | a workload of the release namespace is not Ready or not updated (or not at its planned size, in apply) |
 //! | `spread` | a scaled workload's Ready pods per node differ by more than 1 over the pool's nodes |
 //! | `pinot-segments` | a table has a BAD segment (UPDATING only is YELLOW) |
+//! | `pinot-freshness` | a REALTIME table's partition lags its stream by more than `validate.max_freshness_lag_seconds`, a consumer is NOT_CONSUMING, or a table consumes nothing |
 //! | `kafka-lag` | a partition lags above `validate.max_consumer_lag` and is not falling, or does not consume while its log grows |
 //! | `kafka-reassignments` | a partition reassignment is in flight |
 //! | `kafka-throttles` | a replication throttle is left on a broker or topic |
+//! | `kafka-leaders` | a partition has no leader, or (after an apply that elected the preferred leaders) the partitions led per broker differ by more than 1 where an election would even them |
 //! | `helm-release` | the release is not `deployed`, or not at the chart version the last apply pinned |
-//! | `alerting` | a Grafana-managed rule's health is `error`, or a rule fires that did not before the apply |
+//! | `control-plane-alerts` | a Kloudfuse rule (`validate.control_plane_alerts`) errors, or fires and did not before the apply (or no apply recorded it) |
+//! | `alerting` | a customer's Grafana-managed rule's health is `error`, or a rule fires that did not before the apply |
 //!
 //! A system kfscale was not told how to reach is YELLOW ("not checked"), never silently green.
 mod alerting;
 mod check;
 mod helm_release;
 mod kafka_lag;
+mod kafka_leaders;
 mod kafka_moves;
+mod pinot_freshness;
 mod pinot_segments;
 pub mod render;
 mod workloads;
@@ -66,9 +71,17 @@ pub struct Inputs<'a> {
     /// Consumer lag is sampled `lag_samples` times over `lag_window` for its trend.
     pub lag_window: Duration,
     pub lag_samples: u32,
+    /// `validate.max_freshness_lag_seconds`: the most a REALTIME partition may lag its stream.
+    pub max_freshness_lag: Duration,
+    /// `validate.control_plane_alerts`: which alert rules are Kloudfuse's.
+    pub control_plane_alerts: &'a crate::config::ControlPlaneAlerts,
     /// Throttles set before the last apply (the customer's own, which kfscale restores after its
     /// moves): not counted as left behind when they still hold their values.
     pub customer_throttles: Option<&'a Throttles>,
+    /// Topics the balancer leaves alone (the profile's internal topics): not counted in the leaders.
+    pub internal_topics: &'a [String],
+    /// Whether the last apply elected the preferred leaders: then uneven leaders are RED.
+    pub leaders_elected: bool,
 }
 
 /// Runs every check (the systems concurrently; the lag window is most of the time) and returns them
@@ -90,14 +103,14 @@ pub async fn run(inputs: &Inputs<'_>) -> Report {
     let (kube, kafka, pinot, alerting) = tokio::join!(
         kube_checks(inputs),
         kafka_checks(inputs),
-        pinot_check(inputs),
-        alerting_check(inputs)
+        pinot_checks(inputs),
+        alerting_checks(inputs)
     );
     let mut checks = kube.0;
-    checks.push(pinot);
+    checks.extend(pinot);
     checks.extend(kafka);
     checks.push(kube.1);
-    checks.push(alerting);
+    checks.extend(alerting);
 
     let mut requests = BTreeMap::from([("kubernetes".to_string(), KUBE_REQUESTS)]);
     if let Reach::Ready(admin) = inputs.kafka {
@@ -150,7 +163,7 @@ async fn kube_checks(inputs: &Inputs<'_>) -> (Vec<Check>, Check) {
 }
 
 async fn kafka_checks(inputs: &Inputs<'_>) -> Vec<Check> {
-    const NAMES: [&str; 3] = ["kafka-lag", "kafka-reassignments", "kafka-throttles"];
+    const NAMES: [&str; 4] = ["kafka-lag", "kafka-reassignments", "kafka-throttles", "kafka-leaders"];
     let admin = match &inputs.kafka {
         Reach::Ready(admin) => *admin,
         Reach::NotChecked(why) => return NAMES.iter().map(|n| not_checked(n, why)).collect(),
@@ -160,7 +173,8 @@ async fn kafka_checks(inputs: &Inputs<'_>) -> Vec<Check> {
         let moving = admin.list_partition_reassignments().await?;
         let metadata = admin.metadata().await?;
         let throttles = throttles_of(admin, &metadata).await?;
-        Ok::<_, kfscale_kafka::KafkaError>((moving, throttles))
+        let leaders = kafka_leaders::leaders(&metadata, inputs.internal_topics);
+        Ok::<_, kfscale_kafka::KafkaError>((moving, throttles, leaders))
     };
     let (lag, moves) = tokio::join!(sample_lag(admin, inputs.lag_samples, inputs.lag_window), moves);
     let lag = match lag {
@@ -168,18 +182,20 @@ async fn kafka_checks(inputs: &Inputs<'_>) -> Vec<Check> {
         Err(err) => unreadable("kafka-lag", "Kafka", &err),
     };
     match moves {
-        Ok((moving, throttles)) => vec![
+        Ok((moving, throttles, leaders)) => vec![
             lag,
             kafka_moves::check_reassignments(&moving),
             kafka_moves::check_throttles(&match inputs.customer_throttles {
                 Some(before) => throttles.set_since(before),
                 None => throttles,
             }),
+            kafka_leaders::check(&leaders, inputs.leaders_elected),
         ],
         Err(err) => vec![
             lag,
             unreadable("kafka-reassignments", "Kafka", &err),
             unreadable("kafka-throttles", "Kafka", &err),
+            unreadable("kafka-leaders", "Kafka", &err),
         ],
     }
 }
@@ -205,24 +221,50 @@ async fn sample_lag(
     Ok(out)
 }
 
-async fn pinot_check(inputs: &Inputs<'_>) -> Check {
-    match &inputs.pinot {
-        Reach::Ready(pinot) => pinot_segments::check(pinot)
-            .await
-            .unwrap_or_else(|err| unreadable("pinot-segments", "the Pinot controller", &err)),
-        Reach::NotChecked(why) => not_checked("pinot-segments", why),
-        Reach::Failed(err) => unreadable("pinot-segments", "the Pinot controller", err),
-    }
+/// `pinot-segments` and `pinot-freshness`, over one listing of the tables.
+async fn pinot_checks(inputs: &Inputs<'_>) -> [Check; 2] {
+    const SEGMENTS: &str = "pinot-segments";
+    const FRESHNESS: &str = "pinot-freshness";
+    const CONTROLLER: &str = "the Pinot controller";
+    let pinot = match &inputs.pinot {
+        Reach::Ready(pinot) => *pinot,
+        Reach::NotChecked(why) => return [not_checked(SEGMENTS, why), not_checked(FRESHNESS, why)],
+        Reach::Failed(err) => {
+            return [
+                unreadable(SEGMENTS, CONTROLLER, err),
+                unreadable(FRESHNESS, CONTROLLER, err),
+            ];
+        }
+    };
+    let tables = match typed_tables(pinot).await {
+        Ok(tables) => tables,
+        Err(err) => {
+            return [
+                unreadable(SEGMENTS, CONTROLLER, &err),
+                unreadable(FRESHNESS, CONTROLLER, &err),
+            ];
+        }
+    };
+    let (segments, freshness) = tokio::join!(
+        pinot_segments::check(pinot, &tables),
+        pinot_freshness::check(pinot, &tables, inputs.max_freshness_lag)
+    );
+    [
+        segments.unwrap_or_else(|err| unreadable(SEGMENTS, CONTROLLER, &err)),
+        freshness,
+    ]
 }
 
-async fn alerting_check(inputs: &Inputs<'_>) -> Check {
+/// `control-plane-alerts` and `alerting`, over one read of the rules.
+async fn alerting_checks(inputs: &Inputs<'_>) -> [Check; 2] {
+    const NAMES: [&str; 2] = ["control-plane-alerts", "alerting"];
     match &inputs.grafana {
         Reach::Ready(grafana) => match grafana.rule_groups().await {
-            Ok(groups) => alerting::check(&groups, inputs.baseline),
-            Err(err) => unreadable("alerting", "Grafana", &err),
+            Ok(groups) => alerting::checks(&groups, inputs.baseline, inputs.control_plane_alerts),
+            Err(err) => NAMES.map(|n| unreadable(n, "Grafana", &err)),
         },
-        Reach::NotChecked(why) => not_checked("alerting", why),
-        Reach::Failed(err) => unreadable("alerting", "Grafana", err),
+        Reach::NotChecked(why) => NAMES.map(|n| not_checked(n, why)),
+        Reach::Failed(err) => NAMES.map(|n| unreadable(n, "Grafana", err)),
     }
 }
 

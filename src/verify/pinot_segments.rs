@@ -38,10 +38,9 @@ pub async fn typed_tables(pinot: &Pinot) -> Result<Vec<(String, TableType)>, Pin
     Ok(names)
 }
 
-pub async fn check(pinot: &Pinot) -> Result<Check, PinotError> {
-    let tables = typed_tables(pinot).await?;
+pub async fn check(pinot: &Pinot, tables: &[(String, TableType)]) -> Result<Check, PinotError> {
     let (mut bad, mut updating, mut segments) = (Vec::new(), Vec::new(), 0);
-    for (name, kind) in &tables {
+    for (name, kind) in tables {
         let counts = pinot.segments_status(name, *kind).await?;
         segments += counts.good + counts.bad + counts.updating + counts.other;
         if counts.bad > 0 {

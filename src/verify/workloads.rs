@@ -141,6 +141,8 @@ mod tests {
             generation: 2,
             observed_generation: 2,
             ready_pods_per_node: per_node.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+            volume_claim_templates: BTreeMap::new(),
+            helm_release: None,
         }
     }
 

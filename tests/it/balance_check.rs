@@ -199,6 +199,16 @@ pub fn leaders_balanced(request: &BalanceRequest, assignment: &BTreeMap<Key, Vec
     per_topic.values().all(spread_ok)
 }
 
+/// Preferred leaders per broker over all topics within one of each other: what the preferred
+/// leader election after the moves turns into each broker's produce load.
+pub fn leader_totals_balanced(request: &BalanceRequest, assignment: &BTreeMap<Key, Vec<i32>>) -> bool {
+    let mut total = zeroed(request);
+    for replicas in assignment.values() {
+        *total.get_mut(&replicas[0]).expect("known") += 1;
+    }
+    spread_ok(&total)
+}
+
 /// The count-level optimum by exhaustive search over which brokers get each topic's extras,
 /// minimizing (rack-limit violations are excluded, then global imbalance, then moves: replicas
 /// above target plus new replicas that find no room). `None` when the search space exceeds

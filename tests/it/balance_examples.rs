@@ -317,6 +317,44 @@ fn leader_only_imbalance_is_fixed_by_reordering() {
 }
 
 #[test]
+fn every_topics_extra_leader_on_one_broker_is_spread_over_all_topics() {
+    // 30 topics of 4 partitions (RF 2) on 3 brokers, each balanced on its own (leaders 2, 1, 1),
+    // replicas balanced, but every topic's extra leader on broker 1: it leads 60 partitions, the
+    // others 30 each.
+    // Reordering alone (no data moves) brings every broker to 40, each topic still within one.
+    let partitions = (0..30)
+        .flat_map(|t| {
+            let topic = format!("topic-{t:02}");
+            // Three layouts in turn keep the replicas balanced over all topics (8 per broker
+            // every three topics).
+            let (last_two, last) = match t % 3 {
+                0 => ([2, 3], [3, 1]),
+                1 => ([2, 1], [3, 2]),
+                _ => ([2, 3], [3, 2]),
+            };
+            [
+                partition(&topic, 0, &[1, 2]),
+                partition(&topic, 1, &[1, 3]),
+                partition(&topic, 2, &last_two),
+                partition(&topic, 3, &last),
+            ]
+        })
+        .collect();
+    let request = BalanceRequest {
+        partitions,
+        brokers: brokers(1..=3),
+    };
+    let result = balanced(&request);
+    assert_eq!(result.replicas_moved, 0);
+    assert_eq!(result.before[&1].leaders, 60);
+    let leaders: Vec<usize> = result.after.values().map(|load| load.leaders).collect();
+    assert_eq!(leaders, [40, 40, 40]);
+    assert_eq!(result.reorder_only, result.changes.len());
+    let assignment = check::final_assignment(&request, &result);
+    assert!(check::leader_totals_balanced(&request, &assignment));
+}
+
+#[test]
 fn unequal_racks_keep_partitions_valid_and_say_why() {
     // Rack "a" has one broker: with RF 2 on distinct racks it must hold every partition.
     let request = BalanceRequest {

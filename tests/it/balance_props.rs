@@ -3,7 +3,8 @@
 //!
 //! Always: the result is valid (same RF, distinct known brokers, rack-valid where the racks
 //! allow) and its reported figures match an independent recount. When no constraint conflict
-//! arose: balanced per topic, over all topics and in leaders, and the moves equal the count-level
+//! arose: balanced per topic, over all topics and in leaders (per topic; over all topics too when
+//! every topic has one replication factor), and the moves equal the count-level
 //! optimum, which matches an exhaustive search on small clusters and admits no improving exchange
 //! of extras on larger ones. Scale-outs (balanced start on old brokers plus empty new ones) never
 //! need a detour; the usual shape (same RF, partitions a multiple of the old broker count) moves
@@ -104,6 +105,8 @@ struct ScaleOutShape {
     /// 0: no racks; else racks assigned round-robin (old and new brokers alike).
     racks: usize,
     grow_partitions: bool,
+    /// One replication factor for every topic (capped at the old broker count); None: random per topic.
+    rf: Option<usize>,
     seed: u64,
 }
 
@@ -125,7 +128,8 @@ fn scale_out_cluster(shape: &ScaleOutShape) -> BalanceRequest {
     let mut partitions = Vec::new();
     let mut next = 0usize;
     for t in 0..shape.topics {
-        let rf = 1 + rng.below(shape.old.min(3));
+        let random_rf = 1 + rng.below(shape.old.min(3));
+        let rf = shape.rf.map_or(random_rf, |rf| rf.min(shape.old));
         let count = 1 + rng.below(shape.max_partitions);
         for p in 0..count {
             let replicas = (0..rf).map(|_| {
@@ -294,6 +298,7 @@ fn scale_out_shape(
                 max_partitions,
                 racks,
                 grow_partitions,
+                rf: None,
                 seed,
             }
         })
@@ -363,6 +368,24 @@ proptest! {
         let result = assert_sound(&request);
         prop_assert_eq!(result.constraint_conflicts, 0, "{:#?}", result.notes);
         prop_assert_eq!(result.replicas_moved, result.lower_bound);
+        let assignment = check::final_assignment(&request, &result);
+        prop_assert!(check::leader_totals_balanced(&request, &assignment), "{:#?}", result.after);
+    }
+
+    /// Every topic of one replication factor (Kloudfuse's topics share one), random partition
+    /// counts: the preferred leaders spread over all brokers within one of each other, so the
+    /// election after the moves gives every broker its share of the produce load; reaching it
+    /// only reorders replicas (the moves stay the count optimum).
+    #[test]
+    fn one_replication_factor_scale_outs_balance_leaders_over_all_topics(
+        shape in scale_out_shape(1..=30, 1..=20, 1..=60), rf in 1usize..=3,
+    ) {
+        let request = scale_out_cluster(&ScaleOutShape { rf: Some(rf), ..shape });
+        let result = assert_sound(&request);
+        prop_assert_eq!(result.constraint_conflicts, 0, "{:#?}", result.notes);
+        prop_assert_eq!(result.replicas_moved, result.count_optimum);
+        let assignment = check::final_assignment(&request, &result);
+        prop_assert!(check::leader_totals_balanced(&request, &assignment), "{:#?} {:#?}", result.after, result.notes);
     }
 }
 
@@ -391,5 +414,7 @@ proptest! {
         let result = assert_sound(&request);
         prop_assert_eq!(result.constraint_conflicts, 0, "{:#?}", result.notes);
         prop_assert_eq!(result.replicas_moved, result.lower_bound);
+        let assignment = check::final_assignment(&request, &result);
+        prop_assert!(check::leader_totals_balanced(&request, &assignment));
     }
 }

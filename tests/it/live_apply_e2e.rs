@@ -57,6 +57,7 @@ async fn apply_6_to_9_on_eks_balances_kafka_and_pinot_and_records_it() -> Result
         "rollout",
         "kafka_partitions",
         "kafka_reassignment",
+        "kafka_leaders",
         "pinot_rebalance",
         "validate",
     ] {

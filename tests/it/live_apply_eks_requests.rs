@@ -113,3 +113,83 @@ async fn a_resumed_eks_apply_resends_its_recorded_request_token() -> Result<()> 
     assert_eq!(customer.state()?["run"]["status"], "succeeded");
     Ok(())
 }
+
+/// Sets `kf_role=ingest` on the named nodes, as an operator does by hand with `kubectl label`.
+async fn label_by_hand(customer: &Customer, nodes: &[String]) -> Result<()> {
+    use k8s_openapi::api::core::v1::Node;
+    let api: kube::Api<Node> = kube::Api::all(customer.rig.kube_client().await?);
+    let patch = serde_json::json!({"metadata": {"labels": {"kf_role": "ingest"}}});
+    for node in nodes {
+        api.patch(
+            node,
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&patch),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn pool_node_names(customer: &Customer) -> Result<Vec<String>> {
+    use k8s_openapi::api::core::v1::Node;
+    let api: kube::Api<Node> = kube::Api::all(customer.rig.kube_client().await?);
+    let selector = customer.cluster.node_selector();
+    let listed = api.list(&kube::api::ListParams::default().labels(&selector)).await?;
+    Ok(listed.items.into_iter().filter_map(|n| n.metadata.name).collect())
+}
+
+/// The old nodes carry a label set by hand that the node group's template lacks: the resize
+/// brings a node without it. The apply stops after the node-pool step, naming the new node and the
+/// label; once the operator labels it, the re-run resumes without resizing again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_node_unlike_the_old_stops_the_apply_and_the_rerun_does_not_resize_again() -> Result<()> {
+    let (customer, proxy) = customer_through_eks_proxy("eks-alike").await?;
+    let config = customer.config_arg()?;
+    let old = pool_node_names(&customer).await?;
+    assert_eq!(old.len(), 3, "{old:?}");
+    label_by_hand(&customer, &old).await?;
+
+    let refused = customer.kfscale(&["apply", "--config", config, "--nodes", "4", "--auto-approve"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    ensure!(
+        !refused.status.success(),
+        "the apply went past an unlike node:\n{stderr}"
+    );
+    let new: Vec<String> = pool_node_names(&customer)
+        .await?
+        .into_iter()
+        .filter(|n| !old.contains(n))
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    ensure!(
+        stderr.contains(&new[0]) && stderr.contains("kf_role"),
+        "the error names neither the new node nor the label:\n{stderr}"
+    );
+    assert_eq!(proxy.count(UPDATE_NODEGROUP_CONFIG), 1);
+    let state = customer.state()?;
+    assert_eq!(
+        step(&state, "node_pool").map(|s| s["status"].clone()),
+        Some("failed".into())
+    );
+    assert_eq!(
+        step(&state, "helm_upgrade").map(|s| s["status"].clone()),
+        Some("pending".into()),
+        "nothing after the node pool ran: {state}"
+    );
+
+    label_by_hand(&customer, &new).await?;
+    succeeded(
+        customer.kfscale(&["apply", "--config", config]),
+        "the re-run after labelling",
+    )?;
+    assert_eq!(proxy.count(UPDATE_NODEGROUP_CONFIG), 1, "the resize is not sent again");
+    assert_eq!(customer.eks_desired_size().await?, Some(4));
+    assert_eq!(customer.state()?["run"]["status"], "succeeded");
+    // This kfscale.yaml has no `pinot:`, so the harness passed --skip-pinot: the record says so.
+    let message = crate::common::customer::git_output(&customer.remote, &["log", "-1", "--format=%B", "main"])?;
+    ensure!(
+        message.contains("- pinot: REBALANCE SKIPPED by --skip-pinot"),
+        "the record commit hides the skip:\n{message}"
+    );
+    Ok(())
+}

@@ -22,7 +22,7 @@ use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG};
 use crate::common::leftovers::{helm_revisions, kube_of, throttles};
 use crate::common::pinot::{self, TABLES, pinot_for};
 
-const STEPS: [&str; 11] = [
+const STEPS: [&str; 12] = [
     "node_pool",
     "values_file",
     "hook_jobs",
@@ -31,6 +31,7 @@ const STEPS: [&str; 11] = [
     "rollout",
     "kafka_partitions",
     "kafka_reassignment",
+    "kafka_leaders",
     "pinot_rebalance",
     "validate",
     "record",

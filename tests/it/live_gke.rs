@@ -212,7 +212,11 @@ fn kfscale(rig: &RigEnv, args: &[&str]) -> Output {
 
 fn kfscale_with(rig: &RigEnv, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kfscale"));
-    command.args(args).envs(rig.vars()).env("NO_COLOR", "1");
+    command
+        .args(args)
+        .args(crate::common::customer::skips_pinot(args).then_some("--skip-pinot"))
+        .envs(rig.vars())
+        .env("NO_COLOR", "1");
     adjust(&mut command);
     command.output().expect("run kfscale")
 }

@@ -10,10 +10,8 @@ use std::process::{Command, Output};
 use anyhow::{Context, Result};
 use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::kafka::FakeKafka;
-use kfscale_fakes::kafka::seed::{Seed, SeedBroker};
-use kfscale_kafka::{
-    AdminOptions, BrokerAddress, ConfigChange, ConfigOp, ConfigResource, KafkaAdmin, ReassignmentRequest,
-};
+use kfscale_fakes::kafka::seed::{PodHosts, Seed, SeedBroker};
+use kfscale_kafka::{ConfigChange, ConfigOp, ConfigResource, ReassignmentRequest};
 use kfscale_rig::{RigEnv, cluster, git};
 use serde_json::Value;
 
@@ -28,6 +26,8 @@ struct Live {
     config: PathBuf,
     /// kfscale.yaml without its `kafka:` section.
     base_config: String,
+    /// The brokers advertise the DNS names of the chart's broker pods in this namespace.
+    pods: PodHosts,
 }
 
 /// A 6-node cluster with the chart installed from the customer's clone, and its kfscale.yaml
@@ -67,6 +67,12 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
         cluster_id,
         config: scratch.join("kfscale.yaml"),
         base_config,
+        pods: PodHosts {
+            namespace: cluster.id.clone(),
+            statefulset: "kafka-kraft-broker".into(),
+            id_base: 100,
+            domain: "cluster.local".into(),
+        },
     })
 }
 
@@ -79,6 +85,7 @@ impl Live {
     fn kfscale(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_kfscale"))
             .args(args)
+            .args(crate::common::customer::skips_pinot(args).then_some("--skip-pinot"))
             .envs(self.rig.vars())
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
@@ -93,6 +100,7 @@ async fn fake_kafka(live: &Live, brokers: i32) -> Result<FakeKafka> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(KRAFT_SEED);
     let mut seed = Seed::from_file(&path)?;
     seed.cluster_id = live.cluster_id.clone();
+    seed.settings.pod_hosts = Some(live.pods.clone());
     seed.brokers = (0..brokers)
         .map(|i| SeedBroker {
             id: 100 + i,
@@ -104,17 +112,8 @@ async fn fake_kafka(live: &Live, brokers: i32) -> Result<FakeKafka> {
     FakeKafka::start(seed, ModelClock::new(0.0)).await
 }
 
-fn kafka_section(fake: &FakeKafka) -> String {
-    let bootstrap: Vec<String> = fake
-        .broker_addrs()
-        .values()
-        .take(3)
-        .map(|a| format!("\"{a}\""))
-        .collect();
-    format!(
-        "kafka: {{bootstrap: [{}], timeout_seconds: 10}}\n",
-        bootstrap.join(", ")
-    )
+fn kafka_section(live: &Live, fake: &FakeKafka) -> String {
+    crate::common::kafka_section_for(fake, &live.pods)
 }
 
 fn ok(output: Output) -> Output {
@@ -153,7 +152,7 @@ async fn snapshot_and_plan_observe_kafka() -> Result<()> {
         "profile: {base: kraft}",
         "profile: {base: kraft, kafka: {partition_factor: 1.0}}",
     );
-    let config = live.write_config(&kafka_section(&fake))?;
+    let config = live.write_config(&kafka_section(&live, &fake))?;
     let snapshot_path = live.config.with_file_name("snapshot.json");
     let snapshot_file = snapshot_path.to_str().context("path")?;
     let output = ok(live.kfscale(&["snapshot", "--config", config, "-o", snapshot_file]));
@@ -262,7 +261,7 @@ async fn one_plan_costs_a_few_requests_per_broker() -> Result<()> {
     // The reference cluster: 9 brokers, the 9 topics, 6 groups (one per Pinot table).
     let live = live_cluster("kafka-count").await?;
     let fake = fake_kafka(&live, 9).await?;
-    let config = live.write_config(&kafka_section(&fake))?;
+    let config = live.write_config(&kafka_section(&live, &fake))?;
     let output = ok(live.kfscale(&["-v", "plan", "--config", config, "--nodes", "12", "--json"]));
     let counts = request_counts(&String::from_utf8_lossy(&output.stderr));
     eprintln!("Kafka requests of one plan on 9 brokers: {counts:?}");
@@ -282,15 +281,10 @@ async fn one_plan_costs_a_few_requests_per_broker() -> Result<()> {
 async fn moves_in_flight_throttles_and_errors_reach_the_plan() -> Result<()> {
     let live = live_cluster("kafka-live").await?;
     let fake = fake_kafka(&live, 6).await?;
-    let config = live.write_config(&kafka_section(&fake))?;
+    let config = live.write_config(&kafka_section(&live, &fake))?;
 
     // Someone started a move and left a throttle behind.
-    let bootstrap = fake
-        .broker_addrs()
-        .values()
-        .map(|a| BrokerAddress::new(a.ip().to_string(), a.port()))
-        .collect();
-    let admin = KafkaAdmin::new(AdminOptions::direct(bootstrap))?;
+    let admin = crate::common::admin_of(&fake, &live.pods)?;
     let leader = admin
         .metadata()
         .await?

@@ -72,6 +72,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
 fn kfscale(rig: &RigEnv, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kfscale"))
         .args(args)
+        .args(crate::common::customer::skips_pinot(args).then_some("--skip-pinot"))
         .envs(rig.vars())
         .env("NO_COLOR", "1")
         .output()
@@ -316,20 +317,33 @@ async fn the_default_port_forward_is_reported_when_it_cannot_work() -> Result<()
     let config = live.config.to_str().context("path")?;
 
     // The controller pod runs (the rig makes pods Running), but the rig's API server has no kubelet
-    // to forward to: the snapshot goes on without Pinot and says why.
+    // to forward to: the snapshot goes on without Pinot and says why, and the plan refuses: the
+    // runbook's metrics rebalance is mandatory.
     std::fs::write(&live.config, &without_url)?;
-    let output = ok(kfscale(&live.rig, &["plan", "--config", config, "--nodes", "12"]));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let args = ["plan", "--config", config, "--nodes", "12"];
+    let refused = crate::common::customer::kfscale_command_as_given(&live.rig, &args)
+        .output()
+        .expect("run kfscale");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stdout = String::from_utf8_lossy(&refused.stdout);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}{stdout}");
     assert!(
         stderr.contains("warning: Pinot was not observed")
             && stderr.contains("port-forward to pod pinot-controller-0:9000")
             && stderr.contains("the port-forward failed: error dialing backend")
-            && stderr.contains(&format!("namespace {}", live.cluster.id)),
+            && stderr.contains(&format!("namespace {}", live.cluster.id))
+            && stderr.contains("pre-check fails: set pinot.url, or pass --skip-pinot"),
         "{stderr}"
     );
     assert!(
-        stdout.contains("! warn  pinot") && stdout.contains("Pinot was not observed"),
+        stdout.contains("✗ FAIL  pinot") && stdout.contains("Pinot was not observed"),
+        "{stdout}"
+    );
+    // The operator's explicit way past: a warning that says what is not done.
+    let output = ok(kfscale(&live.rig, &args));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("! warn  pinot") && stdout.contains("SKIPPED by --skip-pinot"),
         "{stdout}"
     );
 
@@ -338,7 +352,10 @@ async fn the_default_port_forward_is_reported_when_it_cannot_work() -> Result<()
         &live.config,
         format!("{without_url}pinot: {{pod: pinot-controller-9}}\n"),
     )?;
-    let output = ok(kfscale(&live.rig, &["plan", "--config", config, "--nodes", "12"]));
+    let output = ok(kfscale(
+        &live.rig,
+        &["plan", "--config", config, "--nodes", "12", "--skip-pinot"],
+    ));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("port-forward to pod pinot-controller-9:9000")

@@ -63,6 +63,7 @@ async fn live_cluster(prefix: &str) -> Result<Live> {
 fn kfscale(rig: &RigEnv, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kfscale"))
         .args(args)
+        .args(crate::common::customer::skips_pinot(args).then_some("--skip-pinot"))
         .envs(rig.vars())
         .env("NO_COLOR", "1")
         .output()
@@ -187,5 +188,71 @@ async fn provider_errors_say_what_to_do() -> Result<()> {
             "expected {expected:?}:\n{stderr}"
         );
     }
+    Ok(())
+}
+
+/// A sparse customer file: the seed file without `query-service`, which then runs at the chart's
+/// default (3). The plan reads the default from Helm's release record, adds the key with the scaled
+/// count (`+`), the apply's upgrade runs the file, and the Deployment grows.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_count_the_file_leaves_out_is_added_and_the_workload_scales() -> Result<()> {
+    use crate::common::customer::{CustomerSpec, customer_cluster, git_output};
+    let customer = customer_cluster(CustomerSpec {
+        prefix: "sparse",
+        values_without: &["query-service:       {replicaCount: 3}"],
+        ..CustomerSpec::default()
+    })
+    .await?;
+    let config = customer.config_arg()?;
+    let plan = customer.kfscale(&["plan", "--config", config, "--nodes", "12"]);
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    let added = text
+        .lines()
+        .find(|line| line.trim_start().starts_with("+ query-service.replicaCount"))
+        .unwrap_or_else(|| panic!("no added query-service line:\n{text}"));
+    assert!(
+        added.contains("(3) -> 6") && added.contains("scale: 3 × 12/6 = 6"),
+        "{added}"
+    );
+    assert!(
+        text.lines().any(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words
+                .windows(5)
+                .any(|w| w == ["query-service", "Deployment", "3", "->", "6"])
+        }),
+        "the workload's fate is listed:\n{text}"
+    );
+
+    let output = customer.kfscale(&["apply", "--config", config, "--nodes", "12", "--auto-approve"]);
+    assert!(
+        output.status.success(),
+        "apply failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let kube = kfscale_kube::Kube::connect(
+        Some(std::path::Path::new(customer.rig.get("KUBECONFIG")?)),
+        None,
+        &customer.cluster.id,
+    )
+    .await?;
+    let workloads = kube.workloads().await?;
+    let query = workloads
+        .iter()
+        .find(|w| w.name == "query-service")
+        .context("query-service")?;
+    assert_eq!((query.replicas, query.ready_replicas), (6, 6));
+    let release = kube.helm_release("kfuse").await?.context("release")?;
+    assert_eq!(release.revision, 2, "one upgrade");
+    assert_eq!(release.user_values["query-service"]["replicaCount"], 6);
+    // Recorded: the file on the customer's remote has the key, in the file's own style.
+    let values = git_output(&customer.remote, &["show", "main:values.yaml"])?;
+    assert!(values.contains("\nquery-service:\n  replicaCount: 6\n"), "{values}");
     Ok(())
 }

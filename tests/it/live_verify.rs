@@ -1,6 +1,6 @@
 //! `kfscale verify` on the rig after an apply: a cluster grown 6 -> 12 nodes with the Kafka fake
 //! (running clock: producers and consumers move), an in-process Pinot fake following the pods and a
-//! Grafana fake with Kloudfuse-like rules. Right after the apply every check is GREEN; then a stopped
+//! Grafana fake with Kloudfuse-like rules (its Kloudfuse folder the control plane's). Right after the apply every check is GREEN; then a stopped
 //! pod, a BAD segment, a lagging partition, a leftover throttle and a firing rule are injected one
 //! at a time, and each turns exactly its own check RED with the evidence named (exit 3), and GREEN
 //! again once removed. The apply itself recorded the rules firing before it and its checklist.
@@ -19,14 +19,17 @@ use crate::common::customer::{Customer, CustomerSpec, customer_cluster, succeede
 use crate::common::pinot::{pinot_for, seed};
 
 const TOKEN: &str = "glsa_kfscale_rig_test_token";
-const CHECKS: [&str; 8] = [
+const CHECKS: [&str; 11] = [
     "workloads",
     "spread",
     "pinot-segments",
+    "pinot-freshness",
     "kafka-lag",
     "kafka-reassignments",
     "kafka-throttles",
+    "kafka-leaders",
     "helm-release",
+    "control-plane-alerts",
     "alerting",
 ];
 
@@ -122,7 +125,7 @@ async fn verify_is_green_after_an_apply_and_each_fault_turns_exactly_its_check_r
     let grafana = GrafanaFake::start(&GrafanaSeed::example(), 0, Some(TOKEN.into())).await?;
     std::fs::write(customer.config.with_file_name("grafana-token"), format!("{TOKEN}\n"))?;
     customer.configure(&format!(
-        "{}grafana: {{url: \"{}\", token_file: grafana-token}}\n",
+        "{}grafana: {{url: \"{}\", token_file: grafana-token}}\nvalidate: {{control_plane_alerts: {{folders: [Kloudfuse]}}}}\n",
         pinot.config_section(""),
         grafana.api_url()
     ))?;
@@ -168,7 +171,7 @@ async fn verify_is_green_after_an_apply_and_each_fault_turns_exactly_its_check_r
     assert!(
         check(&report, "alerting")["summary"]
             .as_str()
-            .is_some_and(|s| s.contains("4 rules in 2 groups; 0 firing before the apply")),
+            .is_some_and(|s| s.contains("1 rules in 1 groups; 0 firing before the apply")),
         "{report:#}"
     );
 
@@ -250,9 +253,9 @@ async fn verify_is_green_after_an_apply_and_each_fault_turns_exactly_its_check_r
     admin.incremental_alter_configs(&[throttle(ConfigOp::Delete)]).await?;
     all_green(&customer, "once the throttle is removed").await?;
 
-    // 5. A rule that did not fire before the apply fires now.
+    // 5. A control-plane rule that did not fire before the apply fires now.
     grafana.set_rule("Ingester not ready", InstanceState::Alerting, None)?;
-    let evidence = only_red(&customer, "alerting").await?;
+    let evidence = only_red(&customer, "control-plane-alerts").await?;
     assert_eq!(
         evidence,
         ["Kloudfuse / kfuse-control-plane / Ingester not ready: firing (1 instance(s)), not firing before the apply"]
@@ -270,7 +273,7 @@ async fn verify_is_green_after_an_apply_and_each_fault_turns_exactly_its_check_r
             "{name}: {stdout}"
         );
     }
-    assert!(stdout.contains("Verify: GREEN. 8 green, 0 yellow, 0 red"), "{stdout}");
+    assert!(stdout.contains("Verify: GREEN. 11 green, 0 yellow, 0 red"), "{stdout}");
     eprintln!("verify requests per run: {}", report["requests"]);
     Ok(())
 }

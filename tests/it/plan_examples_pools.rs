@@ -51,6 +51,19 @@ fn aks_six_to_nine_raises_the_autoscaler_max_in_the_same_put() {
     let uniform = plan.prechecks.iter().find(|c| c.id == "pool-uniform").unwrap();
     assert_eq!(uniform.status, CheckStatus::Pass, "{uniform:?}");
 
+    // A cloud pool with one node labelled by hand: the runbook wants alike nodes, so the plan
+    // fails and names the node and the label.
+    let mut odd = example(AKS);
+    let name = odd.kubernetes.nodes[0].name.clone();
+    odd.kubernetes.nodes[0].labels.insert("kf_role".into(), "ingest".into());
+    let refused = kfscale::plan::plan(&odd, Intent::AddNodes(3), &Profile::builtin("kraft").unwrap()).unwrap();
+    let uniform = refused.prechecks.iter().find(|c| c.id == "pool-uniform").unwrap();
+    assert_eq!(uniform.status, CheckStatus::Fail, "{uniform:?}");
+    assert!(
+        uniform.message.contains(&name) && uniform.message.contains("kf_role"),
+        "{uniform:?}"
+    );
+
     let text = plan_text(AKS);
     for expected in ["AKS agent pool kfuse", "max", "3..6 -> 3..9"] {
         assert!(text.contains(expected), "output lacks {expected:?}:\n{text}");

@@ -128,3 +128,80 @@ fn slow_pinot_volumes_warn() {
     assert_eq!(status, CheckStatus::Warn);
     assert!(message.contains("data-pinot-server-realtime-0"), "{message}");
 }
+
+fn skipping_pinot(snapshot: &Snapshot) -> Plan {
+    let options = kfscale::plan::PlanOptions {
+        skip_pinot: true,
+        ..Default::default()
+    };
+    kfscale::plan::plan_with(
+        snapshot,
+        Intent::AddNodes(3),
+        &Profile::builtin("kraft").unwrap(),
+        &options,
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_unobserved_pinot_fails_and_only_skip_pinot_gets_past_it() {
+    let mut snapshot = eks();
+    snapshot.pinot = Default::default();
+    let plan = planned(&snapshot);
+    let (status, message, fix) = check(&plan, "pinot");
+    assert_eq!(status, CheckStatus::Fail, "{message}");
+    assert!(message.contains("metrics rebalance the runbook requires"), "{message}");
+    assert!(fix.contains("pinot.url") && fix.contains("--skip-pinot"), "{fix}");
+    assert!(plan.has_failed_checks());
+
+    let skipped = skipping_pinot(&snapshot);
+    let (status, message, _) = check(&skipped, "pinot");
+    assert_eq!(status, CheckStatus::Warn, "{message}");
+    assert!(message.starts_with("SKIPPED by --skip-pinot"), "{message}");
+    assert!(skipped.pinot.skipped && skipped.pinot.tables.is_empty());
+    assert!(!skipped.has_failed_checks(), "{:#?}", skipped.prechecks);
+}
+
+#[test]
+fn skip_pinot_plans_no_rebalance_even_with_pinot_reachable() {
+    let reachable = planned(&eks());
+    assert!(!reachable.pinot.tables.is_empty());
+    let skipped = skipping_pinot(&eks());
+    assert!(skipped.pinot.tables.is_empty());
+    assert!(skipped.pinot.skipped);
+    assert!(
+        skipped.pinot.notes.iter().any(|n| n.contains("--skip-pinot")),
+        "{:?}",
+        skipped.pinot.notes
+    );
+}
+
+#[test]
+fn only_the_optional_rollup_table_may_be_absent() {
+    let mut without_rollup = eks();
+    without_rollup
+        .pinot
+        .tables
+        .retain(|t| t.name != "kf_metrics_rollup_REALTIME");
+    let plan = planned(&without_rollup);
+    assert_eq!(check(&plan, "pinot").0, CheckStatus::Pass, "{:#?}", plan.prechecks);
+    assert!(
+        plan.pinot
+            .notes
+            .iter()
+            .any(|n| n.contains("kf_metrics_rollup_REALTIME: not in the cluster (optional")),
+        "{:?}",
+        plan.pinot.notes
+    );
+
+    let mut without_metrics = eks();
+    without_metrics.pinot.tables.retain(|t| t.name != "kf_metrics_REALTIME");
+    let (status, message, fix) = check(&planned(&without_metrics), "pinot");
+    assert_eq!(status, CheckStatus::Fail, "{message}");
+    assert!(message.contains("no table kf_metrics_REALTIME"), "{message}");
+    assert!(
+        message.contains("allowed to be absent: kf_metrics_rollup_REALTIME"),
+        "{message}"
+    );
+    assert!(fix.contains("--skip-pinot"), "{fix}");
+}

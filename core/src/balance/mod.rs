@@ -88,11 +88,20 @@ pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> 
             ));
         }
     }
-    for t in leaders::balance_leaders(&cluster, &mut assigned) {
+    let (unbalanced_topics, leader_totals_balanced) = leaders::balance_leaders(&cluster, &mut assigned);
+    for &t in &unbalanced_topics {
         notes.push(format!(
             "topic {}: preferred leaders cannot be balanced with these replicas",
             cluster.topics[t].name
         ));
+    }
+    if !leader_totals_balanced {
+        notes.push(
+            "preferred leaders over all topics cannot be spread within one of each other by \
+             reordering these replicas (topics of different replication factors): some brokers \
+             lead more partitions than others"
+                .into(),
+        );
     }
 
     let facts = summary::PlanFacts {

@@ -6,11 +6,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PlanError;
+use super::broker_ids::{BrokerIds, snapshot_broker_ids};
 use super::broker_volumes::{VolumeResize, broker_volumes_to_grow};
 use super::values_scaling::ValuesPlan;
 use crate::balance::{BalanceRequest, BalanceResult, Broker, Partition, balance};
 use crate::profile::Profile;
 use crate::snapshot::{Snapshot, Throttles};
+use crate::values::Document;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -41,30 +43,50 @@ impl KafkaPlan {
     }
 }
 
-pub fn plan_kafka(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -> Result<KafkaPlan, PlanError> {
+pub fn plan_kafka(
+    snapshot: &Snapshot,
+    profile: &Profile,
+    document: &Document,
+    values: &ValuesPlan,
+) -> Result<KafkaPlan, PlanError> {
     let kafka = &snapshot.kafka;
     let mut notes = Vec::new();
-    let observed: BTreeSet<i32> = kafka.brokers.iter().map(|broker| broker.id).collect();
-    // Unobserved, the brokers are the ones the values file runs (id base + ordinal).
-    let brokers_before: Vec<i32> = match values.replicas(&profile.kafka.broker_workload) {
-        Some(count) if observed.is_empty() => (0..count.before as i32)
-            .map(|ordinal| profile.kafka.broker_id_base + ordinal)
+    let (ids, declared) = snapshot_broker_ids(snapshot, profile, document);
+    // Unobserved, a declared base (values file, profile) names the brokers; with none, the ids
+    // are not known and the plan lists none. Never a guessed base.
+    let declared_ids = |count: u64| -> Option<Vec<i32>> {
+        let base = declared.first()?.base;
+        (0..count)
+            .map(|o| i32::try_from(i128::from(base) + i128::from(o)).ok())
+            .collect()
+    };
+    let count = values.replicas(&profile.kafka.broker_workload);
+    let brokers_before: Vec<i32> = match (&ids, count) {
+        (BrokerIds::Unobserved, Some(count)) => declared_ids(count.before).unwrap_or_default(),
+        _ => kafka
+            .brokers
+            .iter()
+            .map(|broker| broker.id)
+            .collect::<BTreeSet<i32>>()
+            .into_iter()
             .collect(),
-        _ => observed.into_iter().collect(),
     };
     let mut after: BTreeSet<i32> = brokers_before.iter().copied().collect();
-    match values.replicas(&profile.kafka.broker_workload) {
-        Some(count) => {
-            let base = profile.kafka.broker_id_base;
-            let expected: BTreeSet<i32> = (0..count.before as i32).map(|ordinal| base + ordinal).collect();
-            if !kafka.brokers.is_empty() && expected != brokers_before.iter().copied().collect() {
-                notes.push(format!(
-                    "the live broker ids {brokers_before:?} are not the {} ids the values file implies (from {base}); new ids are counted from {base} + ordinal",
-                    count.before
-                ));
-            }
-            after.extend((0..count.after as i32).map(|ordinal| base + ordinal));
-        }
+    match count {
+        Some(count) => match &ids {
+            BrokerIds::Affine { .. } => after.extend(ids.ids(count.after).unwrap_or_default()),
+            BrokerIds::Unobserved => match declared_ids(count.after) {
+                Some(all) => after.extend(all),
+                None if count.after > count.before => notes.push(format!(
+                    "Kafka was not observed and no broker id base is declared: the ids of the {} new broker(s) are not known",
+                    count.after - count.before
+                )),
+                None => {}
+            },
+            BrokerIds::Ambiguous { .. } => notes.push(
+                "the ids of new brokers cannot be read from the live brokers (pre-check broker-ids): no new broker is planned".into(),
+            ),
+        },
         None => notes.push(format!(
             "the broker count (`{}`) is not in the values file: no brokers are added",
             profile

@@ -8,8 +8,11 @@ use crate::profile::Profile;
 use crate::snapshot::{Fingerprints, Snapshot};
 use crate::values::{Document, ValuesError};
 
+mod broker_ids;
 mod broker_volumes;
+mod chart_topics;
 pub mod copy_time;
+pub(crate) mod effective_values;
 mod expected_growth;
 mod grow_only;
 mod growth_notes;
@@ -27,7 +30,10 @@ mod summary;
 pub(crate) mod values_reader;
 mod values_scaling;
 mod values_topics;
+mod volume_drift;
+pub(crate) mod workload_fates;
 
+pub use broker_ids::{BrokerIds, broker_ids, ordinal_of, pod_named_by};
 pub use broker_volumes::VolumeResize;
 pub use expected_growth::{
     AppliedGrowth, ExpectedGrowth, FLAG as EXPECTED_GROWTH_FLAG, GrowthFactor, GrowthSettings, MAX_EXPECTED_GROWTH,
@@ -44,6 +50,7 @@ pub use prechecks::{CheckStatus, HELM_PREFLIGHT, HelmPreflight, PreCheck, helm_p
 pub use summary::Summary;
 pub use values_scaling::{LiveFacts, MissingValue, ReplicaCount, ValueChange, ValuesPlan, scale_values_text};
 pub use values_topics::TopicGrowth;
+pub use workload_fates::{Fate, WorkloadFate};
 
 /// Bumped when a reader of the old format could misread the new one.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -139,11 +146,13 @@ impl Plan {
 }
 
 /// What the operator tells the planner beside the intent (kfscale.yaml, flags): the pool's quota,
-/// the expected growth in volume.
+/// the expected growth in volume, whether to skip the Pinot rebalance.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlanOptions {
     pub pool_limits: PoolLimits,
     pub expected_growth: ExpectedGrowth,
+    /// `--skip-pinot`: plan no Pinot rebalance (the `pinot` pre-check warns instead of failing).
+    pub skip_pinot: bool,
 }
 
 /// A plan with the default options (the clouds' published quotas).
@@ -173,8 +182,8 @@ pub fn plan_with(
         to_nodes,
         &options.expected_growth,
     )?;
-    let kafka = kafka::plan_kafka(snapshot, profile, &values)?;
-    let pinot = pinot::plan_pinot(snapshot, profile, &values);
+    let kafka = kafka::plan_kafka(snapshot, profile, &document, &values)?;
+    let pinot = pinot::plan_pinot(snapshot, profile, &values, options.skip_pinot);
     let inputs = prechecks::Inputs {
         snapshot,
         profile,

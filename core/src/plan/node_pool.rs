@@ -19,6 +19,10 @@ pub struct NodePoolPlan {
     pub notes: Vec<String>,
     /// Nodes of the pool per zone now (from Kubernetes).
     pub zones: Vec<(String, u32)>,
+    /// The pool's nodes now, by name: after a resize the step holds the new nodes against these
+    /// (the runbook's uniform nodes). Absent from plans made before kfscale recorded it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes_before: Vec<String>,
 }
 
 impl NodePoolPlan {
@@ -165,6 +169,15 @@ pub fn plan_node_pool(snapshot: &Snapshot, to_nodes: u32) -> Result<NodePoolPlan
         }
     };
     let zones = zones_of_pool(snapshot);
+    let pool_name = snapshot.node_pool.pool_name();
+    let mut nodes_before: Vec<String> = snapshot
+        .kubernetes
+        .nodes
+        .iter()
+        .filter(|node| node.pool.as_deref() == Some(pool_name.as_str()))
+        .map(|node| node.name.clone())
+        .collect();
+    nodes_before.sort();
     Ok(NodePoolPlan {
         pool: snapshot.node_pool.describe(),
         provider: provider.into(),
@@ -172,6 +185,7 @@ pub fn plan_node_pool(snapshot: &Snapshot, to_nodes: u32) -> Result<NodePoolPlan
         after,
         notes,
         zones,
+        nodes_before,
     })
 }
 

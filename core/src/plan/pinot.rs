@@ -20,6 +20,28 @@ pub struct PinotPlan {
     pub tables: Vec<TableRebalance>,
     pub servers: Vec<ServerCount>,
     pub notes: Vec<String>,
+    /// The operator passed `--skip-pinot`: no rebalance is planned although the runbook requires
+    /// one. Recorded in the plan (so in the state) and in the record commit's message.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
+}
+
+impl PinotPlan {
+    /// Tables the rebalance needs that Pinot does not have: all of the profile's
+    /// `manual_rebalance_tables` but the optional ones. Empty when Pinot was not observed.
+    pub fn missing_required_tables(snapshot: &Snapshot, profile: &Profile) -> Vec<String> {
+        if snapshot.pinot.tables.is_empty() && snapshot.pinot.instances.is_empty() {
+            return Vec::new();
+        }
+        profile
+            .pinot
+            .manual_rebalance_tables
+            .iter()
+            .filter(|name| !profile.pinot.optional_tables.contains(name))
+            .filter(|name| snapshot.pinot.table(name).is_none())
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -43,7 +65,8 @@ pub struct ServerCount {
     pub after: u64,
 }
 
-pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -> PinotPlan {
+/// `skip`: the operator's `--skip-pinot`, the only way past a Pinot that cannot be reached.
+pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan, skip: bool) -> PinotPlan {
     let mut notes = Vec::new();
     let servers: Vec<ServerCount> = profile
         .pinot
@@ -60,12 +83,30 @@ pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
     let chart_version = &snapshot.helm.chart_version;
     let set = select_parameter_set(&profile.pinot.parameter_sets, chart_version);
 
+    let observed = !snapshot.pinot.tables.is_empty() || !snapshot.pinot.instances.is_empty();
+    if skip {
+        notes.push(format!(
+            "--skip-pinot: the metrics rebalance the runbook requires is NOT done ({}); the new servers get no segments of these tables until someone rebalances them",
+            profile.pinot.manual_rebalance_tables.join(", ")
+        ));
+        return PinotPlan {
+            observed,
+            parameter_set: set.map(|set| set.name.clone()),
+            tables: Vec::new(),
+            servers,
+            notes,
+            skipped: true,
+        };
+    }
+
     let mut tables = Vec::new();
     for name in &profile.pinot.manual_rebalance_tables {
         let Some(table) = snapshot.pinot.table(name) else {
-            notes.push(format!(
-                "{name}: not in the cluster (for example rollup is off): no rebalance"
-            ));
+            if observed && profile.pinot.optional_tables.contains(name) {
+                notes.push(format!(
+                    "{name}: not in the cluster (optional, e.g. rollup is off): no rebalance"
+                ));
+            }
             continue;
         };
         let tagged_now = snapshot.pinot.servers_tagged(&table.server_tag) as u64;
@@ -105,10 +146,11 @@ pub fn plan_pinot(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -
         });
     }
     PinotPlan {
-        observed: !snapshot.pinot.tables.is_empty() || !snapshot.pinot.instances.is_empty(),
+        observed,
         parameter_set: set.map(|set| set.name.clone()),
         tables,
         servers,
         notes,
+        skipped: false,
     }
 }

@@ -1,21 +1,23 @@
 //! The new values file: replicas scaled by (n+m)/n, quorums and singletons kept, Kafka partitions
-//! grown, the broker disk sized, `global.numNodes` set. Every change carries its reason; a path the
-//! profile names but the file lacks is reported, never added.
+//! grown, the broker disk sized, `global.numNodes` set. Every change carries its reason. Counts are
+//! read from the effective values (the chart's defaults with the file on top): a key the file
+//! leaves out is added with its scaled value (`+`); one in neither is reported (`?`).
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PlanError;
+use super::effective_values::{EffectiveValues, Found};
 use super::expected_growth::ExpectedGrowth;
 use super::ratio::scale_up;
-use super::values_reader::read_count;
 use super::values_topics::{TopicChanges, TopicGrowth, plan_disk, plan_topics};
+use super::workload_fates::{LiveWorkload, WorkloadFate, fates, replica_rules};
 use crate::profile::{Profile, Rule};
 use crate::snapshot::Snapshot;
 use crate::values::quantity::parse_bytes;
 use crate::values::secrets::redacted_text;
-use crate::values::{Document, ScalarEdit, ValuePath, ValuesError, apply_edits};
+use crate::values::{Document, InsertValue, KeyInsert, ScalarEdit, ValuePath, ValuesError, apply_edits, insert_keys};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +35,10 @@ pub struct ValuesPlan {
     /// Replicas of every workload the file names, before and after.
     pub workloads: BTreeMap<String, ReplicaCount>,
     pub topics: Vec<TopicGrowth>,
+    /// Every live Deployment and StatefulSet with replicas: scaled (by which rule), fixed (why), or
+    /// not covered. Empty when planned from a file alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workload_fates: Vec<WorkloadFate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -55,6 +61,24 @@ pub struct ValueChange {
     pub reason: String,
     /// The workload or topic this value belongs to.
     pub subject: String,
+    /// The file lacks the key (its value is the chart's default, `old`): the change adds it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub added: bool,
+    /// A list the change adds whole (`added`), each item a flow mapping; `new` shows them as one
+    /// flow list. Empty for a scalar.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub list_items: Vec<String>,
+}
+
+impl ValueChange {
+    /// Whether `document` already holds the new value (a resumed apply after the file was written).
+    pub fn is_in(&self, document: &Document) -> bool {
+        if self.list_items.is_empty() {
+            crate::values::editable_scalar(document, &self.path).is_ok_and(|scalar| scalar.value == self.new)
+        } else {
+            crate::values::holds_list(document, &self.path, &self.list_items)
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -72,6 +96,12 @@ pub struct LiveFacts {
     pub kafka_partitions: BTreeMap<String, u64>,
     /// The largest broker volume now: the file's size must never be smaller (a PVC only grows).
     pub broker_volume_bytes: Option<u64>,
+    /// The Deployments, StatefulSets and DaemonSets in the cluster, by name.
+    pub workloads: BTreeMap<String, LiveWorkload>,
+    /// The Helm release's name (workloads are often named `<release>-<component>`).
+    pub release: String,
+    /// The release namespace's volume claims.
+    pub pvcs: Vec<crate::snapshot::PersistentVolumeClaim>,
 }
 
 impl ValuesPlan {
@@ -79,22 +109,41 @@ impl ValuesPlan {
         self.workloads.get(workload).copied()
     }
 
-    pub fn edits(&self) -> Vec<ScalarEdit> {
-        self.changes
-            .iter()
-            .map(|change| ScalarEdit {
-                path: change.path.clone(),
-                new_value: change.new.clone(),
-            })
-            .collect()
-    }
-
     /// The planned file: exactly the planned edits on `text`, the real bytes of the file the plan
     /// was made from (`shown` names it in errors). The one place the planned file is made: the
     /// apply writes it, a proposal commits it, the review gate compares the branch with it.
     pub fn apply_to(&self, shown: &str, text: &str) -> Result<String, ValuesError> {
-        apply_edits(&Document::parse(shown, text)?, text, &self.edits())
+        planned_text(&Document::parse(shown, text)?, text, &self.changes)
     }
+}
+
+/// Values the file has are changed in place; keys it lacks are then added, in plan order.
+fn planned_text(document: &Document, text: &str, changes: &[ValueChange]) -> Result<String, ValuesError> {
+    let edits: Vec<ScalarEdit> = changes
+        .iter()
+        .filter(|change| !change.added)
+        .map(|change| ScalarEdit {
+            path: change.path.clone(),
+            new_value: change.new.clone(),
+        })
+        .collect();
+    let inserts: Vec<KeyInsert> = changes
+        .iter()
+        .filter(|change| change.added)
+        .map(|change| KeyInsert {
+            path: change.path.clone(),
+            new_value: if change.list_items.is_empty() {
+                InsertValue::Scalar(change.new.clone())
+            } else {
+                InsertValue::List(change.list_items.clone())
+            },
+        })
+        .collect();
+    let edited = apply_edits(document, text, &edits)?;
+    if inserts.is_empty() {
+        return Ok(edited);
+    }
+    insert_keys(&Document::parse(&document.file, &edited)?, &edited, &inserts)
 }
 
 /// `document` is the parse of the snapshot's values text.
@@ -108,7 +157,16 @@ pub fn plan_values(
 ) -> Result<ValuesPlan, PlanError> {
     let live = live_facts(snapshot, profile);
     let nodes = Nodes { from, to };
-    let (plan, _) = scale_values(document, &snapshot.values.text, profile, nodes, growth, &live)?;
+    let effective = EffectiveValues::new(&snapshot.helm.chart_values, document);
+    let (plan, _) = scale_values(
+        document,
+        &snapshot.values.text,
+        profile,
+        nodes,
+        growth,
+        &live,
+        &effective,
+    )?;
     Ok(ValuesPlan {
         before_sha256: snapshot.values.sha256.clone(),
         ..plan
@@ -166,7 +224,16 @@ pub fn scale_values_text(
         });
     }
     let nodes = Nodes { from, to };
-    let (plan, new_text) = scale_values(&document, text, profile, nodes, growth, &LiveFacts::default())?;
+    let effective = EffectiveValues::new(&serde_json::Value::Null, &document);
+    let (plan, new_text) = scale_values(
+        &document,
+        text,
+        profile,
+        nodes,
+        growth,
+        &LiveFacts::default(),
+        &effective,
+    )?;
     // A file in which no workload of the profile is found is not a values file of this chart (a
     // snapshot, a plan, another chart's values): "0 changes" would pass it off as already scaled.
     if plan.workloads.is_empty() {
@@ -201,6 +268,7 @@ fn scale_values(
     nodes: Nodes,
     growth: &ExpectedGrowth,
     live: &LiveFacts,
+    effective: &EffectiveValues,
 ) -> Result<(ValuesPlan, String), PlanError> {
     let file = document.file.as_str();
     let mut changes = Vec::new();
@@ -209,13 +277,33 @@ fn scale_values(
     let (from, to) = (u64::from(nodes.from), u64::from(nodes.to));
 
     let mut workloads = BTreeMap::new();
-    for (workload, rule) in &profile.workloads {
-        let Some((current, scalar)) = read_count(document, &rule.path)? else {
+    let rules = replica_rules(profile, &live.workloads, &live.release, effective, document)?;
+    for (workload, rule, by) in &rules {
+        let read = match effective.count(document, &rule.path)? {
+            Some(found) => Some(found),
+            // The release record keeps the parent chart's defaults only: a sub-chart's own default
+            // is not in it. The live count is what the workload runs with; the profile vouches for the path.
+            None => live
+                .workloads
+                .get(workload)
+                .filter(|w| w.replicas > 0 && *by == super::workload_fates::BY_PROFILE)
+                .map(|w| {
+                    notes.push(format!(
+                        "{workload}: `{}` is in neither the file nor the chart's recorded defaults; the cluster runs {} replica(s), taken as the count now",
+                        rule.path, w.replicas
+                    ));
+                    (u64::from(w.replicas), Found::ChartDefault)
+                }),
+        };
+        let Some((current, found)) = read else {
             missing.push(MissingValue {
                 subject: workload.clone(),
                 path: rule.path.clone(),
-                consequence: "not in the file: the workload runs with the chart's default; kfscale does not add it"
-                    .into(),
+                consequence: if effective.defaults_known {
+                    "in neither the file nor the chart's defaults, and not running: kfscale does not add it".into()
+                } else {
+                    "not in the file and the chart's defaults are unknown: kfscale does not add it".into()
+                },
             });
             continue;
         };
@@ -223,14 +311,14 @@ fn scale_values(
             Rule::Scale => {
                 let (target, reason) = scale_up(current, from, to);
                 if target != current {
-                    changes.push(change(
-                        &rule.path,
-                        scalar.line,
-                        current,
-                        target,
-                        "scale",
-                        &reason,
-                        workload,
+                    let reason = if *by == super::workload_fates::BY_PROFILE {
+                        reason
+                    } else {
+                        format!("{reason} ({by})")
+                    };
+                    changes.push(placed(
+                        change(&rule.path, 0, current, target, "scale", &reason, workload),
+                        found,
                     ));
                 }
                 target
@@ -259,10 +347,19 @@ fn scale_values(
         missing: &mut missing,
         notes: &mut notes,
     };
-    let topics = plan_topics(document, profile, (from, to), growth, live, &mut topic_changes)?;
+    let topics = plan_topics(
+        document,
+        effective,
+        profile,
+        (from, to),
+        growth,
+        live,
+        &mut topic_changes,
+    )?;
     let brokers = workloads.get(&profile.kafka.broker_workload).copied();
     plan_disk(
         document,
+        effective,
         profile,
         brokers,
         &topics,
@@ -272,11 +369,17 @@ fn scale_values(
         &mut notes,
     )?;
 
+    let pvcs = &live.pvcs;
+    super::volume_drift::plan_volume_drift(document, effective, &profile.volumes, pvcs, &mut changes, &mut notes)?;
+
     if let Some(path) = &profile.num_nodes_path {
-        match read_count(document, path)? {
-            Some((current, scalar)) if current != to => {
+        match effective.count(document, path)? {
+            Some((current, found)) if current != to => {
                 let reason = format!("the node count the chart validates against: {to}");
-                changes.push(change(path, scalar.line, current, to, "num_nodes", &reason, "global"));
+                changes.push(placed(
+                    change(path, 0, current, to, "num_nodes", &reason, "global"),
+                    found,
+                ));
             }
             Some(_) => {}
             None => missing.push(MissingValue {
@@ -287,15 +390,10 @@ fn scale_values(
         }
     }
 
-    changes.sort_by(|a, b| (a.line, &a.path).cmp(&(b.line, &b.path)));
-    let edits: Vec<ScalarEdit> = changes
-        .iter()
-        .map(|c| ScalarEdit {
-            path: c.path.clone(),
-            new_value: c.new.clone(),
-        })
-        .collect();
-    let new_text = apply_edits(document, text, &edits)?;
+    // The file's own values in file order, then the keys added, by path.
+    changes.sort_by(|a, b| (a.added, a.line, &a.path).cmp(&(b.added, b.line, &b.path)));
+    let new_text = planned_text(document, text, &changes)?;
+    let workload_fates = fates(&live.workloads, &rules, &workloads, &live.release);
     let diff = display_diff(file, document, text, &new_text)?;
     // The change list keeps its numbers even under a secret-looking key: kfscale writes only
     // counts and sizes (never secrets), and apply needs the exact values. The diff is redacted.
@@ -308,8 +406,18 @@ fn scale_values(
         diff,
         workloads,
         topics,
+        workload_fates,
     };
     Ok((plan, new_text))
+}
+
+/// A change of a value the file has keeps its line; one of a key the file lacks is an addition.
+fn placed(mut change: ValueChange, found: Found<'_>) -> ValueChange {
+    match found {
+        Found::File(scalar) => change.line = scalar.line,
+        Found::ChartDefault => change.added = true,
+    }
+    change
 }
 
 fn change(path: &ValuePath, line: usize, old: u64, new: u64, rule: &str, reason: &str, subject: &str) -> ValueChange {
@@ -321,6 +429,8 @@ fn change(path: &ValuePath, line: usize, old: u64, new: u64, rule: &str, reason:
         rule: rule.into(),
         reason: reason.into(),
         subject: subject.into(),
+        added: false,
+        list_items: Vec::new(),
     }
 }
 
@@ -351,8 +461,27 @@ fn live_facts(snapshot: &Snapshot, profile: &Profile) -> LiveFacts {
         .filter(|pvc| pvc.name.contains(&broker_prefix))
         .filter_map(|pvc| parse_bytes(pvc.capacity.as_deref().unwrap_or(&pvc.requested)).ok())
         .max();
+    // Only the release's own workloads are the plan's to account for: another release or a
+    // hand-made Deployment in the namespace is none of kfscale's business.
+    let release = &snapshot.helm.name;
+    let workloads = snapshot
+        .kubernetes
+        .workloads
+        .iter()
+        .filter(|workload| workload.helm_release.as_ref().is_none_or(|owner| owner == release))
+        .map(|workload| {
+            let live = LiveWorkload {
+                kind: workload.kind,
+                replicas: workload.replicas,
+            };
+            (workload.name.clone(), live)
+        })
+        .collect();
     LiveFacts {
         kafka_partitions,
         broker_volume_bytes,
+        workloads,
+        release: snapshot.helm.name.clone(),
+        pvcs: snapshot.kubernetes.pvcs.clone(),
     }
 }

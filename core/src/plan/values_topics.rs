@@ -7,10 +7,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::PlanError;
+use super::chart_topics::{chart_topic_list, plan_chart_topics};
+use super::effective_values::EffectiveValues;
 use super::expected_growth::{AppliedGrowth, ExpectedGrowth};
 use super::growth_notes::growth_notes;
 use super::partition_rule::{NodeRatio, grown_partitions};
-use super::values_reader::{read_count, read_scalar, read_topics};
+use super::values_reader::{read_count, read_topics};
 use super::values_scaling::{LiveFacts, MissingValue, ReplicaCount, ValueChange};
 use crate::profile::Profile;
 use crate::values::quantity::{format_gib_ceil, human_bytes, parse_bytes};
@@ -70,6 +72,7 @@ pub struct TopicChanges<'a> {
 /// below what Kafka has (`partition_rule.rs` has the arithmetic).
 pub fn plan_topics(
     document: &Document,
+    effective: &EffectiveValues,
     profile: &Profile,
     (from, to): (u64, u64),
     growth: &ExpectedGrowth,
@@ -78,64 +81,93 @@ pub fn plan_topics(
 ) -> Result<Vec<TopicGrowth>, PlanError> {
     let path = &profile.kafka.topics_path;
     let items = read_topics(document, path)?;
-    let listed: BTreeSet<&str> = items.iter().flatten().map(|item| item.name.as_str()).collect();
+    // A file without the list runs on the chart's (Helm's release record carries it).
+    let chart = match items {
+        Some(_) => Ok(None),
+        None => chart_topic_list(effective, path),
+    };
+    let from_chart = chart.iter().flatten().flatten().map(|topic| topic.name.as_str());
+    let listed: BTreeSet<&str> = items
+        .iter()
+        .flatten()
+        .map(|item| item.name.as_str())
+        .chain(from_chart)
+        .collect();
     let known = |topic: &str| listed.contains(topic) || live.kafka_partitions.contains_key(topic);
     growth.check_names(&profile.kafka.streams, &known)?;
     out.notes.extend(growth_notes(profile, growth, &listed, to > from));
     let Some(items) = items else {
-        out.missing.push(MissingValue {
-            subject: "kafka topics".into(),
-            path: path.clone(),
-            consequence: "no topic list: partitions stay as they are; set kafka.topics_path in the profile if the list lives elsewhere".into(),
-        });
-        return Ok(Vec::new());
-    };
-    // A fixed factor, and the expected growth, apply to a growth only: planning the size the pool
-    // already has must change nothing (`--nodes N` is declarative; a second plan says "No changes").
-    let grows = to > from;
-    let ratio = match profile.kafka.partition_factor {
-        Some(factor) if grows => NodeRatio::Factor(factor),
-        _ => NodeRatio::Nodes { from, to },
+        return plan_chart_topics(chart, profile, (from, to), growth, live, out);
     };
     let mut topics = Vec::with_capacity(items.len());
     for item in items {
-        let stream = profile.kafka.stream_of(&item.name).map(str::to_string);
-        let applied = growth.for_topic(&item.name, stream.as_deref()).filter(|_| grows);
-        let (scaled, mut reason) = grown_partitions(&item.name, item.partitions, ratio, applied.as_ref())?;
-        let live_partitions = live.kafka_partitions.get(&item.name).copied();
-        let mut target = scaled.max(item.partitions);
-        if let Some(live_count) = live_partitions.filter(|count| *count > target) {
-            reason = format!("{reason}; Kafka already has {live_count}, and partitions never decrease");
-            target = live_count;
-        }
-        if target != item.partitions {
+        let (topic, reason) = grow_topic(
+            profile,
+            growth,
+            live,
+            (from, to),
+            (item.name, item.partitions, item.replication_factor),
+        )?;
+        if topic.partitions_after != item.partitions {
             let line = read_count(document, &item.partitions_path)?.map_or(0, |(_, scalar)| scalar.line);
             out.changes.push(ValueChange {
                 path: item.partitions_path.clone(),
                 line,
                 old: item.partitions.to_string(),
-                new: target.to_string(),
+                new: topic.partitions_after.to_string(),
                 rule: "partitions".into(),
                 reason,
-                subject: item.name.clone(),
+                subject: topic.topic.clone(),
+                added: false,
+                list_items: Vec::new(),
             });
         }
-        topics.push(TopicGrowth {
-            topic: item.name,
-            partitions_before: item.partitions,
-            live_partitions,
-            partitions_after: target,
-            replication_factor: item.replication_factor,
-            stream,
-            expected_growth: applied,
-        });
+        topics.push(topic);
     }
     Ok(topics)
+}
+
+/// One topic's partitions after the scale-out from `from` to `to` nodes, with the arithmetic:
+/// grown by the node ratio and its expected growth, never below what Kafka has. A fixed factor,
+/// and the expected growth, apply to a growth only: planning the size the pool already has must
+/// change nothing (`--nodes N` is declarative; a second plan says "No changes").
+pub(super) fn grow_topic(
+    profile: &Profile,
+    growth: &ExpectedGrowth,
+    live: &LiveFacts,
+    (from, to): (u64, u64),
+    (name, partitions, replication_factor): (String, u64, u64),
+) -> Result<(TopicGrowth, String), PlanError> {
+    let grows = to > from;
+    let ratio = match profile.kafka.partition_factor {
+        Some(factor) if grows => NodeRatio::Factor(factor),
+        _ => NodeRatio::Nodes { from, to },
+    };
+    let stream = profile.kafka.stream_of(&name).map(str::to_string);
+    let applied = growth.for_topic(&name, stream.as_deref()).filter(|_| grows);
+    let (scaled, mut reason) = grown_partitions(&name, partitions, ratio, applied.as_ref())?;
+    let live_partitions = live.kafka_partitions.get(&name).copied();
+    let mut target = scaled.max(partitions);
+    if let Some(live_count) = live_partitions.filter(|count| *count > target) {
+        reason = format!("{reason}; Kafka already has {live_count}, and partitions never decrease");
+        target = live_count;
+    }
+    let topic = TopicGrowth {
+        topic: name,
+        partitions_before: partitions,
+        live_partitions,
+        partitions_after: target,
+        replication_factor,
+        stream,
+        expected_growth: applied,
+    };
+    Ok((topic, reason))
 }
 
 #[allow(clippy::too_many_arguments)]
 pub fn plan_disk(
     document: &Document,
+    effective: &super::effective_values::EffectiveValues,
     profile: &Profile,
     brokers: Option<ReplicaCount>,
     topics: &[TopicGrowth],
@@ -145,19 +177,22 @@ pub fn plan_disk(
     notes: &mut Vec<String>,
 ) -> Result<(), ValuesError> {
     let path = &profile.kafka.disk_size_path;
-    let Some(scalar) = read_scalar(document, path)? else {
+    let Some((size, found)) = effective.text(document, path)? else {
         missing.push(MissingValue {
             subject: "kafka broker disk".into(),
             path: path.clone(),
-            consequence: "not in the file: the broker volume keeps the chart's default size; kfscale does not add it"
-                .into(),
+            consequence: "in neither the file nor the chart's recorded defaults: kfscale does not add it".into(),
         });
         return Ok(());
     };
-    let current = parse_bytes(&scalar.value).map_err(|err| {
+    let (line, added) = match found {
+        super::effective_values::Found::File(scalar) => (Some(scalar.line), false),
+        super::effective_values::Found::ChartDefault => (None, true),
+    };
+    let current = parse_bytes(&size).map_err(|err| {
         ValuesError::new(
             &document.file,
-            Some(scalar.line),
+            line,
             None,
             format!("`{path}`: {err}"),
             "write a size such as 600Gi",
@@ -166,7 +201,7 @@ pub fn plan_disk(
     let Some(brokers_after) = brokers.map(|count| count.after).filter(|after| *after > 0) else {
         notes.push(format!(
             "kafka broker disk: the broker count is not in the file, so `{path}` is left at {}",
-            scalar.value
+            size
         ));
         return Ok(());
     };
@@ -198,17 +233,19 @@ pub fn plan_disk(
     if target > current {
         changes.push(ValueChange {
             path: path.clone(),
-            line: scalar.line,
-            old: scalar.value.clone(),
+            line: line.unwrap_or(0),
+            old: size.clone(),
             new: format_gib_ceil(target),
             rule: "disk".into(),
             reason,
             subject: profile.kafka.broker_workload.clone(),
+            added,
+            list_items: Vec::new(),
         });
     } else {
         notes.push(format!(
             "kafka broker disk: {reason}; `{path}` stays {} (never shrinks)",
-            scalar.value
+            size
         ));
     }
     Ok(())

@@ -48,6 +48,21 @@ pub struct Profile {
     /// Helm hook Jobs with fixed names; a leftover one blocks the next upgrade.
     #[serde(default)]
     pub hook_jobs: Vec<String>,
+    /// StatefulSet -> where the values keep its volume size, for the volumes besides the Kafka
+    /// brokers' (`kafka.disk_size_path`): a claim grown by hand raises the values to its size, and
+    /// a volume claim template unlike the values is refused (the upgrade would fail).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<String, VolumeRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeRule {
+    /// The size's values path, e.g. `pinot.server.realtime.persistence.size`.
+    pub path: ValuePath,
+    /// The StatefulSet's volume claim template (claims are `<template>-<statefulset>-<N>`).
+    #[serde(default = "default_volume_claim_template")]
+    pub template: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -79,8 +94,15 @@ pub struct KafkaProfile {
     pub layout: KafkaLayout,
     /// The StatefulSet of the brokers; its replica count is the broker count.
     pub broker_workload: String,
-    /// Broker id of pod ordinal 0 (KRaft: 100, legacy: 0).
-    pub broker_id_base: i32,
+    /// A declared broker id of pod ordinal 0. Broker ids are read from the live cluster (each
+    /// broker's host names its pod); when this is set, the live rule must agree with it (pre-check
+    /// `broker-ids`). The built-in profiles leave it unset: no base is assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_id_base: Option<i32>,
+    /// Where the values file may set the chart's broker id of ordinal 0 (`minId`): when the file
+    /// sets it, the live rule must agree with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_min_id_path: Option<ValuePath>,
     pub disk_size_path: ValuePath,
     pub retention_bytes_path: Option<ValuePath>,
     /// Bytes kept per partition replica when the file does not say (Kloudfuse: 10 GiB).
@@ -125,6 +147,11 @@ pub struct PinotProfile {
     /// Tables (with the `_REALTIME`/`_OFFLINE` suffix) that need a manual rebalance; tables the
     /// cluster does not have are skipped (for example the rollup table when rollup is off).
     pub manual_rebalance_tables: Vec<String>,
+    /// Those of `manual_rebalance_tables` the runbook calls optional (the rollup table, which exists
+    /// only with rollup on): absent, they are skipped. Any other absent table fails the `pinot`
+    /// pre-check, because the runbook's metrics rebalance is mandatory.
+    #[serde(default)]
+    pub optional_tables: Vec<String>,
     /// Table type (REALTIME, OFFLINE) -> the server StatefulSet that serves it.
     pub server_workloads: BTreeMap<String, String>,
     pub parameter_sets: Vec<ParameterSet>,
@@ -350,11 +377,11 @@ mod tests {
     #[test]
     fn builtin_profiles_load() {
         let kraft = Profile::builtin("kraft").unwrap();
-        assert_eq!(kraft.kafka.broker_id_base, 100);
+        assert_eq!(kraft.kafka.broker_id_base, None, "no base is assumed");
         assert_eq!(kraft.workloads["kafka-kraft-controller"].rule, Rule::Fixed(3));
         let legacy = Profile::builtin("legacy").unwrap();
         assert_eq!(legacy.name, "legacy");
-        assert_eq!(legacy.kafka.broker_id_base, 0);
+        assert_eq!(legacy.kafka.broker_id_base, None, "no base is assumed");
         assert!(!legacy.workloads.contains_key("kafka-kraft-broker"));
         assert_eq!(legacy.workloads["kafka-zookeeper"].rule, Rule::Fixed(3));
         assert_eq!(legacy.kafka.cluster_id_path, None);

@@ -19,6 +19,11 @@ pub struct HelmRelease {
     /// `helm get values -o json` (secrets redacted).
     #[serde(default)]
     pub user_values: serde_json::Value,
+    /// The chart's default values from the release record (`chart.values`, secrets redacted): with
+    /// the values file on top they are the values the release runs with. Null in a snapshot taken
+    /// before kfscale recorded them (then only the file's own values are known).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub chart_values: serde_json::Value,
 }
 
 impl HelmRelease {

@@ -29,6 +29,11 @@ pub struct KafkaBroker {
     pub port: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rack: Option<String>,
+    /// The pod this broker runs in, as observed (the pod its advertised host names). Absent in
+    /// snapshots taken before kfscale recorded it: the planner then reads it from `host` by the
+    /// same rule (`<pod>.<service>.<namespace>.svc...`), so an old snapshot plans the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -79,6 +79,15 @@ pub struct Workload {
     /// Ready pods per node name (for the spread check).
     #[serde(default)]
     pub pods_per_node: BTreeMap<String, u32>,
+    /// A StatefulSet's volume claim templates: claim name -> requested storage (`600Gi`). The
+    /// field is immutable, so `helm upgrade` fails when the chart renders another size.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volume_claim_templates: BTreeMap<String, String>,
+    /// The Helm release that manages it (annotation `meta.helm.sh/release-name`), `""` when none
+    /// does. Absent from snapshots made before kfscale read it: such a workload counts as the
+    /// release's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helm_release: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -24,7 +24,7 @@ pub use node_pool::{
     AKS_POOL_LABEL, AksAgentPool, EKS_POOL_LABEL, EksNodeGroup, ExternalNodes, GKE_POOL_LABEL, GkeAutoscaling,
     GkeNodePool, NodePool,
 };
-pub use node_shape::{NodeShape, OddNode, odd_nodes, pool_labels, pool_taint};
+pub use node_shape::{NodeShape, OddNode, odd_among, odd_nodes, pool_labels, pool_taint};
 pub use parse::{SnapshotError, parse_snapshot};
 pub use pinot::{Pinot, PinotInstance, PinotTable, RunningRebalance, SegmentCounts};
 pub use pool_selector::PoolSelector;

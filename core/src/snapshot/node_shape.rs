@@ -13,7 +13,23 @@ const PER_NODE_LABELS: &[&str] = &[
     "topology.kubernetes.io/region",
     "failure-domain.beta.kubernetes.io/zone",
     "failure-domain.beta.kubernetes.io/region",
+    // The machine image and template version a node was built from: a pool's template moves on
+    // (a node-image upgrade, a new launch-template version), so nodes made after it differ from the
+    // older ones in these and nothing else that matters to Kloudfuse.
+    "kubernetes.azure.com/node-image-version",
+    "eks.amazonaws.com/nodegroup-image",
+    "eks.amazonaws.com/sourceLaunchTemplateVersion",
+    "cloud.google.com/gke-nodepool-version",
+    // Life-cycle marks set on a node as it comes up.
+    "karpenter.sh/initialized",
+    "karpenter.sh/registered",
 ];
+
+/// Suffixes of labels a DaemonSet puts on a node once its pod there is ready (GKE's
+/// `cloud.google.com/gke-netd-ready`, `addon.gke.io/node-local-dns-ds-ready`,
+/// `node.kubernetes.io/masq-agent-ds-ready`, Calico's `projectcalico.org/ds-ready`): a new node
+/// lacks them for its first minute.
+const READINESS_LABEL_SUFFIXES: &[&str] = &["-ready", "/ds-ready"];
 
 /// Taints the control plane and autoscalers put on and take off single nodes as they come and go.
 const TRANSIENT_TAINT_PREFIXES: &[&str] = &[
@@ -33,6 +49,7 @@ pub fn pool_labels(labels: &BTreeMap<String, String>) -> BTreeMap<String, String
                 && !key.ends_with("/zone")
                 && !key.ends_with("/region")
                 && !key.ends_with("/instance-id")
+                && !READINESS_LABEL_SUFFIXES.iter().any(|suffix| key.ends_with(suffix))
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
@@ -73,9 +90,17 @@ type Shape = (Option<String>, BTreeMap<String, String>, BTreeSet<String>);
 /// The nodes that differ from the shape most nodes share (ties: the first node's), each with what
 /// differs. Empty when all are alike.
 pub fn odd_nodes(nodes: &[NodeShape]) -> Vec<OddNode> {
+    odd_among(nodes, nodes)
+}
+
+/// The `candidates` that differ from the shape most of the `reference` nodes share (ties: the first
+/// reference node's), each with what differs. A scale-out asks this of the new nodes against the
+/// pool's nodes from before: the new ones must look like those, whatever the old ones' own quirks
+/// (which the `pool-uniform` pre-check already reported). Empty when `reference` is empty.
+pub fn odd_among(reference: &[NodeShape], candidates: &[NodeShape]) -> Vec<OddNode> {
     let key = |n: &NodeShape| -> Shape { (n.instance_type.clone(), n.labels.clone(), n.taints.clone()) };
     let mut counts: Vec<(Shape, usize)> = Vec::new();
-    for node in nodes {
+    for node in reference {
         let shape = key(node);
         match counts.iter_mut().find(|(s, _)| *s == shape) {
             Some((_, n)) => *n += 1,
@@ -88,7 +113,7 @@ pub fn odd_nodes(nodes: &[NodeShape]) -> Vec<OddNode> {
         return Vec::new();
     };
     let (instance_type, labels, taints) = common;
-    nodes
+    candidates
         .iter()
         .filter_map(|node| {
             let mut differences = Vec::new();
@@ -177,5 +202,48 @@ mod tests {
         assert!(!pool_taint("node.kubernetes.io/not-ready"));
         assert!(!pool_taint("ToBeDeletedByClusterAutoscaler"));
         assert!(pool_taint("kf_role"));
+    }
+
+    #[test]
+    fn new_nodes_are_held_against_the_old_ones_not_against_each_other() {
+        let old = [
+            node("a", "m5.2xlarge", &[("kf_role", "data")], &[]),
+            node("b", "m5.2xlarge", &[("kf_role", "data")], &[]),
+        ];
+        // Three new nodes without the hand-set label: the majority of all five, yet the odd ones.
+        let new = [
+            node("c", "m5.2xlarge", &[], &[]),
+            node("d", "m5.2xlarge", &[], &[]),
+            node("e", "m5.2xlarge", &[("kf_role", "data")], &[]),
+        ];
+        let odd = odd_among(&old, &new);
+        let names: Vec<&str> = odd.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["c", "d"]);
+        assert_eq!(odd[0].differences, ["label kf_role=data missing"]);
+        assert!(odd_among(&[], &new).is_empty());
+    }
+
+    #[test]
+    fn image_versions_and_readiness_marks_differ_between_old_and_new_nodes_by_nature() {
+        let labels: BTreeMap<String, String> = [
+            (
+                "kubernetes.azure.com/node-image-version",
+                "AKSUbuntu-2204gen2containerd-202405.03.0",
+            ),
+            ("eks.amazonaws.com/nodegroup-image", "ami-0abc"),
+            ("eks.amazonaws.com/sourceLaunchTemplateVersion", "7"),
+            ("cloud.google.com/gke-netd-ready", "true"),
+            ("addon.gke.io/node-local-dns-ds-ready", "true"),
+            ("projectcalico.org/ds-ready", "true"),
+            ("karpenter.sh/initialized", "true"),
+            ("kubernetes.azure.com/agentpool", "kfuse"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            pool_labels(&labels).keys().collect::<Vec<_>>(),
+            ["kubernetes.azure.com/agentpool"]
+        );
     }
 }

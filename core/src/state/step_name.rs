@@ -14,13 +14,14 @@ pub enum StepName {
     Rollout,
     KafkaPartitions,
     KafkaReassignment,
+    KafkaLeaders,
     PinotRebalance,
     Validate,
 }
 
 impl StepName {
     /// Every step, in runbook order.
-    pub const ALL: [StepName; 10] = [
+    pub const ALL: [StepName; 11] = [
         StepName::NodePool,
         StepName::ValuesFile,
         StepName::HookJobs,
@@ -29,6 +30,7 @@ impl StepName {
         StepName::Rollout,
         StepName::KafkaPartitions,
         StepName::KafkaReassignment,
+        StepName::KafkaLeaders,
         StepName::PinotRebalance,
         StepName::Validate,
     ];
@@ -44,6 +46,7 @@ impl StepName {
             StepName::Rollout => "rollout",
             StepName::KafkaPartitions => "kafka_partitions",
             StepName::KafkaReassignment => "kafka_reassignment",
+            StepName::KafkaLeaders => "kafka_leaders",
             StepName::PinotRebalance => "pinot_rebalance",
             StepName::Validate => "validate",
         }
@@ -60,6 +63,7 @@ impl StepName {
             StepName::Rollout => "wait for every workload to be Ready and spread over the nodes",
             StepName::KafkaPartitions => "make sure every topic has its planned partitions",
             StepName::KafkaReassignment => "move partition replicas onto the new brokers, throttled, in batches",
+            StepName::KafkaLeaders => "elect the preferred leaders of the partitions moved, in batches",
             StepName::PinotRebalance => "rebalance the Pinot tables onto the new servers",
             StepName::Validate => "check pods, consumer lag and segments before recording",
         }

@@ -25,7 +25,7 @@ pub enum Node {
     Scalar(Scalar),
     Mapping(Mapping),
     Sequence(Sequence),
-    Alias { anchor: usize, line: usize },
+    Alias { anchor: usize, line: usize, end: usize },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +54,21 @@ pub struct Mapping {
     pub entries: Vec<(Key, Node)>,
     pub line: usize,
     pub anchor: Option<usize>,
+    /// Written as `{a: 1, b: 2}` rather than as indented lines.
+    pub flow: bool,
+    /// Byte just past the mapping's last content: its closing `}` when flow, else the end of its
+    /// last key or value (what an inserted key goes after).
+    pub end: usize,
 }
 
 #[derive(Debug, Clone)]
 pub struct Key {
     pub text: String,
     pub line: usize,
+    /// 0-based column where the key starts: the indentation a sibling key takes.
+    pub column: usize,
+    /// Byte just past the key's text.
+    pub end: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +76,8 @@ pub struct Sequence {
     pub items: Vec<Node>,
     pub line: usize,
     pub anchor: Option<usize>,
+    /// Byte just past the list's last content (its `]` when flow).
+    pub end: usize,
 }
 
 /// What a path lookup finds.
@@ -154,6 +165,18 @@ impl Node {
             Node::Mapping(mapping) => mapping.line,
             Node::Sequence(sequence) => sequence.line,
             Node::Alias { line, .. } => *line,
+        }
+    }
+
+    /// Byte just past the node's text; `None` for an empty value (`key:` alone), whose span the
+    /// parser places at the next token.
+    pub fn end(&self) -> Option<usize> {
+        match self {
+            Node::Scalar(scalar) if scalar.value.is_empty() && scalar.style == Style::Plain => None,
+            Node::Scalar(scalar) => Some(scalar.end),
+            Node::Mapping(mapping) => Some(mapping.end),
+            Node::Sequence(sequence) => Some(sequence.end),
+            Node::Alias { end, .. } => Some(*end),
         }
     }
 
@@ -304,30 +327,40 @@ impl<'a> TreeBuilder<'a> {
             }
             Event::Alias(anchor) => {
                 self.alias_lines.entry(anchor).or_default().push(line);
-                Ok(Node::Alias { anchor, line })
+                let end = self.source.byte_offset(span.end.index());
+                Ok(Node::Alias { anchor, line, end })
             }
             Event::SequenceStart(anchor, _) => {
+                let flow = self.opens_flow(&span, '[');
                 let mut items = Vec::new();
-                loop {
+                let close = loop {
                     let (event, span) = self.next(parser)?;
                     if matches!(event, Event::SequenceEnd) {
-                        break;
+                        break span;
                     }
                     let child_path = path.child_index(items.len());
                     items.push(self.parse_node(parser, event, span, &child_path)?);
-                }
+                };
+                let last = items.iter().rev().find_map(Node::end);
+                let end = if flow {
+                    self.source.byte_offset(close.end.index())
+                } else {
+                    last.unwrap_or_else(|| self.source.byte_offset(span.end.index()))
+                };
                 Ok(Node::Sequence(Sequence {
                     items,
                     line,
                     anchor: (anchor != 0).then_some(anchor),
+                    end,
                 }))
             }
             Event::MappingStart(anchor, _) => {
+                let flow = self.opens_flow(&span, '{');
                 let mut entries: Vec<(Key, Node)> = Vec::new();
-                loop {
+                let close = loop {
                     let (event, key_span) = self.next(parser)?;
                     let key_text = match event {
-                        Event::MappingEnd => break,
+                        Event::MappingEnd => break key_span,
                         Event::Scalar(value, ..) => value.into_owned(),
                         _ => {
                             return Err(self.error_at(
@@ -341,6 +374,8 @@ impl<'a> TreeBuilder<'a> {
                     let key = Key {
                         text: key_text,
                         line: key_span.start.line(),
+                        column: key_span.start.col(),
+                        end: self.source.byte_offset(key_span.end.index()),
                     };
                     let child_path = path.child_key(&key.text);
                     if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
@@ -354,11 +389,21 @@ impl<'a> TreeBuilder<'a> {
                     let (event, span) = self.next(parser)?;
                     let value = self.parse_node(parser, event, span, &child_path)?;
                     entries.push((key, value));
-                }
+                };
+                let end = if flow {
+                    self.source.byte_offset(close.end.index())
+                } else {
+                    entries
+                        .last()
+                        .map(|(key, value)| value.end().unwrap_or(key.end))
+                        .unwrap_or_else(|| self.source.byte_offset(span.end.index()))
+                };
                 Ok(Node::Mapping(Mapping {
                     entries,
                     line,
                     anchor: (anchor != 0).then_some(anchor),
+                    flow,
+                    end,
                 }))
             }
             other => Err(self.error_at(
@@ -389,6 +434,18 @@ impl<'a> TreeBuilder<'a> {
             rest = trimmed;
         }
         (start + offset, end)
+    }
+
+    /// Whether the collection whose start event has `span` is written in flow style (`{` / `[`),
+    /// past any `&anchor` or `!tag` in front of it.
+    fn opens_flow(&self, span: &Span, bracket: char) -> bool {
+        let start = self.source.byte_offset(span.start.index());
+        let mut rest = self.text[start..].trim_start();
+        while rest.starts_with('&') || rest.starts_with('!') {
+            let property_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            rest = rest[property_len..].trim_start();
+        }
+        rest.starts_with(bracket)
     }
 
     fn error_at(&self, line: usize, column: Option<usize>, message: &str, fix: &str) -> ValuesError {
@@ -435,5 +492,7 @@ fn empty_mapping() -> Node {
         entries: Vec::new(),
         line: 1,
         anchor: None,
+        flow: false,
+        end: 0,
     })
 }

@@ -9,7 +9,7 @@ pub fn to_json(document: &Document) -> Value {
     node_to_json(document, &document.root)
 }
 
-fn node_to_json(document: &Document, node: &Node) -> Value {
+pub(super) fn node_to_json(document: &Document, node: &Node) -> Value {
     match node {
         Node::Scalar(scalar) => scalar_to_json(scalar),
         Node::Mapping(mapping) => {

@@ -3,6 +3,7 @@
 pub mod document;
 pub mod edit;
 pub mod error;
+pub mod insert;
 pub mod json;
 pub mod path;
 pub mod quantity;
@@ -14,5 +15,6 @@ pub mod typed;
 pub use document::{Document, Lookup, Node, Scalar};
 pub use edit::{ScalarEdit, apply_edits, editable_scalar};
 pub use error::ValuesError;
+pub use insert::{InsertValue, KeyInsert, holds_list, insert_keys};
 pub use path::ValuePath;
 pub use text::decode_values_text;

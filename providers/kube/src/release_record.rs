@@ -16,6 +16,8 @@ pub struct HelmReleaseRecord {
     pub app_version: String,
     /// The user-supplied values (`config`), as Helm stored them.
     pub user_values: serde_json::Value,
+    /// The chart's default values (`chart.values`): what a key the user values leave out is.
+    pub chart_values: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -37,6 +39,8 @@ struct Info {
 #[derive(Deserialize)]
 struct Chart {
     metadata: Metadata,
+    #[serde(default)]
+    values: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +81,11 @@ pub fn decode_release(payload: &[u8]) -> Result<HelmReleaseRecord, String> {
         } else {
             record.config
         },
+        chart_values: if record.chart.values.is_null() {
+            serde_json::json!({})
+        } else {
+            record.chart.values
+        },
     })
 }
 
@@ -88,13 +97,14 @@ mod tests {
     #[test]
     fn decodes_gzip_and_plain_records() {
         let json = br#"{"name":"kfuse","namespace":"kfuse","version":3,"info":{"status":"deployed"},
-            "chart":{"metadata":{"name":"kfuse","version":"3.4.1","appVersion":"3.4.1"}},"config":{"a":1}}"#;
+            "chart":{"metadata":{"name":"kfuse","version":"3.4.1","appVersion":"3.4.1"},"values":{"a":0,"b":2}},"config":{"a":1}}"#;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(json).unwrap();
         let payload = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
         let record = decode_release(payload.as_bytes()).unwrap();
         assert_eq!((record.revision, record.chart_version.as_str()), (3, "3.4.1"));
         assert_eq!(record.user_values, serde_json::json!({"a": 1}));
+        assert_eq!(record.chart_values, serde_json::json!({"a": 0, "b": 2}));
         let plain = base64::engine::general_purpose::STANDARD.encode(json);
         assert_eq!(decode_release(plain.as_bytes()).unwrap(), record);
         assert!(decode_release(b"!!!").unwrap_err().starts_with("base64"));

@@ -36,6 +36,11 @@ pub struct WorkloadInfo {
     pub observed_generation: i64,
     /// Ready pods of this workload per node.
     pub ready_pods_per_node: BTreeMap<String, u32>,
+    /// A StatefulSet's volume claim templates: name -> requested storage (`600Gi`).
+    pub volume_claim_templates: BTreeMap<String, String>,
+    /// The Helm release that manages it (annotation `meta.helm.sh/release-name`, which Helm 3 puts
+    /// on everything it installs); None when no release does.
+    pub helm_release: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +134,8 @@ pub(crate) fn deployment_info(deployment: &Deployment) -> WorkloadInfo {
         generation: deployment.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         ready_pods_per_node: BTreeMap::new(),
+        volume_claim_templates: BTreeMap::new(),
+        helm_release: helm_release(&deployment.metadata),
         name,
     }
 }
@@ -139,13 +146,41 @@ pub(crate) fn statefulset_info(set: &StatefulSet) -> WorkloadInfo {
     WorkloadInfo {
         kind: WorkloadKind::StatefulSet,
         replicas: set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) as u32,
+        volume_claim_templates: claim_templates(set),
         ready_replicas: status.and_then(|s| s.ready_replicas).unwrap_or(0) as u32,
         updated_replicas: status.and_then(|s| s.updated_replicas).unwrap_or(0) as u32,
         generation: set.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         ready_pods_per_node: BTreeMap::new(),
+        helm_release: helm_release(&set.metadata),
         name,
     }
+}
+
+/// The Helm release an object belongs to, as Helm 3 marks it.
+fn helm_release(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Option<String> {
+    meta.annotations.as_ref()?.get("meta.helm.sh/release-name").cloned()
+}
+
+/// Each volume claim template's requested storage: what `helm upgrade` compares the chart's
+/// rendered template with (the field is immutable).
+fn claim_templates(set: &StatefulSet) -> BTreeMap<String, String> {
+    let templates = set.spec.as_ref().and_then(|spec| spec.volume_claim_templates.as_ref());
+    templates
+        .into_iter()
+        .flatten()
+        .filter_map(|claim| {
+            let storage = claim
+                .spec
+                .as_ref()?
+                .resources
+                .as_ref()?
+                .requests
+                .as_ref()?
+                .get("storage")?;
+            Some((claim.name_any(), storage.0.clone()))
+        })
+        .collect()
 }
 
 pub(crate) fn daemonset_info(set: &DaemonSet) -> WorkloadInfo {
@@ -159,6 +194,8 @@ pub(crate) fn daemonset_info(set: &DaemonSet) -> WorkloadInfo {
         generation: set.metadata.generation.unwrap_or(0),
         observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
         ready_pods_per_node: BTreeMap::new(),
+        volume_claim_templates: BTreeMap::new(),
+        helm_release: helm_release(&set.metadata),
         name,
     }
 }
@@ -247,6 +284,8 @@ mod tests {
             generation: 1,
             observed_generation: 1,
             ready_pods_per_node: BTreeMap::new(),
+            volume_claim_templates: BTreeMap::new(),
+            helm_release: None,
         }
     }
 

@@ -25,6 +25,7 @@ pub async fn run_step(name: StepName, ctx: &mut StepContext<'_>) -> Result<Outco
         StepName::Rollout => rollout::run(ctx).await,
         StepName::KafkaPartitions => kafka::partitions::run(ctx).await,
         StepName::KafkaReassignment => kafka::reassignment::run(ctx).await,
+        StepName::KafkaLeaders => kafka::leaders::run(ctx).await,
         StepName::PinotRebalance => pinot::rebalance::run(ctx).await,
         StepName::Validate => validate::run(ctx).await,
     }

@@ -114,7 +114,11 @@ async fn checklist(ctx: &StepContext<'_>, kafka_observed: bool, pinot_observed: 
         max_consumer_lag: ctx.settings.max_consumer_lag,
         lag_window: ctx.settings.lag_window,
         lag_samples: ctx.settings.lag_samples,
+        max_freshness_lag: ctx.settings.max_freshness_lag,
+        control_plane_alerts: &ctx.settings.control_plane_alerts,
         customer_throttles: Some(&plan.kafka.throttles_before),
+        internal_topics: &plan.profile.kafka.internal_topics,
+        leaders_elected: ctx.state.run.as_ref().is_some_and(crate::engine::leaders_elected),
     };
     verify::run(&inputs).await
 }

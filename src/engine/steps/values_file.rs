@@ -2,7 +2,7 @@
 use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::engine::handle::HandleKey;
 use crate::snapshot::sha256_hex;
-use crate::values::{Document, editable_scalar};
+use crate::values::Document;
 
 /// The sha256 of the values file this step wrote.
 const WRITTEN_SHA256: HandleKey<String> = HandleKey::new("written_sha256");
@@ -37,9 +37,5 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
 
 /// Every planned path already holds its planned value (a resumed apply after the write).
 fn already_edited(document: &Document, ctx: &StepContext<'_>) -> bool {
-    ctx.plan
-        .values
-        .changes
-        .iter()
-        .all(|change| editable_scalar(document, &change.path).is_ok_and(|scalar| scalar.value == change.new))
+    ctx.plan.values.changes.iter().all(|change| change.is_in(document))
 }

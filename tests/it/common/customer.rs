@@ -37,6 +37,10 @@ pub struct CustomerSpec<'a> {
     pub kafka_speed: f64,
     /// Keys inside the `kafka:` flow mapping besides bootstrap (e.g. `reassignment: {...}`).
     pub kafka_extra: &'a str,
+    /// The Kafka fake's first brokers (ids from 100) the topics are placed on; 0: the seed's six.
+    pub kafka_brokers: usize,
+    /// Replicas per partition of the Kafka fake's topics (0: the seed's one).
+    pub kafka_replication_factor: i16,
     /// Keys inside the `profile:` flow mapping besides `base: kraft`.
     pub profile_extra: &'a str,
     /// Replaces the rig's EKS endpoint (a counting proxy in front of moto).
@@ -46,6 +50,9 @@ pub struct CustomerSpec<'a> {
     /// Replacements (first match of each `from` -> `to`) in the customer's values file before the
     /// chart is installed from it; a `from` the file lacks fails the setup.
     pub values_edits: &'a [(&'a str, &'a str)],
+    /// Lines taken out of the customer's values file before the install (a sparse file: those
+    /// values run at the chart's defaults).
+    pub values_without: &'a [&'a str],
 }
 
 impl<'a> CustomerSpec<'a> {
@@ -83,10 +90,13 @@ impl Default for CustomerSpec<'_> {
             zones: None,
             kafka_speed: 0.0,
             kafka_extra: "",
+            kafka_brokers: 0,
+            kafka_replication_factor: 0,
             profile_extra: "",
             eks_endpoint: None,
             values_extra: "",
             values_edits: &[],
+            values_without: &[],
         }
     }
 }
@@ -104,18 +114,30 @@ pub struct CustomerRepo {
 /// Clones a new seeded remote `name` and pins the values file's pods to nodes labelled
 /// `label: value` (committed and pushed, so the file and the release agree once installed).
 pub fn customer_repo(rig: &RigEnv, name: &str, label: &str, value: &str) -> Result<CustomerRepo> {
-    customer_repo_with(rig, name, label, value, "")
+    customer_repo_with(rig, name, label, value, "", &[])
 }
 
 /// As [`customer_repo`], with `extra` appended to the values file (in the same commit).
-pub fn customer_repo_with(rig: &RigEnv, name: &str, label: &str, value: &str, extra: &str) -> Result<CustomerRepo> {
+pub fn customer_repo_with(
+    rig: &RigEnv,
+    name: &str,
+    label: &str,
+    value: &str,
+    extra: &str,
+    without: &[&str],
+) -> Result<CustomerRepo> {
     let remote = git::seeded_remote(rig, name)?;
     let scratch = rig.run_dir()?.join("tests").join(format!("{name}-apply"));
     std::fs::create_dir_all(&scratch)?;
     run_git(&scratch, &["clone", "-q", path(&remote)?, "customer"])?;
     let repo = scratch.join("customer");
     let values = repo.join("values.yaml");
-    let text = std::fs::read_to_string(&values)?;
+    let mut text = std::fs::read_to_string(&values)?;
+    for line in without {
+        let line = format!("{line}\n");
+        anyhow::ensure!(text.contains(&line), "the seed values file has no line {line:?}");
+        text = text.replacen(&line, "", 1);
+    }
     let pinned = text.replacen(
         "global:\n",
         &format!("global:\n  nodeSelector:\n    {label}: {value}\n"),
@@ -131,8 +153,14 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
     let rig = RigEnv::from_env()?;
     let name = kfscale_rig::names::unique(spec.prefix);
     let nodegroup = format!("{name}-ng");
-    let CustomerRepo { scratch, repo, remote } =
-        customer_repo_with(&rig, &name, NODEGROUP_LABEL, &nodegroup, spec.values_extra)?;
+    let CustomerRepo { scratch, repo, remote } = customer_repo_with(
+        &rig,
+        &name,
+        NODEGROUP_LABEL,
+        &nodegroup,
+        spec.values_extra,
+        spec.values_without,
+    )?;
     let values = repo.join("values.yaml");
     if !spec.values_edits.is_empty() {
         let mut text = std::fs::read_to_string(&values)?;
@@ -147,7 +175,14 @@ pub async fn customer_cluster(spec: CustomerSpec<'_>) -> Result<Customer> {
     let cluster =
         cluster::install_named_in_zones(&rig, &name, &nodegroup, spec.nodes, spec.zones, path(&values)?, "3.4.0")
             .await?;
-    let kafka = super::kafka_for_with_clock(&rig, &cluster.id, ModelClock::new(spec.kafka_speed)).await?;
+    let kafka = super::kafka_for_seeded(
+        &rig,
+        &cluster.id,
+        ModelClock::new(spec.kafka_speed),
+        spec.kafka_brokers,
+        spec.kafka_replication_factor,
+    )
+    .await?;
     let mut kafka_section = kafka.config_section();
     if !spec.kafka_extra.is_empty() {
         kafka_section = kafka_section.replacen(
@@ -270,15 +305,7 @@ impl Customer {
 
     /// A direct admin client of the Kafka fake, for checks.
     pub fn kafka_admin(&self) -> Result<kfscale_kafka::KafkaAdmin> {
-        Ok(kfscale_kafka::KafkaAdmin::new(kfscale_kafka::AdminOptions::direct(
-            self.kafka
-                .fake
-                .broker_addrs()
-                .values()
-                .take(3)
-                .map(|a| kfscale_kafka::BrokerAddress::new(a.ip().to_string(), a.port()))
-                .collect(),
-        ))?)
+        self.kafka.admin()
     }
 }
 
@@ -290,8 +317,40 @@ pub fn text(output: &Output) -> (String, String) {
     )
 }
 
-/// `kfscale ARGS` with the rig's environment, polling fast.
+/// `kfscale ARGS` with the rig's environment, polling fast. A rig customer has no Pinot unless its
+/// test starts a fake and writes a `pinot:` section, and kfscale refuses to plan without the
+/// runbook's Pinot rebalance; so a plan, or an apply that plans, of a kfscale.yaml without `pinot:`
+/// gets `--skip-pinot`, the operator's explicit way past (see [`skips_pinot`]). Tests of that
+/// refusal use [`kfscale_command_as_given`].
 pub fn kfscale_command(rig: &RigEnv, args: &[&str]) -> Command {
+    let mut command = kfscale_command_as_given(rig, args);
+    if skips_pinot(args) {
+        command.arg("--skip-pinot");
+    }
+    command
+}
+
+/// Whether [`kfscale_command`] adds `--skip-pinot`: `plan`, or `apply` with `--nodes`/`--add-nodes`
+/// (a plan file carries its own choice), of a `--config` file with no top-level `pinot:` section.
+pub fn skips_pinot(args: &[&str]) -> bool {
+    // The subcommand: the first word that is not a flag (`-v plan ...`).
+    let plans = match args.iter().find(|arg| !arg.starts_with('-')) {
+        Some(&"plan") => true,
+        Some(&"apply") => args.iter().any(|a| *a == "--nodes" || *a == "--add-nodes"),
+        _ => false,
+    };
+    let config = args
+        .iter()
+        .position(|a| *a == "--config" || *a == "-c")
+        .and_then(|at| args.get(at + 1));
+    let (true, Some(config), false) = (plans, config, args.contains(&"--skip-pinot")) else {
+        return false;
+    };
+    std::fs::read_to_string(config).is_ok_and(|text| !text.lines().any(|line| line.starts_with("pinot:")))
+}
+
+/// `kfscale ARGS` with the rig's environment, polling fast, and exactly these arguments.
+pub fn kfscale_command_as_given(rig: &RigEnv, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kfscale"));
     command
         .args(args)

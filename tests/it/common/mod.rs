@@ -1,5 +1,6 @@
 //! Shared by the live tests: a Kafka fake that plays the test cluster's brokers (broker 100+N while
-//! pod kafka-kraft-broker-N is Ready), under the cluster id the chart's Secret holds.
+//! pod kafka-kraft-broker-N is Ready, advertised under that pod's DNS name as the chart's brokers
+//! are), under the cluster id the chart's Secret holds.
 #![allow(dead_code)]
 
 pub mod customer;
@@ -20,7 +21,7 @@ use anyhow::{Context, Result};
 use k8s_openapi::api::core::v1::Secret;
 use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::kafka::FakeKafka;
-use kfscale_fakes::kafka::seed::Seed;
+use kfscale_fakes::kafka::seed::{PodHosts, Seed};
 use kfscale_fakes::kafka::watcher::{self, WatchTarget};
 use kfscale_rig::RigEnv;
 
@@ -28,7 +29,57 @@ const KRAFT_SEED: &str = "tests/fakes/seeds/kafka-kraft.json";
 
 pub struct KafkaForCluster {
     pub fake: FakeKafka,
+    /// The pod DNS names the brokers advertise.
+    pub pods: PodHosts,
     watch: tokio::task::JoinHandle<()>,
+}
+
+/// Pod ordinals a test's clients can reach (a host-only `address_map` entry each).
+const REACHABLE_ORDINALS: i32 = 32;
+
+/// Advertised pod host -> 127.0.0.1 for the first [`REACHABLE_ORDINALS`] pods: the fake's brokers
+/// listen on loopback, on the port they advertise.
+pub fn address_map(pods: &PodHosts) -> std::collections::BTreeMap<String, String> {
+    (0..REACHABLE_ORDINALS)
+        .map(|ordinal| (pods.pod_host(ordinal), "127.0.0.1".to_string()))
+        .collect()
+}
+
+/// A direct admin client of `fake` whose brokers advertise `pods` host names.
+pub fn admin_of(fake: &FakeKafka, pods: &PodHosts) -> Result<kfscale_kafka::KafkaAdmin> {
+    let bootstrap = fake
+        .broker_addrs()
+        .values()
+        .take(3)
+        .map(|a| kfscale_kafka::BrokerAddress::new(a.ip().to_string(), a.port()))
+        .collect();
+    let connector = std::sync::Arc::new(kfscale_kafka::DirectTcp::new(
+        address_map(pods),
+        std::time::Duration::from_secs(10),
+    ));
+    Ok(kfscale_kafka::KafkaAdmin::new(kfscale_kafka::AdminOptions::new(
+        bootstrap, connector,
+    ))?)
+}
+
+/// The `kafka:` section of a kfscale.yaml that reaches `fake` directly, its advertised pod hosts
+/// mapped to loopback.
+pub fn kafka_section_for(fake: &FakeKafka, pods: &PodHosts) -> String {
+    let bootstrap: Vec<String> = fake
+        .broker_addrs()
+        .values()
+        .take(3)
+        .map(|a| format!("\"{a}\""))
+        .collect();
+    let map: Vec<String> = address_map(pods)
+        .iter()
+        .map(|(from, to)| format!("\"{from}\": \"{to}\""))
+        .collect();
+    format!(
+        "kafka: {{bootstrap: [{}], address_map: {{{}}}, timeout_seconds: 10}}\n",
+        bootstrap.join(", "),
+        map.join(", ")
+    )
 }
 
 impl Drop for KafkaForCluster {
@@ -60,17 +111,12 @@ impl KafkaForCluster {
 
     /// The `kafka:` section of a kfscale.yaml that reaches this fake directly.
     pub fn config_section(&self) -> String {
-        let bootstrap: Vec<String> = self
-            .fake
-            .broker_addrs()
-            .values()
-            .take(3)
-            .map(|a| format!("\"{a}\""))
-            .collect();
-        format!(
-            "kafka: {{bootstrap: [{}], timeout_seconds: 10}}\n",
-            bootstrap.join(", ")
-        )
+        kafka_section_for(&self.fake, &self.pods)
+    }
+
+    /// A direct admin client of the fake, for checks.
+    pub fn admin(&self) -> Result<kfscale_kafka::KafkaAdmin> {
+        admin_of(&self.fake, &self.pods)
     }
 }
 
@@ -82,10 +128,37 @@ pub async fn kafka_for(rig: &RigEnv, namespace: &str) -> Result<KafkaForCluster>
 
 /// As [`kafka_for`], on `clock` (a running clock lets replicas copy and offsets move).
 pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClock) -> Result<KafkaForCluster> {
+    kafka_for_seeded(rig, namespace, clock, 0, 0).await
+}
+
+/// As [`kafka_for_with_clock`], the topics placed on the seed's first `brokers` brokers (ids from
+/// 100; 0: all six) with `replication_factor` replicas each (0: the seed's).
+pub async fn kafka_for_seeded(
+    rig: &RigEnv,
+    namespace: &str,
+    clock: ModelClock,
+    brokers: usize,
+    replication_factor: i16,
+) -> Result<KafkaForCluster> {
     let client = rig.kube_client().await?;
     let id = chart_cluster_id(&client, namespace).await?;
     let mut seed = Seed::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(KRAFT_SEED))?;
     seed.cluster_id = id;
+    if brokers > 0 {
+        seed.brokers.truncate(brokers);
+    }
+    if replication_factor > 0 {
+        for topic in &mut seed.topics {
+            topic.replication_factor = Some(replication_factor);
+        }
+    }
+    let pods = PodHosts {
+        namespace: namespace.to_string(),
+        statefulset: "kafka-kraft-broker".into(),
+        id_base: 100,
+        domain: "cluster.local".into(),
+    };
+    seed.settings.pod_hosts = Some(pods.clone());
     let fake = FakeKafka::start(seed, clock).await?;
     let target = WatchTarget {
         namespace: namespace.to_string(),
@@ -97,7 +170,7 @@ pub async fn kafka_for_with_clock(rig: &RigEnv, namespace: &str, clock: ModelClo
     let watch = tokio::spawn(async move {
         let _ = watcher::run(shared, client, target).await;
     });
-    Ok(KafkaForCluster { fake, watch })
+    Ok(KafkaForCluster { fake, pods, watch })
 }
 
 /// The KRaft cluster id the chart generated at install (Secret `kafka-kraft-kraft-cluster-id`).

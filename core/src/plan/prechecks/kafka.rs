@@ -1,5 +1,7 @@
-//! Kafka: nothing in flight, no throttle left behind, one KRaft cluster id everywhere.
+//! Kafka: nothing in flight, no throttle left behind, one KRaft cluster id everywhere, new broker
+//! ids read from the live ones.
 use super::{Inputs, PreCheck, fail, pass, warn};
+use crate::plan::broker_ids::{BrokerIds, disagreeing, snapshot_broker_ids};
 use crate::plan::values_reader::read_scalar;
 use crate::profile::KafkaLayout;
 use crate::values::ValuePath;
@@ -113,4 +115,86 @@ pub(super) fn path_text(path: &Option<ValuePath>) -> String {
     path.as_ref()
         .map(|p| p.to_string())
         .unwrap_or_else(|| "the cluster id key".into())
+}
+
+/// New brokers' ids follow from the live ones (`broker_ids.rs`): the rule, or the evidence why it
+/// cannot be read; a declared base (the values file's `minId`, the profile) must agree with it.
+pub(super) fn broker_ids(i: &Inputs) -> PreCheck {
+    let id = "broker-ids";
+    let set = &i.profile.kafka.broker_workload;
+    if let Some(path) = &i.profile.kafka.broker_min_id_path
+        && let Ok(Some(scalar)) = read_scalar(i.document, path)
+        && scalar.value.trim().parse::<i64>().is_err()
+    {
+        return fail(
+            id,
+            format!(
+                "`{path}` ({} line {}) is `{}`, not a broker id",
+                i.document.file, scalar.line, scalar.value
+            ),
+            format!("write the id of {set}-0 there (a whole number, e.g. 100)"),
+        );
+    }
+    let (ids, declared) = snapshot_broker_ids(i.snapshot, i.profile, i.document);
+    let new_ids = i.kafka.new_brokers();
+    match ids {
+        BrokerIds::Unobserved => pass(
+            id,
+            match declared.first() {
+                Some(d) => format!(
+                    "Kafka was not observed: broker ids from {} = {} (no reassignment is planned)",
+                    d.source, d.base
+                ),
+                None => "Kafka was not observed: no broker ids to read (no reassignment is planned)".to_string(),
+            },
+        ),
+        BrokerIds::Ambiguous { problems, evidence } => fail(
+            id,
+            format!(
+                "the ids of new brokers cannot be read from the live cluster: {}. Evidence: {}",
+                problems.join("; "),
+                evidence.join("; ")
+            ),
+            format!(
+                "kfscale reads each broker's pod from the host it advertises (`<pod>.<service>.<namespace>.svc...`, pods `{set}-<ordinal>`) and numbers new brokers `base + ordinal`: bring every broker of {set} up, advertising its pod's DNS name, with ids one base apart (or fix the broker the evidence shows off), then plan again"
+            ),
+        ),
+        BrokerIds::Affine { base, ordinals } => {
+            let off: Vec<String> = disagreeing(&declared, base)
+                .iter()
+                .map(|d| format!("{} says {}", d.source, d.base))
+                .collect();
+            let live = span(ordinals.values().copied());
+            if !off.is_empty() {
+                return fail(
+                    id,
+                    format!(
+                        "the live brokers {live} are numbered from {base} (id = {base} + ordinal of {set}), but {}: the chart would give new brokers other ids than the live rule",
+                        off.join(", ")
+                    ),
+                    format!("set it to {base} (the ids the live brokers have), or remove it"),
+                );
+            }
+            let added = if new_ids.is_empty() {
+                "no broker is added".to_string()
+            } else {
+                format!("new brokers {}", span(new_ids.iter().copied()))
+            };
+            pass(
+                id,
+                format!("broker ids are {base} + ordinal of {set} (live {live}): {added}"),
+            )
+        }
+    }
+}
+
+/// `100..102` for consecutive ids, else the list.
+fn span(ids: impl Iterator<Item = i32>) -> String {
+    let ids: Vec<i32> = ids.collect();
+    match (ids.first(), ids.last()) {
+        (Some(first), Some(last)) if ids.len() > 2 && ids.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!("{first}..{last}")
+        }
+        _ => ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", "),
+    }
 }

@@ -1,14 +1,17 @@
 //! Pre-checks computed from the snapshot: each a pass/warn/fail line with the fix. A failing check
 //! stops the plan from being applied; a warning is shown and recorded.
 mod cluster;
+mod coverage;
 mod helm_preflight;
 mod kafka;
 mod pinot;
 mod pool_uniform;
 mod release;
 pub(crate) mod values;
+mod volume_templates;
 
 use cluster::*;
+use coverage::workloads_covered;
 pub use helm_preflight::{HELM_PREFLIGHT, HelmPreflight, helm_preflight};
 use kafka::*;
 use pinot::*;
@@ -17,6 +20,7 @@ use release::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use values::*;
+use volume_templates::volume_templates;
 
 use super::kafka::KafkaPlan;
 use super::node_pool::NodePoolPlan;
@@ -59,7 +63,7 @@ pub struct Inputs<'a> {
 }
 
 pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
-    let checks: [fn(&Inputs) -> PreCheck; 20] = [
+    let checks: [fn(&Inputs) -> PreCheck; 23] = [
         chart_version,
         helm_status,
         node_pool_status,
@@ -67,15 +71,18 @@ pub fn run(inputs: &Inputs) -> Vec<PreCheck> {
         pool_uniform,
         num_nodes,
         workloads_present,
+        workloads_covered,
         workloads_ready,
         values_drift,
         workload_drift,
         values_committed,
         kafka_reassignments,
         kafka_throttles,
+        broker_ids,
         partitions_never_decrease,
         disk_never_shrinks,
         broker_volume_expansion,
+        volume_templates,
         kraft_cluster_id,
         pinot_ready,
         storage_class,

@@ -1,13 +1,49 @@
-//! Pinot: no rebalance running, segments healthy, a parameter set for this chart version.
+//! Pinot: reachable with the tables the runbook's mandatory metrics rebalance needs, no rebalance
+//! running, segments healthy, a parameter set for this chart version. The one way past a Pinot
+//! that cannot be reached is the operator's explicit `--skip-pinot` (a warning, recorded).
 use super::{Inputs, PreCheck, fail, pass, warn};
+use crate::plan::PinotPlan;
+
+/// How the operator gets past this check without Pinot, in every fix that offers it.
+const SKIP: &str = "only if you will rebalance the metrics tables by hand, pass --skip-pinot (recorded in the state and in the record commit)";
 
 pub(super) fn pinot_ready(i: &Inputs) -> PreCheck {
     let id = "pinot";
-    if i.snapshot.pinot.tables.is_empty() && i.snapshot.pinot.instances.is_empty() {
+    if i.pinot.skipped {
         return warn(
             id,
-            "Pinot was not observed (no tables, no instances)",
-            "plan against the live cluster with Pinot reachable",
+            format!(
+                "SKIPPED by --skip-pinot: {} will not be rebalanced, so the new Pinot servers get none of their segments",
+                i.profile.pinot.manual_rebalance_tables.join(", ")
+            ),
+            "rebalance them by hand after the apply (the runbook's Pinot step), or plan again without --skip-pinot once Pinot is reachable",
+        );
+    }
+    if i.snapshot.pinot.tables.is_empty() && i.snapshot.pinot.instances.is_empty() {
+        return fail(
+            id,
+            "Pinot was not observed (no tables, no instances), so the metrics rebalance the runbook requires cannot be planned",
+            format!(
+                "make the Pinot controller reachable (kfscale.yaml `pinot.url`, or `pinot.pod`/`pinot.port` for the port-forward) and plan again; {SKIP}"
+            ),
+        );
+    }
+    let missing = PinotPlan::missing_required_tables(i.snapshot, i.profile);
+    if !missing.is_empty() {
+        let optional = if i.profile.pinot.optional_tables.is_empty() {
+            "none".to_string()
+        } else {
+            i.profile.pinot.optional_tables.join(", ")
+        };
+        return fail(
+            id,
+            format!(
+                "Pinot has no table {}: the runbook's metrics rebalance needs it (tables allowed to be absent: {optional})",
+                missing.join(", ")
+            ),
+            format!(
+                "check that kfscale reads the right Pinot, or correct profile.pinot.manual_rebalance_tables / optional_tables in kfscale.yaml; {SKIP}"
+            ),
         );
     }
     if let Some(running) = i.snapshot.pinot.running_rebalances.first() {

@@ -1,11 +1,11 @@
 //! `pool-uniform`: the pool's Ready nodes are alike (instance type, pool labels, taints). Kloudfuse
-//! scales replicas by node count, which assumes equal nodes. A cloud pool makes them alike by
-//! construction (a difference is worth a warning); nodes added by other means may not be, so there an
-//! odd node fails the plan, named with what differs.
+//! scales replicas by node count, which assumes equal nodes (the runbook requires it). An odd node
+//! fails the plan on every pool, named with what differs; the fix differs between a cloud pool (its
+//! template makes the new nodes) and nodes added by other means.
 use std::collections::BTreeSet;
 
-use super::{Inputs, PreCheck, fail, pass, warn};
-use crate::snapshot::{NodeShape, OddNode, odd_nodes, pool_taint};
+use super::{Inputs, PreCheck, fail, pass};
+use crate::snapshot::{NodeShape, OddNode, odd_nodes, pool_labels, pool_taint};
 
 pub(super) fn pool_uniform(i: &Inputs) -> PreCheck {
     let id = "pool-uniform";
@@ -19,7 +19,9 @@ pub(super) fn pool_uniform(i: &Inputs) -> PreCheck {
         .map(|n| NodeShape {
             name: n.name.clone(),
             instance_type: n.instance_type.clone(),
-            labels: n.labels.clone(),
+            // Filtered again: a snapshot written by an older kfscale may hold labels now known to
+            // differ from node to node by nature.
+            labels: pool_labels(&n.labels),
             taints: n
                 .taints
                 .iter()
@@ -40,17 +42,13 @@ pub(super) fn pool_uniform(i: &Inputs) -> PreCheck {
     }
     let listed: Vec<String> = odd.iter().map(OddNode::to_string).collect();
     let message = format!("nodes of {pool} that differ from the rest: {}", listed.join("; "));
-    if i.snapshot.node_pool.resizable() {
-        warn(
-            id,
-            message,
-            "find out who changed the node (a label or taint set by hand); the new nodes will look like the pool's template, not like it",
-        )
+    // The runbook requires alike nodes on every pool: the replica counts scale by node count, and
+    // pods pinned by a label set on some nodes only would crowd onto them. A cloud pool's new nodes
+    // follow its template, not the odd node, so the difference would only grow.
+    let fix = if i.snapshot.node_pool.resizable() {
+        "find out who changed the node (a label or taint set by hand) and make it like the rest (kubectl label/taint), or replace it from the pool's template; the new nodes will look like the template"
     } else {
-        fail(
-            id,
-            message,
-            "replace or relabel the odd node(s) so every node has the same instance type, labels and taints, or narrow cluster.external.node_selector",
-        )
-    }
+        "replace or relabel the odd node(s) so every node has the same instance type, labels and taints, or narrow cluster.external.node_selector"
+    };
+    fail(id, message, fix)
 }

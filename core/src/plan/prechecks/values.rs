@@ -1,6 +1,6 @@
 //! The values file: in step with the cluster, committed, and never asking for less than is there.
 use super::{Inputs, PreCheck, pass, warn};
-use crate::plan::values_reader::{read_count, read_scalar};
+use crate::plan::values_reader::read_count;
 use crate::values::ValuePath;
 use crate::values::json::to_json;
 use crate::values::quantity::parse_bytes;
@@ -130,11 +130,13 @@ pub(super) fn partitions_never_decrease(i: &Inputs) -> PreCheck {
 pub(super) fn disk_never_shrinks(i: &Inputs) -> PreCheck {
     let id = "disk-never-shrinks";
     let path = &i.profile.kafka.disk_size_path;
-    let file_size = read_scalar(i.document, path).ok().flatten().and_then(|scalar| {
-        parse_bytes(&scalar.value)
-            .ok()
-            .map(|bytes| (bytes, scalar.value.clone()))
-    });
+    // The file's size, else the chart's default (which the plan adds to the file when it grows).
+    let effective = crate::plan::effective_values::EffectiveValues::new(&i.snapshot.helm.chart_values, i.document);
+    let file_size = effective
+        .text(i.document, path)
+        .ok()
+        .flatten()
+        .and_then(|(size, _)| parse_bytes(&size).ok().map(|bytes| (bytes, size)));
     let prefix = format!("-{}-", i.profile.kafka.broker_workload);
     let larger: Vec<String> = i
         .snapshot
@@ -151,7 +153,7 @@ pub(super) fn disk_never_shrinks(i: &Inputs) -> PreCheck {
     match file_size {
         None => warn(
             id,
-            format!("`{path}` is not in the values file"),
+            format!("`{path}` is in neither the values file nor the chart's recorded defaults"),
             "add the broker volume size so kfscale can grow it",
         ),
         Some((_, text)) if larger.is_empty() => pass(id, format!("broker volumes fit `{path}` = {text}")),

@@ -8,7 +8,8 @@ use tokio::net::TcpStream;
 use super::{BoxStream, BrokerAddress, ConnectError, ConnectFuture, Connector, Dial};
 
 pub struct DirectTcp {
-    /// Advertised `host:port` -> the `host:port` to dial instead.
+    /// Advertised `host:port` -> the `host:port` to dial instead; or advertised `host` -> the
+    /// host to dial on the advertised port (one entry serves a broker whatever its port).
     address_map: BTreeMap<String, String>,
     connect_timeout: Duration,
 }
@@ -25,8 +26,14 @@ impl DirectTcp {
 impl Connector for DirectTcp {
     fn dial(&self, address: &BrokerAddress) -> Result<Dial, ConnectError> {
         let advertised = address.to_string();
-        let address = self.address_map.get(&advertised).cloned().unwrap_or(advertised);
-        Ok(Dial::Tcp { address })
+        let mapped = match self.address_map.get(&advertised) {
+            Some(to) => to.clone(),
+            None => match self.address_map.get(&address.host) {
+                Some(host) => BrokerAddress::new(host.clone(), address.port).to_string(),
+                None => advertised,
+            },
+        };
+        Ok(Dial::Tcp { address: mapped })
     }
 
     fn connect<'a>(&'a self, dial: &'a Dial) -> ConnectFuture<'a> {
@@ -97,6 +104,29 @@ mod tests {
             direct.dial(&BrokerAddress::new("10.0.0.5", 9092)).unwrap(),
             Dial::Tcp {
                 address: "10.0.0.5:9092".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_host_alone_maps_every_port_of_it() {
+        let map = BTreeMap::from([
+            ("broker-1.svc".to_string(), "127.0.0.1".to_string()),
+            ("broker-1.svc:9093".to_string(), "10.9.9.9:1".to_string()),
+        ]);
+        let direct = DirectTcp::new(map, Duration::from_secs(1));
+        let dial = |port| direct.dial(&BrokerAddress::new("broker-1.svc", port)).unwrap();
+        assert_eq!(
+            dial(41234),
+            Dial::Tcp {
+                address: "127.0.0.1:41234".into()
+            }
+        );
+        // host:port is the more precise entry and wins.
+        assert_eq!(
+            dial(9093),
+            Dial::Tcp {
+                address: "10.9.9.9:1".into()
             }
         );
     }

@@ -49,16 +49,12 @@ impl KafkaAdmin {
                     .iter()
                     .map(|r| {
                         let name = r.name.to_string();
-                        let outcome = if r.error_code == 0 {
-                            Ok(())
-                        } else {
-                            Err(KafkaError::api(
-                                "CreatePartitions",
-                                format!("topic {name}"),
-                                r.error_code,
-                                r.error_message.as_ref().map(ToString::to_string),
-                            ))
-                        };
+                        let outcome = super::item_outcome(
+                            "CreatePartitions",
+                            format!("topic {name}"),
+                            r.error_code,
+                            r.error_message.as_ref().map(ToString::to_string),
+                        );
                         (name, outcome)
                     })
                     .collect())

@@ -112,16 +112,12 @@ impl KafkaAdmin {
                     .flat_map(|topic| {
                         topic.partitions.iter().map(move |p| {
                             let tp = TopicPartition::new(topic.name.as_str(), p.partition_index);
-                            let outcome = if p.error_code == 0 {
-                                Ok(())
-                            } else {
-                                Err(KafkaError::api(
-                                    "AlterPartitionReassignments",
-                                    tp.to_string(),
-                                    p.error_code,
-                                    p.error_message.as_ref().map(ToString::to_string),
-                                ))
-                            };
+                            let outcome = super::item_outcome(
+                                "AlterPartitionReassignments",
+                                tp.to_string(),
+                                p.error_code,
+                                p.error_message.as_ref().map(ToString::to_string),
+                            );
                             (tp, outcome)
                         })
                     })

@@ -40,6 +40,8 @@ apis! {
     DescribeLogDirsRequest => "DescribeLogDirs", 1..=4;
     ListPartitionReassignmentsRequest => "ListPartitionReassignments", 0..=0;
     AlterPartitionReassignmentsRequest => "AlterPartitionReassignments", 0..=1;
+    // v0 means PREFERRED (no election type); v1: the type and a request-wide error code.
+    ElectLeadersRequest => "ElectLeaders", 0..=2;
     CreatePartitionsRequest => "CreatePartitions", 0..=3;
     // v1: config sources (v0 only had is_default).
     DescribeConfigsRequest => "DescribeConfigs", 1..=4;
@@ -111,6 +113,7 @@ mod tests {
         check::<DescribeLogDirsRequest>();
         check::<ListPartitionReassignmentsRequest>();
         check::<AlterPartitionReassignmentsRequest>();
+        check::<ElectLeadersRequest>();
         check::<CreatePartitionsRequest>();
         check::<DescribeConfigsRequest>();
         check::<IncrementalAlterConfigsRequest>();
@@ -118,7 +121,7 @@ mod tests {
         check::<FindCoordinatorRequest>();
         check::<OffsetFetchRequest>();
         check::<ListOffsetsRequest>();
-        assert_eq!(spoken().len(), 13);
+        assert_eq!(spoken().len(), 14);
     }
 
     #[test]

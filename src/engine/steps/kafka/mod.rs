@@ -1,5 +1,6 @@
 //! The Kafka steps: make sure every topic has its planned partitions, then move replicas onto the
-//! new brokers under a replication throttle, in waves; validate checks Kafka's health last.
+//! new brokers under a replication throttle, in waves, then elect the preferred leaders of the
+//! partitions moved; validate checks Kafka's health last.
 //!
 //! Why the reassignment is recomputed from the live cluster at apply time instead of taken from
 //! the plan: the plan's assignment is an estimate of the world after the Helm upgrade, made before
@@ -12,7 +13,9 @@
 //! plan's figures remain what they were: the expected movement, shown for review.
 mod copy_bound;
 mod copy_figures;
+mod elections;
 pub mod health;
+pub mod leaders;
 mod live;
 mod moves;
 #[cfg(test)]

@@ -70,6 +70,12 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     }
 }
 
+/// The moves this run's reassignment recorded (none when it has not computed them, or had none).
+pub fn recorded_moves(ctx: &StepContext<'_>) -> Vec<Move> {
+    ctx.handle_of(crate::state::StepName::KafkaReassignment, &MOVES)
+        .unwrap_or_default()
+}
+
 /// The replicas each partition had before its move (the moves' `from`, read from the live cluster),
 /// saved in the state directory before the first move is sent; the record commits it.
 fn save_the_way_back(ctx: &StepContext<'_>, moves: &[Move]) -> Result<(), StepError> {

@@ -4,11 +4,9 @@
 //! such as the hostname and zone aside). While it waits it shows how many are there and names any
 //! odd node; when the count is reached and a node is still odd, the step fails naming it, since
 //! Kloudfuse's replicas assume equal nodes.
-use std::collections::BTreeSet;
-
 use crate::engine::context::{Outcome, StepContext, StepError};
 use crate::engine::report::progress::Progress as Report;
-use crate::snapshot::{NodeShape, OddNode, odd_nodes, pool_labels, pool_taint};
+use crate::snapshot::{NodeShape, OddNode, odd_nodes};
 
 pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     let total = ctx.plan.node_pool.after.total();
@@ -21,17 +19,7 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
             let shapes: Vec<NodeShape> = nodes
                 .iter()
                 .filter(|n| super::takes_pods(selector, n))
-                .map(|n| NodeShape {
-                    name: n.name.clone(),
-                    instance_type: n.labels.get("node.kubernetes.io/instance-type").cloned(),
-                    labels: pool_labels(&n.labels),
-                    taints: n
-                        .taints
-                        .iter()
-                        .filter(|(key, _, _)| pool_taint(key))
-                        .map(|(key, value, effect)| taint_text(key, value, effect))
-                        .collect::<BTreeSet<_>>(),
-                })
+                .map(super::shape_of)
                 .collect();
             let ready = shapes.len() as u32;
             let odd = odd_nodes(&shapes);
@@ -58,15 +46,6 @@ pub async fn run(ctx: &mut StepContext<'_>) -> Result<Outcome, StepError> {
     Ok(Outcome::Done(format!(
         "{ready} Ready nodes match {selector}, all alike"
     )))
-}
-
-/// `key=value:Effect`, as `kubectl taint` writes a taint.
-fn taint_text(key: &str, value: &str, effect: &str) -> String {
-    if value.is_empty() {
-        format!("{key}:{effect}")
-    } else {
-        format!("{key}={value}:{effect}")
-    }
 }
 
 fn names(odd: &[OddNode]) -> String {

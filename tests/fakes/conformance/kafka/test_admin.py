@@ -394,6 +394,53 @@ class TestFaults(FakeTestCase):
         self.assertEqual(self.admin.list_partition_reassignments(), {})
 
 
+class TestElectLeaders(FakeTestCase):
+    seed = {
+        "brokers": [{"id": 100}, {"id": 101}, {"id": 102}],
+        "topics": [{"name": "kf_logs_topic", "partitions": [
+            # Led by its second replica (the first came back): a preferred election moves it.
+            {"replicas": [100, 101], "leader": 101},
+            # Led by its preferred replica already.
+            {"replicas": [101, 102]},
+            # Its preferred replica is out of the ISR (still copying: the model clock stands still).
+            {"replicas": [102, 100], "isr": [100], "leader": 100, "size_bytes": 8000000},
+        ]}],
+    }
+
+    def results(self, response):
+        return {(r.topic, p.partition_id): p.error_code
+                for r in response.replica_election_results for p in r.partition_result}
+
+    def elections_sent(self):
+        log = self.fake.control("GET", "/_control/mutations/log")
+        return [m["request"] for m in log if m["api"] == "ElectLeaders"]
+
+    def test_a_preferred_election_moves_leadership_to_the_first_replica(self):
+        before = len(self.elections_sent())
+        self.assertEqual(self.partitions("kf_logs_topic")[0]["leader_id"], 101)
+        response = self.admin.elect_leaders(0, {"kf_logs_topic": [0]})
+        self.assertEqual(self.results(response), {("kf_logs_topic", 0): 0})
+        self.assertEqual(self.partitions("kf_logs_topic")[0]["leader_id"], 100)
+        # Again: nothing to do, and the client takes ELECTION_NOT_NEEDED as success.
+        again = self.admin.elect_leaders(0, {"kf_logs_topic": [0]})
+        self.assertEqual(self.results(again), {("kf_logs_topic", 0): Errors.ElectionNotNeededError.errno})
+        sent = self.elections_sent()[before:]
+        self.assertEqual(sent, [{"election_type": 0, "partitions": ["kf_logs_topic-0"]}] * 2)
+
+    def test_a_preferred_leader_out_of_the_isr_is_not_available(self):
+        with self.assertRaises(Errors.PreferredLeaderNotAvailableError):
+            self.admin.elect_leaders(0, {"kf_logs_topic": [2]})
+        response = self.admin.elect_leaders(0, {"kf_logs_topic": [2]}, raise_errors=False)
+        self.assertEqual(self.results(response),
+                         {("kf_logs_topic", 2): Errors.PreferredLeaderNotAvailableError.errno})
+        self.assertEqual(self.partitions("kf_logs_topic")[2]["leader_id"], 100)
+
+    def test_an_unknown_partition_is_named(self):
+        response = self.admin.elect_leaders(0, {"kf_logs_topic": [7]}, raise_errors=False)
+        self.assertEqual(self.results(response),
+                         {("kf_logs_topic", 7): Errors.UnknownTopicOrPartitionError.errno})
+
+
 class TestLegacyLayout(FakeTestCase):
     seed = {
         "layout": "legacy",

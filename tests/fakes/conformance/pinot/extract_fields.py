@@ -45,6 +45,7 @@ FILES = {
     "SegmentsValidationAndRetentionConfig": SPI + "/config/table/SegmentsValidationAndRetentionConfig.java",
     "TenantConfig": SPI + "/config/table/TenantConfig.java",
     "CommonConstants": SPI + "/utils/CommonConstants.java",
+    "ConsumingSegmentInfoReader": CONTROLLER + "/util/ConsumingSegmentInfoReader.java",
 }
 
 
@@ -120,6 +121,17 @@ def getters(body):
 
 def public_fields(body):
     return re.findall(r"^\s*public\s+(?!static)[\w<>,\s]+?\s+(_\w+)\s*;", body, flags=re.M)
+
+
+def serialized_fields(body):
+    """Jackson's names of the public fields: the field's own @JsonProperty, else the Java name (underscore
+    included). A creator parameter's @JsonProperty only names what is read, so it does not count."""
+    names = []
+    for m in re.finditer(r"public\s+(?!static)[\w<>,\s]+?\s+(_\w+)\s*;", body):
+        before = re.split(r"[;{}]", body[:m.start()])[-1]
+        annotated = re.search(r'@JsonProperty\(\s*(?:value\s*=\s*)?"([^"]+)"', before)
+        names.append(annotated.group(1) if annotated else m.group(1))
+    return names
 
 
 def enum_values(text, name):
@@ -253,6 +265,16 @@ def main():
         "fields": [job["JOB_ID"], job["TABLE_NAME_WITH_TYPE"], job["SUBMISSION_TIME_MS"], job["JOB_TYPE"],
                    rjc["JOB_METADATA_KEY_REBALANCE_PROGRESS_STATS"], rjc["JOB_METADATA_KEY_REBALANCE_CONTEXT"]],
     }
+
+    reader = text["ConsumingSegmentInfoReader"]
+    for nested, required in (("ConsumingSegmentsInfoMap", ["_segmentToConsumingInfoMap"]),
+                             ("ConsumingSegmentInfo", ["serverName", "consumerState", "lastConsumedTimestamp"]),
+                             ("PartitionOffsetInfo", [])):
+        body = own_body(block(reader, rf"class\s+{nested}\s*\{{"))
+        record(nested, "ConsumingSegmentInfoReader", serialized_fields(body), required,
+               note="GET /tables/{t}/consumingSegmentsInfo; public fields: the field's @JsonProperty or the Java name")
+    consumer_state = block(strip_comments(src.read(SPI + "/utils/CommonConstants.java")), r"enum\s+ConsumerState\s*\{")
+    out["ConsumingSegmentInfo"]["enums"] = {"consumerState": [v.strip() for v in consumer_state.split(";")[0].split(",") if v.strip()]}
 
     json.dump({"repository": "apache/pinot", "commit": src.commit, "shapes": out}, sys.stdout, indent=1)
     print()

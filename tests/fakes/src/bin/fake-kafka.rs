@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use kfscale_fakes::clock::ModelClock;
 use kfscale_fakes::kafka::FakeKafka;
-use kfscale_fakes::kafka::seed::{Layout, Seed};
+use kfscale_fakes::kafka::seed::{Layout, PodHosts, Seed};
 use kfscale_fakes::kafka::watcher::{self, WatchTarget};
 use kfscale_fakes::scaffold::process;
 
@@ -51,6 +51,10 @@ struct Args {
     /// Racks of brokers added by the watch from their node's topology.kubernetes.io/zone label.
     #[arg(long)]
     rack_from_node_zone: bool,
+    /// Each watched broker advertises its pod's DNS name, as a chart's brokers do (clients map the
+    /// names to 127.0.0.1 with a host-only `address_map`); without it, 127.0.0.1.
+    #[arg(long, requires = "watch_statefulset")]
+    advertise_pod_hosts: bool,
 }
 
 #[tokio::main]
@@ -78,6 +82,17 @@ async fn main() -> Result<()> {
     }
     anyhow::ensure!(args.clock_speed >= 0.0, "--clock-speed must not be negative");
     let layout = seed.layout;
+    let id_base = args.watch_id_base.unwrap_or(layout.id_base());
+    if let (true, Some(statefulset), Some(namespace)) =
+        (args.advertise_pod_hosts, &args.watch_statefulset, &args.watch_namespace)
+    {
+        seed.settings.pod_hosts = Some(PodHosts {
+            namespace: namespace.clone(),
+            statefulset: statefulset.clone(),
+            id_base,
+            domain: "cluster.local".into(),
+        });
+    }
     let fake = FakeKafka::start_on(
         seed,
         ModelClock::new(args.clock_speed),
@@ -97,7 +112,7 @@ async fn main() -> Result<()> {
             let target = WatchTarget {
                 namespace: namespace.clone(),
                 statefulset: statefulset.clone(),
-                id_base: args.watch_id_base.unwrap_or(layout.id_base()),
+                id_base,
                 rack_from_node_zone: args.rack_from_node_zone,
             };
             let shared = fake.shared();

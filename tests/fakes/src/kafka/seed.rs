@@ -61,6 +61,41 @@ pub struct Settings {
     pub log_dir: String,
     /// Disk size of a broker (DescribeLogDirs total bytes) unless the broker says otherwise.
     pub disk_bytes: i64,
+    /// Advertise each broker under its pod's DNS name, as a chart's brokers do (absent: 127.0.0.1).
+    pub pod_hosts: Option<PodHosts>,
+}
+
+/// Broker `id_base + N` advertises `<statefulset>-N.<statefulset>-headless.<namespace>.svc.<domain>`
+/// (a broker below `id_base` advertises 127.0.0.1). A client reaches it with a host-only
+/// `address_map` entry to 127.0.0.1 (kfscale's `kafka.address_map`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodHosts {
+    pub namespace: String,
+    pub statefulset: String,
+    pub id_base: i32,
+    #[serde(default = "default_cluster_domain")]
+    pub domain: String,
+}
+
+impl PodHosts {
+    /// The host broker `id` advertises.
+    pub fn host_of(&self, id: i32) -> String {
+        if id < self.id_base {
+            return "127.0.0.1".to_string();
+        }
+        self.pod_host(id - self.id_base)
+    }
+
+    /// The DNS name of the pod at `ordinal`.
+    pub fn pod_host(&self, ordinal: i32) -> String {
+        let set = &self.statefulset;
+        format!("{set}-{ordinal}.{set}-headless.{}.svc.{}", self.namespace, self.domain)
+    }
+}
+
+fn default_cluster_domain() -> String {
+    "cluster.local".to_string()
 }
 
 impl Default for Settings {
@@ -71,6 +106,7 @@ impl Default for Settings {
             unthrottled_copy_bytes_per_sec: 100.0 * 1024.0 * 1024.0,
             log_dir: "/bitnami/kafka/data".to_string(),
             disk_bytes: 100 * 1024 * 1024 * 1024,
+            pod_hosts: None,
         }
     }
 }

@@ -1,7 +1,9 @@
-//! `/_control/`: counters, the request log, faults, the model clock, servers joining, a state summary.
+//! `/_control/`: counters, the request log, faults, the model clock, servers joining, a state summary,
+//! the consumers of CONSUMING segments.
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -9,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::cluster::{ERROR, state_name};
+use super::consuming::{ConsumerSetting, ServerAnswer};
 use super::faults::Fault;
 use super::servers;
 use super::state::{Inner, RequestRecord, Shared};
@@ -20,6 +23,8 @@ pub fn routes() -> Router<Arc<Shared>> {
     control::routes::<Shared>()
         .route("/_control/servers", post(server))
         .route("/_control/tables", get(tables))
+        .route("/_control/consumers", post(consumer).delete(reset_consumers))
+        .route("/_control/consumers/servers", post(consumer_server))
 }
 
 impl Controlled for Shared {
@@ -196,4 +201,45 @@ async fn tables(State(shared): State<Arc<Shared>>) -> Json<Value> {
         );
     }
     Json(Value::Object(answer))
+}
+
+/// A partition's consumers stalled, behind or stopped (one setting or a list).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Settings {
+    One(ConsumerSetting),
+    Many(Vec<ConsumerSetting>),
+}
+
+async fn consumer(State(shared): State<Arc<Shared>>, Json(body): Json<Settings>) -> Response {
+    let settings = match body {
+        Settings::One(one) => vec![one],
+        Settings::Many(many) => many,
+    };
+    let (mut inner, now) = shared.now();
+    let wall = inner.controller.wall(now);
+    let inner = &mut *inner;
+    for setting in settings {
+        if let Err(err) = inner.consumers.set(setting, &inner.controller.cluster, wall) {
+            return (StatusCode::BAD_REQUEST, Json(json!({"error": err}))).into_response();
+        }
+    }
+    Json(json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSetting {
+    server: String,
+    answer: ServerAnswer,
+}
+
+async fn consumer_server(State(shared): State<Arc<Shared>>, Json(body): Json<ServerSetting>) -> Json<Value> {
+    shared.lock().consumers.set_server(body.server, body.answer);
+    Json(json!({"ok": true}))
+}
+
+async fn reset_consumers(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    shared.lock().consumers.reset();
+    Json(json!({"ok": true}))
 }

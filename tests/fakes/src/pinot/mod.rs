@@ -1,12 +1,14 @@
 //! A fake of the Apache Pinot controller REST API for what kfscale does: health, tables and their
 //! configs, instances and tags, ideal state / external view / segment status, and table rebalances
 //! (dry run with pre-checks and summary, downtime, tracked jobs with progress on the model clock, 409 on
-//! a concurrent rebalance, cancel, the RebalanceChecker's retries). Behaviour and field names follow the
+//! a concurrent rebalance, cancel, the RebalanceChecker's retries), and the consumers of CONSUMING
+//! segments (consumingSegmentsInfo: fresh by default, stalled or behind as tests set them). Behaviour and field names follow the
 //! apache/pinot sources named in README.md, section "Pinot"; tests/pinot_conformance.rs checks every
 //! response shape against field lists extracted from them.
 mod api;
 mod assignment;
 mod cluster;
+mod consuming;
 mod control;
 mod engine;
 mod faults;
@@ -33,6 +35,7 @@ use axum::Router;
 use axum::response::IntoResponse;
 use tokio::task::JoinHandle;
 
+pub use consuming::{ConsumerSetting, ServerAnswer};
 pub use faults::Fault;
 pub use names::TableType;
 pub use params::PARAMETERS as REBALANCE_PARAMETERS;
@@ -135,6 +138,29 @@ impl PinotFake {
     pub fn clear_faults(&self) {
         let (mut inner, now) = self.shared.now();
         control::clear(&mut inner, now);
+    }
+
+    /// A stream partition's consumers of a REALTIME table: stalled, behind, NOT_CONSUMING (see
+    /// [`ConsumerSetting`]), as `POST /_control/consumers` does.
+    pub fn set_consumer(&self, setting: ConsumerSetting) -> anyhow::Result<()> {
+        let (mut inner, now) = self.shared.now();
+        let wall = inner.controller.wall(now);
+        let inner = &mut *inner;
+        inner
+            .consumers
+            .set(setting, &inner.controller.cluster, wall)
+            .map_err(|e| anyhow::anyhow!(e))
+    }
+
+    /// How `server` answers the controller's consumingSegmentsInfo request, as
+    /// `POST /_control/consumers/servers` does.
+    pub fn set_consumer_server(&self, server: &str, answer: ServerAnswer) {
+        self.shared.lock().consumers.set_server(server.to_string(), answer);
+    }
+
+    /// Every consumer fresh and every server answering again, as `DELETE /_control/consumers` does.
+    pub fn reset_consumers(&self) {
+        self.shared.lock().consumers.reset();
     }
 
     /// A server pod is Ready (joins, or comes back) or gone, as the pod watcher reports it.

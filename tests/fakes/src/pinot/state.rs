@@ -26,6 +26,8 @@ pub struct Inner {
     /// A restart keeps the API down until this model time.
     pub down_until_ms: Option<u64>,
     pub namespace: String,
+    /// What tests set of the consumers of CONSUMING segments (consumingSegmentsInfo).
+    pub consumers: super::consuming::Consumers,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +84,7 @@ impl Shared {
             desk: Desk::default(),
             down_until_ms: None,
             namespace,
+            consumers: Default::default(),
         };
         Shared {
             clock,

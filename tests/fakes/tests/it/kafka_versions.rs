@@ -36,6 +36,7 @@ const EXPECTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::IncrementalAlterConfigs, 0, 1),
     (ApiKey::AlterPartitionReassignments, 0, 1),
     (ApiKey::ListPartitionReassignments, 0, 0),
+    (ApiKey::ElectLeaders, 0, 2),
     (ApiKey::DescribeCluster, 0, 2),
 ];
 
@@ -214,6 +215,22 @@ async fn every_api_answers_at_every_advertised_version() -> anyhow::Result<()> {
                         .send(ListPartitionReassignmentsRequest::default().with_topics(None), v)
                         .await?;
                     assert_eq!(response.error_code, 0, "{context}");
+                }
+                ApiKey::ElectLeaders => {
+                    // Partition 0 leads from its preferred replica: nothing to elect, at any version.
+                    let mut c = client(&fake, 100).await?;
+                    let wanted = elect_leaders_request::TopicPartitions::default()
+                        .with_topic(name(topic))
+                        .with_partitions(vec![0]);
+                    let response = c
+                        .send(
+                            ElectLeadersRequest::default().with_topic_partitions(Some(vec![wanted])),
+                            v,
+                        )
+                        .await?;
+                    assert_eq!(response.error_code, 0, "{context}");
+                    let result = &response.replica_election_results[0].partition_result[0];
+                    assert_eq!(result.error_code, ResponseError::ElectionNotNeeded.code(), "{context}");
                 }
                 ApiKey::DescribeConfigs => {
                     let mut c = client(&fake, 101).await?;

@@ -23,6 +23,7 @@ mod kafka_versions;
 mod kafka_watcher;
 mod pinot_binary;
 mod pinot_conformance;
+mod pinot_consuming;
 mod pinot_faults;
 mod pinot_rebalance;
 mod pinot_watcher;

@@ -16,6 +16,7 @@
 //! - pinot-controller/src/main/java/org/apache/pinot/controller/api/resources/SuccessResponse.java
 //! - pinot-controller/src/main/java/org/apache/pinot/controller/api/resources/PinotInstanceRestletResource.java
 //! - pinot-controller/src/main/java/org/apache/pinot/controller/api/resources/PinotTableRestletResource.java
+//! - pinot-controller/src/main/java/org/apache/pinot/controller/util/ConsumingSegmentInfoReader.java
 //! - pinot-controller/src/main/java/org/apache/pinot/controller/helix/core/rebalance/DefaultRebalancePreChecker.java
 //! - pinot-controller/src/main/java/org/apache/pinot/controller/helix/core/rebalance/RebalanceJobConstants.java
 //! - pinot-spi/src/main/java/org/apache/pinot/spi/config/table/TableConfig.java
@@ -31,7 +32,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use kfscale_fakes::clock::ModelClock;
-use kfscale_fakes::pinot::{Fault, PinotFake, REBALANCE_PARAMETERS, Seed};
+use kfscale_fakes::pinot::{ConsumerSetting, Fault, PinotFake, REBALANCE_PARAMETERS, Seed};
 use serde_json::{Value, json};
 
 fn fields_path() -> PathBuf {
@@ -225,6 +226,27 @@ impl Checker {
         );
     }
 
+    /// `ConsumingSegmentsInfoMap` with its `ConsumingSegmentInfo` lists and their `PartitionOffsetInfo`.
+    fn consuming_segments_info(&mut self, value: &Value, path: &str) {
+        self.object("ConsumingSegmentsInfoMap", value, path);
+        let segments = value["_segmentToConsumingInfoMap"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert!(!segments.is_empty(), "{path}: no consuming segment in {value}");
+        for (segment, consumers) in segments {
+            for (index, consumer) in consumers.as_array().into_iter().flatten().enumerate() {
+                let at = format!("{path}[{segment}][{index}]");
+                self.object("ConsumingSegmentInfo", consumer, &at);
+                self.object(
+                    "PartitionOffsetInfo",
+                    &consumer["partitionOffsetInfo"],
+                    &format!("{at}.partitionOffsetInfo"),
+                );
+            }
+        }
+    }
+
     fn error(&mut self, value: &Value, path: &str) {
         self.object("SimpleHttpErrorInfo", value, path);
     }
@@ -301,6 +323,30 @@ async fn every_response_matches_pinots_field_lists() {
         let (_, table_view) = api.get(&format!("/tables/kf_metrics/{view}?tableType=REALTIME")).await;
         check.object("TableView", &table_view, view);
     }
+
+    // The consumers of a REALTIME table: one stalled partition, one server not answering.
+    fake.set_consumer(ConsumerSetting {
+        table: "kf_logs_REALTIME".into(),
+        partition: 1,
+        stalled_seconds: Some(600.0),
+        records_lag: None,
+        availability_lag_ms: None,
+        not_calculated: true,
+        consumer_state: Some("NOT_CONSUMING".into()),
+    })
+    .unwrap();
+    for (name, path) in [
+        ("fresh", "/tables/kf_metrics/consumingSegmentsInfo"),
+        ("stalled", "/tables/kf_logs_REALTIME/consumingSegmentsInfo"),
+    ] {
+        let (code, info) = api.get(path).await;
+        assert_eq!(code, 200, "{name}: {info}");
+        check.consuming_segments_info(&info, name);
+    }
+    let (code, error) = api.get("/tables/kf_rollup_archive_OFFLINE/consumingSegmentsInfo").await;
+    assert_eq!(code, 500, "an OFFLINE table: {error}");
+    check.error(&error, "consumingSegmentsInfo of an OFFLINE table");
+    fake.reset_consumers();
 
     // A new server and the dry run with pre-checks and summary a plan would make.
     fake.set_server_pod("pinot-server-realtime-3", true, None);

@@ -12,6 +12,7 @@ use crate::kafka::seed::Layout;
 
 pub mod cluster;
 pub mod configs;
+pub mod elect;
 pub mod groups;
 pub mod log_dirs;
 pub mod offsets;

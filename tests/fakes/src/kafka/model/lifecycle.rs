@@ -32,7 +32,7 @@ impl Cluster {
             None => {
                 let broker = Broker {
                     id,
-                    host: "127.0.0.1".to_string(),
+                    host: self.host_of(id),
                     port: 0,
                     rack,
                     fenced: false,

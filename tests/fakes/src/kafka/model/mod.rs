@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::kafka::seed::{Layout, Seed, Settings};
 
 pub mod configs;
+pub mod elect;
 pub mod groups;
 pub mod lifecycle;
 pub mod offsets;
@@ -86,6 +87,14 @@ pub struct Cluster {
 const MAX_EVENTS: usize = 2000;
 
 impl Cluster {
+    /// The host broker `id` advertises in Metadata (its pod's DNS name when the seed asks for it).
+    pub fn host_of(&self, id: i32) -> String {
+        match &self.settings.pod_hosts {
+            Some(pods) => pods.host_of(id),
+            None => "127.0.0.1".to_string(),
+        }
+    }
+
     /// The cluster a seed describes, at model time `now_ms`.
     pub fn from_seed(seed: &Seed, now_ms: u64, epoch_ms_at_zero: i64) -> anyhow::Result<Cluster> {
         let mut cluster = Cluster {
@@ -114,7 +123,7 @@ impl Cluster {
                 b.id,
                 Broker {
                     id: b.id,
-                    host: "127.0.0.1".to_string(),
+                    host: cluster.host_of(b.id),
                     port: 0,
                     rack: b.rack.clone(),
                     fenced: !b.alive,

@@ -77,6 +77,8 @@ pub enum Election {
     Online,
     /// Like `Online`, but fall back to any live replica outside the ISR (unclean, may lose data).
     Unclean,
+    /// The first target replica if it is a valid leader, else as `Online` (`electPreferredLeader`).
+    Preferred,
 }
 
 /// The targets of one change; unset targets keep the partition's current values.
@@ -155,9 +157,13 @@ impl<'a> PartitionChange<'a> {
             ..ChangeRecord::default()
         };
 
-        // Election (electAnyLeader): keep a valid current leader, else the first valid replica.
+        // Election (electPreferredLeader for a preferred election: the first target replica if
+        // valid; then electAnyLeader: keep a valid current leader, else the first valid replica).
         let valid = |r: i32| self.target_isr.contains(&r) && acceptable_leader(r);
-        let (leader, unclean) = if part.leader != NO_LEADER && valid(part.leader) {
+        let preferred = self.target_replicas.first().copied().filter(|&r| valid(r));
+        let (leader, unclean) = if let Some(r) = preferred.filter(|_| self.election == Election::Preferred) {
+            (r, false)
+        } else if part.leader != NO_LEADER && valid(part.leader) {
             (part.leader, false)
         } else if let Some(r) = self.target_replicas.iter().copied().find(|&r| valid(r)) {
             (r, false)

@@ -58,6 +58,7 @@ served_apis!(
     CreatePartitionsRequest,
     AlterPartitionReassignmentsRequest,
     ListPartitionReassignmentsRequest,
+    ElectLeadersRequest,
     DescribeConfigsRequest,
     AlterConfigsRequest,
     IncrementalAlterConfigsRequest,

@@ -1,4 +1,5 @@
 //! The controller REST routes the fake serves (paths as in the resources named in each file).
+mod consuming;
 mod health;
 mod instances;
 mod rebalance;
@@ -20,6 +21,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/tables/{table}/idealstate", get(views::ideal_state))
         .route("/tables/{table}/externalview", get(views::external_view))
         .route("/tables/{table}/segmentsStatus", get(views::segments_status))
+        .route("/tables/{table}/consumingSegmentsInfo", get(consuming::info))
         .route(
             "/tables/{table}/rebalance",
             post(rebalance::rebalance).delete(rebalance::cancel),
