@@ -85,30 +85,26 @@ proptest! {
     }
 }
 
-/// A scale-out in the copy model (no cluster), 60 -> 90 brokers and 30,000 partitions unless
-/// OLD, NEW and PARTITIONS say otherwise: `OLD=20 NEW=10 PARTITIONS=8000 cargo test --lib
-/// copy_model_scale_out -- --ignored --nocapture` prints its ratio in seconds, where the Kafka
-/// fake takes minutes (benches/scale/makespan.rs).
+/// A mid-size scale-out in the copy model (no cluster): 20 -> 30 brokers, 8,000 partitions of RF 2,
+/// 100 MB..50 GB. The copy ends within a tenth of its bound, the goal: 1.065 with a
+/// broker's moves alternating large and small, 1.124 with the largest first (its copies end
+/// together between polls and idle the link). The other shapes of docs/performance.md's table were
+/// measured by changing the shape here.
 #[test]
-#[ignore = "a measurement, not a check"]
-// A measurement's report is its output (like benches/scale).
-#[allow(clippy::disallowed_macros)]
-fn copy_model_scale_out() {
-    let env = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+fn a_mid_size_scale_out_copies_within_a_tenth_of_its_bound() {
     let mut rng = fastrand::Rng::with_seed(60_090);
-    let sizes: Vec<f64> = (0..env("PARTITIONS", 30_000)).map(|_| rng.f64()).collect();
-    let moves = scale_out(env("OLD", 60) as i32, env("NEW", 30) as i32, 2, &sizes);
+    let sizes: Vec<f64> = (0..8_000).map(|_| rng.f64()).collect();
+    let moves = scale_out(20, 10, 2, &sizes);
     let limits = Limits {
         per_broker: 5,
         total: 1250,
     };
     let outcome = run(&moves, limits, THROTTLE, POLL_SECONDS);
-    println!(
-        "moves {} copy {:.0} s bound {:.0} s ratio {:.3} polls {}",
-        moves.len(),
+    let ratio = outcome.copy_seconds / outcome.bound_seconds;
+    assert!(
+        ratio <= 1.10,
+        "copy {:.0} s against a bound of {:.0} s: ratio {ratio:.3}",
         outcome.copy_seconds,
-        outcome.bound_seconds,
-        outcome.copy_seconds / outcome.bound_seconds,
-        outcome.polls
+        outcome.bound_seconds
     );
 }
