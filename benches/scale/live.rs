@@ -133,7 +133,11 @@ fn plan_world(
         command
     };
     let before = (fakes.counts(), proxies.kube.counts(), proxies.eks.counts().0);
+    let fakes_cpu = fakes.cpu_seconds();
+    let started = std::time::Instant::now();
     let output = plan().output().expect("run kfscale plan");
+    let wall = started.elapsed().as_secs_f64();
+    let fakes_cpu = fakes.cpu_seconds() - fakes_cpu;
     let after = (fakes.counts(), proxies.kube.counts(), proxies.eks.counts().0);
     assert!(
         output.status.success(),
@@ -145,6 +149,13 @@ fn plan_world(
     let stdout = String::from_utf8_lossy(&output.stdout);
     let warnings: Vec<&str> = stdout.lines().filter(|l| l.contains("! warn")).collect();
     eprintln!("live {name}: the plan's warnings:\n{}", warnings.join("\n"));
+    // Where the time went: kfscale's progress line per system, and the fakes' own CPU.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("done in")).collect();
+    eprintln!(
+        "live {name}: counted plan {wall:.2} s, of which the fakes used {fakes_cpu:.2} s of CPU; {}",
+        progress.join("; ")
+    );
     let fake_counts: Counts = after.0.since(&before.0);
     let since = |after: &BTreeMap<String, u64>, before: &BTreeMap<String, u64>| -> BTreeMap<String, u64> {
         after

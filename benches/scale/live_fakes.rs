@@ -188,6 +188,25 @@ impl Fakes {
     }
 }
 
+impl Fakes {
+    /// CPU seconds the fakes' process has used so far (`/proc/PID/stat` utime + stime): the share
+    /// of a plan's wall time that is the fakes' work, which a real cluster spreads over its brokers
+    /// and controllers.
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+        // SAFETY: sysconf has no preconditions.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+        (ticks(11) + ticks(12)) / per_second
+    }
+}
+
 impl Drop for Fakes {
     fn drop(&mut self) {
         // A closed stdin ends the child.

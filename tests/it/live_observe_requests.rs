@@ -31,13 +31,15 @@ struct Requests {
     eks: BTreeMap<String, u64>,
 }
 
-/// What the snapshot saw: (partitions, committed group offsets, Pinot segments).
+/// What the snapshot saw: (partitions of the customer's topics, committed group offsets, Pinot
+/// segments).
 fn sizes(snapshot: &serde_json::Value) -> (usize, usize, u64) {
     let partitions = snapshot["kafka"]["topics"]
         .as_array()
         .map(|topics| {
             topics
                 .iter()
+                .filter(|t| !t["name"].as_str().unwrap_or_default().starts_with("__"))
                 .map(|t| t["partitions"].as_array().map_or(0, Vec::len))
                 .sum()
         })
@@ -112,9 +114,13 @@ async fn observation_asks_per_broker_and_table_never_per_partition_or_segment() 
     .await?;
     let namespace = customer.cluster.id.clone();
     let large_kafka = kafka_for_edited_seed(&rig, &namespace, ModelClock::new(0.0), |seed| {
+        // The customer's topics grow; `__consumer_offsets` is Kafka's (`offsets.topic.num.partitions`),
+        // and its partitions decide the groups' coordinators, which OffsetFetch is batched by.
+        for topic in seed.topics.iter_mut().filter(|t| !t.name.starts_with("__")) {
+            topic.partition_count = topic.partition_count.map(|n| n * GROWTH);
+        }
         for topic in &mut seed.topics {
             topic.replication_factor = Some(2);
-            topic.partition_count = topic.partition_count.map(|n| n * GROWTH);
         }
     })
     .await?;
