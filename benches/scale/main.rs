@@ -9,6 +9,10 @@
 //! * `makespan` (or one shape: `makespan_60_90`, `makespan_200_300`): the `kafka_reassignment` step against the Kafka fake on its model clock, 60 -> 90
 //!   brokers (30k partitions of RF 2) and 200 -> 300 (150k): copy time against its lower bound
 //!   (goal: at most 1.10).
+//! * `live`: `kfscale plan` against a live cluster on the rig (`KFSCALE_RIG_ENV`; scripts/bench
+//!   starts one): 500 nodes, Kafka 300 brokers / 150k partitions, Pinot 200 tables / 100k segments,
+//!   then the same with a fifth of the partitions and segments: wall time, peak memory and the
+//!   requests per system of both (goal: under 5 s, under 1 GB, the same requests).
 //!
 //! Whole commands run as child processes of this binary, measured with `wait4`.
 // A benchmark's report is its stdout; clippy.toml's rule is for the kfscale binary (src/output.rs).
@@ -16,6 +20,10 @@
 use std::path::{Path, PathBuf};
 
 mod child;
+mod live;
+mod live_fakes;
+mod live_proxy;
+mod live_world;
 mod makespan;
 mod sizes;
 mod snapshots;
@@ -56,7 +64,36 @@ fn main() {
             makespan_figures(scenario, &work);
         }
     }
+    if wanted("live") {
+        live_figures(&work);
+    }
     let _ = std::fs::remove_dir_all(&work);
+}
+
+fn live_figures(work: &Path) {
+    let (large, small) = live::run(work, 3);
+    for (prefix, figures) in [("live_plan", &large), ("live_plan_small", &small)] {
+        eprintln!(
+            "{prefix}: Kafka {:?}\n  Pinot {:?}\n  Kubernetes {:?} (helm's pre-flight: {:?})\n  EKS {:?}",
+            figures.kafka, figures.pinot, figures.kube, figures.helm_kube, figures.eks
+        );
+        figure(
+            &format!("{prefix}_seconds"),
+            format!("{:.2}", figures.sample.wall.as_secs_f64()),
+        );
+        figure(
+            &format!("{prefix}_peak_mb"),
+            format!("{:.0}", figures.sample.peak_rss_bytes as f64 / 1e6),
+        );
+        figure(&format!("{prefix}_requests_kafka"), live::total(&figures.kafka));
+        figure(&format!("{prefix}_requests_pinot"), live::total(&figures.pinot));
+        figure(&format!("{prefix}_requests_kube"), live::total(&figures.kube));
+        figure(&format!("{prefix}_requests_kube_helm"), live::total(&figures.helm_kube));
+        figure(&format!("{prefix}_requests_eks"), live::total(&figures.eks));
+    }
+    let same =
+        large.kafka == small.kafka && large.pinot == small.pinot && large.kube == small.kube && large.eks == small.eks;
+    figure("live_plan_requests_same_at_a_fifth", same);
 }
 
 /// Figures are `name value` lines, flushed at once (scripts/bench reads them as they come).
@@ -194,6 +231,8 @@ fn child_mode(mode: &str) {
             let text = serde_json::to_string(&snapshot).expect("a snapshot serializes") + "\n";
             std::fs::write(&args[0], text).expect("write the snapshot");
         }
+        // KAFKA_SEED PINOT_SEED: the live part's fakes (benches/scale/live_fakes.rs).
+        "serve-fakes" => live_fakes::serve(Path::new(&args[0]), Path::new(&args[1])),
         other => panic!("unknown child mode {other}"),
     }
 }

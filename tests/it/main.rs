@@ -43,6 +43,7 @@ mod live_kafka;
 mod live_kafka_format;
 mod live_kafka_leaders;
 mod live_lock;
+mod live_observe_requests;
 mod live_pinot;
 mod live_plan;
 mod live_progress;

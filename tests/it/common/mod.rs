@@ -140,18 +140,32 @@ pub async fn kafka_for_seeded(
     brokers: usize,
     replication_factor: i16,
 ) -> Result<KafkaForCluster> {
+    kafka_for_edited_seed(rig, namespace, clock, |seed| {
+        if brokers > 0 {
+            seed.brokers.truncate(brokers);
+        }
+        if replication_factor > 0 {
+            for topic in &mut seed.topics {
+                topic.replication_factor = Some(replication_factor);
+            }
+        }
+    })
+    .await
+}
+
+/// As [`kafka_for_with_clock`], the chart's seed changed by `edit` first (more partitions, other
+/// brokers) before the cluster id and the pod hosts are set.
+pub async fn kafka_for_edited_seed(
+    rig: &RigEnv,
+    namespace: &str,
+    clock: ModelClock,
+    edit: impl FnOnce(&mut Seed),
+) -> Result<KafkaForCluster> {
     let client = rig.kube_client().await?;
     let id = chart_cluster_id(&client, namespace).await?;
     let mut seed = Seed::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(KRAFT_SEED))?;
+    edit(&mut seed);
     seed.cluster_id = id;
-    if brokers > 0 {
-        seed.brokers.truncate(brokers);
-    }
-    if replication_factor > 0 {
-        for topic in &mut seed.topics {
-            topic.replication_factor = Some(replication_factor);
-        }
-    }
     let pods = PodHosts {
         namespace: namespace.to_string(),
         statefulset: "kafka-kraft-broker".into(),
