@@ -135,7 +135,7 @@ mod tests {
             replication_factor: rf,
             size_bytes,
         };
-        let expected = vec![
+        let expected = [
             owned("a", 0, &[1, 2], 2, Some(10)),
             owned("a", 1, &[2, 3], 2, None),
             owned("a", 2, &[], 2, None),
