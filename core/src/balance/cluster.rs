@@ -29,8 +29,6 @@ pub(crate) struct Topic<'a> {
 }
 
 pub(crate) struct PartitionInfo {
-    /// Position in the request, to report changes with the caller's strings.
-    pub request_index: usize,
     pub topic: u32,
     pub id: i32,
     pub first_slot: usize,

@@ -25,18 +25,29 @@ mod rack_limits;
 mod racks;
 mod repair;
 pub mod report;
+mod source;
 mod summary;
 pub mod tool_json;
 mod validate;
 
 pub use model::{BalanceError, BalanceRequest, BalanceResult, Broker, BrokerLoad, Partition, PartitionChange};
+pub use source::{PartitionRef, PartitionSource};
 
 /// Most partitions named in one note before it says "and N more".
 const NOTE_LIST_LIMIT: usize = 10;
 
 /// Computes the reassignment. Deterministic: the same request gives the same result.
 pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> {
-    let cluster = validate::build_cluster(request)?;
+    balance_partitions(request.partitions.as_slice(), &request.brokers)
+}
+
+/// [`balance`] of partitions read in place (the planner's snapshot, no copy): `partitions` in the
+/// request's order, onto `brokers`.
+pub fn balance_partitions<P: PartitionSource + ?Sized>(
+    partitions: &P,
+    brokers: &[Broker],
+) -> Result<BalanceResult, BalanceError> {
+    let cluster = validate::build_cluster(partitions, brokers)?;
     let bounds = bounds::lower_bounds(&cluster);
     let mut notes = Vec::new();
 
@@ -111,7 +122,7 @@ pub fn balance(request: &BalanceRequest) -> Result<BalanceResult, BalanceError> 
         constraint_conflicts: realized.stuck + detours + usize::from(plan.global_excess) + plan.rack_relaxed.len(),
         notes,
     };
-    Ok(summary::build_result(request, &cluster, &assigned, facts))
+    Ok(summary::build_result(&cluster, &assigned, facts))
 }
 
 /// Replicas of a topic that sit on a broker in `to` that did not hold them in `from`.

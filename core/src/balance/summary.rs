@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::bounds::Bounds;
 use super::cluster::{Cluster, UNPLACED};
-use super::model::{BalanceRequest, BalanceResult, BrokerLoad, PartitionChange};
+use super::model::{BalanceResult, BrokerLoad, PartitionChange};
 
 /// What the planning steps report besides the assignment.
 pub(crate) struct PlanFacts {
@@ -16,14 +16,16 @@ pub(crate) struct PlanFacts {
     pub notes: Vec<String>,
 }
 
-pub(crate) fn build_result(
-    request: &BalanceRequest,
-    cluster: &Cluster<'_>,
-    assigned: &[u32],
-    facts: PlanFacts,
-) -> BalanceResult {
+pub(crate) fn build_result(cluster: &Cluster<'_>, assigned: &[u32], facts: PlanFacts) -> BalanceResult {
     let ids = &cluster.broker_ids;
-    let mut changes = Vec::new();
+    // Sized up front: grown by doubling, the list of a big plan's changes would briefly exist
+    // twice over (at the peak of a big plan).
+    let changed = cluster
+        .partitions
+        .iter()
+        .filter(|p| cluster.current[p.slots()] != assigned[p.slots()])
+        .count();
+    let mut changes = Vec::with_capacity(changed);
     let (mut replicas_moved, mut bytes_moved) = (0usize, 0u64);
     let (mut leaders_changed, mut reorder_only, mut created) = (0usize, 0usize, 0usize);
     let mut sizes_known = true;
@@ -52,7 +54,7 @@ pub(crate) fn build_result(
         let bytes = p.size_known.then(|| p.size * moved as u64);
         bytes_moved += bytes.unwrap_or(0);
         changes.push(PartitionChange {
-            topic: request.partitions[p.request_index].topic.clone(),
+            topic: cluster.topics[p.topic as usize].name.to_string(),
             partition: p.id,
             old_replicas: broker_ids(ids, old),
             new_replicas: broker_ids(ids, new),

@@ -5,22 +5,28 @@ use std::collections::HashMap;
 
 use super::cluster::{Cluster, PartitionInfo, Topic, UNPLACED};
 use super::error::BalanceError;
-use super::model::{BalanceRequest, Broker, Partition};
+use super::model::Broker;
+use super::source::{PartitionRef, PartitionSource};
 
-pub(crate) fn build_cluster(request: &BalanceRequest) -> Result<Cluster<'_>, BalanceError> {
-    let brokers = sorted_brokers(&request.brokers)?;
+pub(crate) fn build_cluster<'a, P: PartitionSource + ?Sized>(
+    source: &'a P,
+    brokers: &'a [Broker],
+) -> Result<Cluster<'a>, BalanceError> {
+    let brokers = sorted_brokers(brokers)?;
     let broker_ids: Vec<i32> = brokers.iter().map(|b| b.id).collect();
     let (rack_names, broker_rack) = racks(&brokers)?;
 
-    let mut topic_of_partition = Vec::with_capacity(request.partitions.len());
+    let count = source.len();
+    let mut topic_of_partition = Vec::with_capacity(count);
     let mut topic_names: Vec<&str> = Vec::new();
     let mut topic_index: HashMap<&str, u32> = HashMap::new();
     // Assignments list a topic's partitions together: remembering the last topic skips most
     // hash lookups.
     let mut last: Option<(&str, u32)> = None;
-    for partition in &request.partitions {
-        check_partition(partition, &broker_ids)?;
-        let name = partition.topic.as_str();
+    for i in 0..count {
+        let partition = source.get(i);
+        check_partition(&partition, &broker_ids)?;
+        let name = partition.topic;
         let index = match last {
             Some((last_name, index)) if last_name == name => index,
             _ => *topic_index.entry(name).or_insert_with(|| {
@@ -41,25 +47,23 @@ pub(crate) fn build_cluster(request: &BalanceRequest) -> Result<Cluster<'_>, Bal
     }
 
     // Partition numbers are validated non-negative, so (rank, number) packs into one sort key.
-    let mut order: Vec<(u64, usize)> = request
-        .partitions
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let key = (u64::from(rank[topic_of_partition[i] as usize]) << 32) | p.partition as u64;
+    let mut order: Vec<(u64, usize)> = (0..count)
+        .map(|i| {
+            let key = (u64::from(rank[topic_of_partition[i] as usize]) << 32) | source.get(i).partition as u64;
             (key, i)
         })
         .collect();
+    drop(topic_of_partition);
     order.sort_unstable();
     if let Some(pair) = order.windows(2).find(|w| w[0].0 == w[1].0) {
-        let duplicate = &request.partitions[pair[1].1];
+        let duplicate = source.get(pair[1].1);
         return Err(BalanceError::DuplicatePartition {
-            topic: duplicate.topic.clone(),
+            topic: duplicate.topic.to_string(),
             partition: duplicate.partition,
         });
     }
 
-    let total_slots = request.partitions.iter().map(|p| p.replication_factor).sum();
+    let total_slots = (0..count).map(|i| source.get(i).replication_factor).sum();
     let mut current = Vec::with_capacity(total_slots);
     let mut partitions = Vec::with_capacity(order.len());
     let mut topics: Vec<Topic<'_>> = by_name
@@ -70,35 +74,34 @@ pub(crate) fn build_cluster(request: &BalanceRequest) -> Result<Cluster<'_>, Bal
         })
         .collect();
     for (position, &(key, request_index)) in order.iter().enumerate() {
-        let source = &request.partitions[request_index];
+        let partition = source.get(request_index);
         let topic = (key >> 32) as u32;
         let range = &mut topics[topic as usize].partitions;
         if range.start == range.end {
             *range = position..position;
         }
         range.end = position + 1;
-        let created = source.replicas.is_empty();
+        let created = partition.replicas.is_empty();
         partitions.push(PartitionInfo {
-            request_index,
             topic,
-            id: source.partition,
+            id: partition.partition,
             first_slot: current.len(),
-            replication_factor: source.replication_factor,
-            size: source.size_bytes.unwrap_or(0),
-            size_known: source.size_bytes.is_some(),
+            replication_factor: partition.replication_factor,
+            size: partition.size_bytes.unwrap_or(0),
+            size_known: partition.size_bytes.is_some(),
             created,
         });
         if created {
-            current.extend(std::iter::repeat_n(UNPLACED, source.replication_factor));
+            current.extend(std::iter::repeat_n(UNPLACED, partition.replication_factor));
         } else {
             // Every id was found by `check_partition`; a miss cannot happen, but map it to the
             // same error rather than panic.
-            for &broker in &source.replicas {
+            for &broker in partition.replicas {
                 let index = broker_ids
                     .binary_search(&broker)
                     .map_err(|_| BalanceError::UnknownBroker {
-                        topic: source.topic.clone(),
-                        partition: source.partition,
+                        topic: partition.topic.to_string(),
+                        partition: partition.partition,
                         broker,
                     })?;
                 current.push(index as u32);
@@ -156,8 +159,8 @@ fn racks<'a>(brokers: &[&'a Broker]) -> Result<(Vec<&'a str>, Vec<u32>), Balance
     Ok((names, broker_rack))
 }
 
-fn check_partition(partition: &Partition, broker_ids: &[i32]) -> Result<(), BalanceError> {
-    let topic = || partition.topic.clone();
+fn check_partition(partition: &PartitionRef<'_>, broker_ids: &[i32]) -> Result<(), BalanceError> {
+    let topic = || partition.topic.to_string();
     if partition.topic.is_empty() {
         return Err(BalanceError::EmptyTopicName {
             partition: partition.partition,

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::PlanError;
 use super::broker_ids::{BrokerIds, snapshot_broker_ids};
 use super::broker_volumes::{VolumeResize, broker_volumes_to_grow};
+use super::planned_partitions::PlannedPartitions;
 use super::values_scaling::ValuesPlan;
-use crate::balance::{BalanceRequest, BalanceResult, Broker, Partition, balance};
+use crate::balance::{BalanceResult, Broker, balance_partitions};
 use crate::profile::Profile;
 use crate::snapshot::{Snapshot, Throttles};
 use crate::values::Document;
@@ -128,14 +129,14 @@ pub fn plan_kafka(
             "the racks of the new brokers are not known until they start: this plan ignores racks; apply recomputes the assignment from the live cluster, racks included".into(),
         );
     }
-    let brokers = brokers_after
+    let brokers: Vec<Broker> = brokers_after
         .iter()
         .map(|id| Broker {
             id: *id,
             rack: if all_racks_known { racks.get(id).cloned() } else { None },
         })
         .collect();
-    let result = balance(&BalanceRequest { partitions, brokers })?;
+    let result = balance_partitions(&partitions, &brokers)?;
     notes.extend(result.notes.iter().cloned());
     Ok(KafkaPlan {
         brokers_before,
@@ -148,36 +149,23 @@ pub fn plan_kafka(
     })
 }
 
-/// Every non-internal partition as it is now, plus the partitions the topic list will add.
-fn partitions_after(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan) -> (Vec<Partition>, u64) {
+/// Every non-internal partition as it is now (read in place), plus the partitions the topic list
+/// will add.
+fn partitions_after<'a>(
+    snapshot: &'a Snapshot,
+    profile: &Profile,
+    values: &'a ValuesPlan,
+) -> (PlannedPartitions<'a>, u64) {
     let internal: BTreeSet<&str> = profile.kafka.internal_topics.iter().map(String::as_str).collect();
-    let balanced = || {
-        snapshot
-            .kafka
-            .topics
-            .iter()
-            .filter(|topic| !topic.internal && !internal.contains(topic.name.as_str()))
-    };
-    let growth: u64 = values
+    let mut partitions = PlannedPartitions::default();
+    let mut created = 0;
+    for topic in snapshot
+        .kafka
         .topics
         .iter()
-        .map(|t| t.partitions_after.saturating_sub(t.live_partitions.unwrap_or(0)))
-        .sum();
-    // Sized up front: grown by doubling, the list of a million partitions would briefly exist
-    // twice over (the peak of a big plan).
-    let existing: usize = balanced().map(|topic| topic.partitions.len()).sum();
-    let mut partitions = Vec::with_capacity(existing + growth as usize);
-    let mut created = 0;
-    for topic in balanced() {
-        for partition in &topic.partitions {
-            partitions.push(Partition {
-                topic: topic.name.clone(),
-                partition: partition.partition,
-                replicas: partition.replicas.clone(),
-                replication_factor: partition.replicas.len(),
-                size_bytes: partition.size_bytes,
-            });
-        }
+        .filter(|topic| !topic.internal && !internal.contains(topic.name.as_str()))
+    {
+        partitions.push_live(&topic.name, &topic.partitions);
     }
     for growth in &values.topics {
         if internal.contains(growth.topic.as_str()) {
@@ -188,16 +176,9 @@ fn partitions_after(snapshot: &Snapshot, profile: &Profile, values: &ValuesPlan)
         let replication_factor = live
             .and_then(|topic| topic.partitions.first())
             .map_or(growth.replication_factor as usize, |partition| partition.replicas.len());
-        for id in existing..growth.partitions_after {
-            created += 1;
-            partitions.push(Partition {
-                topic: growth.topic.clone(),
-                partition: id as i32,
-                replicas: Vec::new(),
-                replication_factor,
-                size_bytes: None,
-            });
-        }
+        let count = growth.partitions_after.saturating_sub(existing);
+        created += count;
+        partitions.push_created(&growth.topic, existing, count as usize, replication_factor);
     }
     (partitions, created)
 }

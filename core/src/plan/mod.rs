@@ -22,6 +22,7 @@ mod node_pool;
 mod node_target;
 mod partition_rule;
 mod pinot;
+mod planned_partitions;
 mod pool_limits;
 mod pool_size;
 pub(crate) mod prechecks;

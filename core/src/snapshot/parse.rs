@@ -41,7 +41,7 @@ pub fn parse_snapshot(shown: &str, text: &str) -> Result<Snapshot, SnapshotError
         });
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+    let mut snapshot: Snapshot = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let key = err.path().to_string();
         let inner = err.into_inner();
         SnapshotError::Invalid {
@@ -51,7 +51,13 @@ pub fn parse_snapshot(shown: &str, text: &str) -> Result<Snapshot, SnapshotError
             message: format!("key `{key}`: {inner}"),
             fix: "correct that key (`kfscale schema snapshot` prints the format)".into(),
         }
-    })
+    })?;
+    // A list read from JSON grows by doubling and keeps up to half its room unused: the
+    // partitions of a big cluster's topics are the bulk of the snapshot in memory.
+    for topic in &mut snapshot.kafka.topics {
+        topic.partitions.shrink_to_fit();
+    }
+    Ok(snapshot)
 }
 
 /// Any JSON value, keeping only a top-level numeric `format_version`: the rest is checked for
