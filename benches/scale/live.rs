@@ -10,14 +10,14 @@
 //! `live_observe_requests` asserts it at small sizes on every run).
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use kfscale_rig::RigEnv;
 
 use super::child::{Sample, measure};
 use super::live_fakes::{Counts, Fakes, Size, kafka_seed, pinot_seed};
-use super::live_proxy::Counting;
+use super::live_proxy::{EksProxy, KubeProxy, counts};
 use super::live_world::{self, World, values_file};
 
 pub const NODES: i32 = 500;
@@ -60,21 +60,16 @@ pub fn run(work: &Path, runs: usize) -> (Figures, Figures) {
     let rig = RigEnv::from_env().unwrap_or_else(|err| {
         panic!("the live part needs the rig: run `scripts/bench live`, which starts one ({err:#})")
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    runtime.block_on(async {
+    crate::block_on(async {
         let started = std::time::Instant::now();
         let world = live_world::build(&rig, NODES, &LARGE, work).await;
         eprintln!(
             "live: {NODES} Ready nodes and the chart installed in {:.0} s",
             started.elapsed().as_secs_f64()
         );
-        let (kube, kubeconfig) = Counting::kube(&rig, work).await;
-        let eks = Counting::eks(&rig).await;
-        let proxies = Proxies { kube, kubeconfig, eks };
+        let kube = KubeProxy::start(&rig, work).await.expect("the Kubernetes proxy starts");
+        let eks = EksProxy::start(&rig).await.expect("the EKS proxy starts");
+        let proxies = Proxies { kube, eks };
         let large = plan_world(&rig, &world, &proxies, &LARGE, work, "large", runs);
         let small = plan_world(&rig, &world, &proxies, &SMALL, work, "small", runs);
         live_world::tear_down(&rig, &world).await;
@@ -83,9 +78,8 @@ pub fn run(work: &Path, runs: usize) -> (Figures, Figures) {
 }
 
 struct Proxies {
-    kube: Counting,
-    kubeconfig: PathBuf,
-    eks: Counting,
+    kube: KubeProxy,
+    eks: EksProxy,
 }
 
 /// Serves `size`'s Kafka and Pinot, plans once counting every request, then `runs` times for the
@@ -132,13 +126,13 @@ fn plan_world(
             .envs(rig.vars());
         command
     };
-    let before = (fakes.counts(), proxies.kube.counts(), proxies.eks.counts().0);
+    let before = (fakes.counts(), counts(&proxies.kube), counts(&proxies.eks).0);
     let fakes_cpu = fakes.cpu_seconds();
     let started = std::time::Instant::now();
     let output = plan().output().expect("run kfscale plan");
     let wall = started.elapsed().as_secs_f64();
     let fakes_cpu = fakes.cpu_seconds() - fakes_cpu;
-    let after = (fakes.counts(), proxies.kube.counts(), proxies.eks.counts().0);
+    let after = (fakes.counts(), counts(&proxies.kube), counts(&proxies.eks).0);
     assert!(
         output.status.success(),
         "kfscale plan ({name}) exited {:?}:\n{}\n{}",
@@ -211,7 +205,7 @@ fn kfscale_yaml(rig: &RigEnv, world: &World, proxies: &Proxies, fakes: &Fakes, v
         id = world.id,
         ng = world.nodegroup,
         eks = proxies.eks.url(),
-        kubeconfig = proxies.kubeconfig.display(),
+        kubeconfig = proxies.kube.kubeconfig().display(),
         chart = get("KFSCALE_RIG_CHART"),
         helm = get("KFSCALE_RIG_HELM"),
         values = values.display(),

@@ -223,12 +223,7 @@ fn read_line(reader: &mut impl BufRead) -> Option<Value> {
 
 /// The child's side: serves both fakes until stdin closes.
 pub fn serve(kafka_seed: &Path, pinot_seed: &Path) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    runtime.block_on(async {
+    crate::block_on(async {
         let kafka_text = std::fs::read_to_string(kafka_seed).expect("the Kafka seed");
         let seed = kfscale_fakes::kafka::seed::Seed::from_json(&kafka_text).expect("a valid Kafka seed");
         // Frozen clocks: every observation sees the same world.

@@ -43,24 +43,9 @@ pub async fn build(rig: &RigEnv, nodes: i32, size: &Size, work: &Path) -> World 
     std::fs::write(&values, values_file(nodes, size, &nodegroup)).expect("write the values file");
     let helm = Helm::from_rig(rig).expect("the rig's helm");
     let chart = rig.get("KFSCALE_RIG_CHART").expect("the rig's chart");
-    helm.run(&[
-        "install",
-        "kfuse",
-        chart,
-        "--version",
-        "3.4.0",
-        "--plain-http",
-        "-n",
-        &id,
-        "--create-namespace",
-        "-f",
-        values.to_str().expect("a UTF-8 path"),
-        "--wait",
-        "--timeout",
-        "20m",
-    ])
-    .await
-    .expect("helm install the chart at scale");
+    helm.install_kfuse(chart, "3.4.0", &id, &[values.to_str().expect("a UTF-8 path")], "20m")
+        .await
+        .expect("helm install the chart at scale");
     let secret = kube::Api::<Secret>::namespaced(kube, &id)
         .get("kafka-kraft-kraft-cluster-id")
         .await

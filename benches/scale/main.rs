@@ -96,6 +96,17 @@ fn live_figures(work: &Path) {
     figure("live_plan_requests_same_at_a_fifth", same);
 }
 
+/// Runs `future` on a runtime of the machine's two cores (every part that talks to a fake or
+/// the rig).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(future)
+}
+
 /// Figures are `name value` lines, flushed at once (scripts/bench reads them as they come).
 fn figure(name: &str, value: impl std::fmt::Display) {
     println!("{name} {value}");

@@ -76,12 +76,7 @@ pub fn run(scenario: &Scenario, work: &Path) -> Figures {
         scenario.old_brokers + scenario.new_brokers,
         "the plan adds the brokers"
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    runtime.block_on(run_step(&snapshot, &plan, &brokers_after, work))
+    crate::block_on(run_step(&snapshot, &plan, &brokers_after, work))
 }
 
 async fn run_step(snapshot: &Snapshot, plan: &Plan, brokers: &[i32], work: &Path) -> Figures {

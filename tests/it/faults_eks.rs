@@ -11,7 +11,8 @@ use std::collections::BTreeSet;
 use anyhow::{Result, ensure};
 
 use crate::common::customer::Customer;
-use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG, customer_through_eks_proxy};
+use crate::common::customer_proxies::customer_through_eks_proxy;
+use crate::common::eks_proxy::{EksProxy, UPDATE_NODEGROUP_CONFIG};
 use crate::common::fault_proxy::Fault;
 use crate::common::faults::{LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
 

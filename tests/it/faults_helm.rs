@@ -8,9 +8,9 @@
 use anyhow::{Result, ensure};
 
 use crate::common::customer::Customer;
+use crate::common::customer_proxies::customer_through_kube_proxy;
 use crate::common::fault_proxy::Fault;
 use crate::common::faults::{Ended, LiveApply, assert_failed_in, assert_resumed_without_repeating, assert_ridden_out};
-use crate::common::kube_proxy::customer_through_kube_proxy;
 use crate::common::leftovers::helm_history;
 
 const CREATE_SECRET: &str = "POST secrets";

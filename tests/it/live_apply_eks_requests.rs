@@ -8,7 +8,8 @@ use anyhow::{Context, Result, ensure};
 use kfscale_rig::wait;
 
 use crate::common::customer::{Customer, step, succeeded};
-use crate::common::eks_proxy::{DESCRIBE_NODEGROUP, UPDATE_NODEGROUP_CONFIG, customer_through_eks_proxy};
+use crate::common::customer_proxies::customer_through_eks_proxy;
+use crate::common::eks_proxy::{DESCRIBE_NODEGROUP, UPDATE_NODEGROUP_CONFIG};
 
 const WAIT: Duration = Duration::from_secs(120);
 

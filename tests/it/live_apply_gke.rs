@@ -94,22 +94,13 @@ pub(crate) struct Installed {
 pub(crate) async fn install_customer(rig: &RigEnv, id: &str, pin: (&str, &str), cluster: &str) -> Result<Installed> {
     let customer = customer_repo(rig, id, pin.0, pin.1)?;
     Helm::from_rig(rig)?
-        .run(&[
-            "install",
-            "kfuse",
+        .install_kfuse(
             rig.get("KFSCALE_RIG_CHART")?,
-            "--version",
             "3.4.0",
-            "--plain-http",
-            "-n",
             id,
-            "--create-namespace",
-            "-f",
-            path(&customer.repo.join("values.yaml"))?,
-            "--wait",
-            "--timeout",
+            &[path(&customer.repo.join("values.yaml"))?],
             "5m",
-        ])
+        )
         .await?;
     // Replicas copy on a running clock (50 model seconds per second), so moves finish.
     let kafka = crate::common::kafka_for_with_clock(rig, id, ModelClock::new(50.0)).await?;

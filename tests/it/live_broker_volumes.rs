@@ -24,9 +24,10 @@ use kfscale::values::{Document, json::to_json};
 use kube::api::{Api, ListParams};
 
 use crate::common::customer::{Customer, CustomerSpec};
+use crate::common::customer_proxies::customer_through_kube_proxy_with;
 use crate::common::fault_proxy::{Fault, ProxiedRequest};
 use crate::common::faults::{Ended, LiveApply};
-use crate::common::kube_proxy::{KubeProxy, customer_through_kube_proxy_with};
+use crate::common::kube_proxy::KubeProxy;
 
 const BROKER: &str = "kafka-kraft-broker";
 const PATCH_CLAIM: &str = "PATCH persistentvolumeclaims";

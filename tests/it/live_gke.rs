@@ -173,24 +173,13 @@ async fn install_chart(rig: &RigEnv, id: &str, pool: &str, scratch: &Path) -> Re
     )?;
     let values = scratch.join("customer").join("values.yaml");
     Helm::from_rig(rig)?
-        .run(&[
-            "install",
-            "kfuse",
+        .install_kfuse(
             rig.get("KFSCALE_RIG_CHART")?,
-            "--version",
             "3.4.0",
-            "--plain-http",
-            "-n",
             id,
-            "--create-namespace",
-            "-f",
-            values.to_str().context("path")?,
-            "-f",
-            placement.to_str().context("path")?,
-            "--wait",
-            "--timeout",
+            &[values.to_str().context("path")?, placement.to_str().context("path")?],
             "5m",
-        ])
+        )
         .await?;
     Ok(())
 }

@@ -11,8 +11,8 @@
 use anyhow::{Context, Result, ensure};
 
 use crate::common::customer::{Customer, CustomerSpec, commit_all, customer_cluster, files_under, run_git, step, text};
+use crate::common::customer_proxies::customer_through_kube_proxy_with;
 use crate::common::faults::LiveApply;
-use crate::common::kube_proxy::customer_through_kube_proxy_with;
 
 /// Every place kfscale keeps something, with the text it holds.
 fn state_dir_texts(customer: &Customer) -> Result<Vec<(String, String)>> {

@@ -14,8 +14,8 @@ use kfscale_fakes::pinot::Seed as PinotSeed;
 use kfscale_rig::RigEnv;
 
 use crate::common::customer::{CustomerSpec, succeeded};
+use crate::common::customer_proxies::customer_through_kube_proxy_with;
 use crate::common::eks_proxy::EksProxy;
-use crate::common::kube_proxy::customer_through_kube_proxy_with;
 use crate::common::pinot::{PinotForCluster, pinot_for, seed_from_cluster};
 use crate::common::{KafkaForCluster, kafka_for_edited_seed};
 

@@ -9,7 +9,6 @@
 use anyhow::Result;
 use kfscale_rig::RigEnv;
 
-use super::customer::{Customer, CustomerSpec, customer_cluster};
 use super::fault_proxy::{Fault, FaultProxy, ProxiedRequest};
 
 pub const UPDATE_NODEGROUP_CONFIG: &str = "UpdateNodegroupConfig";
@@ -83,18 +82,6 @@ fn eks_error(status: u16, code: &str) -> Fault {
         ],
         body,
     }
-}
-
-/// A single-AZ node group of 3 with the chart on it, whose kfscale.yaml reaches EKS through the
-/// proxy.
-pub async fn customer_through_eks_proxy(prefix: &str) -> Result<(Customer, EksProxy)> {
-    let proxy = EksProxy::start(&RigEnv::from_env()?).await?;
-    let customer = customer_cluster(CustomerSpec {
-        eks_endpoint: Some(proxy.url()),
-        ..CustomerSpec::single_az(prefix)
-    })
-    .await?;
-    Ok((customer, proxy))
 }
 
 /// The EKS operation of a REST request (the routes of the EKS API reference).

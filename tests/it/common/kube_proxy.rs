@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use kfscale_rig::RigEnv;
 
-use super::customer::{Customer, CustomerSpec, customer_cluster};
 use super::fault_proxy::{Fault, FaultProxy};
 
 pub struct KubeProxy {
@@ -106,24 +105,6 @@ fn status_error(status: u16, reason: &str, message: &str) -> Fault {
         headers,
         body: body.to_string(),
     }
-}
-
-/// A single-AZ node group of 3 with the chart on it; kfscale.yaml (and so helm) reaches the API
-/// server through a fault proxy, and gives up on a request after 2 s.
-pub async fn customer_through_kube_proxy(prefix: &str) -> Result<(Customer, KubeProxy)> {
-    customer_through_kube_proxy_with(CustomerSpec::single_az(prefix)).await
-}
-
-/// The same for a customer of `spec`.
-pub async fn customer_through_kube_proxy_with(spec: CustomerSpec<'_>) -> Result<(Customer, KubeProxy)> {
-    let mut customer = customer_cluster(spec).await?;
-    let rig = RigEnv::from_env()?;
-    let proxy = KubeProxy::start(&rig, customer.config.parent().unwrap_or(&customer.repo)).await?;
-    customer.edit_config(
-        &format!("kubeconfig: {},", rig.get("KUBECONFIG")?),
-        &format!("kubeconfig: {}, timeout_seconds: 2,", proxy.kubeconfig().display()),
-    )?;
-    Ok((customer, proxy))
 }
 
 /// `METHOD resource` of an API path: `/api/v1/namespaces/ns/pods/x` -> `GET pods`;

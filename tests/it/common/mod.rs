@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod customer;
+pub mod customer_proxies;
 pub mod eks_proxy;
 pub mod fake_faults;
 pub mod fault_proxy;

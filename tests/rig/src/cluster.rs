@@ -100,24 +100,7 @@ pub async fn install_named_in_zones(
         json!({ "global": { "nodeSelector": { crate::nodes::eks::NODEGROUP_LABEL: cluster.nodegroup } } }).to_string(),
     )?;
     let placement = cluster.placement.to_str().context("scratch path is not UTF-8")?;
-    helm.run(&[
-        "install",
-        "kfuse",
-        &cluster.chart,
-        "--version",
-        version,
-        "--plain-http",
-        "-n",
-        &cluster.id,
-        "--create-namespace",
-        "-f",
-        values,
-        "-f",
-        placement,
-        "--wait",
-        "--timeout",
-        "5m",
-    ])
-    .await?;
+    helm.install_kfuse(&cluster.chart, version, &cluster.id, &[values, placement], "5m")
+        .await?;
     Ok(cluster)
 }

@@ -52,4 +52,33 @@ impl Helm {
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
+
+    /// Installs the chart as release `kfuse` in `namespace` (created if missing) from the rig's
+    /// chart registry, with the `values` files in order (later ones win, as with helm's `-f`),
+    /// waiting up to `timeout` (a helm duration: `5m`) for its pods.
+    pub async fn install_kfuse(
+        &self,
+        chart: &str,
+        version: &str,
+        namespace: &str,
+        values: &[&str],
+        timeout: &str,
+    ) -> Result<String> {
+        let mut args = vec![
+            "install",
+            "kfuse",
+            chart,
+            "--version",
+            version,
+            "--plain-http",
+            "-n",
+            namespace,
+            "--create-namespace",
+        ];
+        for file in values {
+            args.extend(["-f", file]);
+        }
+        args.extend(["--wait", "--timeout", timeout]);
+        self.run(&args).await
+    }
 }

@@ -63,25 +63,8 @@ async fn eks_scale_out_6_to_9_then_helm_upgrade_spreads_pods_evenly() -> Result<
     let chart = rig.get("KFSCALE_RIG_CHART")?;
     let values = rig.get("KFSCALE_RIG_VALUES")?;
     let placement = placement.to_str().context("scratch path")?;
-    helm.run(&[
-        "install",
-        "kfuse",
-        chart,
-        "--version",
-        "3.4.0",
-        "--plain-http",
-        "-n",
-        &id,
-        "--create-namespace",
-        "-f",
-        values,
-        "-f",
-        placement,
-        "--wait",
-        "--timeout",
-        "5m",
-    ])
-    .await?;
+    helm.install_kfuse(chart, "3.4.0", &id, &[values, placement], "5m")
+        .await?;
 
     // 6 -> 9 through the EKS API, as kfscale will do it.
     let out = eks_client
